@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs (idempotently) what `make test` needs, and prepares the local test account.
+# Debian only; run as root (CI and the dev machines are). Prints one line per thing it had to do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+command -v busybox >/dev/null || need_apt+=(busybox)
+command -v pg_isready >/dev/null || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "test-deps: installing ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+mkdir -p /run/sshd
+
+# PostgreSQL: use the one answering on 127.0.0.1:5432, else start the local cluster.
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    echo "test-deps: installing postgresql"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  conf=/etc/postgresql/$version/main
+  # Trust auth on loopback for the test databases (this is a test machine).
+  if ! grep -q "fleetwatch-test" "$conf/pg_hba.conf"; then
+    sed -i '1i host all all 127.0.0.1/32 trust # fleetwatch-test' "$conf/pg_hba.conf"
+  fi
+  echo "test-deps: starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
+  pg_isready -h 127.0.0.1 -p 5432
+fi
+
+# Rust: the wasm target and the wasm-bindgen CLI at the version Cargo.lock pins.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "test-deps: adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+.ci/wasm-bindgen.sh
+
+# The account the SSH tests log in as (key and password). Its password is random, regenerated on
+# each run and kept in target/ (never committed); the test sshd processes listen on loopback only.
+if ! id fwtest >/dev/null 2>&1; then
+  echo "test-deps: creating the local test account fwtest"
+  useradd --create-home --shell /bin/sh fwtest
+fi
+mkdir -p target/test-secrets
+chmod 700 target/test-secrets
+password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+echo "fwtest:$password" | chpasswd
+printf '%s' "$password" > target/test-secrets/fwtest.password
+chmod 600 target/test-secrets/fwtest.password

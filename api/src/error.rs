@@ -1,0 +1,57 @@
+//! The one HTTP error type: internal causes are logged in full, the client gets a safe message.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use fleetwatch_common::{ErrorBody, ErrorDetails};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("database unavailable")]
+    Unavailable(#[source] fleetwatch_store::Error),
+    #[error("internal error")]
+    Store(#[from] fleetwatch_store::Error),
+}
+
+impl ApiError {
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadRequest(_) => "BAD_REQUEST",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::Store(_) => "INTERNAL_ERROR",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Store(e) | Self::Unavailable(e) => tracing::error!(error = ?e, "request failed"),
+            _ => tracing::debug!(error = %self, "request refused"),
+        }
+        let body = ErrorBody {
+            success: false,
+            // `Display` of the store variants is a fixed safe sentence: no SQL, no URL.
+            error: self.to_string(),
+            details: ErrorDetails { code: self.code().into(), timestamp: Utc::now() },
+        };
+        (self.status_code(), Json(body)).into_response()
+    }
+}
+
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;

@@ -1,0 +1,43 @@
+//! The one route table.
+
+use std::path::Path;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::handlers::{health, servers, system, users};
+use crate::state::AppState;
+
+/// The API under `/api`, health probes, and the dashboard from `web_dir` at `/`.
+pub fn router(state: AppState, web_dir: &Path) -> Router {
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/servers", get(servers::list))
+        .route("/servers/metrics/latest", get(servers::latest))
+        .route("/servers/{server_name}/metrics/historical/{hours}", get(servers::history))
+        .route("/servers/{server_name}/status", get(servers::status))
+        .route("/users/top", get(users::top))
+        .route("/system/overview", get(system::overview))
+        .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+
+    let index = web_dir.join("index.html");
+    let web = ServeDir::new(web_dir).fallback(ServeFile::new(index));
+
+    Router::new()
+        .nest("/api", api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback_service(web)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

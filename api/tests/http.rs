@@ -1,0 +1,267 @@
+//! The API on a real listener, against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Duration as Age, Utc};
+use fleetwatch_api::{AppState, ServerMeta};
+use fleetwatch_common::{OfflineReason, Sample, Thresholds};
+use fleetwatch_store::{Store, UserUsage};
+use serde_json::Value;
+use sqlx::Connection;
+
+struct Api {
+    base: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl Api {
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+}
+
+fn meta(name: &str, tags: &[&str]) -> ServerMeta {
+    ServerMeta {
+        name: name.into(),
+        transport: "ssh".into(),
+        host: Some(format!("{name}.example")),
+        port: Some(22),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+    }
+}
+
+fn sample(name: &str, minutes_ago: i64, cpu: f64, ram: f64, disk: f64) -> Sample {
+    Sample {
+        server_name: name.into(),
+        cpu_percent: Some(cpu),
+        cpu_load_1min: Some(0.5),
+        cpu_load_5min: Some(0.4),
+        cpu_load_15min: Some(0.3),
+        ram_percentage: Some(ram),
+        swap_percentage: Some(0.0),
+        disk_percentage: Some(disk),
+        logged_users: Some(2),
+        tcp_connections: Some(7),
+        uptime_seconds: Some(3600),
+        timestamp: Utc::now() - Age::minutes(minutes_ago),
+        ..Default::default()
+    }
+}
+
+fn user(name: &str, cpu: f64) -> UserUsage {
+    UserUsage {
+        username: name.into(),
+        cpu,
+        mem: 1.0,
+        rss_bytes: 1 << 20,
+        process_count: 3,
+        top_process: "x".into(),
+        disk_bytes: None,
+    }
+}
+
+/// Three servers: `web-1` healthy with history, `db-1` critical CPU, `down` failing auth.
+async fn seed(store: &dyn Store) {
+    store.migrate().await.unwrap();
+    for m in [30, 20, 10] {
+        store
+            .record_success(
+                &sample("web-1", m, 10.0 + m as f64, 40.0, 50.0),
+                &[user("alice", 5.0), user("bob", 50.0)],
+                5,
+            )
+            .await
+            .unwrap();
+    }
+    store.record_success(&sample("db-1", 1, 95.0, 80.0, 30.0), &[user("postgres", 90.0)], 5).await.unwrap();
+    store
+        .record_failure(
+            "down",
+            Utc::now(),
+            OfflineReason::AuthenticationFailed,
+            "authentication failed for user monitor",
+            3,
+        )
+        .await
+        .unwrap();
+}
+
+async fn start(store: Arc<dyn Store>) -> Api {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<html>fleetwatch</html>").unwrap();
+    let state = AppState {
+        store,
+        servers: Arc::new(vec![meta("web-1", &["web"]), meta("db-1", &["db"]), meta("down", &[])]),
+        thresholds: Thresholds::default(),
+        stale_after: Duration::from_secs(3600),
+    };
+    let app = fleetwatch_api::router(state, dir.path());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        fleetwatch_api::serve(listener, app, std::future::pending()).await.unwrap();
+    });
+    Api { base, client: reqwest::Client::new(), _dir: dir, _server: server }
+}
+
+fn assert_error(body: &Value, code: &str) {
+    assert_eq!(body["success"], false, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    assert_eq!(body["details"]["code"], code, "{body}");
+    assert!(chrono::DateTime::parse_from_rfc3339(body["details"]["timestamp"].as_str().unwrap()).is_ok());
+}
+
+async fn story(api: &Api) {
+    let (s, b) = api.get("/api/health").await;
+    assert_eq!((s, b["status"].as_str()), (200, Some("healthy")));
+    assert_eq!(api.get("/readyz").await.0, 200);
+    assert_eq!(api.get("/healthz").await.0, 200);
+
+    let (s, latest) = api.get("/api/servers/metrics/latest").await;
+    assert_eq!(s, 200);
+    let latest = latest.as_array().unwrap();
+    assert_eq!(latest.len(), 2);
+    let web = latest.iter().find(|l| l["server_name"] == "web-1").unwrap();
+    for f in [
+        "server_name",
+        "cpu_percent",
+        "cpu_load_1min",
+        "cpu_load_5min",
+        "cpu_load_15min",
+        "ram_percentage",
+        "swap_percentage",
+        "disk_percentage",
+        "logged_users",
+        "tcp_connections",
+        "uptime_seconds",
+        "timestamp",
+    ] {
+        assert!(web.get(f).is_some(), "latest lacks {f}: {web}");
+    }
+    assert_eq!(web["cpu_percent"], 20.0, "the newest of three samples");
+
+    let (s, hist) = api.get("/api/servers/web-1/metrics/historical/1").await;
+    assert_eq!(s, 200);
+    let cpus: Vec<f64> = hist.as_array().unwrap().iter().map(|p| p["cpu_percent"].as_f64().unwrap()).collect();
+    assert_eq!(cpus, vec![40.0, 30.0, 20.0], "oldest first");
+    for bad in ["0", "8761", "abc", "-1"] {
+        let (s, b) = api.get(&format!("/api/servers/web-1/metrics/historical/{bad}")).await;
+        assert_eq!(s, 400, "hours={bad}");
+        assert_error(&b, "BAD_REQUEST");
+    }
+    let (s, b) = api.get("/api/servers/nope/metrics/historical/1").await;
+    assert_eq!(s, 404);
+    assert_error(&b, "NOT_FOUND");
+
+    let (_, st) = api.get("/api/servers/db-1/status").await;
+    assert_eq!((st["status"].as_str(), st["cpu_status"].as_str()), (Some("critical"), Some("critical")));
+    assert_eq!(st["ram_status"], "warning");
+    let (_, st) = api.get("/api/servers/down/status").await;
+    assert_eq!((st["status"].as_str(), st["reason"].as_str()), (Some("offline"), Some("authentication failed")));
+    let (s, b) = api.get("/api/servers/ghost/status").await;
+    assert_eq!(s, 404);
+    assert_error(&b, "NOT_FOUND");
+
+    let (_, list) = api.get("/api/servers").await;
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["web-1", "db-1", "down"]);
+    assert_eq!(list[0]["tags"][0], "web");
+    assert_eq!(list[0]["status"]["status"], "healthy");
+
+    let (_, top) = api.get("/api/users/top?limit=2").await;
+    let top = top.as_array().unwrap();
+    assert_eq!(top.len(), 2);
+    assert_eq!((top[0]["username"].as_str(), top[0]["server_name"].as_str()), (Some("postgres"), Some("db-1")));
+    assert_eq!(top[1]["username"], "bob");
+    for f in ["username", "server_name", "cpu", "mem", "disk", "process_count", "top_process", "timestamp"] {
+        assert!(top[0].get(f).is_some(), "top user lacks {f}");
+    }
+    let (_, only) = api.get("/api/users/top?server=web-1").await;
+    assert!(only.as_array().unwrap().iter().all(|u| u["server_name"] == "web-1"));
+    assert_eq!(only.as_array().unwrap().len(), 2);
+    let (s, b) = api.get("/api/users/top?limit=0").await;
+    assert_eq!(s, 400);
+    assert_error(&b, "BAD_REQUEST");
+
+    let (_, ov) = api.get("/api/system/overview").await;
+    assert_eq!(
+        (ov["total_servers"].as_i64(), ov["online_servers"].as_i64(), ov["offline_servers"].as_i64()),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(ov["avg_cpu"].as_f64(), Some((20.0 + 95.0) / 2.0));
+    assert_eq!(ov["total_users"], 4);
+    let alerts = ov["alerts"].as_array().unwrap();
+    assert!(alerts.iter().any(|a| a["server"] == "down" && a["type"] == "offline"));
+    assert!(alerts.iter().any(|a| a["server"] == "db-1" && a["type"] == "critical"));
+    assert!(!alerts.iter().any(|a| a["server"] == "web-1"));
+
+    let (s, b) = api.get("/api/no/such/thing").await;
+    assert_eq!(s, 404);
+    assert_error(&b, "NOT_FOUND");
+    let (s, b) = api.get("/").await;
+    assert_eq!((s, b.as_str()), (200, Some("<html>fleetwatch</html>")));
+}
+
+#[tokio::test]
+async fn api_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::from(fleetwatch_store::connect(&format!("sqlite://{}", dir.path().join("a.db").display())).await.unwrap());
+    seed(store.as_ref()).await;
+    story(&start(store).await).await;
+}
+
+fn pg_base() -> String {
+    std::env::var("FLEETWATCH_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+async fn admin() -> sqlx::PgConnection {
+    sqlx::PgConnection::connect(&pg_base())
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL unreachable at {}: {e} (make test-deps starts one)", pg_base()))
+}
+
+async fn fresh_pg() -> (String, String) {
+    let name = format!("fw_api_{}_{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or_default());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin().await).await.unwrap();
+    let base = pg_base();
+    let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+    (name, url)
+}
+
+async fn drop_pg(name: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+        .execute(&mut admin().await)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn api_on_postgres_and_a_database_outage() {
+    let (name, url) = fresh_pg().await;
+    let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
+    seed(store.as_ref()).await;
+    let api = start(store).await;
+    story(&api).await;
+
+    // The database goes away: readiness fails, requests get a safe 5xx body.
+    drop_pg(&name).await;
+    let (s, b) = api.get("/readyz").await;
+    assert_eq!(s, 503);
+    assert_error(&b, "SERVICE_UNAVAILABLE");
+    let (s, b) = api.get("/api/servers/metrics/latest").await;
+    assert_eq!(s, 500);
+    assert_error(&b, "INTERNAL_ERROR");
+    let text = b.to_string().to_lowercase();
+    for leak in ["select", "postgres://", &name, "sqlx"] {
+        assert!(!text.contains(leak), "error body leaks {leak:?}: {text}");
+    }
+    assert_eq!(api.get("/healthz").await.0, 200, "liveness does not depend on the database");
+}

@@ -1,0 +1,303 @@
+//! Mounted file systems: `df -P -k`, a `@@mounts` line, then `/proc/mounts` (see
+//! [proc_pid_mounts(5)](https://man7.org/linux/man-pages/man5/proc_pid_mounts.5.html) and
+//! [df(1p)](https://man7.org/linux/man-pages/man1/df.1p.html)).
+//!
+//! Only real mounts are returned: pseudo file systems (by type, from `/proc/mounts`), empty
+//! file systems and second views of one file system (bind mounts, btrfs subvolumes) are dropped.
+
+use std::collections::HashMap;
+
+use super::{Parsed, Problem, numbered_lines, split_fields};
+
+/// The line between the `df` output and `/proc/mounts`.
+pub const SEPARATOR: &str = "@@mounts";
+
+/// File system types that are not "real" disks, dropped by default:
+/// - kernel pseudo file systems and memory-backed ones (`tmpfs` is RAM, counted by RAM);
+/// - images that are full by design (`squashfs` snaps, `iso9660` CD-ROMs, `erofs`);
+/// - container layers (`overlay`, `aufs`), which show the host disk again;
+/// - desktop and container helpers on FUSE;
+/// - network file systems, whose fullness belongs to the server exporting them.
+pub const DEFAULT_EXCLUDED_FSTYPES: &[&str] = &[
+    "autofs",
+    "binfmt_misc",
+    "bpf",
+    "cgroup",
+    "cgroup2",
+    "configfs",
+    "debugfs",
+    "devfs",
+    "devpts",
+    "devtmpfs",
+    "efivarfs",
+    "fusectl",
+    "hugetlbfs",
+    "mqueue",
+    "nsfs",
+    "proc",
+    "pstore",
+    "ramfs",
+    "rootfs",
+    "rpc_pipefs",
+    "nfsd",
+    "securityfs",
+    "selinuxfs",
+    "sysfs",
+    "tmpfs",
+    "tracefs",
+    "squashfs",
+    "iso9660",
+    "udf",
+    "erofs",
+    "overlay",
+    "aufs",
+    "fuse.gvfsd-fuse",
+    "fuse.portal",
+    "fuse.lxcfs",
+    "fuse.snapfuse",
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "fuse.sshfs",
+    "ceph",
+    "glusterfs",
+];
+
+/// One real mounted file system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub device: String,
+    pub mount_point: String,
+    /// From `/proc/mounts`; `None` when the mount point was not found there.
+    pub fstype: Option<String>,
+    pub total_bytes: u64,
+    pub used_bytes: u64,
+    /// Available to unprivileged users (blocks reserved for root are not).
+    pub available_bytes: u64,
+}
+
+impl Mount {
+    /// `used / (used + available)` in percent, as `df` computes its Capacity column: the blocks
+    /// reserved for root do not count, so a disk is 100 % full when users can write no more.
+    pub fn used_percent(&self) -> Option<f64> {
+        let usable = self.used_bytes.saturating_add(self.available_bytes);
+        if usable == 0 {
+            return None;
+        }
+        Some((self.used_bytes as f64 / usable as f64 * 100.0).clamp(0.0, 100.0))
+    }
+}
+
+/// Parses the section; `excluded_fstypes` lists the types to drop (see
+/// [`DEFAULT_EXCLUDED_FSTYPES`]). A mount missing from `/proc/mounts` is judged by its device
+/// name instead (`tmpfs`, `proc`, … name both).
+pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Vec<Mount>>, Problem> {
+    let mut warnings = Vec::new();
+    let mut rows: Vec<Mount> = Vec::new();
+    let mut types: HashMap<String, String> = HashMap::new();
+    let mut block_size: u64 = 1024;
+    let mut in_df = true;
+    let mut saw_separator = false;
+    for (n, line) in numbered_lines(body) {
+        if line.trim() == SEPARATOR {
+            in_df = false;
+            saw_separator = true;
+            continue;
+        }
+        if in_df {
+            if line.starts_with("Filesystem") {
+                if let Some(size) = header_block_size(line) {
+                    block_size = size;
+                }
+                continue;
+            }
+            match df_row(line, block_size) {
+                Ok(Some(m)) => rows.push(m),
+                Ok(None) => {}
+                Err(msg) => warnings.push(Problem::at(n, msg)),
+            }
+        } else {
+            let mut fields = line.split_whitespace();
+            match (fields.next(), fields.next(), fields.next()) {
+                (Some(_), Some(point), Some(fstype)) => {
+                    // The last mount on a point is the visible one: later lines win.
+                    types.insert(unescape(point), fstype.to_owned());
+                }
+                _ => warnings.push(Problem::at(n, "a /proc/mounts line has fewer than 3 fields")),
+            }
+        }
+    }
+    if !saw_separator {
+        return Err(Problem::whole(format!("no {SEPARATOR} line: /proc/mounts is missing")));
+    }
+    if rows.is_empty() {
+        return Err(Problem::whole("no df output"));
+    }
+
+    let mut kept: Vec<Mount> = Vec::new();
+    // (device, size) → index in `kept`: one file system seen through several mount points.
+    let mut by_fs: HashMap<(String, u64), usize> = HashMap::new();
+    for mut m in rows {
+        m.fstype = types.get(&m.mount_point).cloned();
+        let kind = m.fstype.as_deref().unwrap_or(&m.device);
+        if m.total_bytes == 0 || excluded_fstypes.iter().any(|t| t == kind) {
+            continue;
+        }
+        match by_fs.get(&(m.device.clone(), m.total_bytes)) {
+            Some(&i) => {
+                // Keep the shortest mount point: `/` rather than `/var/lib/docker/...`.
+                if let Some(k) = kept.get_mut(i)
+                    && m.mount_point.len() < k.mount_point.len()
+                {
+                    *k = m;
+                }
+            }
+            None => {
+                by_fs.insert((m.device.clone(), m.total_bytes), kept.len());
+                kept.push(m);
+            }
+        }
+    }
+    Ok(Parsed { value: kept, warnings })
+}
+
+/// `1024-blocks` (POSIX), `1K-blocks` (GNU without -P), `512-blocks`.
+fn header_block_size(header: &str) -> Option<u64> {
+    let word = header.split_whitespace().nth(1)?;
+    let size = word.strip_suffix("-blocks")?;
+    match size.strip_suffix(['K', 'k']) {
+        Some(k) => k.parse::<u64>().ok()?.checked_mul(1024),
+        None => size.parse().ok(),
+    }
+}
+
+/// One `df -P` line: device, total, used, available, capacity, mount point (which may hold
+/// spaces). `Ok(None)` for a file system df could not size (`-`).
+fn df_row(line: &str, block_size: u64) -> Result<Option<Mount>, String> {
+    let Some((f, mount_point)) = split_fields(line, 5) else {
+        return Err("a df line has fewer than 6 fields".to_owned());
+    };
+    if mount_point.is_empty() {
+        return Err("a df line has no mount point".to_owned());
+    }
+    if f[1] == "-" {
+        return Ok(None);
+    }
+    let num = |s: &str, what: &str| {
+        s.parse::<u64>()
+            .map(|v| v.saturating_mul(block_size))
+            .map_err(|_| format!("{what} {s:?} of {mount_point} is not a number"))
+    };
+    Ok(Some(Mount {
+        device: f[0].to_owned(),
+        mount_point: mount_point.to_owned(),
+        fstype: None,
+        total_bytes: num(f[1], "size")?,
+        used_bytes: num(f[2], "used")?,
+        available_bytes: num(f[3], "available")?,
+    }))
+}
+
+/// Undoes the octal escapes of `/proc/mounts` (`\040` space, `\011` tab, `\012` newline,
+/// `\134` backslash).
+fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && let Some(&[d0, d1, d2]) = b.get(i + 1..i + 4)
+            && [d0, d1, d2].iter().all(|d| (b'0'..=b'7').contains(d))
+            && d0 <= b'3'
+        {
+            out.push((d0 - b'0') * 64 + (d1 - b'0') * 8 + (d2 - b'0'));
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Vec<String> {
+        DEFAULT_EXCLUDED_FSTYPES.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    const BODY: &str = "\
+Filesystem     1024-blocks     Used Available Capacity Mounted on
+udev               4008336        0   4008336       0% /dev
+tmpfs               806324     1544    804780       1% /run
+/dev/sda1         61665068 45123456  13379360      78% /
+/dev/sda1         61665068 45123456  13379360      78% /var/lib/docker/bind
+/dev/sdb1        103080888 97000000   800000      100% /mnt/my disk
+/dev/loop0           64768    64768         0     100% /snap/core20/2015
+overlay           61665068 45123456  13379360      78% /var/lib/docker/overlay2/abc/merged
+fuse                     -        -         -        - /run/user/1000/doc
+@@mounts
+/dev/sda1 / ext4 rw,relatime 0 0
+udev /dev devtmpfs rw 0 0
+tmpfs /run tmpfs rw 0 0
+/dev/sda1 /var/lib/docker/bind ext4 rw 0 0
+/dev/sdb1 /mnt/my\\040disk xfs rw 0 0
+/dev/loop0 /snap/core20/2015 squashfs ro 0 0
+overlay /var/lib/docker/overlay2/abc/merged overlay rw 0 0
+";
+
+    #[test]
+    fn keeps_real_mounts_once() {
+        let p = parse_mounts(BODY, &defaults()).unwrap_or_else(|e| panic!("{e}"));
+        let points: Vec<&str> = p.value.iter().map(|m| m.mount_point.as_str()).collect();
+        assert_eq!(points, ["/", "/mnt/my disk"]);
+        assert_eq!(p.value[1].fstype.as_deref(), Some("xfs"));
+        assert_eq!(p.value[0].total_bytes, 61_665_068 * 1024);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn the_exclusion_list_is_a_parameter() {
+        let p = parse_mounts(BODY, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.value.iter().any(|m| m.mount_point == "/snap/core20/2015"));
+        assert!(p.value.iter().any(|m| m.mount_point == "/run"));
+    }
+
+    #[test]
+    fn percent_is_dfs_capacity() {
+        let m = Mount {
+            device: "d".into(),
+            mount_point: "/".into(),
+            fstype: None,
+            total_bytes: 100,
+            used_bytes: 45,
+            available_bytes: 50,
+        };
+        assert!((m.used_percent().unwrap_or_default() - 47.368).abs() < 0.01);
+        assert_eq!(Mount { used_bytes: 0, available_bytes: 0, ..m }.used_percent(), None);
+    }
+
+    #[test]
+    fn unescapes_octal() {
+        assert_eq!(unescape(r"/a\040b\011c\134d\\"), "/a b\tc\\d\\\\");
+        assert_eq!(unescape(r"\999\04"), r"\999\04");
+    }
+
+    #[test]
+    fn header_sizes() {
+        assert_eq!(header_block_size("Filesystem 1024-blocks Used"), Some(1024));
+        assert_eq!(header_block_size("Filesystem 1K-blocks Used"), Some(1024));
+        assert_eq!(header_block_size("Filesystem 512-blocks Used"), Some(512));
+        assert_eq!(header_block_size("Filesystem Size Used"), None);
+    }
+
+    #[test]
+    fn needs_both_parts() {
+        assert!(parse_mounts("Filesystem 1024-blocks\n/dev/a 1 1 0 100% /\n", &[]).is_err());
+        assert!(parse_mounts("@@mounts\n/dev/a / ext4 rw 0 0\n", &[]).is_err());
+    }
+}

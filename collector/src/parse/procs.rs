@@ -1,0 +1,216 @@
+//! `/proc/PID/stat` of every process, concatenated: see
+//! [proc_pid_stat(5)](https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html).
+//!
+//! The command name (`comm`) sits in parentheses and may itself hold spaces, parentheses and
+//! even newlines, so a line is cut at its first ` (` and its *last* `)`. A record broken by a
+//! newline in its name is joined back from the lines that follow.
+
+use std::borrow::Cow;
+
+use super::{Parsed, Problem};
+
+/// Longest name accepted in a record joined over several lines. Names are at most 15 bytes,
+/// except kernel worker threads (`kworker/0:1-events`), which get up to 64.
+const MAX_COMM: usize = 64;
+
+/// One process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcStat {
+    pub pid: u32,
+    pub comm: String,
+    /// `R`, `S`, `D`, `Z`, …
+    pub state: char,
+    pub ppid: u32,
+    /// Ticks (USER_HZ) in user mode, all threads together.
+    pub utime: u64,
+    /// Ticks (USER_HZ) in kernel mode, all threads together.
+    pub stime: u64,
+    /// When the process started, in ticks since boot.
+    pub starttime: u64,
+    /// Resident set size in pages.
+    pub rss_pages: u64,
+}
+
+impl ProcStat {
+    /// CPU ticks used so far, user plus system.
+    pub fn ticks(&self) -> u64 {
+        self.utime.saturating_add(self.stime)
+    }
+}
+
+/// Parses the concatenated stat lines. Lines that cannot be read (a process caught exiting)
+/// are skipped with a warning; no process at all is an error.
+pub fn parse_procs(body: &str) -> Result<Parsed<Vec<ProcStat>>, Problem> {
+    let lines: Vec<&str> = body.lines().collect();
+    let mut procs = Vec::with_capacity(lines.len());
+    let mut warnings = Vec::new();
+    let mut i = 0;
+    while let Some(&line) = lines.get(i) {
+        if line.trim().is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut record = Cow::Borrowed(line);
+        let mut last = i;
+        loop {
+            match parse_record(&record) {
+                Ok(p) => {
+                    procs.push(p);
+                    break;
+                }
+                Err(err) => {
+                    let next = lines.get(last + 1).copied();
+                    let joinable = err.incomplete
+                        && record.len() < MAX_COMM + 16
+                        && next.is_some_and(|l| parse_record(l).is_err());
+                    match next {
+                        Some(next) if joinable => {
+                            record = Cow::Owned(format!("{record}\n{next}"));
+                            last += 1;
+                        }
+                        _ => {
+                            warnings.push(Problem::at(i + 1, err.message));
+                            last = i;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        i = last + 1;
+    }
+    if procs.is_empty() {
+        return Err(Problem::whole("no process"));
+    }
+    Ok(Parsed { value: procs, warnings })
+}
+
+struct RecordError {
+    /// More text could complete the record.
+    incomplete: bool,
+    message: String,
+}
+
+fn incomplete(message: &str) -> RecordError {
+    RecordError { incomplete: true, message: message.to_owned() }
+}
+
+fn invalid(message: String) -> RecordError {
+    RecordError { incomplete: false, message }
+}
+
+fn parse_record(line: &str) -> Result<ProcStat, RecordError> {
+    let open = line.find(" (").ok_or_else(|| invalid("no \" (\" after the pid".to_owned()))?;
+    let pid_text = line.get(..open).unwrap_or("").trim();
+    let pid: u32 = pid_text.parse().map_err(|_| invalid(format!("pid {pid_text:?} is not a number")))?;
+    let close = line.rfind(')').filter(|&c| c > open).ok_or_else(|| incomplete("no \")\" after the command name"))?;
+    let comm = line.get(open + 2..close).unwrap_or("");
+    let rest: Vec<&str> = line.get(close + 1..).unwrap_or("").split_whitespace().collect();
+    // rest[0] is field 3 (state); field N of proc_pid_stat(5) is rest[N - 3].
+    if rest.len() < 22 {
+        return Err(incomplete("fewer than 24 fields"));
+    }
+    if comm.len() > MAX_COMM {
+        return Err(invalid(format!("command name longer than {MAX_COMM} bytes")));
+    }
+    let num = |i: usize, what: &str| -> Result<u64, RecordError> {
+        rest.get(i)
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or_else(|| invalid(format!("{what} of pid {pid} is not a number")))
+    };
+    let state = rest.first().and_then(|s| s.chars().next()).unwrap_or('?');
+    let ppid = rest
+        .get(1)
+        .and_then(|s| s.parse::<u32>().ok())
+        .ok_or_else(|| invalid(format!("ppid of pid {pid} is not a number")))?;
+    // rss is a signed long; a transiently negative value means "nothing resident".
+    let rss_pages = match rest.get(21).and_then(|s| s.parse::<i64>().ok()) {
+        Some(v) => u64::try_from(v).unwrap_or(0),
+        None => return Err(invalid(format!("rss of pid {pid} is not a number"))),
+    };
+    Ok(ProcStat {
+        pid,
+        comm: comm.to_owned(),
+        state,
+        ppid,
+        utime: num(11, "utime")?,
+        stime: num(12, "stime")?,
+        starttime: num(19, "starttime")?,
+        rss_pages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(pid: u32, comm: &str, utime: u64, rss: i64) -> String {
+        format!(
+            "{pid} ({comm}) S 1 {pid} {pid} 0 -1 4194560 100 0 0 0 {utime} 7 0 0 20 0 1 0 5000 10000000 {rss} \
+             18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
+        )
+    }
+
+    fn parse(body: &str) -> Vec<ProcStat> {
+        parse_procs(body).map(|p| p.value).unwrap_or_default()
+    }
+
+    #[test]
+    fn reads_the_fields() {
+        let p = parse(&stat(42, "nginx", 30, 512));
+        assert_eq!(
+            p,
+            vec![ProcStat {
+                pid: 42,
+                comm: "nginx".into(),
+                state: 'S',
+                ppid: 1,
+                utime: 30,
+                stime: 7,
+                starttime: 5000,
+                rss_pages: 512
+            }]
+        );
+        assert_eq!(p[0].ticks(), 37);
+    }
+
+    #[test]
+    fn names_with_spaces_and_parentheses() {
+        let body = stat(1, "tmux: server", 1, 1) + &stat(2, "a) S 1 (b", 2, 2) + &stat(3, ")", 3, 3);
+        let names: Vec<String> = parse(&body).into_iter().map(|p| p.comm).collect();
+        assert_eq!(names, ["tmux: server", "a) S 1 (b", ")"]);
+    }
+
+    #[test]
+    fn names_with_newlines_are_joined_back() {
+        let body = stat(1, "init", 1, 1) + &stat(2, "a\n\nb)", 2, 2) + &stat(3, "c", 3, 3);
+        let p = parse_procs(&body).unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = p.value.iter().map(|p| p.comm.as_str()).collect();
+        assert_eq!(names, ["init", "a\n\nb)", "c"]);
+        assert!(p.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_broken_line_never_swallows_the_next_record() {
+        let body = "17 (trunca\n".to_owned() + &stat(18, "bash", 1, 1);
+        let p = parse_procs(&body).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.value.iter().map(|p| p.pid).collect::<Vec<_>>(), [18]);
+        assert_eq!(p.warnings.len(), 1);
+    }
+
+    #[test]
+    fn negative_rss_is_zero() {
+        assert_eq!(parse(&stat(5, "x", 1, -3))[0].rss_pages, 0);
+    }
+
+    #[test]
+    fn bad_records_are_warnings() {
+        let bad_utime = stat(2, "bad", 1, 1).replace(" 1 7 0 0 20 ", " x 7 0 0 20 ");
+        let body = stat(1, "ok", 1, 1) + "x (y) S\n" + "12 (z) S 1 2 3\n" + &bad_utime + &stat(3, "ok", 1, 1);
+        let p = parse_procs(&body).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.value.iter().map(|p| p.pid).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(p.warnings.len(), 3, "{:?}", p.warnings);
+        assert!(parse_procs("").is_err());
+        assert!(parse_procs("garbage\n").is_err());
+    }
+}

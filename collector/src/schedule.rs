@@ -1,0 +1,59 @@
+//! Runs collection cycles on the configured cron schedule. A cycle still running when the next
+//! one is due makes that one skip (logged), never pile up.
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::cycle::Collector;
+
+#[derive(Debug, thiserror::Error)]
+#[error("scheduler: {0}")]
+pub struct ScheduleError(String);
+
+/// A running schedule; [`Schedule::stop`] waits for the cycle in flight.
+pub struct Schedule {
+    scheduler: JobScheduler,
+    running: Arc<Mutex<()>>,
+}
+
+impl Schedule {
+    /// Starts the schedule (and a first cycle at once when `collect_on_start`).
+    pub async fn start(collector: Arc<Collector>) -> Result<Self, ScheduleError> {
+        let running = Arc::new(Mutex::new(()));
+        let scheduler = JobScheduler::new().await.map_err(|e| ScheduleError(e.to_string()))?;
+        let expr = collector.settings().schedule.clone();
+        let (c, r) = (collector.clone(), running.clone());
+        let job = Job::new_async(expr.as_str(), move |_id, _sched| {
+            let (c, r) = (c.clone(), r.clone());
+            Box::pin(async move { run_guarded(&c, &r).await })
+        })
+        .map_err(|e| ScheduleError(format!("invalid schedule {expr:?}: {e}")))?;
+        scheduler.add(job).await.map_err(|e| ScheduleError(e.to_string()))?;
+        scheduler.start().await.map_err(|e| ScheduleError(e.to_string()))?;
+        if collector.settings().collect_on_start {
+            let (c, r) = (collector.clone(), running.clone());
+            tokio::spawn(async move { run_guarded(&c, &r).await });
+        }
+        tracing::info!(schedule = %expr, "collector scheduled");
+        Ok(Self { scheduler, running })
+    }
+
+    /// Stops scheduling and waits for the cycle in flight to finish and be stored.
+    pub async fn stop(mut self) {
+        if let Err(e) = self.scheduler.shutdown().await {
+            tracing::warn!(error = %e, "scheduler shutdown");
+        }
+        let _finished = self.running.lock().await;
+    }
+}
+
+async fn run_guarded(collector: &Collector, running: &Mutex<()>) {
+    match running.try_lock() {
+        Ok(_guard) => {
+            collector.run_cycle().await;
+        }
+        Err(_) => tracing::warn!("previous cycle still running; this one is skipped"),
+    }
+}

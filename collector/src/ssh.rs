@@ -1,0 +1,153 @@
+//! One SSH connection per server (russh), kept open across cycles. Every wait is bounded.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use russh::ChannelMsg;
+use russh::client::{self, Handle};
+use russh::keys::PrivateKeyWithHashAlg;
+use secrecy::ExposeSecret;
+use tokio::time::timeout;
+
+use crate::config::{Credentials, SshServer};
+use crate::error::CollectError;
+use crate::exec::ExecOutput;
+use crate::hostkey::{Expectation, Verdict, Verifier};
+
+/// Output caps: a lying server cannot make the collector hold more than this.
+pub const MAX_STDOUT: usize = 8 * 1024 * 1024;
+pub const MAX_STDERR: usize = 64 * 1024;
+
+/// The russh client settings shared by all connections.
+pub fn client_config() -> Arc<client::Config> {
+    Arc::new(client::Config {
+        // Connections live across cycles; keepalives find the dead ones.
+        inactivity_timeout: None,
+        keepalive_interval: Some(Duration::from_secs(60)),
+        keepalive_max: 3,
+        ..Default::default()
+    })
+}
+
+/// An authenticated SSH connection.
+pub struct SshSession {
+    handle: Handle<Verifier>,
+    /// The fingerprint the server showed, and whether it was accepted on first use.
+    pub verdict: Verdict,
+}
+
+impl SshSession {
+    /// Connects, verifies the host key, and authenticates, each step within `connect_timeout`.
+    pub async fn connect(
+        server: &SshServer,
+        expectation: Expectation,
+        config: Arc<client::Config>,
+        connect_timeout: Duration,
+    ) -> Result<Self, CollectError> {
+        let secs = connect_timeout.as_secs();
+        let addr = format!("{}:{}", server.host, server.port);
+        let addrs: Vec<_> = match timeout(connect_timeout, tokio::net::lookup_host(addr.as_str())).await {
+            Err(_) => return Err(CollectError::Timeout { stage: "resolving the host name", secs }),
+            Ok(Err(_)) => return Err(CollectError::Dns { host: server.host.clone() }),
+            Ok(Ok(a)) => a.collect(),
+        };
+        if addrs.is_empty() {
+            return Err(CollectError::Dns { host: server.host.clone() });
+        }
+        let stream = match timeout(connect_timeout, tokio::net::TcpStream::connect(&addrs[..])).await {
+            Err(_) => return Err(CollectError::Timeout { stage: "connecting", secs }),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                return Err(CollectError::ConnectionRefused { addr });
+            }
+            Ok(Err(e)) => return Err(CollectError::Connection(format!("{addr}: {e}"))),
+            Ok(Ok(s)) => s,
+        };
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "set_nodelay failed");
+        }
+        let (verifier, verdict_slot) = Verifier::new(expectation);
+        let connected = timeout(connect_timeout, client::connect_stream(config, stream, verifier)).await;
+        let take_verdict = || verdict_slot.lock().ok().and_then(|mut v| v.take());
+        let mut handle = match connected {
+            Err(_) => return Err(CollectError::Timeout { stage: "waiting for the SSH handshake", secs }),
+            Ok(Err(e)) => {
+                if let Some(err) = take_verdict().and_then(Verdict::into_error) {
+                    return Err(err);
+                }
+                return Err(CollectError::Connection(format!("SSH handshake with {addr} failed: {e}")));
+            }
+            Ok(Ok(h)) => h,
+        };
+        let verdict = take_verdict().ok_or_else(|| CollectError::Connection("no host key was verified".into()))?;
+
+        let auth = async {
+            match &server.credentials {
+                Credentials::Password(pw) => handle.authenticate_password(&server.user, pw.expose_secret()).await,
+                Credentials::Key { path, passphrase } => {
+                    let key = russh::keys::load_secret_key(path, passphrase.as_ref().map(|p| p.expose_secret()))
+                        .map_err(|e| {
+                            russh::Error::InvalidConfig(format!("cannot load identity file {}: {e}", path.display()))
+                        })?;
+                    let hash =
+                        if key.algorithm().is_rsa() { handle.best_supported_rsa_hash().await?.flatten() } else { None };
+                    handle.authenticate_publickey(&server.user, PrivateKeyWithHashAlg::new(Arc::new(key), hash)).await
+                }
+            }
+        };
+        match timeout(connect_timeout, auth).await {
+            Err(_) => Err(CollectError::Timeout { stage: "authenticating", secs }),
+            Ok(Err(russh::Error::InvalidConfig(msg))) => Err(CollectError::Credentials(msg)),
+            Ok(Err(e)) => Err(CollectError::Connection(format!("authentication with {addr} failed: {e}"))),
+            Ok(Ok(r)) if r.success() => Ok(Self { handle, verdict }),
+            Ok(Ok(_)) => Err(CollectError::AuthFailed { user: server.user.clone() }),
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.handle.is_closed()
+    }
+
+    /// Runs `command` with `stdin` as its input, reading until the channel closes.
+    pub async fn exec(&self, command: &str, stdin: &[u8], limit: Duration) -> Result<ExecOutput, CollectError> {
+        let secs = limit.as_secs();
+        let run = async {
+            let mut channel = self
+                .handle
+                .channel_open_session()
+                .await
+                .map_err(|e| CollectError::Connection(format!("cannot open a channel: {e}")))?;
+            channel.exec(true, command).await.map_err(|e| CollectError::Connection(format!("exec failed: {e}")))?;
+            channel
+                .data_bytes(stdin.to_vec())
+                .await
+                .map_err(|e| CollectError::Connection(format!("sending the script failed: {e}")))?;
+            channel.eof().await.map_err(|e| CollectError::Connection(format!("sending EOF failed: {e}")))?;
+            let mut out = ExecOutput::default();
+            // Exit status may come before the last data, and EOF and exit status in either order:
+            // read until the channel is closed.
+            while let Some(msg) = channel.wait().await {
+                match msg {
+                    ChannelMsg::Data { data } => out.push_stdout(&data, MAX_STDOUT)?,
+                    ChannelMsg::ExtendedData { data, ext: 1 } => out.push_stderr(&data, MAX_STDERR),
+                    ChannelMsg::ExitStatus { exit_status } => out.exit_status = Some(exit_status as i32),
+                    ChannelMsg::ExitSignal { signal_name, .. } => {
+                        out.signal = Some(format!("{signal_name:?}"));
+                    }
+                    ChannelMsg::Close => break,
+                    _ => {}
+                }
+            }
+            Ok(out)
+        };
+        match timeout(limit, run).await {
+            Ok(r) => r,
+            Err(_) => Err(CollectError::Timeout { stage: "running the scripts", secs }),
+        }
+    }
+
+    pub async fn close(self) {
+        if let Err(e) = self.handle.disconnect(russh::Disconnect::ByApplication, "bye", "en").await {
+            tracing::debug!(error = %e, "disconnect failed");
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Test harness: real OpenSSH `sshd` processes on their own loopback addresses, with their own
+//! config and host keys, plus fault-injecting fake servers. Needs root, `/usr/sbin/sshd` and the
+//! `fwtest` account prepared by `.ci/test-deps.sh` (run `make test-deps`).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+use tokio::io::AsyncReadExt;
+
+pub const TEST_USER: &str = "fwtest";
+
+static NEXT: AtomicU32 = AtomicU32::new(1);
+
+/// A loopback address no other test of this run uses: 127.<pid-derived>.<counter>.<1..>.
+pub fn unique_loopback() -> Ipv4Addr {
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let pid = std::process::id();
+    Ipv4Addr::new(127, 10 + (pid % 200) as u8, (n / 250) as u8 + 1, (n % 250) as u8 + 2)
+}
+
+/// The password of the test account, written by `.ci/test-deps.sh`.
+pub fn test_password() -> String {
+    let path = std::env::var("FW_TEST_PASSWORD_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-secrets/fwtest.password"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("cannot read the test password at {}: {e}; run `make test-deps` first", path.display())
+    })
+}
+
+fn keygen(path: &Path) -> String {
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "fleetwatch-test", "-f"])
+        .arg(path)
+        .status()
+        .expect("ssh-keygen must be installed (make test-deps)")
+        .success();
+    assert!(ok, "ssh-keygen failed");
+    fingerprint(&path.with_extension("pub"))
+}
+
+/// `SHA256:…` of a public key file, as `ssh-keygen -lf` prints it.
+pub fn fingerprint(pubfile: &Path) -> String {
+    let out = Command::new("ssh-keygen").arg("-lf").arg(pubfile).output().expect("ssh-keygen");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().nth(1).expect("fingerprint").to_string()
+}
+
+/// A running sshd.
+pub struct Sshd {
+    pub dir: TempDir,
+    pub addr: SocketAddr,
+    pub host_fingerprint: String,
+    /// The client key authorised for `fwtest`.
+    pub client_key: PathBuf,
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Sshd {
+    /// Starts an sshd on a fresh loopback address and waits until it shows its banner.
+    pub async fn start() -> Self {
+        Self::start_at(SocketAddr::new(unique_loopback().into(), 2222)).await
+    }
+
+    /// Starts an sshd with a NEW host key on `addr` (to play a server whose key changed).
+    pub async fn start_at(addr: SocketAddr) -> Self {
+        assert!(Path::new("/usr/sbin/sshd").exists(), "/usr/sbin/sshd missing: run `make test-deps`");
+        std::fs::create_dir_all("/run/sshd").ok();
+        let dir = tempfile::tempdir().unwrap();
+        let host_key = dir.path().join("host_ed25519");
+        let host_fingerprint = keygen(&host_key);
+        let client_key = dir.path().join("client_ed25519");
+        keygen(&client_key);
+        std::fs::copy(client_key.with_extension("pub"), dir.path().join("authorized_keys")).unwrap();
+        let log = dir.path().join("sshd.log");
+        let conf = dir.path().join("sshd_config");
+        std::fs::write(
+            &conf,
+            format!(
+                "ListenAddress {addr}\nHostKey {hk}\nPidFile {dir}/sshd.pid\nAuthorizedKeysFile {dir}/authorized_keys\n\
+                 StrictModes no\nUsePAM no\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
+                 PermitRootLogin no\nAllowUsers {TEST_USER}\nLogLevel VERBOSE\nPrintMotd no\nMaxStartups 100\n",
+                hk = host_key.display(),
+                dir = dir.path().display(),
+            ),
+        )
+        .unwrap();
+        // Let the account read the key files' directory (sshd reads authorized_keys as the user).
+        Command::new("chmod").arg("755").arg(dir.path()).status().unwrap();
+        let child = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-f"])
+            .arg(&conf)
+            .arg("-E")
+            .arg(&log)
+            .spawn()
+            .expect("start sshd");
+        let sshd = Self { dir, addr, host_fingerprint, client_key, child, log };
+        sshd.wait_ready().await;
+        sshd
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(mut s) = tokio::net::TcpStream::connect(self.addr).await {
+                let mut buf = [0u8; 7];
+                if tokio::time::timeout(Duration::from_secs(5), s.read_exact(&mut buf)).await.is_ok_and(|r| r.is_ok())
+                    && &buf == b"SSH-2.0"
+                {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "sshd on {} not ready; log:\n{}", self.addr, self.log_text());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Writes the test password to a file readable by the collector (`password_file`).
+    pub fn password_file(&self, password: &str) -> PathBuf {
+        let p = self.dir.path().join("password");
+        std::fs::write(&p, password).unwrap();
+        p
+    }
+
+    pub fn stop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A fake server that accepts TCP connections and never says a word (fault injection).
+pub struct SilentServer {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SilentServer {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(unique_loopback().into(), 2222)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                held.push(s);
+            }
+        });
+        Self { addr, task }
+    }
+}
+
+impl Drop for SilentServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A loopback address and port where nothing listens.
+pub fn closed_port() -> SocketAddr {
+    SocketAddr::new(unique_loopback().into(), 2222)
+}

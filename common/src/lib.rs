@@ -1,0 +1,9 @@
+//! Types shared by every Fleetwatch crate, including the WASM frontend.
+//!
+//! Nothing here does I/O: this crate must compile for `wasm32-unknown-unknown`.
+
+pub mod status;
+pub mod wire;
+
+pub use status::{Level, Status, Threshold, Thresholds};
+pub use wire::*;

@@ -1,0 +1,234 @@
+//! JSON bodies of the HTTP API. Field names follow the seed system's API exactly; extra fields
+//! are additions, never renames. Timestamps are RFC 3339 in UTC.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::status::{Level, Status};
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub timestamp: DateTime<Utc>,
+}
+
+/// Why a server could not be read. Serialised as the words a sysadmin reads on the card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OfflineReason {
+    #[serde(rename = "dns")]
+    Dns,
+    #[serde(rename = "connection refused")]
+    ConnectionRefused,
+    #[serde(rename = "timeout")]
+    Timeout,
+    #[serde(rename = "authentication failed")]
+    AuthenticationFailed,
+    #[serde(rename = "host key mismatch")]
+    HostKeyMismatch,
+    #[serde(rename = "script failed")]
+    ScriptFailed,
+    #[serde(rename = "parse error")]
+    ParseError,
+    #[serde(rename = "stale")]
+    Stale,
+    #[serde(rename = "connection failed")]
+    ConnectionFailed,
+    #[serde(rename = "never collected")]
+    NeverCollected,
+}
+
+impl OfflineReason {
+    pub const ALL: [OfflineReason; 10] = [
+        Self::Dns,
+        Self::ConnectionRefused,
+        Self::Timeout,
+        Self::AuthenticationFailed,
+        Self::HostKeyMismatch,
+        Self::ScriptFailed,
+        Self::ParseError,
+        Self::Stale,
+        Self::ConnectionFailed,
+        Self::NeverCollected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dns => "dns",
+            Self::ConnectionRefused => "connection refused",
+            Self::Timeout => "timeout",
+            Self::AuthenticationFailed => "authentication failed",
+            Self::HostKeyMismatch => "host key mismatch",
+            Self::ScriptFailed => "script failed",
+            Self::ParseError => "parse error",
+            Self::Stale => "stale",
+            Self::ConnectionFailed => "connection failed",
+            Self::NeverCollected => "never collected",
+        }
+    }
+
+    /// The inverse of [`OfflineReason::as_str`], for values read back from the database.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for OfflineReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One collected sample of a server: the seed's `latest metrics` row plus additions.
+/// `None` means "not available on this server", never zero.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Sample {
+    pub server_name: String,
+    /// Utilisation over the interval, from `/proc/stat` deltas (not the load average).
+    pub cpu_percent: Option<f64>,
+    pub cpu_load_1min: Option<f64>,
+    pub cpu_load_5min: Option<f64>,
+    pub cpu_load_15min: Option<f64>,
+    pub ram_percentage: Option<f64>,
+    pub swap_percentage: Option<f64>,
+    /// The fullest real mount.
+    pub disk_percentage: Option<f64>,
+    pub logged_users: Option<i64>,
+    /// ESTABLISHED TCP connections, IPv4 and IPv6.
+    pub tcp_connections: Option<i64>,
+    pub uptime_seconds: Option<i64>,
+    pub timestamp: DateTime<Utc>,
+    // Additions.
+    pub cpu_cores: Option<i64>,
+    pub ram_total_bytes: Option<i64>,
+    pub ram_used_bytes: Option<i64>,
+    pub disk_total_bytes: Option<i64>,
+    pub disk_used_bytes: Option<i64>,
+    /// The mount point `disk_percentage` refers to.
+    pub disk_mount: Option<String>,
+    pub hostname: Option<String>,
+}
+
+/// `GET /api/servers/{name}/metrics/historical/{hours}`: one point, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPoint {
+    pub timestamp: DateTime<Utc>,
+    pub cpu_percent: Option<f64>,
+    pub cpu_load_5min: Option<f64>,
+    pub ram_percentage: Option<f64>,
+    pub disk_percentage: Option<f64>,
+}
+
+/// `GET /api/servers/{name}/status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerStatus {
+    pub server_name: String,
+    pub status: Status,
+    pub cpu_status: Level,
+    pub ram_status: Level,
+    pub disk_status: Level,
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Why the server is offline; `None` when it is not.
+    pub reason: Option<OfflineReason>,
+    /// A safe, human sentence about the last failure (no secrets, no internals).
+    pub detail: Option<String>,
+}
+
+/// `GET /api/servers`: one configured server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub name: String,
+    /// `ssh` or `local`.
+    pub transport: String,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tags: Vec<String>,
+    pub status: ServerStatus,
+    pub latest: Option<Sample>,
+}
+
+/// `GET /api/users/top`: one user on one server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopUser {
+    pub username: String,
+    pub server_name: String,
+    /// Percent of one core.
+    pub cpu: f64,
+    /// Percent of the server's memory.
+    pub mem: f64,
+    /// Bytes used under the configured paths; `None` unless per-user disk usage is enabled.
+    pub disk: Option<f64>,
+    pub process_count: i64,
+    pub top_process: String,
+    pub timestamp: DateTime<Utc>,
+    /// Resident memory in bytes (addition).
+    pub rss_bytes: i64,
+}
+
+/// The kind of an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertKind {
+    Warning,
+    Critical,
+    Offline,
+}
+
+/// One current alert of the overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub server: String,
+    #[serde(rename = "type")]
+    pub kind: AlertKind,
+    pub message: String,
+}
+
+/// `GET /api/system/overview`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub total_servers: i64,
+    pub online_servers: i64,
+    pub offline_servers: i64,
+    pub avg_cpu: Option<f64>,
+    pub avg_ram: Option<f64>,
+    pub avg_disk: Option<f64>,
+    pub total_users: i64,
+    pub alerts: Vec<Alert>,
+    pub timestamp: DateTime<Utc>,
+}
+
+/// The error body of every failed API call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub success: bool,
+    pub error: String,
+    pub details: ErrorDetails,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetails {
+    pub code: String,
+    pub timestamp: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offline_reasons_round_trip_through_their_words() {
+        for r in OfflineReason::ALL {
+            assert_eq!(OfflineReason::parse(r.as_str()), Some(r));
+            let json = serde_json::to_string(&r).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", r.as_str()));
+        }
+        assert_eq!(OfflineReason::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn alert_kind_is_serialised_as_type() {
+        let a = Alert { server: "web-1".into(), kind: AlertKind::Offline, message: "timeout".into() };
+        let v = serde_json::to_value(&a).unwrap_or_default();
+        assert_eq!(v["type"], "offline");
+    }
+}

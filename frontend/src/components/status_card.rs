@@ -1,0 +1,144 @@
+//! One server on the dashboard: its status, gauges and figures.
+//!
+//! Hooks for browser tests: the card has class `server-card`, `data-server` and `data-status`;
+//! an offline server's reason is inside `.offline-reason`.
+
+use fleetwatch_common::{Sample, ServerInfo, Status};
+use leptos::prelude::*;
+
+use crate::components::gauge::Gauge;
+use crate::components::status_pill::StatusPill;
+use crate::format::{MISSING, ago, count, load, local_time, millis, uptime, used_of};
+
+#[component]
+pub fn StatusCard(
+    server: ServerInfo,
+    /// The browser's clock in ms, ticking so that "2 min ago" stays true.
+    #[prop(into)]
+    now: Signal<f64>,
+) -> impl IntoView {
+    let ServerInfo { name, transport, host, port, tags, status, latest } = server;
+    let overall = status.status;
+    let offline = overall == Status::Offline;
+    let address = match (host, port) {
+        (Some(h), Some(p)) if p != 22 => format!("{h}:{p}"),
+        (Some(h), _) => h,
+        (None, _) => transport,
+    };
+    let s = latest.as_ref();
+    let get = |f: fn(&Sample) -> Option<f64>| s.and_then(f);
+    let hostname = s.and_then(|s| s.hostname.clone()).filter(|h| *h != name && *h != address);
+    let disk_detail = s.and_then(|s| {
+        let used = used_of(s.disk_used_bytes, s.disk_total_bytes);
+        match (used, s.disk_mount.clone()) {
+            (Some(u), Some(m)) => Some(format!("{u} on {m}")),
+            (u, m) => u.or(m),
+        }
+    });
+    let ram_detail = s.and_then(|s| used_of(s.ram_used_bytes, s.ram_total_bytes));
+    let cpu_detail = s.and_then(|s| s.cpu_cores).map(|c| format!("{c} cores"));
+    let loads = [get(|s| s.cpu_load_1min), get(|s| s.cpu_load_5min), get(|s| s.cpu_load_15min)];
+    let loads = if loads.iter().all(Option::is_none) { MISSING.to_owned() } else { loads.map(load).join(" ") };
+    let up = s.and_then(|s| s.uptime_seconds).map_or_else(|| MISSING.to_owned(), uptime);
+    let users = count(s.and_then(|s| s.logged_users));
+    let tcp = count(s.and_then(|s| s.tcp_connections));
+
+    let last_seen = status.last_seen.as_ref().map(millis);
+    // Past an hour, "3 h ago" alone is vague: the local time follows.
+    let seen_text = move || {
+        last_seen.map_or_else(
+            || "never".to_owned(),
+            |ms| {
+                let now = now.get();
+                if now - ms < 3_600_000.0 {
+                    ago(ms, now)
+                } else {
+                    format!("{} ({})", ago(ms, now), local_time(ms, now))
+                }
+            },
+        )
+    };
+    let seen_title = move || last_seen.map(|ms| local_time(ms, now.get()));
+
+    let reason = offline.then(|| {
+        let words = status.reason.map_or("unreachable", |r| r.as_str());
+        let detail = status.detail.clone();
+        view! {
+            <div class="offline-reason">
+                <strong>{words}</strong>
+                {detail.map(|d| view! { <span class="offline-detail">{d}</span> })}
+            </div>
+        }
+    });
+
+    let hook = name.clone();
+    view! {
+        <article
+            class=format!("server-card status-{}", overall.as_str())
+            data-server=hook
+            data-status=overall.as_str()
+        >
+            <header class="card-head">
+                <div class="card-title">
+                    <h2>{name}</h2>
+                    <span class="address">
+                        {address}
+                        {hostname.map(|h| format!(" · {h}"))}
+                    </span>
+                </div>
+                <StatusPill status=overall />
+            </header>
+            {(!tags.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="tags">
+                            {tags.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}
+                        </ul>
+                    }
+                })}
+            {reason}
+            <div class="gauges" class:stale=offline title=offline.then_some("last known values")>
+                <Gauge
+                    label="CPU"
+                    value=get(|s| s.cpu_percent)
+                    level=status.cpu_status
+                    detail=cpu_detail
+                />
+                <Gauge
+                    label="RAM"
+                    value=get(|s| s.ram_percentage)
+                    level=status.ram_status
+                    detail=ram_detail
+                />
+                <Gauge
+                    label="Disk"
+                    value=get(|s| s.disk_percentage)
+                    level=status.disk_status
+                    detail=disk_detail
+                />
+            </div>
+            <dl class="figures">
+                <div title="load average over 1, 5 and 15 min">
+                    <dt>"Load"</dt>
+                    <dd>{loads}</dd>
+                </div>
+                <div>
+                    <dt>"Uptime"</dt>
+                    <dd>{up}</dd>
+                </div>
+                <div>
+                    <dt>"Users"</dt>
+                    <dd>{users}</dd>
+                </div>
+                <div title="established TCP connections">
+                    <dt>"TCP"</dt>
+                    <dd>{tcp}</dd>
+                </div>
+            </dl>
+            <footer class="last-seen" title=seen_title>
+                "Last seen "
+                <time>{seen_text}</time>
+            </footer>
+        </article>
+    }
+}

@@ -1,0 +1,42 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "fleetwatch", version, about = "Agentless monitor for fleets of Linux servers")]
+pub struct Cli {
+    /// Config file (TOML). Default: $FLEETWATCH_CONFIG, else ./fleetwatch.toml if present,
+    /// else built-in defaults that monitor this machine.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collector, API and dashboard in one process.
+    Serve,
+    /// Only the scheduled collector.
+    Collector,
+    /// Only the API and the dashboard.
+    Api,
+    /// Collect every server once, store the results and print one line per server.
+    CollectOnce,
+    /// Apply the database migrations.
+    Migrate,
+    /// Validate the config, then connect to every server and diagnose it without storing.
+    Check,
+    /// Print a fully commented example config.
+    DefaultConfig,
+    /// Row counts, oldest and newest sample per table, database size.
+    DbStats,
+    /// Delete samples older than a duration (e.g. 90d, 12h).
+    Cleanup {
+        #[arg(long, default_value = "90d", value_name = "DURATION")]
+        older_than: String,
+    },
+}

@@ -1,0 +1,198 @@
+//! The commands: wiring of config, store, collector and API. No logic of their own.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use fleetwatch_api::{AppState, ServerMeta};
+use fleetwatch_collector::config::{Config, ProcessEnv, config_path};
+use fleetwatch_collector::{Collector, Schedule};
+use fleetwatch_store::Store;
+use secrecy::ExposeSecret;
+
+use crate::cli::{Cli, Command};
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    if let Command::DefaultConfig = cli.command {
+        print!("{}", fleetwatch_collector::config::EXAMPLE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let path = config_path(cli.config.as_deref(), &ProcessEnv);
+    let config = Config::load(path.as_deref(), &ProcessEnv).context("invalid configuration")?;
+    tracing::info!(source = %config.source, servers = config.servers.len(), "configuration loaded");
+    match cli.command {
+        Command::DefaultConfig => Ok(ExitCode::SUCCESS), // handled above, before loading
+        Command::Migrate => {
+            open_store(&config).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CollectOnce => collect_once(&config).await,
+        Command::Check => check(&config).await,
+        Command::Serve => serve(config, true, true).await,
+        Command::Collector => serve(config, true, false).await,
+        Command::Api => serve(config, false, true).await,
+        Command::DbStats => db_stats(&config).await,
+        Command::Cleanup { older_than } => cleanup(&config, &older_than).await,
+    }
+}
+
+async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
+    let store =
+        fleetwatch_store::connect(config.database_url.expose_secret()).await.context("cannot open the database")?;
+    store.migrate().await.context("cannot apply the database migrations")?;
+    Ok(Arc::from(store))
+}
+
+async fn collect_once(config: &Config) -> Result<ExitCode> {
+    let store = open_store(config).await?;
+    let collector = Collector::new(config.servers.clone(), store, config.collector.clone());
+    let reports = collector.run_cycle().await;
+    collector.shutdown().await;
+    for r in &reports {
+        match &r.result {
+            Ok(_) => println!("{}\tok\t{} ms", r.name, r.duration.as_millis()),
+            Err(e) => println!("{}\tfailed\t{}: {}\t{} ms", r.name, e.reason(), e, r.duration.as_millis()),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn check(config: &Config) -> Result<ExitCode> {
+    println!("config: ok ({}), {} server(s)", config.source, config.servers.len());
+    let store = open_store(config).await?;
+    let collector = Collector::new(config.servers.clone(), store, config.collector.clone());
+    let reports = collector.check().await;
+    collector.shutdown().await;
+    let mut failed = 0;
+    for r in &reports {
+        match &r.result {
+            Ok(c) => {
+                let key = match (&c.host_key, c.first_use) {
+                    (Some(fp), true) => format!(", host key {fp} (not yet recorded: trusted on first collection)"),
+                    (Some(fp), false) => format!(", host key {fp} verified"),
+                    (None, _) => String::new(),
+                };
+                println!("{}: ok in {} ms{key}", r.name, r.duration.as_millis());
+                for w in &c.warnings {
+                    println!("  warning: {w}");
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                println!("{}: FAILED ({}) {e}", r.name, e.reason());
+            }
+        }
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
+    let store = open_store(&config).await?;
+    let schedule = if collect {
+        let collector = Arc::new(Collector::new(config.servers.clone(), store.clone(), config.collector.clone()));
+        Some((Schedule::start(collector.clone()).await?, collector))
+    } else {
+        None
+    };
+    if api {
+        let state = AppState {
+            store,
+            servers: Arc::new(config.servers.iter().map(meta).collect()),
+            thresholds: config.thresholds,
+            stale_after: config.collector.stale_after(),
+        };
+        if !config.web_dir.join("index.html").exists() {
+            tracing::warn!(web_dir = %config.web_dir.display(), "no dashboard build found: run `make frontend` (the API works without it)");
+        }
+        let app = fleetwatch_api::router(state, &config.web_dir);
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        println!("Fleetwatch dashboard: http://{addr}/");
+        tracing::info!(%addr, "listening");
+        fleetwatch_api::serve(listener, app, shutdown_signal()).await?;
+    } else {
+        shutdown_signal().await;
+    }
+    if let Some((schedule, collector)) = schedule {
+        tracing::info!("stopping: finishing the cycle in flight");
+        schedule.stop().await;
+        collector.shutdown().await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn meta(s: &fleetwatch_collector::Server) -> ServerMeta {
+    ServerMeta {
+        name: s.name.clone(),
+        transport: s.transport().into(),
+        host: s.ssh.as_ref().map(|x| x.host.clone()),
+        port: s.ssh.as_ref().map(|x| x.port),
+        tags: s.tags.clone(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = term.recv() => {},
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                if let Err(e) = ctrl_c.await {
+                    tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    if let Err(e) = ctrl_c.await {
+        tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+    }
+}
+
+async fn db_stats(config: &Config) -> Result<ExitCode> {
+    let store = open_store(config).await?;
+    let stats = store.stats().await?;
+    println!("backend: {}", stats.backend);
+    if let Some(size) = stats.size_bytes {
+        println!("size: {:.1} MiB", size as f64 / 1_048_576.0);
+    }
+    println!("{:<16} {:>12}  {:<25}  {:<25}", "table", "rows", "oldest", "newest");
+    let ts = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into());
+    for t in stats.tables {
+        println!("{:<16} {:>12}  {:<25}  {:<25}", t.table, t.rows, ts(t.oldest), ts(t.newest));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parses `90d`, `12h`, `30m`, `45s`.
+fn parse_duration(s: &str) -> Result<chrono::Duration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num.parse().with_context(|| format!("{s:?}: expected a number followed by d, h, m or s"))?;
+    Ok(match unit {
+        "d" => chrono::Duration::days(n),
+        "h" => chrono::Duration::hours(n),
+        "m" => chrono::Duration::minutes(n),
+        "s" | "" => chrono::Duration::seconds(n),
+        _ => bail!("{s:?}: the unit must be d, h, m or s"),
+    })
+}
+
+async fn cleanup(config: &Config, older_than: &str) -> Result<ExitCode> {
+    let age = parse_duration(older_than)?;
+    let store = open_store(config).await?;
+    let before = chrono::Utc::now() - age;
+    let deleted = store.cleanup(before).await?;
+    println!("deleted {deleted} sample(s) older than {}", before.to_rfc3339());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,97 @@
+//! Persistence for Fleetwatch: one [`Store`] trait, two backends (SQLite and PostgreSQL).
+//!
+//! Only this crate knows SQL. The backend is chosen once, from the URL scheme, by [`connect`].
+//!
+//! Timestamps are stored as unix epoch milliseconds: what goes in with finer precision comes
+//! back rounded down to the millisecond. Bounds (`since`, `before`) are compared exactly.
+
+mod backend;
+mod error;
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+mod types;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use fleetwatch_common::{HistoryPoint, OfflineReason, Sample, TopUser};
+
+pub use error::{Error, Result};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+pub use types::{DbStats, HostKeyRecord, ServerState, TableStats, UserUsage};
+
+/// Everything Fleetwatch stores. Every method is implemented identically by both backends,
+/// which the contract test in `store/tests/contract.rs` checks.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies the embedded migrations of this backend.
+    async fn migrate(&self) -> Result<()>;
+
+    /// A cheap round trip, for `/readyz`.
+    async fn ping(&self) -> Result<()>;
+
+    /// Stores a successful collection: the sample, its per-user rows, and the server's state
+    /// (`ok`, `last_attempt = last_success = sample.timestamp`, reason cleared), in one
+    /// transaction. The sample becomes the server's latest (the last call wins, whatever its
+    /// timestamp). Usernames must be unique within `users`, else nothing is stored and the
+    /// result is `Error::Database`. NaN or infinite readings are stored as `None` (as 0 for the
+    /// required `cpu`/`mem` of a user, with a warning).
+    async fn record_success(&self, sample: &Sample, users: &[UserUsage], duration_ms: i64) -> Result<()>;
+
+    /// Stores a failed collection: the server's state becomes not ok with this reason and detail;
+    /// its last sample and `last_success` are kept.
+    async fn record_failure(
+        &self,
+        server_name: &str,
+        at: DateTime<Utc>,
+        reason: OfflineReason,
+        detail: &str,
+        duration_ms: i64,
+    ) -> Result<()>;
+
+    /// The state of every server that was ever attempted, by name.
+    async fn server_states(&self) -> Result<Vec<ServerState>>;
+
+    /// The latest sample of every server that has one.
+    async fn latest_samples(&self) -> Result<Vec<Sample>>;
+
+    /// The latest sample of one server.
+    async fn latest_sample(&self, server_name: &str) -> Result<Option<Sample>>;
+
+    /// The samples of one server taken at or after `since`, oldest first.
+    async fn history(&self, server_name: &str, since: DateTime<Utc>) -> Result<Vec<HistoryPoint>>;
+
+    /// Per-user usage from the latest sample of each server (or of one server), highest CPU first.
+    async fn top_users(&self, server_name: Option<&str>, limit: i64) -> Result<Vec<TopUser>>;
+
+    /// The host key fingerprint recorded on first use for this server, if any.
+    async fn host_key(&self, server_name: &str) -> Result<Option<HostKeyRecord>>;
+
+    /// Records a host key fingerprint trusted on first use. Never overwrites an existing one:
+    /// returns `Error::Conflict` if a different fingerprint is already recorded.
+    async fn save_host_key(&self, record: &HostKeyRecord) -> Result<()>;
+
+    /// Row counts, oldest and newest timestamp per table (sample time for samples and user rows,
+    /// last attempt for server states, first use for host keys), and the database size
+    /// (SQLite: the main file, without its `-wal`).
+    async fn stats(&self) -> Result<DbStats>;
+
+    /// Deletes samples (and their user rows) older than `before`; returns how many samples went.
+    /// A server's latest sample is kept however old it is, so that an offline server still shows
+    /// its last known values. Deletes in batches, so SQLite writers are never blocked for long.
+    async fn cleanup(&self, before: DateTime<Utc>) -> Result<u64>;
+}
+
+/// Opens the store named by `url`: `sqlite://path` (created if missing) or `postgres://…` /
+/// `postgresql://…`. Any other scheme is an error naming the URL's scheme (never the whole URL,
+/// which may hold a password).
+pub async fn connect(url: &str) -> Result<Box<dyn Store>> {
+    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+    match scheme {
+        "sqlite" => Ok(Box::new(SqliteStore::connect(url).await?)),
+        "postgres" | "postgresql" => Ok(Box::new(PostgresStore::connect(url).await?)),
+        other => Err(Error::UnsupportedScheme(other.to_string())),
+    }
+}

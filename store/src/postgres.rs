@@ -1,0 +1,46 @@
+//! The PostgreSQL backend, for larger fleets or a shared database server.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::backend::impl_store;
+use crate::error::Result;
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// How long a query waits for a connection (including establishing one) before failing, so
+/// that a database outage is an error and not a hang.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A [`crate::Store`] in a PostgreSQL database.
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `postgres://user:password@host:port/database` (or `postgresql://…`).
+    /// Fails within about 5 s if the server cannot be reached; the database must exist.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?.application_name("fleetwatch");
+        let pool =
+            PgPoolOptions::new().max_connections(10).acquire_timeout(ACQUIRE_TIMEOUT).connect_with(options).await?;
+        Ok(Self { pool })
+    }
+}
+
+impl_store!(
+    PostgresStore,
+    backend: "postgres",
+    migrator: MIGRATOR,
+    size_sql: crate::sql::POSTGRES_SIZE,
+);

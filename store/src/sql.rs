@@ -1,0 +1,104 @@
+//! The SQL text shared by both backends.
+//!
+//! Parameters are written `$1`, `$2`, …: PostgreSQL's native form, which sqlx's SQLite driver
+//! also binds by number. Everything else is the common subset of both dialects
+//! (`ON CONFLICT … DO UPDATE`, `RETURNING`, `CAST`, `TRUE`/`FALSE`); the contract test runs every
+//! statement against both.
+
+/// The columns of a `samples` row aliased `s`, in the order of [`crate::rows::SampleRow`].
+macro_rules! sample_columns {
+    () => {
+        "s.server_name, s.ts_ms, s.cpu_percent, s.cpu_load_1min, s.cpu_load_5min, \
+         s.cpu_load_15min, s.ram_percentage, s.swap_percentage, s.disk_percentage, \
+         s.logged_users, s.tcp_connections, s.uptime_seconds, s.cpu_cores, s.ram_total_bytes, \
+         s.ram_used_bytes, s.disk_total_bytes, s.disk_used_bytes, s.disk_mount, s.hostname"
+    };
+}
+
+pub(crate) const PING: &str = "SELECT 1";
+
+pub(crate) const INSERT_SAMPLE: &str = "INSERT INTO samples (server_name, ts_ms, cpu_percent, \
+     cpu_load_1min, cpu_load_5min, cpu_load_15min, ram_percentage, swap_percentage, \
+     disk_percentage, logged_users, tcp_connections, uptime_seconds, cpu_cores, ram_total_bytes, \
+     ram_used_bytes, disk_total_bytes, disk_used_bytes, disk_mount, hostname) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+     RETURNING id";
+
+pub(crate) const INSERT_SAMPLE_USER: &str = "INSERT INTO sample_users (sample_id, server_name, \
+     ts_ms, username, cpu, mem, rss_bytes, process_count, top_process, disk_bytes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// `$1` server, `$2` sample time (attempt and success), `$3` duration, `$4` sample id.
+pub(crate) const UPSERT_STATE_SUCCESS: &str = "INSERT INTO server_state (server_name, ok, \
+     last_attempt_ms, last_success_ms, reason, detail, duration_ms, last_sample_id) \
+     VALUES ($1, TRUE, $2, $2, NULL, NULL, $3, $4) \
+     ON CONFLICT (server_name) DO UPDATE SET ok = excluded.ok, \
+     last_attempt_ms = excluded.last_attempt_ms, last_success_ms = excluded.last_success_ms, \
+     reason = NULL, detail = NULL, duration_ms = excluded.duration_ms, \
+     last_sample_id = excluded.last_sample_id";
+
+/// `$1` server, `$2` attempt time, `$3` reason, `$4` detail, `$5` duration.
+/// Leaves `last_success_ms` and `last_sample_id` as they were.
+pub(crate) const UPSERT_STATE_FAILURE: &str = "INSERT INTO server_state (server_name, ok, \
+     last_attempt_ms, last_success_ms, reason, detail, duration_ms, last_sample_id) \
+     VALUES ($1, FALSE, $2, NULL, $3, $4, $5, NULL) \
+     ON CONFLICT (server_name) DO UPDATE SET ok = excluded.ok, \
+     last_attempt_ms = excluded.last_attempt_ms, reason = excluded.reason, \
+     detail = excluded.detail, duration_ms = excluded.duration_ms";
+
+pub(crate) const SERVER_STATES: &str = "SELECT server_name, ok, last_attempt_ms, \
+     last_success_ms, reason, detail, duration_ms FROM server_state";
+
+pub(crate) const LATEST_SAMPLES: &str =
+    concat!("SELECT ", sample_columns!(), " FROM server_state st JOIN samples s ON s.id = st.last_sample_id");
+
+pub(crate) const LATEST_SAMPLE: &str = concat!(
+    "SELECT ",
+    sample_columns!(),
+    " FROM server_state st JOIN samples s ON s.id = st.last_sample_id WHERE st.server_name = $1"
+);
+
+/// `$1` server, `$2` first millisecond included.
+pub(crate) const HISTORY: &str = "SELECT ts_ms, cpu_percent, cpu_load_5min, ram_percentage, \
+     disk_percentage FROM samples WHERE server_name = $1 AND ts_ms >= $2 ORDER BY ts_ms, id";
+
+/// `$1` server or NULL for all, `$2` limit.
+pub(crate) const TOP_USERS: &str = "SELECT u.username, u.server_name, u.cpu, u.mem, \
+     u.disk_bytes, u.process_count, u.top_process, u.ts_ms, u.rss_bytes \
+     FROM server_state st JOIN sample_users u ON u.sample_id = st.last_sample_id \
+     WHERE (CAST($1 AS TEXT) IS NULL OR st.server_name = $1) \
+     ORDER BY u.cpu DESC, u.server_name, u.username LIMIT $2";
+
+pub(crate) const HOST_KEY: &str = "SELECT server_name, host, port, fingerprint, first_seen_ms \
+     FROM host_keys WHERE server_name = $1";
+
+pub(crate) const INSERT_HOST_KEY: &str = "INSERT INTO host_keys (server_name, host, port, \
+     fingerprint, first_seen_ms) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (server_name) DO NOTHING";
+
+/// One row per table, in a fixed order. "Oldest"/"newest" is the sample time for `samples` and
+/// `sample_users`, the last attempt for `server_state`, first use for `host_keys`.
+pub(crate) const TABLE_STATS: &str = "\
+     SELECT 1 AS ord, 'samples' AS table_name, COUNT(*) AS row_count, \
+            MIN(ts_ms) AS oldest_ms, MAX(ts_ms) AS newest_ms FROM samples \
+     UNION ALL SELECT 2, 'sample_users', COUNT(*), MIN(ts_ms), MAX(ts_ms) FROM sample_users \
+     UNION ALL SELECT 3, 'server_state', COUNT(*), MIN(last_attempt_ms), MAX(last_attempt_ms) \
+               FROM server_state \
+     UNION ALL SELECT 4, 'host_keys', COUNT(*), MIN(first_seen_ms), MAX(first_seen_ms) \
+               FROM host_keys \
+     ORDER BY ord";
+
+pub(crate) const SQLITE_SIZE: &str = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
+
+pub(crate) const POSTGRES_SIZE: &str = "SELECT pg_database_size(current_database())";
+
+/// `$1` first millisecond kept, `$2` batch size. Deletes one batch of the oldest samples, never
+/// one that a server's state points to as its latest; their user rows go by `ON DELETE CASCADE`.
+pub(crate) const CLEANUP_BATCH: &str = "DELETE FROM samples WHERE id IN (\
+     SELECT id FROM samples WHERE ts_ms < $1 AND id NOT IN (\
+     SELECT last_sample_id FROM server_state WHERE last_sample_id IS NOT NULL) \
+     ORDER BY ts_ms LIMIT $2)";
+
+/// Rows deleted per statement by `cleanup`, so that a large purge never holds SQLite's write
+/// lock for long (the collector waits at most the 5 s busy timeout).
+pub(crate) const CLEANUP_BATCH_SIZE: i64 = 5_000;

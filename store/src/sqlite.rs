@@ -1,0 +1,82 @@
+//! The SQLite backend: one file, WAL mode, for single-host installs.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::backend::impl_store;
+use crate::error::Result;
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// How long a connection waits for another writer before failing with "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A [`crate::Store`] in a SQLite database file.
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its parent directory if missing) the database at `url`:
+    /// `sqlite://path/to/file.db` (relative to the working directory) or `sqlite:///abs/path.db`.
+    /// `sqlite::memory:` gives a private in-memory database that lives as long as the store.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Durable at every checkpoint; with WAL, NORMAL loses at most the last commits on
+            // power loss, never consistency.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let in_memory = is_in_memory(url);
+        if !in_memory {
+            create_parent_dir(options.get_filename())?;
+        }
+        let mut pool = SqlitePoolOptions::new().max_connections(4).acquire_timeout(BUSY_TIMEOUT);
+        if in_memory {
+            // The database goes with its last connection: keep exactly one, for good (shared-cache
+            // connections would also fail with "table is locked" instead of waiting).
+            pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+        }
+        let pool = pool.connect_with(options).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+fn create_parent_dir(file: &Path) -> Result<()> {
+    let Some(dir) = file.parent() else {
+        return Ok(());
+    };
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        sqlx::Error::Configuration(
+            format!("cannot create directory {} for the SQLite database: {e}", dir.display()).into(),
+        )
+    })?;
+    Ok(())
+}
+
+impl_store!(
+    SqliteStore,
+    backend: "sqlite",
+    migrator: MIGRATOR,
+    size_sql: crate::sql::SQLITE_SIZE,
+);

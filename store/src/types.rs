@@ -1,0 +1,61 @@
+//! Records the store reads and writes besides the wire types of `fleetwatch-common`.
+
+use chrono::{DateTime, Utc};
+use fleetwatch_common::OfflineReason;
+
+/// One user's usage on one server in one sample.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserUsage {
+    pub username: String,
+    /// Percent of one core over the interval.
+    pub cpu: f64,
+    /// Percent of the server's memory.
+    pub mem: f64,
+    pub rss_bytes: i64,
+    pub process_count: i64,
+    /// The user's process using the most CPU (command name).
+    pub top_process: String,
+    /// Bytes under the configured paths; `None` unless per-user disk usage is enabled.
+    pub disk_bytes: Option<f64>,
+}
+
+/// The collection state of one server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerState {
+    pub server_name: String,
+    pub ok: bool,
+    pub last_attempt: DateTime<Utc>,
+    pub last_success: Option<DateTime<Utc>>,
+    /// Set when the last attempt failed.
+    pub reason: Option<OfflineReason>,
+    pub detail: Option<String>,
+    pub duration_ms: i64,
+}
+
+/// A host key trusted on first use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostKeyRecord {
+    pub server_name: String,
+    pub host: String,
+    pub port: u16,
+    /// `SHA256:…`, as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
+    pub first_seen: DateTime<Utc>,
+}
+
+/// What `fleetwatch db-stats` prints.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DbStats {
+    pub backend: String,
+    pub tables: Vec<TableStats>,
+    /// Database size in bytes, where the backend can tell.
+    pub size_bytes: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableStats {
+    pub table: String,
+    pub rows: i64,
+    pub oldest: Option<DateTime<Utc>>,
+    pub newest: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,489 @@
+//! The contract of [`Store`]: one backend-agnostic story that drives every method and checks
+//! the values that come back, run against a fresh SQLite file, an in-memory SQLite database and
+//! a fresh PostgreSQL database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Duration, Utc};
+use fleetwatch_common::{HistoryPoint, OfflineReason, Sample, TopUser};
+use fleetwatch_store::{DbStats, Error, HostKeyRecord, ServerState, Store, TableStats, UserUsage, connect};
+use sqlx::Connection;
+
+use support::PgTestDb;
+
+// ---------------------------------------------------------------------------------------------
+// Runners
+
+#[tokio::test]
+async fn sqlite_file_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    // The parent directories do not exist yet: connect must create them.
+    let path = dir.path().join("nested/deeper/fleetwatch.db");
+    let url = format!("sqlite://{}", path.display());
+
+    let store = connect(&url).await.expect("open SQLite file");
+    story(store.as_ref(), "sqlite").await;
+    drop(store);
+
+    assert!(path.is_file(), "database file created at {}", path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(mode, "wal");
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_in_memory_keeps_the_contract() {
+    let store = connect("sqlite::memory:").await.expect("open in-memory SQLite");
+    story(store.as_ref(), "sqlite").await;
+}
+
+#[tokio::test]
+async fn postgres_keeps_the_contract() {
+    let db = PgTestDb::create().await;
+    let url = db.url.clone();
+    // Run in a task so that the database is dropped even when an assertion fails.
+    let outcome = tokio::spawn(async move {
+        let store = connect(&url).await.expect("connect to the test database");
+        story(store.as_ref(), "postgres").await;
+    })
+    .await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_scheme_is_refused_without_echoing_the_url() {
+    let result = connect("mysql://fleet:s3cr3t-pw@db.example.org:3306/fleet").await;
+    let Err(err) = result else {
+        panic!("a mysql:// URL must be refused");
+    };
+    assert!(matches!(&err, Error::UnsupportedScheme(s) if s == "mysql"), "{err:?}");
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(text.contains("mysql"), "{text}");
+        assert!(!text.contains("s3cr3t"), "password leaked: {text}");
+        assert!(!text.contains("db.example.org"), "URL leaked: {text}");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_a_prompt_error_without_the_password() {
+    let started = Instant::now();
+    let result = connect("postgres://fleet:s3cr3t-pw@127.0.0.1:1/fleet").await;
+    let Err(err) = result else {
+        panic!("nothing listens on port 1");
+    };
+    assert!(started.elapsed() < StdDuration::from_secs(15), "took {:?}", started.elapsed());
+    assert!(matches!(err, Error::Database(_)), "{err:?}");
+    assert!(!err.to_string().contains("s3cr3t"), "password leaked: {err}");
+}
+
+#[tokio::test]
+async fn a_silent_postgres_is_a_timeout_not_a_hang() {
+    // Accepts TCP connections (the kernel does) but never says a word.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let started = Instant::now();
+    let url = format!("postgres://fleet:s3cr3t-pw@127.0.0.1:{port}/fleet");
+    let result = tokio::time::timeout(StdDuration::from_secs(30), connect(&url)).await;
+    let Ok(Err(err)) = result else {
+        panic!("connect must fail on its own within seconds");
+    };
+    assert!(started.elapsed() < StdDuration::from_secs(15), "took {:?}", started.elapsed());
+    assert!(!err.to_string().contains("s3cr3t"), "password leaked: {err}");
+    drop(listener);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The story
+
+/// An arbitrary instant with a millisecond part, which storage must keep.
+fn t(secs: i64) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-01-01T00:00:00.250Z").unwrap().with_timezone(&Utc) + Duration::seconds(secs)
+}
+
+const NS: Duration = Duration::nanoseconds(1);
+
+async fn story(store: &dyn Store, backend: &str) {
+    store.migrate().await.unwrap();
+    store.migrate().await.expect("migrating twice is a no-op");
+    store.ping().await.unwrap();
+
+    an_empty_store_has_nothing(store, backend).await;
+    samples_round_trip(store).await;
+    failures_keep_the_last_sample(store).await;
+    a_failed_write_stores_nothing(store).await;
+    history_is_oldest_first_from_since(store).await;
+    top_users_come_from_latest_samples(store).await;
+    host_keys_are_trusted_on_first_use(store).await;
+    stats_count_rows(store, backend).await;
+    cleanup_deletes_old_samples_but_not_latest(store, backend).await;
+}
+
+async fn an_empty_store_has_nothing(store: &dyn Store, backend: &str) {
+    assert_eq!(store.server_states().await.unwrap(), vec![]);
+    assert_eq!(store.latest_samples().await.unwrap(), vec![]);
+    assert_eq!(store.latest_sample("web-1").await.unwrap(), None);
+    assert_eq!(store.history("web-1", t(-1000)).await.unwrap(), vec![]);
+    assert_eq!(store.top_users(None, 10).await.unwrap(), vec![]);
+    assert_eq!(store.host_key("web-1").await.unwrap(), None);
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.backend, backend);
+    assert_eq!(
+        stats.tables,
+        ["samples", "sample_users", "server_state", "host_keys"]
+            .map(|name| TableStats { table: name.into(), rows: 0, oldest: None, newest: None })
+            .to_vec()
+    );
+    assert_eq!(store.cleanup(t(1_000_000)).await.unwrap(), 0);
+}
+
+/// Every field set, with values that catch truncation: zeros that must stay `Some`, integers
+/// beyond 32 bits, fractions, quotes and non-ASCII text.
+fn full_sample(server: &str, at: DateTime<Utc>) -> Sample {
+    Sample {
+        server_name: server.into(),
+        cpu_percent: Some(12.5),
+        cpu_load_1min: Some(0.25),
+        cpu_load_5min: Some(1.5),
+        cpu_load_15min: Some(3.75),
+        ram_percentage: Some(45.678_9),
+        swap_percentage: Some(0.0),
+        disk_percentage: Some(91.2),
+        logged_users: Some(0),
+        tcp_connections: Some(1234),
+        uptime_seconds: Some(1_234_567_890),
+        timestamp: at,
+        cpu_cores: Some(64),
+        ram_total_bytes: Some(137_438_953_472),
+        ram_used_bytes: Some(62_813_896_704),
+        disk_total_bytes: Some(4_000_787_030_016),
+        disk_used_bytes: Some(3_648_717_796_147),
+        disk_mount: Some("/srv/dätä 'x'".into()),
+        hostname: Some("web-1.example.org".into()),
+    }
+}
+
+/// Nothing known but the name and the time.
+fn sparse_sample(server: &str, at: DateTime<Utc>) -> Sample {
+    Sample { server_name: server.into(), timestamp: at, ..Sample::default() }
+}
+
+fn user(name: &str, cpu: f64, disk_bytes: Option<f64>) -> UserUsage {
+    UserUsage {
+        username: name.into(),
+        cpu,
+        mem: cpu / 10.0,
+        rss_bytes: 5_000_000_000 + (cpu * 1000.0) as i64,
+        process_count: 3,
+        top_process: format!("{name}-worker"),
+        disk_bytes,
+    }
+}
+
+/// web-1 at 0, 60, 120 s (latest); db-1 at 30 s after a failure at 10 s.
+async fn samples_round_trip(store: &dyn Store) {
+    store.record_failure("db-1", t(10), OfflineReason::ConnectionRefused, "connection refused", 5).await.unwrap();
+    assert_eq!(store.latest_sample("db-1").await.unwrap(), None);
+
+    let w1 = Sample { cpu_percent: Some(99.0), ..full_sample("web-1", t(0)) };
+    let old_users = [user("alice", 900.0, None), user("bob", 5.0, None)];
+    store.record_success(&w1, &old_users, 700).await.unwrap();
+    assert_eq!(store.latest_sample("web-1").await.unwrap(), Some(w1));
+
+    let d1 = sparse_sample("db-1", t(30));
+    let db_users = [user("postgres", 88.0, Some(2.5e9)), user("backup", 0.0, None)];
+    store.record_success(&d1, &db_users, 420).await.unwrap();
+
+    let w2 = Sample { cpu_percent: Some(50.0), disk_mount: None, ..full_sample("web-1", t(60)) };
+    let mid_users = [user("alice", 50.5, None), user("bob", 12.25, None), user("carol", 3.0, None)];
+    store.record_success(&w2, &mid_users, 800).await.unwrap();
+
+    let w3 = full_sample("web-1", t(120));
+    store.record_success(&w3, &web_users(), 850).await.unwrap();
+
+    assert_eq!(store.latest_sample("web-1").await.unwrap(), Some(w3.clone()));
+    assert_eq!(store.latest_sample("db-1").await.unwrap(), Some(d1.clone()));
+    assert_eq!(store.latest_sample("nobody").await.unwrap(), None);
+    assert_eq!(store.latest_samples().await.unwrap(), vec![d1, w3]);
+
+    // Success clears the earlier failure of db-1.
+    let states = store.server_states().await.unwrap();
+    assert_eq!(
+        states,
+        vec![
+            ServerState {
+                server_name: "db-1".into(),
+                ok: true,
+                last_attempt: t(30),
+                last_success: Some(t(30)),
+                reason: None,
+                detail: None,
+                duration_ms: 420,
+            },
+            ServerState {
+                server_name: "web-1".into(),
+                ok: true,
+                last_attempt: t(120),
+                last_success: Some(t(120)),
+                reason: None,
+                detail: None,
+                duration_ms: 850,
+            },
+        ]
+    );
+}
+
+fn web_users() -> [UserUsage; 3] {
+    [user("alice", 75.0, Some(1.0e9)), user("bob", 20.0, Some(0.0)), user("carol", 1.5, None)]
+}
+
+async fn failures_keep_the_last_sample(store: &dyn Store) {
+    store.record_failure("web-1", t(180), OfflineReason::Timeout, "no answer within 10 s", 10_000).await.unwrap();
+    store.record_failure("ghost", t(185), OfflineReason::Dns, "no such host", 3).await.unwrap();
+    store.record_failure("ghost", t(190), OfflineReason::AuthenticationFailed, "key refused", 7).await.unwrap();
+
+    let states = store.server_states().await.unwrap();
+    let names: Vec<&str> = states.iter().map(|s| s.server_name.as_str()).collect();
+    assert_eq!(names, ["db-1", "ghost", "web-1"]);
+    assert_eq!(
+        states[1],
+        ServerState {
+            server_name: "ghost".into(),
+            ok: false,
+            last_attempt: t(190),
+            last_success: None,
+            reason: Some(OfflineReason::AuthenticationFailed),
+            detail: Some("key refused".into()),
+            duration_ms: 7,
+        }
+    );
+    assert_eq!(
+        states[2],
+        ServerState {
+            server_name: "web-1".into(),
+            ok: false,
+            last_attempt: t(180),
+            last_success: Some(t(120)),
+            reason: Some(OfflineReason::Timeout),
+            detail: Some("no answer within 10 s".into()),
+            duration_ms: 10_000,
+        }
+    );
+    assert_eq!(store.latest_sample("web-1").await.unwrap(), Some(full_sample("web-1", t(120))));
+    assert_eq!(store.latest_sample("ghost").await.unwrap(), None);
+    assert_eq!(store.latest_samples().await.unwrap().len(), 2);
+}
+
+/// A sample whose user rows violate a constraint leaves no trace: one transaction.
+async fn a_failed_write_stores_nothing(store: &dyn Store) {
+    let before = store.stats().await.unwrap();
+    let states = store.server_states().await.unwrap();
+    let dup = [user("alice", 1.0, None), user("alice", 2.0, None)];
+    let result = store.record_success(&full_sample("web-1", t(150)), &dup, 1).await;
+    assert!(matches!(result, Err(Error::Database(_))), "{result:?}");
+    assert_eq!(store.stats().await.unwrap().tables, before.tables);
+    assert_eq!(store.server_states().await.unwrap(), states);
+    assert_eq!(store.latest_sample("web-1").await.unwrap(), Some(full_sample("web-1", t(120))));
+}
+
+fn point(secs: i64, cpu: Option<f64>) -> HistoryPoint {
+    HistoryPoint {
+        timestamp: t(secs),
+        cpu_percent: cpu,
+        cpu_load_5min: Some(secs as f64 / 100.0),
+        ram_percentage: Some(40.0),
+        disk_percentage: None,
+    }
+}
+
+fn hist_sample(secs: i64, cpu: Option<f64>) -> Sample {
+    Sample {
+        cpu_percent: cpu,
+        cpu_load_5min: Some(secs as f64 / 100.0),
+        ram_percentage: Some(40.0),
+        ..sparse_sample("hist-1", t(secs))
+    }
+}
+
+/// hist-1 is recorded out of order (300, 100, 200 s): history sorts by time, and the last
+/// recorded sample (200 s) is the latest.
+async fn history_is_oldest_first_from_since(store: &dyn Store) {
+    for (secs, cpu) in [(300, Some(30.0)), (100, Some(f64::NAN)), (200, Some(20.0))] {
+        store.record_success(&hist_sample(secs, cpu), &[], 1).await.unwrap();
+    }
+    let all = vec![
+        point(100, None), // NaN is stored as "not available"
+        point(200, Some(20.0)),
+        point(300, Some(30.0)),
+    ];
+    assert_eq!(store.history("hist-1", t(0)).await.unwrap(), all);
+    assert_eq!(store.history("hist-1", t(100)).await.unwrap(), all);
+    assert_eq!(store.history("hist-1", t(200)).await.unwrap(), all[1..]);
+    assert_eq!(store.history("hist-1", t(200) + NS).await.unwrap(), all[2..]);
+    assert_eq!(store.history("hist-1", t(300) + NS).await.unwrap(), vec![]);
+    assert_eq!(store.history("nobody", t(0)).await.unwrap(), vec![]);
+    assert_eq!(store.latest_sample("hist-1").await.unwrap(), Some(hist_sample(200, Some(20.0))));
+
+    let web: Vec<DateTime<Utc>> =
+        store.history("web-1", t(-1)).await.unwrap().into_iter().map(|p| p.timestamp).collect();
+    assert_eq!(web, [t(0), t(60), t(120)]);
+    assert_eq!(
+        store.history("web-1", t(120)).await.unwrap(),
+        vec![HistoryPoint {
+            timestamp: t(120),
+            cpu_percent: Some(12.5),
+            cpu_load_5min: Some(1.5),
+            ram_percentage: Some(45.678_9),
+            disk_percentage: Some(91.2),
+        }]
+    );
+}
+
+fn top(server: &str, at: DateTime<Utc>, u: &UserUsage) -> TopUser {
+    TopUser {
+        username: u.username.clone(),
+        server_name: server.into(),
+        cpu: u.cpu,
+        mem: u.mem,
+        disk: u.disk_bytes,
+        process_count: u.process_count,
+        top_process: u.top_process.clone(),
+        timestamp: at,
+        rss_bytes: u.rss_bytes,
+    }
+}
+
+async fn top_users_come_from_latest_samples(store: &dyn Store) {
+    let names = |users: Vec<TopUser>| -> Vec<(String, String)> {
+        users.into_iter().map(|u| (u.server_name, u.username)).collect()
+    };
+    let pair = |s: &str, u: &str| (s.to_string(), u.to_string());
+
+    // alice's 900 % on web-1's first sample is history, not "top".
+    assert_eq!(
+        names(store.top_users(None, 100).await.unwrap()),
+        vec![
+            pair("db-1", "postgres"),
+            pair("web-1", "alice"),
+            pair("web-1", "bob"),
+            pair("web-1", "carol"),
+            pair("db-1", "backup"),
+        ]
+    );
+    assert_eq!(names(store.top_users(None, 2).await.unwrap()), vec![pair("db-1", "postgres"), pair("web-1", "alice")]);
+    let expected: Vec<TopUser> = web_users().iter().map(|u| top("web-1", t(120), u)).collect();
+    assert_eq!(store.top_users(Some("web-1"), 10).await.unwrap(), expected);
+    assert_eq!(
+        store.top_users(Some("db-1"), 1).await.unwrap(),
+        vec![top("db-1", t(30), &user("postgres", 88.0, Some(2.5e9)))]
+    );
+    assert_eq!(store.top_users(Some("hist-1"), 10).await.unwrap(), vec![]);
+    assert_eq!(store.top_users(Some("nobody"), 10).await.unwrap(), vec![]);
+    assert_eq!(store.top_users(None, 0).await.unwrap(), vec![]);
+    assert_eq!(store.top_users(None, -1).await.unwrap(), vec![]);
+}
+
+async fn host_keys_are_trusted_on_first_use(store: &dyn Store) {
+    let web = HostKeyRecord {
+        server_name: "web-1".into(),
+        host: "192.0.2.10".into(),
+        port: 2222,
+        fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".into(),
+        first_seen: t(5),
+    };
+    assert_eq!(store.host_key("web-1").await.unwrap(), None);
+    store.save_host_key(&web).await.unwrap();
+    assert_eq!(store.host_key("web-1").await.unwrap(), Some(web.clone()));
+
+    // The same key again is fine and changes nothing.
+    let again = HostKeyRecord { host: "web-1.example.org".into(), first_seen: t(500), ..web.clone() };
+    store.save_host_key(&again).await.unwrap();
+    assert_eq!(store.host_key("web-1").await.unwrap(), Some(web.clone()));
+
+    // A different key is a conflict naming both fingerprints, and is not stored.
+    let other = HostKeyRecord {
+        fingerprint: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
+        first_seen: t(600),
+        ..web.clone()
+    };
+    match store.save_host_key(&other).await {
+        Err(Error::Conflict(msg)) => {
+            assert!(msg.contains(&web.fingerprint), "{msg}");
+            assert!(msg.contains(&other.fingerprint), "{msg}");
+        }
+        result => panic!("expected a conflict, got {result:?}"),
+    }
+    assert_eq!(store.host_key("web-1").await.unwrap(), Some(web));
+
+    let db = HostKeyRecord {
+        server_name: "db-1".into(),
+        host: "db-1.internal".into(),
+        port: u16::MAX,
+        fingerprint: "SHA256:ZGItMQ".into(),
+        first_seen: t(6),
+    };
+    store.save_host_key(&db).await.unwrap();
+    assert_eq!(store.host_key("db-1").await.unwrap(), Some(db));
+}
+
+fn table(name: &str, rows: i64, oldest: i64, newest: i64) -> TableStats {
+    TableStats { table: name.into(), rows, oldest: Some(t(oldest)), newest: Some(t(newest)) }
+}
+
+/// samples: web-1 ×3, db-1 ×1, hist-1 ×3; users: 2 + 3 + 3 on web-1, 2 on db-1.
+async fn stats_count_rows(store: &dyn Store, backend: &str) {
+    let DbStats { backend: name, tables, size_bytes } = store.stats().await.unwrap();
+    assert_eq!(name, backend);
+    assert_eq!(
+        tables,
+        vec![
+            table("samples", 7, 0, 300),
+            table("sample_users", 10, 0, 120),
+            table("server_state", 4, 30, 200),
+            table("host_keys", 2, 5, 6),
+        ]
+    );
+    assert!(size_bytes.unwrap() > 0, "{size_bytes:?}");
+}
+
+async fn cleanup_deletes_old_samples_but_not_latest(store: &dyn Store, backend: &str) {
+    let latest = store.latest_samples().await.unwrap();
+    assert_eq!(latest.len(), 3);
+
+    // Before 150 s: web-1's 0 and 60 s samples (and their 5 user rows) and hist-1's 100 s go;
+    // web-1's 120 s and db-1's 30 s samples are their servers' latest and stay.
+    assert_eq!(store.cleanup(t(150)).await.unwrap(), 3);
+    assert_eq!(store.cleanup(t(150)).await.unwrap(), 0);
+    assert_eq!(store.latest_samples().await.unwrap(), latest);
+    let web: Vec<DateTime<Utc>> =
+        store.history("web-1", t(-1)).await.unwrap().into_iter().map(|p| p.timestamp).collect();
+    assert_eq!(web, [t(120)]);
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.backend, backend);
+    assert_eq!(stats.tables[..2], [table("samples", 4, 30, 300), table("sample_users", 5, 30, 120)]);
+
+    // `before` is exclusive, to the nanosecond: 300 s goes only when `before` is after it.
+    assert_eq!(store.cleanup(t(300)).await.unwrap(), 0);
+    assert_eq!(store.cleanup(t(300) + NS).await.unwrap(), 1);
+    assert_eq!(store.history("hist-1", t(0)).await.unwrap(), vec![point(200, Some(20.0))]);
+    // Everything left is some server's latest sample.
+    assert_eq!(store.cleanup(t(1_000_000)).await.unwrap(), 0);
+    assert_eq!(store.latest_samples().await.unwrap(), latest);
+    let stats = store.stats().await.unwrap();
+    assert_eq!(
+        stats.tables,
+        vec![
+            table("samples", 3, 30, 200),
+            table("sample_users", 5, 30, 120),
+            table("server_state", 4, 30, 200),
+            table("host_keys", 2, 5, 6),
+        ]
+    );
+}

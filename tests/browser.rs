@@ -1,0 +1,145 @@
+//! End to end: `fleetwatch serve` (the real binary) collects the local machine and a dead SSH
+//! server, and headless Chromium (through chromedriver) shows one card per server.
+//! Needs `make frontend` (the dashboard build) and chromium + chromium-driver (`make test-deps`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn web_dir() -> PathBuf {
+    let dir = std::env::var("FLEETWATCH_TEST_WEB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    assert!(dir.join("index.html").exists(), "no dashboard build in {}: run `make frontend`", dir.display());
+    dir
+}
+
+/// Polls `check` until it returns `Some`, failing with `what` after `limit`.
+async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_one_card_per_server() {
+    let web = web_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead); // nothing listens there now: connection refused
+    let config = tmp.path().join("fleetwatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"sqlite://{db}\"\nlisten = \"127.0.0.1:{port}\"\nweb_dir = \"{web}\"\n\
+             [collector]\nschedule = \"0 0 0 1 1 *\"\nretries = 1\nconnect_timeout_secs = 3\n\
+             [[servers]]\nname = \"this-machine\"\ntransport = \"local\"\n\
+             [[servers]]\nname = \"dead-box\"\nhost = \"127.0.0.1\"\nport = {dead_port}\nuser = \"x\"\n\
+             identity_file = \"/nonexistent\"\ntags = [\"test\"]\n",
+            db = tmp.path().join("fw.db").display(),
+            web = web.display()
+        ),
+    )
+    .unwrap();
+    let _serve = Kill(
+        Command::new(env!("CARGO_BIN_EXE_fleetwatch"))
+            .arg("--config")
+            .arg(&config)
+            .arg("serve")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    // Both servers collected once (collect_on_start).
+    wait_for("the first cycle", Duration::from_secs(60), || async {
+        let v: serde_json::Value = http.get(format!("{base}/api/servers")).send().await.ok()?.json().await.ok()?;
+        let all_done = v.as_array()?.iter().all(|s| s["status"]["reason"] != "never collected");
+        all_done.then_some(())
+    })
+    .await;
+
+    let driver_port = free_port();
+    let _driver = Kill(
+        Command::new("chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver must be installed (make test-deps)"),
+    );
+    let profile = tmp.path().join("chrome-profile");
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1280,900", format!("--user-data-dir={}", profile.display())]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let driver_url = format!("http://127.0.0.1:{driver_port}");
+    let browser = wait_for("chromedriver", Duration::from_secs(30), || {
+        let (caps, connector, url) = (caps.clone(), connector.clone(), driver_url.clone());
+        async move { ClientBuilder::new(connector).capabilities(caps).connect(&url).await.ok() }
+    })
+    .await;
+
+    browser.goto(&base).await.unwrap();
+    let cards = wait_for("two server cards", Duration::from_secs(30), || async {
+        let cards = browser.find_all(Locator::Css(".server-card")).await.ok()?;
+        (cards.len() == 2).then_some(cards)
+    })
+    .await;
+    let mut seen = Vec::new();
+    for card in &cards {
+        let name = card.attr("data-server").await.unwrap().unwrap_or_default();
+        let status = card.attr("data-status").await.unwrap().unwrap_or_default();
+        seen.push((name.clone(), status.clone()));
+        if name == "dead-box" {
+            assert_eq!(status, "offline");
+            let reason = card.find(Locator::Css(".offline-reason")).await.unwrap().text().await.unwrap();
+            assert!(reason.contains("connection refused"), "reason shown: {reason:?}");
+        }
+        if name == "this-machine" {
+            assert_ne!(status, "offline", "the local machine is collected");
+        }
+    }
+    seen.sort();
+    assert_eq!(seen.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["dead-box", "this-machine"]);
+
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join("dashboard.png"), browser.screenshot().await.unwrap()).unwrap();
+    browser.close().await.unwrap();
+}
