@@ -43,15 +43,22 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 .ci/wasm-bindgen.sh
 
-# The account the SSH tests log in as (key and password). Its password is random, regenerated on
-# each run and kept in target/ (never committed); the test sshd processes listen on loopback only.
+# The account the SSH tests log in as (key and password). Its password is random, made once per
+# machine and kept root-only outside the repository, so that several checkouts share it; the test
+# sshd processes listen on loopback only.
+secret_dir=/var/lib/fleetwatch-test
+secret=$secret_dir/fwtest.password
 if ! id fwtest >/dev/null 2>&1; then
   echo "test-deps: creating the local test account fwtest"
   useradd --create-home --shell /bin/sh fwtest
+  rm -f "$secret"
 fi
-mkdir -p target/test-secrets
-chmod 700 target/test-secrets
-password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
-echo "fwtest:$password" | chpasswd
-printf '%s' "$password" > target/test-secrets/fwtest.password
-chmod 600 target/test-secrets/fwtest.password
+if [ ! -s "$secret" ]; then
+  mkdir -p "$secret_dir" && chmod 700 "$secret_dir"
+  password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+  echo "fwtest:$password" | chpasswd
+  (umask 077 && printf '%s' "$password" > "$secret")
+fi
+
+# Python readers the tests compare exports with.
+python3 -c "import openpyxl" 2>/dev/null || { echo "test-deps: installing openpyxl"; pip install -q openpyxl; }

@@ -96,23 +96,26 @@ async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
         None
     };
     if api {
-        let state = AppState {
-            store,
-            servers: Arc::new(config.servers.iter().map(meta).collect()),
-            thresholds: config.thresholds,
-            stale_after: config.collector.stale_after(),
-        };
+        let servers = config.servers.iter().map(meta).collect();
+        let stale_after = config.collector.stale_after();
+        let state = AppState::new(store, servers, config.thresholds, stale_after, config.ui.refresh_secs);
+        state.start_events(std::time::Duration::from_secs(2));
         if !config.web_dir.join("index.html").exists() {
             tracing::warn!(web_dir = %config.web_dir.display(), "no dashboard build found: run `make frontend` (the API works without it)");
         }
-        let app = fleetwatch_api::router(state, &config.web_dir);
+        let app = fleetwatch_api::router(state.clone(), &config.web_dir);
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         println!("Fleetwatch dashboard: http://{addr}/");
         tracing::info!(%addr, "listening");
-        fleetwatch_api::serve(listener, app, shutdown_signal()).await?;
+        let closing = state.clone();
+        let shutdown = async move {
+            shutdown_signal().await;
+            closing.close_streams();
+        };
+        fleetwatch_api::serve(listener, app, shutdown).await?;
     } else {
         shutdown_signal().await;
     }

@@ -16,6 +16,9 @@ pub enum ApiError {
     Unavailable(#[source] fleetwatch_store::Error),
     #[error("internal error")]
     Store(#[from] fleetwatch_store::Error),
+    /// Any other internal failure; the text is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
 }
 
 impl ApiError {
@@ -24,7 +27,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -33,7 +36,7 @@ impl ApiError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
-            Self::Store(_) => "INTERNAL_ERROR",
+            Self::Store(_) | Self::Internal(_) => "INTERNAL_ERROR",
         }
     }
 }
@@ -42,6 +45,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
             Self::Store(e) | Self::Unavailable(e) => tracing::error!(error = ?e, "request failed"),
+            Self::Internal(e) => tracing::error!(error = %e, "request failed"),
             _ => tracing::debug!(error = %self, "request refused"),
         }
         let body = ErrorBody {

@@ -1,12 +1,15 @@
 //! The HTTP API (axum) and the static dashboard. Only this crate knows HTTP.
 
 mod error;
+mod events;
+pub mod export;
 mod handlers;
 mod router;
 mod state;
 pub mod status;
 
 pub use error::ApiError;
+pub use events::EventHub;
 pub use router::router;
 pub use state::{AppState, ServerMeta};
 

@@ -10,7 +10,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::handlers::{health, servers, system, users};
+use crate::handlers::{events, export, health, servers, system, ui, users};
 use crate::state::AppState;
 
 /// The API under `/api`, health probes, and the dashboard from `web_dir` at `/`.
@@ -20,9 +20,13 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/servers", get(servers::list))
         .route("/servers/metrics/latest", get(servers::latest))
         .route("/servers/{server_name}/metrics/historical/{hours}", get(servers::history))
+        .route("/servers/{server_name}/metrics/range", get(servers::range))
         .route("/servers/{server_name}/status", get(servers::status))
         .route("/users/top", get(users::top))
         .route("/system/overview", get(system::overview))
+        .route("/events", get(events::stream))
+        .route("/ui-config", get(ui::config))
+        .route("/export/{file}", get(export::download))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
 

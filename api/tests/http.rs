@@ -96,12 +96,9 @@ async fn seed(store: &dyn Store) {
 async fn start(store: Arc<dyn Store>) -> Api {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<html>fleetwatch</html>").unwrap();
-    let state = AppState {
-        store,
-        servers: Arc::new(vec![meta("web-1", &["web"]), meta("db-1", &["db"]), meta("down", &[])]),
-        thresholds: Thresholds::default(),
-        stale_after: Duration::from_secs(3600),
-    };
+    let servers = vec![meta("web-1", &["web"]), meta("db-1", &["db"]), meta("down", &[])];
+    let state = AppState::new(store, servers, Thresholds::default(), Duration::from_secs(3600), 30);
+    state.start_events(Duration::from_millis(50));
     let app = fleetwatch_api::router(state, dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -202,11 +199,133 @@ async fn story(api: &Api) {
     assert!(alerts.iter().any(|a| a["server"] == "db-1" && a["type"] == "critical"));
     assert!(!alerts.iter().any(|a| a["server"] == "web-1"));
 
+    // Range with downsampling, and its validation.
+    let from = (Utc::now() - Age::minutes(40)).to_rfc3339();
+    let to = Utc::now().to_rfc3339();
+    let q = |extra: &str| format!("/api/servers/web-1/metrics/range?from={}&to={}{extra}", enc(&from), enc(&to));
+    let (s, pts) = api.get(&q("")).await;
+    assert_eq!(s, 200, "{pts}");
+    assert_eq!(pts.as_array().unwrap().len(), 3);
+    let (_, one) = api.get(&q("&max_points=1")).await;
+    assert_eq!(one[0]["samples"], 3);
+    assert_eq!(one[0]["cpu_percent"], 30.0, "mean of 40, 30, 20");
+    for bad in ["&max_points=0", "&max_points=x"] {
+        assert_eq!(api.get(&q(bad)).await.0, 400, "{bad}");
+    }
+    let (s, b) = api.get(&format!("/api/servers/web-1/metrics/range?from={}&to={}", enc(&to), enc(&from))).await;
+    assert_eq!(s, 400, "from after to");
+    assert_error(&b, "BAD_REQUEST");
+    assert_eq!(api.get("/api/servers/web-1/metrics/range?from=yesterday").await.0, 400);
+
+    // Tag and name filters on top users.
+    let (_, db) = api.get("/api/users/top?tag=db&limit=100").await;
+    let names: Vec<&str> = db.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    assert_eq!(names, ["postgres"]);
+    let (_, q_bo) = api.get("/api/users/top?q=BO").await;
+    assert_eq!(q_bo.as_array().unwrap().len(), 1);
+    assert_eq!(q_bo[0]["username"], "bob");
+
+    let (_, ui) = api.get("/api/ui-config").await;
+    assert_eq!(ui["refresh_secs"], 30);
+
+    exports(api).await;
+
     let (s, b) = api.get("/api/no/such/thing").await;
     assert_eq!(s, 404);
     assert_error(&b, "NOT_FOUND");
     let (s, b) = api.get("/").await;
     assert_eq!((s, b.as_str()), (200, Some("<html>fleetwatch</html>")));
+}
+
+fn enc(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
+
+async fn bytes(api: &Api, path: &str) -> (u16, String, Vec<u8>) {
+    let r = api.client.get(format!("{}{path}", api.base)).send().await.unwrap();
+    let status = r.status().as_u16();
+    let ctype = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (status, ctype, r.bytes().await.unwrap().to_vec())
+}
+
+/// Reads an xlsx with Python's openpyxl (an independent reader) and returns the cells of each
+/// sheet as JSON: numbers stay numbers, dates become ISO strings.
+fn read_xlsx(data: &[u8]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.xlsx");
+    std::fs::write(&path, data).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/read_xlsx.py");
+    let out = std::process::Command::new("python3").arg(script).arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "openpyxl failed (make test-deps installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+async fn exports(api: &Api) {
+    let (s, ctype, body) = bytes(api, "/api/export/users.xlsx?tag=web").await;
+    assert_eq!(s, 200);
+    assert!(ctype.contains("spreadsheetml"), "{ctype}");
+    let book = read_xlsx(&body);
+    let users = &book["Top users"];
+    assert_eq!(users["freeze"], "A2");
+    assert!(users["filter"].as_str().unwrap().starts_with("A1:"));
+    let rows = users["rows"].as_array().unwrap();
+    assert_eq!(rows[0][0], "User");
+    assert_eq!(rows.len(), 3, "header + alice and bob (tag web)");
+    assert_eq!((rows[1][0].as_str(), rows[1][1].as_str()), (Some("bob"), Some("web-1")));
+    assert_eq!(rows[1][2].as_f64(), Some(0.5), "50 % stored as a real percentage");
+    assert_eq!(rows[1][4].as_f64(), Some(1048576.0), "bytes as a number");
+    let (_, api_users) = api.get("/api/users/top?tag=web").await;
+    let ts = chrono::DateTime::parse_from_rfc3339(api_users[0]["timestamp"].as_str().unwrap()).unwrap();
+    let cell = chrono::NaiveDateTime::parse_from_str(rows[1][7].as_str().unwrap(), "%Y-%m-%dT%H:%M:%S%.f").unwrap();
+    assert!((cell - ts.naive_utc()).num_milliseconds().abs() <= 1, "a real date: {cell} vs {ts}");
+    let formats = users["formats"].as_array().unwrap();
+    assert_eq!(formats[2], "0.0%");
+    assert_eq!(book["Overview"]["rows"].as_array().unwrap().len(), 2, "header + web-1");
+
+    let (s, _, body) = bytes(api, "/api/export/metrics.xlsx?server=web-1").await;
+    assert_eq!(s, 200);
+    let book = read_xlsx(&body);
+    let hist = book["web-1"]["rows"].as_array().unwrap();
+    assert_eq!(hist.len(), 4, "header + 3 samples: {hist:?}");
+    assert_eq!(hist[1][1].as_f64(), Some(0.4), "oldest first, CPU 40 %");
+
+    let (s, ctype, body) = bytes(api, "/api/export/users.csv?server=db-1").await;
+    assert_eq!(s, 200);
+    assert!(ctype.starts_with("text/csv"));
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("username,server_name,cpu") && text.contains("postgres,db-1,90"), "{text}");
+    let (_, json) = api.get("/api/export/users.json").await;
+    assert_eq!(json["Top users"].as_array().unwrap().len(), 3, "alice, bob, postgres");
+    assert_eq!(api.get("/api/export/users.pdf").await.0, 404);
+    assert_eq!(api.get("/api/export/passwords.csv").await.0, 404);
+    assert_eq!(api.get("/api/export/metrics.csv?from=nope").await.0, 400);
+}
+
+/// A new collection result reaches an open `/api/events` stream as a `server` event.
+async fn live_event_arrives(api: &Api, store: &dyn Store) {
+    use futures::StreamExt;
+    let resp = api.client.get(format!("{}/api/events", api.base)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut stream = resp.bytes_stream();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    // The hub compares each poll with the previous one, and its first poll after a listener
+    // arrives only takes a reference: keep recording new samples until one shows up.
+    while !seen.contains("\"name\":\"web-1\"") {
+        assert!(tokio::time::Instant::now() < deadline, "no live event in time; got {seen:?}");
+        store.record_success(&sample("web-1", 0, 77.0, 40.0, 50.0), &[], 5).await.unwrap();
+        let wait = tokio::time::Instant::now() + Duration::from_millis(300);
+        while let Ok(Some(chunk)) = tokio::time::timeout_at(wait, stream.next()).await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    }
+    assert!(seen.contains("event: server"), "{seen}");
+    assert!(seen.contains("\"cpu_percent\":77.0"), "{seen}");
 }
 
 #[tokio::test]
@@ -215,7 +334,9 @@ async fn api_on_sqlite() {
     let store: Arc<dyn Store> =
         Arc::from(fleetwatch_store::connect(&format!("sqlite://{}", dir.path().join("a.db").display())).await.unwrap());
     seed(store.as_ref()).await;
-    story(&start(store).await).await;
+    let api = start(store.clone()).await;
+    story(&api).await;
+    live_event_arrives(&api, store.as_ref()).await;
 }
 
 fn pg_base() -> String {
@@ -248,8 +369,9 @@ async fn api_on_postgres_and_a_database_outage() {
     let (name, url) = fresh_pg().await;
     let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
     seed(store.as_ref()).await;
-    let api = start(store).await;
+    let api = start(store.clone()).await;
     story(&api).await;
+    live_event_arrives(&api, store.as_ref()).await;
 
     // The database goes away: readiness fails, requests get a safe 5xx body.
     drop_pg(&name).await;

@@ -57,6 +57,7 @@ pub struct Config {
     pub web_dir: PathBuf,
     pub collector: CollectorSettings,
     pub thresholds: Thresholds,
+    pub ui: UiSettings,
     pub servers: Vec<Server>,
     /// Where the configuration came from, for the logs.
     pub source: String,
@@ -138,6 +139,20 @@ fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
         .build()
         .parse(expr)
         .map_err(|e| e.to_string())
+}
+
+/// Dashboard settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSettings {
+    /// Seconds between refreshes when the live stream is unavailable.
+    pub refresh_secs: u64,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        Self { refresh_secs: 30 }
+    }
 }
 
 /// How a server is reached.
@@ -222,6 +237,8 @@ struct FileConfig {
     #[serde(default)]
     thresholds: Thresholds,
     #[serde(default)]
+    ui: UiSettings,
+    #[serde(default)]
     servers: Vec<FileServer>,
 }
 
@@ -290,6 +307,9 @@ impl Config {
 
         validate_collector(&file.collector)?;
         validate_thresholds(&file.thresholds)?;
+        if !(5..=3600).contains(&file.ui.refresh_secs) {
+            return Err(ConfigError::invalid("ui.refresh_secs", "must be between 5 and 3600 seconds"));
+        }
 
         let mut servers = Vec::new();
         for (i, s) in file.servers.into_iter().enumerate() {
@@ -311,6 +331,7 @@ impl Config {
             web_dir,
             collector: file.collector,
             thresholds: file.thresholds,
+            ui: file.ui,
             servers,
             source,
         })

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use fleetwatch_collector::config::{CollectorSettings, Config};
 use fleetwatch_collector::{CollectError, Collector, ServerReport};
 use fleetwatch_common::OfflineReason;
-use fleetwatch_store::Store;
+use fleetwatch_store::{Store, TimeRange};
 use support::{SilentServer, Sshd, TEST_USER, closed_port, test_password};
 
 struct Fixture {
@@ -86,7 +86,8 @@ async fn key_auth_collects_stores_and_reuses_the_connection() {
 
     let second = collector.run_cycle().await;
     assert!(report(&second, "web-1").result.is_ok());
-    assert_eq!(fx.store.history("web-1", chrono::Utc::now() - chrono::Duration::hours(1)).await.unwrap().len(), 2);
+    let h = fx.store.history("web-1", TimeRange::since(chrono::Utc::now() - chrono::Duration::hours(1))).await.unwrap();
+    assert_eq!(h.len(), 2, "{h:?}");
     assert_eq!(accepted_logins(&sshd), 1, "the second cycle must reuse the connection:\n{}", sshd.log_text());
     collector.shutdown().await;
 }

@@ -109,15 +109,38 @@ pub struct Sample {
     pub hostname: Option<String>,
 }
 
-/// `GET /api/servers/{name}/metrics/historical/{hours}`: one point, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `GET /api/servers/{name}/metrics/historical/{hours}` and `…/metrics/range`: one point,
+/// oldest first. The seed's four fields first; the rest are additions. A downsampled point is
+/// the mean of its bucket, stamped with the bucket's first sample time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct HistoryPoint {
     pub timestamp: DateTime<Utc>,
     pub cpu_percent: Option<f64>,
     pub cpu_load_5min: Option<f64>,
     pub ram_percentage: Option<f64>,
     pub disk_percentage: Option<f64>,
+    #[serde(default)]
+    pub cpu_load_1min: Option<f64>,
+    #[serde(default)]
+    pub cpu_load_15min: Option<f64>,
+    #[serde(default)]
+    pub swap_percentage: Option<f64>,
+    #[serde(default)]
+    pub tcp_connections: Option<f64>,
+    #[serde(default)]
+    pub logged_users: Option<f64>,
+    /// How many samples this point stands for (1 unless downsampled).
+    #[serde(default = "one")]
+    pub samples: i64,
 }
+
+fn one() -> i64 {
+    1
+}
+
+/// One message of the live stream `GET /api/events` (server-sent events, `event: server`):
+/// the server's new status and latest sample after a collection.
+pub type ServerEvent = ServerInfo;
 
 /// `GET /api/servers/{name}/status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +186,14 @@ pub struct TopUser {
     pub timestamp: DateTime<Utc>,
     /// Resident memory in bytes (addition).
     pub rss_bytes: i64,
+}
+
+/// `GET /api/ui-config`: what the dashboard needs to know about this deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UiConfig {
+    /// Seconds between refreshes when the live stream is unavailable.
+    pub refresh_secs: u64,
+    pub version: String,
 }
 
 /// The kind of an alert.

@@ -133,11 +133,16 @@ macro_rules! impl_store {
             async fn history(
                 &self,
                 server_name: &str,
-                since: chrono::DateTime<chrono::Utc>,
+                range: $crate::TimeRange,
             ) -> $crate::Result<Vec<fleetwatch_common::HistoryPoint>> {
+                let from = $crate::rows::to_ms_ceil(range.from);
+                let to = $crate::rows::to_ms(range.to);
+                let width = $crate::rows::bucket_width(from, to, range.max_points);
                 let rows = sqlx::query_as::<_, $crate::rows::HistoryRow>($crate::sql::HISTORY)
                     .bind(server_name)
-                    .bind($crate::rows::to_ms_ceil(since))
+                    .bind(from)
+                    .bind(to)
+                    .bind(width)
                     .fetch_all(&self.pool)
                     .await?;
                 $crate::rows::convert(rows)

@@ -20,7 +20,7 @@ use fleetwatch_common::{HistoryPoint, OfflineReason, Sample, TopUser};
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use types::{DbStats, HostKeyRecord, ServerState, TableStats, UserUsage};
+pub use types::{DbStats, HostKeyRecord, ServerState, TableStats, TimeRange, UserUsage};
 
 /// Everything Fleetwatch stores. Every method is implemented identically by both backends,
 /// which the contract test in `store/tests/contract.rs` checks.
@@ -60,8 +60,9 @@ pub trait Store: Send + Sync + 'static {
     /// The latest sample of one server.
     async fn latest_sample(&self, server_name: &str) -> Result<Option<Sample>>;
 
-    /// The samples of one server taken at or after `since`, oldest first.
-    async fn history(&self, server_name: &str, since: DateTime<Utc>) -> Result<Vec<HistoryPoint>>;
+    /// The samples of one server taken within `range` (both ends included), oldest first,
+    /// averaged into at most `range.max_points` buckets.
+    async fn history(&self, server_name: &str, range: TimeRange) -> Result<Vec<HistoryPoint>>;
 
     /// Per-user usage from the latest sample of each server (or of one server), highest CPU first.
     async fn top_users(&self, server_name: Option<&str>, limit: i64) -> Result<Vec<TopUser>>;

@@ -21,6 +21,15 @@ pub(crate) fn to_ms_ceil(t: DateTime<Utc>) -> i64 {
     if t.timestamp_subsec_nanos().is_multiple_of(1_000_000) { floor } else { floor.saturating_add(1) }
 }
 
+/// The bucket width (ms, at least 1) that splits `[from, to]` into at most `max_points` buckets;
+/// 1 ms (one point per sample) without a limit.
+pub(crate) fn bucket_width(from: i64, to: i64, max_points: Option<u32>) -> i64 {
+    let Some(max_points) = max_points else { return 1 };
+    let span = to.saturating_sub(from).saturating_add(1).max(1);
+    let n = i64::from(max_points.max(1));
+    (span + n - 1) / n
+}
+
 pub(crate) fn from_ms(ms: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::Corrupt(format!("timestamp {ms} ms is out of range")))
 }
@@ -104,6 +113,12 @@ pub(crate) struct HistoryRow {
     cpu_load_5min: Option<f64>,
     ram_percentage: Option<f64>,
     disk_percentage: Option<f64>,
+    cpu_load_1min: Option<f64>,
+    cpu_load_15min: Option<f64>,
+    swap_percentage: Option<f64>,
+    tcp_connections: Option<f64>,
+    logged_users: Option<f64>,
+    samples: i64,
 }
 
 impl TryFrom<HistoryRow> for HistoryPoint {
@@ -116,6 +131,12 @@ impl TryFrom<HistoryRow> for HistoryPoint {
             cpu_load_5min: r.cpu_load_5min,
             ram_percentage: r.ram_percentage,
             disk_percentage: r.disk_percentage,
+            cpu_load_1min: r.cpu_load_1min,
+            cpu_load_15min: r.cpu_load_15min,
+            swap_percentage: r.swap_percentage,
+            tcp_connections: r.tcp_connections,
+            logged_users: r.logged_users,
+            samples: r.samples,
         })
     }
 }

@@ -59,8 +59,23 @@ pub(crate) const LATEST_SAMPLE: &str = concat!(
 );
 
 /// `$1` server, `$2` first millisecond included.
-pub(crate) const HISTORY: &str = "SELECT ts_ms, cpu_percent, cpu_load_5min, ram_percentage, \
-     disk_percentage FROM samples WHERE server_name = $1 AND ts_ms >= $2 ORDER BY ts_ms, id";
+/// `$1` server, `$2` from (inclusive), `$3` to (inclusive), `$4` bucket width in ms (>= 1).
+/// Each bucket's point is the mean of its samples, stamped with its first sample's time.
+/// `CAST(… AS DOUBLE PRECISION)`: PostgreSQL averages integers as NUMERIC; SQLite reads the type
+/// name as REAL.
+pub(crate) const HISTORY: &str = "SELECT MIN(ts_ms) AS ts_ms, \
+     CAST(AVG(cpu_percent) AS DOUBLE PRECISION) AS cpu_percent, \
+     CAST(AVG(cpu_load_5min) AS DOUBLE PRECISION) AS cpu_load_5min, \
+     CAST(AVG(ram_percentage) AS DOUBLE PRECISION) AS ram_percentage, \
+     CAST(AVG(disk_percentage) AS DOUBLE PRECISION) AS disk_percentage, \
+     CAST(AVG(cpu_load_1min) AS DOUBLE PRECISION) AS cpu_load_1min, \
+     CAST(AVG(cpu_load_15min) AS DOUBLE PRECISION) AS cpu_load_15min, \
+     CAST(AVG(swap_percentage) AS DOUBLE PRECISION) AS swap_percentage, \
+     CAST(AVG(tcp_connections) AS DOUBLE PRECISION) AS tcp_connections, \
+     CAST(AVG(logged_users) AS DOUBLE PRECISION) AS logged_users, \
+     COUNT(*) AS samples \
+     FROM samples WHERE server_name = $1 AND ts_ms >= $2 AND ts_ms <= $3 \
+     GROUP BY (ts_ms - $2) / $4 ORDER BY 1";
 
 /// `$1` server or NULL for all, `$2` limit.
 pub(crate) const TOP_USERS: &str = "SELECT u.username, u.server_name, u.cpu, u.mem, \

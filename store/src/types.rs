@@ -59,3 +59,20 @@ pub struct TableStats {
     pub oldest: Option<DateTime<Utc>>,
     pub newest: Option<DateTime<Utc>>,
 }
+
+/// A window of history and how many points at most to return for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeRange {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Samples are averaged into at most this many buckets (at least 1); `None` returns every
+    /// sample as its own point.
+    pub max_points: Option<u32>,
+}
+
+impl TimeRange {
+    /// From `from` up to now, one point per sample.
+    pub fn since(from: DateTime<Utc>) -> Self {
+        Self { from, to: Utc::now(), max_points: None }
+    }
+}

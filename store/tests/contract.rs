@@ -10,7 +10,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use fleetwatch_common::{HistoryPoint, OfflineReason, Sample, TopUser};
-use fleetwatch_store::{DbStats, Error, HostKeyRecord, ServerState, Store, TableStats, UserUsage, connect};
+use fleetwatch_store::{DbStats, Error, HostKeyRecord, ServerState, Store, TableStats, TimeRange, UserUsage, connect};
 use sqlx::Connection;
 
 use support::PgTestDb;
@@ -120,6 +120,7 @@ async fn story(store: &dyn Store, backend: &str) {
     failures_keep_the_last_sample(store).await;
     a_failed_write_stores_nothing(store).await;
     history_is_oldest_first_from_since(store).await;
+    history_downsamples_into_buckets(store).await;
     top_users_come_from_latest_samples(store).await;
     host_keys_are_trusted_on_first_use(store).await;
     stats_count_rows(store, backend).await;
@@ -130,7 +131,7 @@ async fn an_empty_store_has_nothing(store: &dyn Store, backend: &str) {
     assert_eq!(store.server_states().await.unwrap(), vec![]);
     assert_eq!(store.latest_samples().await.unwrap(), vec![]);
     assert_eq!(store.latest_sample("web-1").await.unwrap(), None);
-    assert_eq!(store.history("web-1", t(-1000)).await.unwrap(), vec![]);
+    assert_eq!(store.history("web-1", TimeRange::since(t(-1000))).await.unwrap(), vec![]);
     assert_eq!(store.top_users(None, 10).await.unwrap(), vec![]);
     assert_eq!(store.host_key("web-1").await.unwrap(), None);
     let stats = store.stats().await.unwrap();
@@ -300,6 +301,8 @@ fn point(secs: i64, cpu: Option<f64>) -> HistoryPoint {
         cpu_load_5min: Some(secs as f64 / 100.0),
         ram_percentage: Some(40.0),
         disk_percentage: None,
+        samples: 1,
+        ..Default::default()
     }
 }
 
@@ -323,27 +326,71 @@ async fn history_is_oldest_first_from_since(store: &dyn Store) {
         point(200, Some(20.0)),
         point(300, Some(30.0)),
     ];
-    assert_eq!(store.history("hist-1", t(0)).await.unwrap(), all);
-    assert_eq!(store.history("hist-1", t(100)).await.unwrap(), all);
-    assert_eq!(store.history("hist-1", t(200)).await.unwrap(), all[1..]);
-    assert_eq!(store.history("hist-1", t(200) + NS).await.unwrap(), all[2..]);
-    assert_eq!(store.history("hist-1", t(300) + NS).await.unwrap(), vec![]);
-    assert_eq!(store.history("nobody", t(0)).await.unwrap(), vec![]);
+    assert_eq!(store.history("hist-1", TimeRange::since(t(0))).await.unwrap(), all);
+    assert_eq!(store.history("hist-1", TimeRange::since(t(100))).await.unwrap(), all);
+    assert_eq!(store.history("hist-1", TimeRange::since(t(200))).await.unwrap(), all[1..]);
+    assert_eq!(store.history("hist-1", TimeRange::since(t(200) + NS)).await.unwrap(), all[2..]);
+    assert_eq!(store.history("hist-1", TimeRange::since(t(300) + NS)).await.unwrap(), vec![]);
+    assert_eq!(store.history("nobody", TimeRange::since(t(0))).await.unwrap(), vec![]);
     assert_eq!(store.latest_sample("hist-1").await.unwrap(), Some(hist_sample(200, Some(20.0))));
 
     let web: Vec<DateTime<Utc>> =
-        store.history("web-1", t(-1)).await.unwrap().into_iter().map(|p| p.timestamp).collect();
+        store.history("web-1", TimeRange::since(t(-1))).await.unwrap().into_iter().map(|p| p.timestamp).collect();
     assert_eq!(web, [t(0), t(60), t(120)]);
     assert_eq!(
-        store.history("web-1", t(120)).await.unwrap(),
+        store.history("web-1", TimeRange::since(t(120))).await.unwrap(),
         vec![HistoryPoint {
             timestamp: t(120),
             cpu_percent: Some(12.5),
             cpu_load_5min: Some(1.5),
             ram_percentage: Some(45.678_9),
             disk_percentage: Some(91.2),
+            ..full_point(store, t(120)).await
         }]
     );
+}
+
+/// The extra fields of web-1's point at `at`, as stored (checked against the sample below).
+async fn full_point(store: &dyn Store, at: DateTime<Utc>) -> HistoryPoint {
+    let s = full_sample("web-1", at);
+    let p = HistoryPoint {
+        cpu_load_1min: s.cpu_load_1min,
+        cpu_load_15min: s.cpu_load_15min,
+        swap_percentage: s.swap_percentage,
+        tcp_connections: s.tcp_connections.map(|v| v as f64),
+        logged_users: s.logged_users.map(|v| v as f64),
+        samples: 1,
+        timestamp: at,
+        ..Default::default()
+    };
+    let got = store.history("web-1", TimeRange { from: at, to: at, max_points: Some(1) }).await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (
+            got[0].cpu_load_1min,
+            got[0].cpu_load_15min,
+            got[0].swap_percentage,
+            got[0].tcp_connections,
+            got[0].logged_users
+        ),
+        (p.cpu_load_1min, p.cpu_load_15min, p.swap_percentage, p.tcp_connections, p.logged_users)
+    );
+    p
+}
+
+/// hist-1 has samples at 100, 200 and 300 s (cpu none, 20, 30): one bucket averages them all,
+/// two buckets split them by time, and `to` is inclusive.
+async fn history_downsamples_into_buckets(store: &dyn Store) {
+    let range = |from, to, max_points| TimeRange { from: t(from), to: t(to), max_points: Some(max_points) };
+    let one = store.history("hist-1", range(0, 400, 1)).await.unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!((one[0].timestamp, one[0].samples, one[0].cpu_percent), (t(100), 3, Some(25.0)));
+    assert_eq!(one[0].cpu_load_5min, Some(2.0));
+    let two = store.history("hist-1", range(100, 300, 2)).await.unwrap();
+    let shape: Vec<_> = two.iter().map(|p| (p.timestamp, p.samples)).collect();
+    assert_eq!(shape, [(t(100), 2), (t(300), 1)]);
+    assert_eq!(two[0].cpu_percent, Some(20.0), "the mean skips missing values");
+    assert_eq!(store.history("hist-1", range(100, 200, 1000)).await.unwrap().len(), 2, "to is inclusive");
 }
 
 fn top(server: &str, at: DateTime<Utc>, u: &UserUsage) -> TopUser {
@@ -463,7 +510,7 @@ async fn cleanup_deletes_old_samples_but_not_latest(store: &dyn Store, backend: 
     assert_eq!(store.cleanup(t(150)).await.unwrap(), 0);
     assert_eq!(store.latest_samples().await.unwrap(), latest);
     let web: Vec<DateTime<Utc>> =
-        store.history("web-1", t(-1)).await.unwrap().into_iter().map(|p| p.timestamp).collect();
+        store.history("web-1", TimeRange::since(t(-1))).await.unwrap().into_iter().map(|p| p.timestamp).collect();
     assert_eq!(web, [t(120)]);
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.backend, backend);
@@ -472,7 +519,7 @@ async fn cleanup_deletes_old_samples_but_not_latest(store: &dyn Store, backend: 
     // `before` is exclusive, to the nanosecond: 300 s goes only when `before` is after it.
     assert_eq!(store.cleanup(t(300)).await.unwrap(), 0);
     assert_eq!(store.cleanup(t(300) + NS).await.unwrap(), 1);
-    assert_eq!(store.history("hist-1", t(0)).await.unwrap(), vec![point(200, Some(20.0))]);
+    assert_eq!(store.history("hist-1", TimeRange::since(t(0))).await.unwrap(), vec![point(200, Some(20.0))]);
     // Everything left is some server's latest sample.
     assert_eq!(store.cleanup(t(1_000_000)).await.unwrap(), 0);
     assert_eq!(store.latest_samples().await.unwrap(), latest);

@@ -1,8 +1,11 @@
 //! Handlers grouped by resource.
 
+pub mod events;
+pub mod export;
 pub mod health;
 pub mod servers;
 pub mod system;
+pub mod ui;
 pub mod users;
 
 use std::collections::HashMap;
@@ -10,7 +13,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use fleetwatch_common::{Sample, ServerStatus};
 
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 use crate::state::AppState;
 use crate::status::evaluate;
 
@@ -29,4 +32,24 @@ pub(crate) async fn fleet(state: &AppState) -> Result<Vec<(ServerStatus, Option<
             (st, sample)
         })
         .collect())
+}
+
+/// 404 unless `name` is a configured server.
+pub(crate) fn known(state: &AppState, name: &str) -> Result<()> {
+    match state.server(name) {
+        Some(_) => Ok(()),
+        None => Err(ApiError::NotFound(format!("no server named {:?}", truncate(name)))),
+    }
+}
+
+/// Echoes at most 64 characters of user input back.
+pub(crate) fn truncate(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
+/// An RFC 3339 time from the query parameter `key`.
+pub(crate) fn parse_time(key: &str, value: &str) -> Result<chrono::DateTime<Utc>> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| ApiError::BadRequest(format!("{key} must be an RFC 3339 time such as 2026-01-31T12:00:00Z")))
 }

@@ -5,7 +5,12 @@ use axum::extract::{Path, State};
 use chrono::Utc;
 use fleetwatch_common::{HistoryPoint, Sample, ServerInfo, ServerStatus};
 
-use super::fleet;
+use std::collections::HashMap;
+
+use axum::extract::Query;
+use fleetwatch_store::TimeRange;
+
+use super::{fleet, known, parse_time};
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
 use crate::status::evaluate;
@@ -53,7 +58,46 @@ pub async fn history(
         .filter(|h| (1..=MAX_HOURS).contains(h))
         .ok_or_else(|| ApiError::BadRequest(format!("hours must be a whole number from 1 to {MAX_HOURS}")))?;
     let since = Utc::now() - chrono::Duration::hours(hours);
-    Ok(Json(state.store.history(&name, since).await?))
+    Ok(Json(state.store.history(&name, TimeRange::since(since)).await?))
+}
+
+/// Most points `…/metrics/range` returns; the default is [`DEFAULT_POINTS`].
+pub const MAX_POINTS: u32 = 10_000;
+pub const DEFAULT_POINTS: u32 = 1_000;
+
+/// `GET /api/servers/{server_name}/metrics/range?from=&to=&max_points=`: history between two
+/// RFC 3339 times (default: the last 24 hours), averaged into at most `max_points` points.
+pub async fn range(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Vec<HistoryPoint>>> {
+    known(&state, &name)?;
+    let (from, to) = time_window(&q)?;
+    let max_points =
+        match q.get("max_points") {
+            None => DEFAULT_POINTS,
+            Some(v) => v.parse().ok().filter(|n| (1..=MAX_POINTS).contains(n)).ok_or_else(|| {
+                ApiError::BadRequest(format!("max_points must be a whole number from 1 to {MAX_POINTS}"))
+            })?,
+        };
+    Ok(Json(state.store.history(&name, TimeRange { from, to, max_points: Some(max_points) }).await?))
+}
+
+/// `from` and `to` from a query (RFC 3339), defaulting to the last 24 hours; `from` < `to`.
+pub(crate) fn time_window(q: &HashMap<String, String>) -> Result<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)> {
+    let to = match q.get("to") {
+        Some(t) => parse_time("to", t)?,
+        None => Utc::now(),
+    };
+    let from = match q.get("from") {
+        Some(f) => parse_time("from", f)?,
+        None => to - chrono::Duration::hours(24),
+    };
+    if from >= to {
+        return Err(ApiError::BadRequest("from must be before to".into()));
+    }
+    Ok((from, to))
 }
 
 /// `GET /api/servers/{server_name}/status`.
@@ -62,16 +106,4 @@ pub async fn status(State(state): State<AppState>, Path(name): Path<String>) -> 
     let (states, latest) = tokio::try_join!(state.store.server_states(), state.store.latest_sample(&name))?;
     let st = states.iter().find(|s| s.server_name == name);
     Ok(Json(evaluate(&name, st, latest.as_ref(), &state.thresholds, state.stale_after, Utc::now())))
-}
-
-fn known(state: &AppState, name: &str) -> Result<()> {
-    match state.server(name) {
-        Some(_) => Ok(()),
-        None => Err(ApiError::NotFound(format!("no server named {:?}", truncate(name)))),
-    }
-}
-
-/// Echoes at most 64 characters of user input back.
-fn truncate(s: &str) -> String {
-    s.chars().take(64).collect()
 }

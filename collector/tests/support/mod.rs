@@ -27,7 +27,7 @@ pub fn unique_loopback() -> Ipv4Addr {
 pub fn test_password() -> String {
     let path = std::env::var("FW_TEST_PASSWORD_FILE")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-secrets/fwtest.password"));
+        .unwrap_or_else(|_| PathBuf::from("/var/lib/fleetwatch-test/fwtest.password"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!("cannot read the test password at {}: {e}; run `make test-deps` first", path.display())
     })

@@ -1,0 +1,49 @@
+//! `GET /api/events`: server-sent events, one `server` event per changed server, keep-alive
+//! comments every 15 s. `X-Accel-Buffering: no` tells nginx not to buffer the stream.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::state::AppState;
+
+pub async fn stream(State(state): State<AppState>) -> impl IntoResponse {
+    let (rx, closed) = state.events.subscribe();
+    let sse =
+        Sse::new(events(rx, closed)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keepalive"));
+    let mut resp = sse.into_response();
+    resp.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+fn events(
+    rx: tokio::sync::broadcast::Receiver<fleetwatch_common::ServerEvent>,
+    closed: tokio::sync::watch::Receiver<bool>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::unfold((rx, closed), |(mut rx, mut closed)| async move {
+        loop {
+            if *closed.borrow() {
+                return None;
+            }
+            let next = tokio::select! {
+                r = rx.recv() => r,
+                _ = closed.changed() => return None,
+            };
+            match next {
+                Ok(info) => match Event::default().event("server").json_data(&info) {
+                    Ok(ev) => return Some((Ok(ev), (rx, closed))),
+                    Err(e) => tracing::warn!(error = %e, "cannot encode a server event"),
+                },
+                Err(RecvError::Lagged(n)) => tracing::debug!(skipped = n, "a slow live client skipped events"),
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
+}

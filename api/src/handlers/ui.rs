@@ -1,0 +1,11 @@
+//! `/api/ui-config`.
+
+use axum::Json;
+use axum::extract::State;
+use fleetwatch_common::UiConfig;
+
+use crate::state::AppState;
+
+pub async fn config(State(state): State<AppState>) -> Json<UiConfig> {
+    Json(UiConfig { refresh_secs: state.refresh_secs, version: env!("CARGO_PKG_VERSION").into() })
+}
