@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use fleetwatch_api::{AppState, ServerMeta};
 use fleetwatch_collector::config::{Config, ProcessEnv, config_path};
-use fleetwatch_collector::{Collector, Schedule};
+use fleetwatch_collector::{Cluster, Collector, Schedule};
 use fleetwatch_store::Store;
 use secrecy::ExposeSecret;
 
@@ -90,7 +90,10 @@ async fn check(config: &Config) -> Result<ExitCode> {
 async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
     let store = open_store(&config).await?;
     let schedule = if collect {
-        let collector = Arc::new(Collector::new(config.servers.clone(), store.clone(), config.collector.clone()));
+        let cluster = Arc::new(Cluster::new(store.clone(), config.collector.member_timeout()));
+        let collector = Arc::new(
+            Collector::new(config.servers.clone(), store.clone(), config.collector.clone()).with_cluster(cluster),
+        );
         Some((Schedule::start(collector.clone()).await?, collector))
     } else {
         None

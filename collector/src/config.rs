@@ -81,6 +81,9 @@ pub struct CollectorSettings {
     pub stale_after_secs: Option<u64>,
     /// Run a cycle immediately at start, before the first scheduled one.
     pub collect_on_start: bool,
+    /// With several collector processes on one database: a member not heard from for this long
+    /// is dead, and the others take its servers over.
+    pub member_timeout_secs: u64,
 }
 
 impl Default for CollectorSettings {
@@ -94,6 +97,7 @@ impl Default for CollectorSettings {
             retry_backoff_ms: 500,
             stale_after_secs: None,
             collect_on_start: true,
+            member_timeout_secs: 30,
         }
     }
 }
@@ -104,6 +108,9 @@ impl CollectorSettings {
     }
     pub fn command_timeout(&self) -> Duration {
         Duration::from_secs(self.command_timeout_secs)
+    }
+    pub fn member_timeout(&self) -> Duration {
+        Duration::from_secs(self.member_timeout_secs)
     }
 
     /// The interval between two scheduled cycles (the shortest gap among the next few).
@@ -396,6 +403,9 @@ fn validate_collector(c: &CollectorSettings) -> Result<(), ConfigError> {
     }
     if c.connect_timeout_secs == 0 || c.command_timeout_secs == 0 {
         return Err(ConfigError::invalid("collector.*_timeout_secs", "timeouts must be at least 1 second"));
+    }
+    if c.member_timeout_secs < 2 {
+        return Err(ConfigError::invalid("collector.member_timeout_secs", "must be at least 2 seconds"));
     }
     if c.retries == 0 || c.retries > 10 {
         return Err(ConfigError::invalid("collector.retries", "must be between 1 and 10 attempts"));

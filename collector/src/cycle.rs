@@ -10,6 +10,7 @@ use fleetwatch_store::{HostKeyRecord, Store, UserUsage};
 use futures::StreamExt;
 use tokio::sync::Mutex;
 
+use crate::cluster::Cluster;
 use crate::config::{CollectorSettings, HostKeyPolicy, Server, SshServer};
 use crate::error::CollectError;
 use crate::exec::ExecOutput;
@@ -80,13 +81,26 @@ pub struct Collector {
     settings: CollectorSettings,
     ssh_config: Arc<russh::client::Config>,
     pending: std::sync::Mutex<VecDeque<Pending>>,
+    /// Set when this collector shares the fleet with other processes.
+    cluster: Option<Arc<Cluster>>,
 }
 
 impl Collector {
     pub fn new(servers: Vec<Server>, store: Arc<dyn Store>, settings: CollectorSettings) -> Self {
         let entries =
             servers.into_iter().map(|server| Arc::new(Entry { server, slot: Mutex::new(Slot::default()) })).collect();
-        Self { entries, store, settings, ssh_config: client_config(), pending: Default::default() }
+        Self { entries, store, settings, ssh_config: client_config(), pending: Default::default(), cluster: None }
+    }
+
+    /// Shares the fleet with the other collector processes on the same database: each cycle
+    /// collects only the servers this process holds the lease of.
+    pub fn with_cluster(mut self, cluster: Arc<Cluster>) -> Self {
+        self.cluster = Some(cluster);
+        self
+    }
+
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.as_ref()
     }
 
     pub fn settings(&self) -> &CollectorSettings {
@@ -97,7 +111,22 @@ impl Collector {
     pub async fn run_cycle(&self) -> Vec<ServerReport> {
         self.flush_pending().await;
         let started = Instant::now();
-        let reports = self.run(Mode::Store).await;
+        let entries: Vec<Arc<Entry>> = match &self.cluster {
+            None => self.entries.clone(),
+            Some(cluster) => {
+                let names: Vec<String> = self.entries.iter().map(|e| e.server.name.clone()).collect();
+                match cluster.claim(&names).await {
+                    Ok(mine) => self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect(),
+                    Err(e) => {
+                        // Without the leases another member may be collecting: skip rather than
+                        // poll a server twice.
+                        tracing::error!(error = ?e, "cannot read the collector leases; this cycle is skipped");
+                        return Vec::new();
+                    }
+                }
+            }
+        };
+        let reports = self.run_on(entries, Mode::Store).await;
         let failed = reports.iter().filter(|r| r.result.is_err()).count();
         tracing::info!(
             servers = reports.len(),
@@ -114,7 +143,11 @@ impl Collector {
     }
 
     async fn run(&self, mode: Mode) -> Vec<ServerReport> {
-        futures::stream::iter(self.entries.iter().cloned())
+        self.run_on(self.entries.clone(), mode).await
+    }
+
+    async fn run_on(&self, entries: Vec<Arc<Entry>>, mode: Mode) -> Vec<ServerReport> {
+        futures::stream::iter(entries)
             .map(|entry| async move { self.collect(&entry, mode).await })
             .buffer_unordered(self.settings.concurrency)
             .collect()

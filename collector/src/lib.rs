@@ -4,6 +4,7 @@
 //! (`parse`, `sample`) do no I/O; every network wait is bounded by a timeout; secrets stay
 //! `SecretString` until the SSH auth call.
 
+pub mod cluster;
 pub mod config;
 pub mod cycle;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod sample;
 pub mod schedule;
 pub mod ssh;
 
+pub use cluster::Cluster;
 pub use config::{Config, Server};
 pub use cycle::{Collected, Collector, Mode, ServerReport};
 pub use error::{CollectError, ConfigError};

@@ -16,6 +16,8 @@ pub struct ScheduleError(String);
 pub struct Schedule {
     scheduler: JobScheduler,
     running: Arc<Mutex<()>>,
+    collector: Arc<Collector>,
+    heartbeat: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Schedule {
@@ -32,12 +34,23 @@ impl Schedule {
         .map_err(|e| ScheduleError(format!("invalid schedule {expr:?}: {e}")))?;
         scheduler.add(job).await.map_err(|e| ScheduleError(e.to_string()))?;
         scheduler.start().await.map_err(|e| ScheduleError(e.to_string()))?;
+        let heartbeat = collector.cluster().cloned().map(|cluster| {
+            tracing::info!(member = %cluster.id(), "collector member of a cluster; servers are split by lease");
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = cluster.heartbeat().await {
+                        tracing::warn!(error = ?e, "collector heartbeat failed");
+                    }
+                    tokio::time::sleep(cluster.heartbeat_every()).await;
+                }
+            })
+        });
         if collector.settings().collect_on_start {
             let (c, r) = (collector.clone(), running.clone());
             tokio::spawn(async move { run_guarded(&c, &r).await });
         }
         tracing::info!(schedule = %expr, "collector scheduled");
-        Ok(Self { scheduler, running })
+        Ok(Self { scheduler, running, collector, heartbeat })
     }
 
     /// Stops scheduling and waits for the cycle in flight to finish and be stored.
@@ -46,6 +59,12 @@ impl Schedule {
             tracing::warn!(error = %e, "scheduler shutdown");
         }
         let _finished = self.running.lock().await;
+        if let Some(h) = self.heartbeat.take() {
+            h.abort();
+        }
+        if let Some(cluster) = self.collector.cluster() {
+            cluster.leave().await;
+        }
     }
 }
 

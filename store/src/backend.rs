@@ -197,6 +197,56 @@ macro_rules! impl_store {
                 }
             }
 
+            async fn heartbeat(&self, member_id: &str, now: chrono::DateTime<chrono::Utc>) -> $crate::Result<()> {
+                sqlx::query($crate::sql::HEARTBEAT)
+                    .bind(member_id)
+                    .bind($crate::rows::to_ms(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn live_members(&self, since: chrono::DateTime<chrono::Utc>) -> $crate::Result<Vec<String>> {
+                Ok(sqlx::query_scalar($crate::sql::LIVE_MEMBERS)
+                    .bind($crate::rows::to_ms(since))
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn acquire_lease(
+                &self,
+                server_name: &str,
+                member_id: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                alive_since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<bool> {
+                let holder: Option<String> = sqlx::query_scalar($crate::sql::ACQUIRE_LEASE)
+                    .bind(server_name)
+                    .bind(member_id)
+                    .bind($crate::rows::to_ms(now))
+                    .bind($crate::rows::to_ms(alive_since))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(holder.as_deref() == Some(member_id))
+            }
+
+            async fn release_lease(&self, server_name: &str, member_id: &str) -> $crate::Result<()> {
+                sqlx::query($crate::sql::RELEASE_LEASE).bind(server_name).bind(member_id).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn leave(&self, member_id: &str) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query($crate::sql::RELEASE_ALL_LEASES).bind(member_id).execute(&mut *tx).await?;
+                sqlx::query($crate::sql::DELETE_MEMBER).bind(member_id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn leases(&self) -> $crate::Result<Vec<(String, String)>> {
+                Ok(sqlx::query_as::<_, (String, String)>($crate::sql::LEASES).fetch_all(&self.pool).await?)
+            }
+
             async fn stats(&self) -> $crate::Result<$crate::DbStats> {
                 let rows = sqlx::query_as::<_, $crate::rows::TableStatsRow>($crate::sql::TABLE_STATS)
                     .fetch_all(&self.pool)

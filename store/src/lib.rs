@@ -74,6 +74,32 @@ pub trait Store: Send + Sync + 'static {
     /// returns `Error::Conflict` if a different fingerprint is already recorded.
     async fn save_host_key(&self, record: &HostKeyRecord) -> Result<()>;
 
+    /// Records that collector `member_id` is alive at `now`.
+    async fn heartbeat(&self, member_id: &str, now: DateTime<Utc>) -> Result<()>;
+
+    /// Collector members whose last heartbeat is at or after `since`, sorted.
+    async fn live_members(&self, since: DateTime<Utc>) -> Result<Vec<String>>;
+
+    /// Takes (or keeps) the lease on a server for `member_id`: granted when the lease is free,
+    /// already held by `member_id`, or held by a member with no heartbeat since `alive_since`.
+    /// Returns whether `member_id` holds it now. Atomic: two members never both get `true`.
+    async fn acquire_lease(
+        &self,
+        server_name: &str,
+        member_id: &str,
+        now: DateTime<Utc>,
+        alive_since: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    /// Gives a lease back (only if `member_id` holds it).
+    async fn release_lease(&self, server_name: &str, member_id: &str) -> Result<()>;
+
+    /// A member leaving: its leases and its heartbeat row go, so others take over at once.
+    async fn leave(&self, member_id: &str) -> Result<()>;
+
+    /// Every lease as (server, member), by server.
+    async fn leases(&self) -> Result<Vec<(String, String)>>;
+
     /// Row counts, oldest and newest timestamp per table (sample time for samples and user rows,
     /// last attempt for server states, first use for host keys), and the database size
     /// (SQLite: the main file, without its `-wal`).

@@ -117,3 +117,34 @@ pub(crate) const CLEANUP_BATCH: &str = "DELETE FROM samples WHERE id IN (\
 /// Rows deleted per statement by `cleanup`, so that a large purge never holds SQLite's write
 /// lock for long (the collector waits at most the 5 s busy timeout).
 pub(crate) const CLEANUP_BATCH_SIZE: i64 = 5_000;
+
+// ---- Collector membership and leases ------------------------------------------------------
+
+/// `$1` member, `$2` now (ms): insert or refresh a member's heartbeat.
+pub(crate) const HEARTBEAT: &str = "INSERT INTO collector_members (member_id, started_ms, last_seen_ms) \
+     VALUES ($1, $2, $2) ON CONFLICT (member_id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms";
+
+/// `$1` cutoff (ms): members seen at or after it, by id.
+pub(crate) const LIVE_MEMBERS: &str =
+    "SELECT member_id FROM collector_members WHERE last_seen_ms >= $1 ORDER BY member_id";
+
+/// `$1` server, `$2` member, `$3` now (ms), `$4` liveness cutoff (ms). Takes the lease when it is
+/// free, already ours, or held by a member not seen since the cutoff; returns the holder after.
+/// One statement, so two members racing for a lease cannot both win (the conflicting row is
+/// locked by PostgreSQL; SQLite serialises writers).
+pub(crate) const ACQUIRE_LEASE: &str = "INSERT INTO collector_leases (server_name, member_id, acquired_ms) \
+     VALUES ($1, $2, $3) ON CONFLICT (server_name) DO UPDATE \
+     SET member_id = excluded.member_id, acquired_ms = excluded.acquired_ms \
+     WHERE collector_leases.member_id = excluded.member_id \
+        OR collector_leases.member_id NOT IN \
+           (SELECT member_id FROM collector_members WHERE last_seen_ms >= $4) \
+     RETURNING member_id";
+
+/// `$1` server, `$2` member.
+pub(crate) const RELEASE_LEASE: &str = "DELETE FROM collector_leases WHERE server_name = $1 AND member_id = $2";
+
+/// `$1` member: everything it holds, for a clean exit.
+pub(crate) const RELEASE_ALL_LEASES: &str = "DELETE FROM collector_leases WHERE member_id = $1";
+pub(crate) const DELETE_MEMBER: &str = "DELETE FROM collector_members WHERE member_id = $1";
+
+pub(crate) const LEASES: &str = "SELECT server_name, member_id FROM collector_leases ORDER BY server_name";

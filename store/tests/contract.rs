@@ -121,6 +121,7 @@ async fn story(store: &dyn Store, backend: &str) {
     a_failed_write_stores_nothing(store).await;
     history_is_oldest_first_from_since(store).await;
     history_downsamples_into_buckets(store).await;
+    leases_are_exclusive_and_taken_over(store).await;
     top_users_come_from_latest_samples(store).await;
     host_keys_are_trusted_on_first_use(store).await;
     stats_count_rows(store, backend).await;
@@ -533,4 +534,39 @@ async fn cleanup_deletes_old_samples_but_not_latest(store: &dyn Store, backend: 
             table("host_keys", 2, 5, 6),
         ]
     );
+}
+
+/// Two collector members share servers through leases: one holder at a time, a dead member's
+/// leases are taken over, a leaving member frees its leases at once.
+async fn leases_are_exclusive_and_taken_over(store: &dyn Store) {
+    let now = Utc::now();
+    let alive_since = now - Duration::seconds(30);
+    store.heartbeat("member-a", now).await.unwrap();
+    store.heartbeat("member-b", now).await.unwrap();
+    assert_eq!(store.live_members(alive_since).await.unwrap(), ["member-a", "member-b"]);
+
+    assert!(store.acquire_lease("srv-1", "member-a", now, alive_since).await.unwrap());
+    assert!(store.acquire_lease("srv-1", "member-a", now, alive_since).await.unwrap(), "renewal");
+    assert!(!store.acquire_lease("srv-1", "member-b", now, alive_since).await.unwrap(), "held by a live member");
+    assert!(store.acquire_lease("srv-2", "member-b", now, alive_since).await.unwrap());
+    let leases = store.leases().await.unwrap();
+    assert_eq!(leases, [("srv-1".to_string(), "member-a".to_string()), ("srv-2".into(), "member-b".into())]);
+
+    // member-a stops heartbeating: after the cutoff passes, member-b takes srv-1 over.
+    let later = now + Duration::seconds(60);
+    store.heartbeat("member-b", later).await.unwrap();
+    let later_cutoff = later - Duration::seconds(30);
+    assert_eq!(store.live_members(later_cutoff).await.unwrap(), ["member-b"]);
+    assert!(store.acquire_lease("srv-1", "member-b", later, later_cutoff).await.unwrap(), "takeover");
+    assert!(!store.acquire_lease("srv-1", "member-a", later, later_cutoff).await.unwrap());
+
+    // Release only works for the holder; leaving frees everything.
+    store.release_lease("srv-1", "member-a").await.unwrap();
+    assert_eq!(store.leases().await.unwrap().len(), 2);
+    store.release_lease("srv-2", "member-b").await.unwrap();
+    assert_eq!(store.leases().await.unwrap(), [("srv-1".to_string(), "member-b".to_string())]);
+    store.leave("member-b").await.unwrap();
+    assert!(store.leases().await.unwrap().is_empty());
+    assert!(store.live_members(later_cutoff).await.unwrap().is_empty());
+    store.leave("member-a").await.unwrap();
 }

@@ -1,0 +1,124 @@
+//! Several collector processes on one database split the fleet between them.
+//!
+//! Each member heartbeats into the store. Before a cycle a member computes, by rendezvous
+//! hashing over the live members, which servers are its own, gives back the leases of servers
+//! that are no longer its own, and takes the leases of its servers. It collects only servers
+//! whose lease it holds, so no server is polled twice; a member that stops heartbeating loses its
+//! leases to the others after `member_timeout`. A member that exits cleanly leaves at once.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use fleetwatch_store::Store;
+
+/// This process's membership.
+pub struct Cluster {
+    id: String,
+    store: Arc<dyn Store>,
+    member_timeout: Duration,
+}
+
+impl Cluster {
+    pub fn new(store: Arc<dyn Store>, member_timeout: Duration) -> Self {
+        Self { id: member_id(), store, member_timeout }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// How often to heartbeat: a third of the timeout, so two missed beats are survived.
+    pub fn heartbeat_every(&self) -> Duration {
+        (self.member_timeout / 3).max(Duration::from_millis(200))
+    }
+
+    pub async fn heartbeat(&self) -> Result<(), fleetwatch_store::Error> {
+        self.store.heartbeat(&self.id, Utc::now()).await
+    }
+
+    fn alive_since(&self) -> chrono::DateTime<Utc> {
+        Utc::now() - chrono::Duration::from_std(self.member_timeout).unwrap_or(chrono::Duration::seconds(30))
+    }
+
+    /// The servers this member may collect in this cycle (those whose lease it holds).
+    pub async fn claim(&self, servers: &[String]) -> Result<HashSet<String>, fleetwatch_store::Error> {
+        self.heartbeat().await?;
+        let mut members = self.store.live_members(self.alive_since()).await?;
+        if !members.contains(&self.id) {
+            members.push(self.id.clone());
+        }
+        let now = Utc::now();
+        let alive_since = self.alive_since();
+        let mut mine = HashSet::new();
+        for server in servers {
+            if owner(server, &members) == self.id {
+                if self.store.acquire_lease(server, &self.id, now, alive_since).await? {
+                    mine.insert(server.clone());
+                }
+            } else {
+                self.store.release_lease(server, &self.id).await?;
+            }
+        }
+        Ok(mine)
+    }
+
+    /// Leaves the cluster: the others take this member's servers at their next cycle.
+    pub async fn leave(&self) {
+        if let Err(e) = self.store.leave(&self.id).await {
+            tracing::warn!(error = ?e, "cannot leave the collector cluster cleanly; leases expire instead");
+        }
+    }
+}
+
+/// The member with the highest rendezvous score for `server`.
+pub fn owner<'a>(server: &str, members: &'a [String]) -> &'a str {
+    members.iter().max_by_key(|m| score(m, server)).map(String::as_str).unwrap_or("")
+}
+
+/// FNV-1a over "member\0server": stable across processes, builds and platforms.
+fn score(member: &str, server: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in member.bytes().chain([0]).chain(server.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    // FNV's low bits mix poorly for short keys: finish with a multiply-xorshift.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// `<hostname>-<pid>-<nanos>`: unique per process start.
+fn member_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "collector".into());
+    let nanos = Utc::now().timestamp_subsec_nanos();
+    format!("{}-{}-{nanos:09}", host.trim(), std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendezvous_splits_and_moves_only_the_dead_members_servers() {
+        let members: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let servers: Vec<String> = (0..300).map(|i| format!("web-{i}")).collect();
+        let owners: Vec<&str> = servers.iter().map(|s| owner(s, &members)).collect();
+        for m in ["a", "b", "c"] {
+            let n = owners.iter().filter(|o| **o == m).count();
+            assert!((60..=140).contains(&n), "{m} owns {n} of 300");
+        }
+        let survivors: Vec<String> = vec!["a".into(), "c".into()];
+        for (s, before) in servers.iter().zip(&owners) {
+            let after = owner(s, &survivors);
+            if *before != "b" {
+                assert_eq!(after, *before, "{s} moved although its owner lives");
+            }
+        }
+    }
+}

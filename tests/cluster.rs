@@ -1,0 +1,188 @@
+//! Two `fleetwatch collector` processes on one PostgreSQL database split the fleet without
+//! polling a server twice; when one is killed the other takes its servers over; SIGTERM makes a
+//! collector leave cleanly and exit 0.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use fleetwatch_store::{Store, TimeRange};
+use sqlx::Connection;
+
+const SERVERS: usize = 16;
+
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+fn pg_base() -> String {
+    std::env::var("FLEETWATCH_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+struct Db {
+    name: String,
+    url: String,
+}
+
+impl Db {
+    async fn create() -> Self {
+        let name = format!("fw_cluster_{}_{}", std::process::id(), Utc::now().timestamp_subsec_nanos());
+        let mut admin = sqlx::PgConnection::connect(&pg_base()).await.expect("PostgreSQL (make test-deps starts one)");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+        let url = format!("{}/{name}", pg_base().rsplit_once('/').unwrap().0);
+        Self { name, url }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let base = pg_base();
+        // A fresh runtime: Drop may run while the test's runtime is shutting down.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&base).await {
+                    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.ok();
+                }
+            });
+        })
+        .join()
+        .ok();
+    }
+}
+
+fn config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    let mut toml = format!(
+        "database_url = \"{url}\"\n[collector]\nschedule = \"*/2 * * * * *\"\ncollect_on_start = false\nretries = 1\nmember_timeout_secs = 4\n"
+    );
+    for i in 0..SERVERS {
+        toml += &format!("[[servers]]\nname = \"node-{i:02}\"\ntransport = \"local\"\n");
+    }
+    let path = dir.join("fleetwatch.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+fn collector(config: &std::path::Path) -> Proc {
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_fleetwatch"))
+            .arg("--config")
+            .arg(config)
+            .arg("collector")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+async fn wait_for<T, Fut: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    limit: Duration,
+    mut check: impl FnMut() -> Fut,
+) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn holders(store: &dyn Store) -> HashMap<String, String> {
+    store.leases().await.unwrap().into_iter().collect()
+}
+
+/// At most one sample per server per 2-second tick. Cycles start on even seconds in every
+/// process (there is no collection at start in this config), so two members polling the same
+/// server would leave two samples in the same tick window.
+async fn assert_no_double_polling(store: &dyn Store) {
+    for i in 0..SERVERS {
+        let name = format!("node-{i:02}");
+        let pts = store.history(&name, TimeRange::since(Utc::now() - chrono::Duration::hours(1))).await.unwrap();
+        let mut ticks = HashSet::new();
+        for p in &pts {
+            let tick = p.timestamp.timestamp().div_euclid(2);
+            assert!(ticks.insert(tick), "{name} polled twice in the tick of {}: {pts:?}", p.timestamp);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_collectors_split_the_fleet_and_take_over_a_dead_ones_servers() {
+    let db = Db::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &db.url);
+    let status =
+        Command::new(env!("CARGO_BIN_EXE_fleetwatch")).arg("--config").arg(&cfg).arg("migrate").status().unwrap();
+    assert!(status.success());
+    let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&db.url).await.unwrap());
+
+    let mut a = collector(&cfg);
+    let first = wait_for("member A to hold every lease", Duration::from_secs(60), || async {
+        let h = holders(store.as_ref()).await;
+        let members: HashSet<_> = h.values().cloned().collect();
+        (h.len() == SERVERS && members.len() == 1).then(|| members.into_iter().next().unwrap())
+    })
+    .await;
+
+    let mut b = collector(&cfg);
+    let second = wait_for("the fleet to be split between A and B", Duration::from_secs(60), || async {
+        let h = holders(store.as_ref()).await;
+        let members: HashSet<_> = h.values().cloned().collect();
+        (h.len() == SERVERS && members.len() == 2).then(|| members.into_iter().find(|m| *m != first).unwrap())
+    })
+    .await;
+    // Let both collect a few cycles side by side.
+    let split_at = Utc::now();
+    wait_for("every server collected again after the split", Duration::from_secs(60), || async {
+        let latest = store.latest_samples().await.unwrap();
+        (latest.len() == SERVERS && latest.iter().all(|s| s.timestamp > split_at + chrono::Duration::seconds(4)))
+            .then_some(())
+    })
+    .await;
+    assert_no_double_polling(store.as_ref()).await;
+
+    // A dies without a word: B takes every server over and collects it.
+    a.0.kill().unwrap();
+    a.0.wait().unwrap();
+    let killed_at = Utc::now();
+    wait_for("B to hold every lease", Duration::from_secs(60), || async {
+        let h = holders(store.as_ref()).await;
+        (h.len() == SERVERS && h.values().all(|m| *m == second)).then_some(())
+    })
+    .await;
+    wait_for("every server collected after the takeover", Duration::from_secs(60), || async {
+        let latest = store.latest_samples().await.unwrap();
+        (latest.iter().filter(|s| s.timestamp > killed_at).count() == SERVERS).then_some(())
+    })
+    .await;
+    assert_no_double_polling(store.as_ref()).await;
+
+    // SIGTERM: B finishes its cycle, leaves (its leases go at once) and exits 0.
+    let pid = b.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let code = loop {
+        if let Some(status) = b.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "collector did not exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(code.success(), "exit status after SIGTERM: {code:?}");
+    assert!(holders(store.as_ref()).await.is_empty(), "a leaving member gives its leases back");
+    drop(store);
+}
