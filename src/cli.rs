@@ -32,6 +32,12 @@ pub enum Command {
     Check,
     /// Print a fully commented example config.
     DefaultConfig,
+    /// Print the exact shell program sent to every server (read-only; nothing is written there).
+    Script {
+        /// The first-cycle variant, which takes a one-second CPU baseline.
+        #[arg(long)]
+        baseline: bool,
+    },
     /// Row counts, oldest and newest sample per table, database size.
     DbStats,
     /// Delete samples older than a duration (e.g. 90d, 12h).

@@ -13,15 +13,23 @@ use secrecy::ExposeSecret;
 use crate::cli::{Cli, Command};
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    if let Command::DefaultConfig = cli.command {
-        print!("{}", fleetwatch_collector::config::EXAMPLE);
-        return Ok(ExitCode::SUCCESS);
+    match cli.command {
+        Command::DefaultConfig => {
+            print!("{}", fleetwatch_collector::config::EXAMPLE);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Script { baseline } => {
+            let opts = fleetwatch_collector::program::ProgramOptions { baseline, ..Default::default() };
+            print!("{}", fleetwatch_collector::program::program(&opts));
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
     }
     let path = config_path(cli.config.as_deref(), &ProcessEnv);
     let config = Config::load(path.as_deref(), &ProcessEnv).context("invalid configuration")?;
     tracing::info!(source = %config.source, servers = config.servers.len(), "configuration loaded");
     match cli.command {
-        Command::DefaultConfig => Ok(ExitCode::SUCCESS), // handled above, before loading
+        Command::DefaultConfig | Command::Script { .. } => Ok(ExitCode::SUCCESS), // handled above
         Command::Migrate => {
             open_store(&config).await?;
             println!("migrations applied");

@@ -243,7 +243,7 @@ impl Collector {
     }
 
     async fn attempt(&self, server: &Server, slot: &mut Slot, mode: Mode) -> Result<Collected, CollectError> {
-        let text = program(&ProgramOptions { baseline: slot.counters.is_none() });
+        let text = program(&ProgramOptions { baseline: slot.counters.is_none(), ..Default::default() });
         let limit = self.settings.command_timeout();
         let (output, host_key, first_use) = match &server.ssh {
             None => (local::exec(text.as_bytes(), limit).await?, None, false),

@@ -2,8 +2,10 @@
 //!
 //! Nothing here does I/O: this crate must compile for `wasm32-unknown-unknown`.
 
+pub mod details;
 pub mod status;
 pub mod wire;
 
 pub use status::{Level, Status, Threshold, Thresholds};
+pub use details::*;
 pub use wire::*;

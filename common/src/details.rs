@@ -1,0 +1,193 @@
+//! Everything collected about a server in one cycle beyond the headline [`crate::Sample`]:
+//! served by `GET /api/servers/{name}/{cpu|memory|disks|network|processes|users|sessions|containers|system}`.
+//! Rates are per second over the interval since the previous cycle on the same connection;
+//! `None` or an empty list means "not available on this server", never zero.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// All sections of one cycle. Each is independent: one failing leaves the others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Details {
+    pub server_name: String,
+    pub timestamp: DateTime<Utc>,
+    pub cpu: Option<CpuStats>,
+    pub memory: Option<MemoryStats>,
+    pub disks: Vec<DiskUsage>,
+    pub disk_io: Vec<DiskIo>,
+    pub network: Vec<NetInterface>,
+    pub tcp: Option<TcpStats>,
+    pub sessions: Vec<Session>,
+    pub system: Option<SystemInfo>,
+    /// Top N by CPU over the interval.
+    pub processes_by_cpu: Vec<ProcessInfo>,
+    /// Top N by resident memory.
+    pub processes_by_memory: Vec<ProcessInfo>,
+    /// `None` where neither docker nor podman is usable by the SSH user.
+    pub containers: Option<Vec<ContainerInfo>>,
+    /// Sections that failed, as "section: reason".
+    pub section_errors: Vec<String>,
+}
+
+/// CPU time split over the interval, in percent of the CPU (or core) the line describes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CpuBreakdown {
+    /// `cpu` for the total, `cpu0`, `cpu1`, … per core.
+    pub name: String,
+    /// 100 − idle − iowait.
+    pub busy: f64,
+    pub user: f64,
+    pub nice: f64,
+    pub system: f64,
+    pub iowait: f64,
+    pub irq: f64,
+    pub softirq: f64,
+    pub steal: f64,
+    pub idle: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CpuStats {
+    /// `None` on the first reading of a connection if no baseline could be taken.
+    pub total: Option<CpuBreakdown>,
+    pub cores: Vec<CpuBreakdown>,
+    pub core_count: i64,
+    pub load_1: Option<f64>,
+    pub load_5: Option<f64>,
+    pub load_15: Option<f64>,
+    pub model: Option<String>,
+    /// Current frequency of the first core, where the kernel reports it.
+    pub mhz: Option<f64>,
+}
+
+/// Bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct MemoryStats {
+    pub total: i64,
+    /// total − available.
+    pub used: i64,
+    /// MemAvailable, or MemFree + Buffers + Cached + SReclaimable where the kernel lacks it.
+    pub available: i64,
+    pub free: i64,
+    pub buffers: i64,
+    pub cached: i64,
+    pub swap_total: i64,
+    pub swap_used: i64,
+    pub used_percent: f64,
+    pub swap_percent: f64,
+    /// True when `available` was estimated because MemAvailable is missing.
+    pub available_estimated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DiskUsage {
+    pub mount: String,
+    pub device: String,
+    pub fstype: String,
+    pub size_bytes: i64,
+    pub used_bytes: i64,
+    pub available_bytes: i64,
+    pub used_percent: f64,
+    pub inodes_total: Option<i64>,
+    pub inodes_used: Option<i64>,
+    pub inodes_percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DiskIo {
+    pub device: String,
+    pub read_bytes_per_sec: f64,
+    pub write_bytes_per_sec: f64,
+    pub reads_per_sec: f64,
+    pub writes_per_sec: f64,
+    /// Time the device was busy, percent of the interval.
+    pub busy_percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct NetInterface {
+    pub name: String,
+    pub rx_bytes_per_sec: f64,
+    pub tx_bytes_per_sec: f64,
+    pub rx_packets_per_sec: f64,
+    pub tx_packets_per_sec: f64,
+    /// Errors and drops during the interval.
+    pub rx_errors: i64,
+    pub tx_errors: i64,
+    pub rx_drops: i64,
+    pub tx_drops: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TcpStats {
+    /// Connections per state name (`ESTABLISHED`, `TIME_WAIT`, `LISTEN`, …), IPv4 and IPv6.
+    pub states: BTreeMap<String, i64>,
+    pub listening: Vec<ListeningPort>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+pub struct ListeningPort {
+    /// `tcp` or `tcp6`.
+    pub protocol: String,
+    pub address: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Session {
+    pub user: String,
+    pub tty: String,
+    /// Remote host or address, where the login came from the network.
+    pub from: Option<String>,
+    pub login_time: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SystemInfo {
+    pub hostname: Option<String>,
+    /// `PRETTY_NAME` of os-release.
+    pub os: Option<String>,
+    pub os_id: Option<String>,
+    pub os_version: Option<String>,
+    pub kernel: Option<String>,
+    pub architecture: Option<String>,
+    pub uptime_seconds: Option<i64>,
+    pub boot_time: Option<DateTime<Utc>>,
+    pub processes: Option<i64>,
+    pub threads: Option<i64>,
+    pub open_files: Option<i64>,
+    pub max_files: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ProcessInfo {
+    pub pid: i64,
+    pub user: String,
+    pub command: String,
+    /// Percent of one core over the interval.
+    pub cpu_percent: f64,
+    pub rss_bytes: i64,
+    pub mem_percent: f64,
+    pub threads: i64,
+    /// Where readable by the SSH user.
+    pub open_fds: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ContainerInfo {
+    pub name: String,
+    pub image: String,
+    /// running, exited, paused, …
+    pub state: String,
+    pub health: Option<String>,
+    pub exit_code: Option<i64>,
+    pub cpu_percent: Option<f64>,
+    pub memory_bytes: Option<i64>,
+    pub memory_limit_bytes: Option<i64>,
+    pub net_rx_bytes: Option<i64>,
+    pub net_tx_bytes: Option<i64>,
+    pub block_read_bytes: Option<i64>,
+    pub block_write_bytes: Option<i64>,
+}
