@@ -10,7 +10,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::handlers::{events, export, health, servers, system, ui, users};
+use crate::handlers::{events, export, health, sections, servers, system, ui, users};
 use crate::state::AppState;
 
 /// The API under `/api`, health probes, and the dashboard from `web_dir` at `/`.
@@ -21,7 +21,9 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/servers/metrics/latest", get(servers::latest))
         .route("/servers/{server_name}/metrics/historical/{hours}", get(servers::history))
         .route("/servers/{server_name}/metrics/range", get(servers::range))
+        .route("/servers/{server_name}/metrics/series", get(sections::series))
         .route("/servers/{server_name}/status", get(servers::status))
+        .route("/servers/{server_name}/{section}", get(sections::section))
         .route("/users/top", get(users::top))
         .route("/system/overview", get(system::overview))
         .route("/events", get(events::stream))

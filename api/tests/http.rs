@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{Duration as Age, Utc};
 use fleetwatch_api::{AppState, ServerMeta};
-use fleetwatch_common::{OfflineReason, Sample, Thresholds};
+use fleetwatch_common::{CpuBreakdown, CpuStats, Details, OfflineReason, ProcessInfo, Sample, Thresholds};
 use fleetwatch_store::{Store, UserUsage};
 use serde_json::Value;
 use sqlx::Connection;
@@ -75,12 +75,31 @@ async fn seed(store: &dyn Store) {
             .record_success(
                 &sample("web-1", m, 10.0 + m as f64, 40.0, 50.0),
                 &[user("alice", 5.0), user("bob", 50.0)],
+                None,
                 5,
             )
             .await
             .unwrap();
     }
-    store.record_success(&sample("db-1", 1, 95.0, 80.0, 30.0), &[user("postgres", 90.0)], 5).await.unwrap();
+    let details = Details {
+        server_name: "db-1".into(),
+        timestamp: Utc::now() - Age::minutes(1),
+        cpu: Some(CpuStats {
+            total: Some(CpuBreakdown { name: "cpu".into(), busy: 95.0, user: 90.0, system: 5.0, ..Default::default() }),
+            core_count: 4,
+            ..Default::default()
+        }),
+        processes_by_cpu: vec![ProcessInfo {
+            pid: 42,
+            user: "postgres".into(),
+            command: "postgres: vacuum".into(),
+            cpu_percent: 88.0,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let db = sample("db-1", 1, 95.0, 80.0, 30.0);
+    store.record_success(&db, &[user("postgres", 90.0)], Some(&details), 5).await.unwrap();
     store
         .record_failure(
             "down",
@@ -230,6 +249,27 @@ async fn story(api: &Api) {
 
     exports(api).await;
 
+    // Sections of the latest details, and the named series behind charts.
+    let (s, cpu) = api.get("/api/servers/db-1/cpu").await;
+    assert_eq!(s, 200, "{cpu}");
+    assert_eq!((cpu["server_name"].as_str(), cpu["data"]["total"]["busy"].as_f64()), (Some("db-1"), Some(95.0)));
+    let (_, procs) = api.get("/api/servers/db-1/processes").await;
+    assert_eq!(procs["data"]["by_cpu"][0]["command"], "postgres: vacuum");
+    let (_, users) = api.get("/api/servers/db-1/users").await;
+    assert_eq!(users["data"][0]["username"], "postgres");
+    let (s, b) = api.get("/api/servers/db-1/containers").await;
+    assert_eq!(s, 404, "no container runtime is a 404 the page hides");
+    assert!(b["error"].as_str().unwrap().contains("docker"), "{b}");
+    assert_eq!(api.get("/api/servers/web-1/cpu").await.0, 404, "no details collected");
+    assert_eq!(api.get("/api/servers/db-1/bogus").await.0, 404);
+    assert_eq!(api.get("/api/servers/db-1/cpu?at=yesterday").await.0, 400);
+    let (_, book) = api.get("/api/export/metrics.json?server=db-1").await;
+    assert_eq!(book["Top processes"][0]["pid"], 42.0, "top processes are exported where stored");
+    let (_, names) = api.get("/api/servers/db-1/metrics/series").await;
+    assert!(names.as_array().unwrap().iter().any(|n| n == "cpu.busy"), "{names}");
+    let (_, pts) = api.get("/api/servers/db-1/metrics/series?name=cpu.user").await;
+    assert_eq!(pts[0]["value"], 90.0);
+
     let (s, b) = api.get("/api/no/such/thing").await;
     assert_eq!(s, 404);
     assert_error(&b, "NOT_FOUND");
@@ -318,7 +358,7 @@ async fn live_event_arrives(api: &Api, store: &dyn Store) {
     // arrives only takes a reference: keep recording new samples until one shows up.
     while !seen.contains("\"name\":\"web-1\"") {
         assert!(tokio::time::Instant::now() < deadline, "no live event in time; got {seen:?}");
-        store.record_success(&sample("web-1", 0, 77.0, 40.0, 50.0), &[], 5).await.unwrap();
+        store.record_success(&sample("web-1", 0, 77.0, 40.0, 50.0), &[], None, 5).await.unwrap();
         let wait = tokio::time::Instant::now() + Duration::from_millis(300);
         while let Ok(Some(chunk)) = tokio::time::timeout_at(wait, stream.next()).await {
             seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));

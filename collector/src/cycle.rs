@@ -18,7 +18,7 @@ use crate::hostkey::{Expectation, Verdict};
 use crate::local;
 use crate::parse::{ParseOptions, parse_output};
 use crate::program::{ProgramOptions, program};
-use crate::sample::{Counters, build};
+use crate::sample::{Built, Counters, build};
 use crate::ssh::{SshSession, client_config};
 
 /// The command the program is sent to. Nothing is written on the server: the scripts arrive
@@ -49,6 +49,8 @@ pub struct ServerReport {
 pub struct Collected {
     pub sample: fleetwatch_common::Sample,
     pub users: Vec<UserUsage>,
+    /// Everything else the cycle collected.
+    pub details: Option<fleetwatch_common::Details>,
     /// Sections that failed while the rest was kept.
     pub warnings: Vec<String>,
     /// The server's host key fingerprint, when SSH was used.
@@ -71,6 +73,7 @@ struct Slot {
 struct Pending {
     sample: fleetwatch_common::Sample,
     users: Vec<UserUsage>,
+    details: Option<fleetwatch_common::Details>,
     duration_ms: i64,
 }
 
@@ -203,9 +206,14 @@ impl Collector {
                 for w in &c.warnings {
                     tracing::warn!(warning = %w, "section failed; the rest of the sample is kept");
                 }
-                if let Err(e) = self.store.record_success(&c.sample, &c.users, duration_ms).await {
+                if let Err(e) = self.store.record_success(&c.sample, &c.users, c.details.as_ref(), duration_ms).await {
                     tracing::error!(error = ?e, "cannot store the sample; kept in memory until the database is back");
-                    self.keep_pending(Pending { sample: c.sample.clone(), users: c.users.clone(), duration_ms });
+                    self.keep_pending(Pending {
+                        sample: c.sample.clone(),
+                        users: c.users.clone(),
+                        details: c.details.clone(),
+                        duration_ms,
+                    });
                 }
             }
             Err(e) => {
@@ -232,7 +240,7 @@ impl Collector {
         loop {
             let next = self.pending.lock().ok().and_then(|mut q| q.pop_front());
             let Some(p) = next else { return };
-            if let Err(e) = self.store.record_success(&p.sample, &p.users, p.duration_ms).await {
+            if let Err(e) = self.store.record_success(&p.sample, &p.users, p.details.as_ref(), p.duration_ms).await {
                 tracing::error!(error = ?e, "database still unreachable; pending samples kept");
                 if let Ok(mut q) = self.pending.lock() {
                     q.push_front(p);
@@ -273,9 +281,16 @@ impl Collector {
                 }
             }
         };
-        let (sample, users, warnings, counters) = interpret(&server.name, &output, slot.counters.as_ref())?;
-        slot.counters = Some(counters);
-        Ok(Collected { sample, users, warnings, host_key, first_use })
+        let built = interpret(&server.name, &output, slot.counters.as_ref())?;
+        slot.counters = Some(built.counters);
+        Ok(Collected {
+            sample: built.sample,
+            users: built.users,
+            details: None,
+            warnings: built.warnings,
+            host_key,
+            first_use,
+        })
     }
 
     async fn connect(&self, server: &Server, ssh: &SshServer, mode: Mode) -> Result<SshSession, CollectError> {
@@ -331,14 +346,12 @@ impl Collector {
     }
 }
 
-type Interpreted = (fleetwatch_common::Sample, Vec<UserUsage>, Vec<String>, Counters);
-
 /// Turns the program's output into a sample, telling a script failure from garbage.
-fn interpret(name: &str, output: &ExecOutput, prev: Option<&Counters>) -> Result<Interpreted, CollectError> {
+fn interpret(name: &str, output: &ExecOutput, prev: Option<&Counters>) -> Result<Built, CollectError> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let snap = parse_output(&stdout, &ParseOptions::default());
     match build(name, Utc::now(), &snap, prev) {
-        Ok(b) => Ok((b.sample, b.users, b.warnings, b.counters)),
+        Ok(b) => Ok(b),
         Err(e) => {
             let no_sections = !stdout.contains("@@fw begin");
             if no_sections && (output.exit_status != Some(0) || output.signal.is_some()) {

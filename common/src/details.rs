@@ -191,3 +191,140 @@ pub struct ContainerInfo {
     pub block_read_bytes: Option<i64>,
     pub block_write_bytes: Option<i64>,
 }
+
+impl Details {
+    /// Every numeric figure of this snapshot as a named series point, for history charts.
+    /// Names: `cpu.<field>`, `cpu<N>.busy`, `mem.<field>`, `disk[<mount>].<field>`,
+    /// `diskio[<device>].<field>`, `net[<interface>].<field>`, `tcp[<STATE>]`, `system.<field>`,
+    /// `container[<name>].<field>`. Non-finite values are left out.
+    pub fn series(&self) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> = Vec::new();
+        let mut push = |name: String, v: f64| {
+            if v.is_finite() {
+                out.push((name, v));
+            }
+        };
+        if let Some(cpu) = &self.cpu {
+            if let Some(t) = &cpu.total {
+                for (k, v) in [
+                    ("busy", t.busy),
+                    ("user", t.user),
+                    ("nice", t.nice),
+                    ("system", t.system),
+                    ("iowait", t.iowait),
+                    ("irq", t.irq),
+                    ("softirq", t.softirq),
+                    ("steal", t.steal),
+                    ("idle", t.idle),
+                ] {
+                    push(format!("cpu.{k}"), v);
+                }
+            }
+            for core in &cpu.cores {
+                push(format!("{}.busy", core.name), core.busy);
+            }
+            for (k, v) in [("load_1", cpu.load_1), ("load_5", cpu.load_5), ("load_15", cpu.load_15), ("mhz", cpu.mhz)] {
+                if let Some(v) = v {
+                    push(format!("cpu.{k}"), v);
+                }
+            }
+        }
+        if let Some(m) = &self.memory {
+            for (k, v) in [
+                ("used_bytes", m.used as f64),
+                ("available_bytes", m.available as f64),
+                ("buffers_bytes", m.buffers as f64),
+                ("cached_bytes", m.cached as f64),
+                ("swap_used_bytes", m.swap_used as f64),
+                ("used_percent", m.used_percent),
+                ("swap_percent", m.swap_percent),
+            ] {
+                push(format!("mem.{k}"), v);
+            }
+        }
+        for d in &self.disks {
+            push(format!("disk[{}].used_percent", d.mount), d.used_percent);
+            push(format!("disk[{}].used_bytes", d.mount), d.used_bytes as f64);
+            if let Some(p) = d.inodes_percent {
+                push(format!("disk[{}].inodes_percent", d.mount), p);
+            }
+        }
+        for d in &self.disk_io {
+            for (k, v) in [
+                ("read_bytes_per_sec", d.read_bytes_per_sec),
+                ("write_bytes_per_sec", d.write_bytes_per_sec),
+                ("reads_per_sec", d.reads_per_sec),
+                ("writes_per_sec", d.writes_per_sec),
+                ("busy_percent", d.busy_percent),
+            ] {
+                push(format!("diskio[{}].{k}", d.device), v);
+            }
+        }
+        for n in &self.network {
+            for (k, v) in [
+                ("rx_bytes_per_sec", n.rx_bytes_per_sec),
+                ("tx_bytes_per_sec", n.tx_bytes_per_sec),
+                ("rx_packets_per_sec", n.rx_packets_per_sec),
+                ("tx_packets_per_sec", n.tx_packets_per_sec),
+                ("rx_errors", n.rx_errors as f64),
+                ("tx_errors", n.tx_errors as f64),
+                ("rx_drops", n.rx_drops as f64),
+                ("tx_drops", n.tx_drops as f64),
+            ] {
+                push(format!("net[{}].{k}", n.name), v);
+            }
+        }
+        if let Some(tcp) = &self.tcp {
+            for (state, n) in &tcp.states {
+                push(format!("tcp[{state}]"), *n as f64);
+            }
+        }
+        if let Some(s) = &self.system {
+            for (k, v) in [("processes", s.processes), ("threads", s.threads), ("open_files", s.open_files)] {
+                if let Some(v) = v {
+                    push(format!("system.{k}"), v as f64);
+                }
+            }
+        }
+        for c in self.containers.iter().flatten() {
+            if let Some(v) = c.cpu_percent {
+                push(format!("container[{}].cpu_percent", c.name), v);
+            }
+            if let Some(v) = c.memory_bytes {
+                push(format!("container[{}].memory_bytes", c.name), v as f64);
+            }
+        }
+        // A name may repeat (two mounts of one path): keep the first, as the primary key wants.
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|(n, _)| seen.insert(n.clone()));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_names_cover_every_section_and_skip_non_finite_values() {
+        let d = Details {
+            cpu: Some(CpuStats {
+                total: Some(CpuBreakdown { name: "cpu".into(), busy: 12.5, ..Default::default() }),
+                cores: vec![CpuBreakdown { name: "cpu0".into(), busy: f64::NAN, ..Default::default() }],
+                load_1: Some(0.5),
+                ..Default::default()
+            }),
+            disks: vec![DiskUsage { mount: "/var/lib".into(), used_percent: 40.0, ..Default::default() }],
+            network: vec![NetInterface { name: "eth0".into(), rx_bytes_per_sec: 10.0, ..Default::default() }],
+            tcp: Some(TcpStats { states: [("ESTABLISHED".to_string(), 3)].into(), listening: vec![] }),
+            ..Default::default()
+        };
+        let s: std::collections::HashMap<String, f64> = d.series().into_iter().collect();
+        assert_eq!(s.get("cpu.busy"), Some(&12.5));
+        assert_eq!(s.get("cpu.load_1"), Some(&0.5));
+        assert!(!s.contains_key("cpu0.busy"), "NaN is left out");
+        assert_eq!(s.get("disk[/var/lib].used_percent"), Some(&40.0));
+        assert_eq!(s.get("net[eth0].rx_bytes_per_sec"), Some(&10.0));
+        assert_eq!(s.get("tcp[ESTABLISHED]"), Some(&3.0));
+    }
+}

@@ -6,6 +6,6 @@ pub mod details;
 pub mod status;
 pub mod wire;
 
-pub use status::{Level, Status, Threshold, Thresholds};
 pub use details::*;
+pub use status::{Level, Status, Threshold, Thresholds};
 pub use wire::*;

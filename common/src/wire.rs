@@ -263,3 +263,42 @@ mod tests {
         assert_eq!(v["type"], "offline");
     }
 }
+
+/// One point of a named series (`GET /api/servers/{name}/metrics/series?name=…`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    pub timestamp: DateTime<Utc>,
+    pub value: f64,
+    /// How many samples this point averages.
+    pub samples: i64,
+}
+
+/// `GET /api/servers/{name}/{section}`: one section of a server's latest details (or of its
+/// last details at or before `?at=`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section<T> {
+    pub server_name: String,
+    pub timestamp: DateTime<Utc>,
+    pub data: T,
+}
+
+/// The `disks` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DisksSection {
+    pub usage: Vec<crate::DiskUsage>,
+    pub io: Vec<crate::DiskIo>,
+}
+
+/// The `network` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct NetworkSection {
+    pub interfaces: Vec<crate::NetInterface>,
+    pub tcp: Option<crate::TcpStats>,
+}
+
+/// The `processes` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ProcessesSection {
+    pub by_cpu: Vec<crate::ProcessInfo>,
+    pub by_memory: Vec<crate::ProcessInfo>,
+}

@@ -27,6 +27,7 @@ macro_rules! impl_store {
                 &self,
                 sample: &fleetwatch_common::Sample,
                 users: &[$crate::UserUsage],
+                details: Option<&fleetwatch_common::Details>,
                 duration_ms: i64,
             ) -> $crate::Result<()> {
                 use $crate::rows::{finite, finite_or_zero, to_ms};
@@ -71,6 +72,53 @@ macro_rules! impl_store {
                         .bind(finite(u.disk_bytes))
                         .execute(&mut *tx)
                         .await?;
+                }
+                if let Some(d) = details {
+                    let json = serde_json::to_string(d)
+                        .map_err(|e| $crate::Error::Corrupt(format!("details cannot be encoded: {e}")))?;
+                    sqlx::query($crate::sql::INSERT_DETAILS)
+                        .bind(sample_id)
+                        .bind(server)
+                        .bind(ts_ms)
+                        .bind(json)
+                        .execute(&mut *tx)
+                        .await?;
+                    let ranked = [("cpu", &d.processes_by_cpu), ("memory", &d.processes_by_memory)];
+                    let processes: Vec<(&str, i64, &fleetwatch_common::ProcessInfo)> = ranked
+                        .into_iter()
+                        .flat_map(|(kind, list)| list.iter().enumerate().map(move |(i, p)| (kind, i as i64 + 1, p)))
+                        .collect();
+                    for chunk in processes.chunks($crate::sql::INSERT_CHUNK) {
+                        let mut qb = sqlx::QueryBuilder::new($crate::sql::INSERT_PROCESSES);
+                        qb.push_values(chunk, |mut b, (kind, rank, p)| {
+                            b.push_bind(sample_id)
+                                .push_bind(server)
+                                .push_bind(ts_ms)
+                                .push_bind(*kind)
+                                .push_bind(*rank)
+                                .push_bind(p.pid)
+                                .push_bind(p.user.as_str())
+                                .push_bind(p.command.as_str())
+                                .push_bind(if p.cpu_percent.is_finite() { p.cpu_percent } else { 0.0 })
+                                .push_bind(p.rss_bytes)
+                                .push_bind(if p.mem_percent.is_finite() { p.mem_percent } else { 0.0 })
+                                .push_bind(p.threads)
+                                .push_bind(p.open_fds);
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    let series = d.series();
+                    for chunk in series.chunks($crate::sql::INSERT_CHUNK) {
+                        let mut qb = sqlx::QueryBuilder::new($crate::sql::INSERT_SERIES);
+                        qb.push_values(chunk, |mut b, (name, value)| {
+                            b.push_bind(sample_id)
+                                .push_bind(server)
+                                .push_bind(ts_ms)
+                                .push_bind(name.as_str())
+                                .push_bind(*value);
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
                 }
                 sqlx::query($crate::sql::UPSERT_STATE_SUCCESS)
                     .bind(server)
@@ -195,6 +243,65 @@ macro_rules! impl_store {
                         record.server_name
                     ))),
                 }
+            }
+
+            async fn details(
+                &self,
+                server_name: &str,
+                at: Option<chrono::DateTime<chrono::Utc>>,
+            ) -> $crate::Result<Option<fleetwatch_common::Details>> {
+                let json: Option<String> = match at {
+                    None => {
+                        sqlx::query_scalar($crate::sql::LATEST_DETAILS)
+                            .bind(server_name)
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                    Some(t) => {
+                        sqlx::query_scalar($crate::sql::DETAILS_AT)
+                            .bind(server_name)
+                            .bind($crate::rows::to_ms(t))
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                };
+                json.as_deref().map($crate::rows::details_from_json).transpose()
+            }
+
+            async fn series(
+                &self,
+                server_name: &str,
+                name: &str,
+                range: $crate::TimeRange,
+            ) -> $crate::Result<Vec<fleetwatch_common::SeriesPoint>> {
+                let from = $crate::rows::to_ms_ceil(range.from);
+                let to = $crate::rows::to_ms(range.to);
+                let rows = sqlx::query_as::<_, $crate::rows::SeriesRow>($crate::sql::SERIES)
+                    .bind(server_name)
+                    .bind(name)
+                    .bind(from)
+                    .bind(to)
+                    .bind($crate::rows::bucket_width(from, to, range.max_points))
+                    .fetch_all(&self.pool)
+                    .await?;
+                $crate::rows::convert(rows)
+            }
+
+            async fn series_names(&self, server_name: &str) -> $crate::Result<Vec<String>> {
+                Ok(sqlx::query_scalar($crate::sql::SERIES_NAMES).bind(server_name).fetch_all(&self.pool).await?)
+            }
+
+            async fn latest_processes(
+                &self,
+                server_name: Option<&str>,
+                ranking: &str,
+            ) -> $crate::Result<Vec<$crate::ProcessRecord>> {
+                let rows = sqlx::query_as::<_, $crate::rows::ProcessRow>($crate::sql::LATEST_PROCESSES)
+                    .bind(server_name)
+                    .bind(ranking)
+                    .fetch_all(&self.pool)
+                    .await?;
+                $crate::rows::convert(rows)
             }
 
             async fn heartbeat(&self, member_id: &str, now: chrono::DateTime<chrono::Utc>) -> $crate::Result<()> {

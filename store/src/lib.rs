@@ -15,12 +15,12 @@ mod types;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use fleetwatch_common::{HistoryPoint, OfflineReason, Sample, TopUser};
+use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser};
 
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use types::{DbStats, HostKeyRecord, ServerState, TableStats, TimeRange, UserUsage};
+pub use types::{DbStats, HostKeyRecord, ProcessRecord, ServerState, TableStats, TimeRange, UserUsage};
 
 /// Everything Fleetwatch stores. Every method is implemented identically by both backends,
 /// which the contract test in `store/tests/contract.rs` checks.
@@ -38,7 +38,13 @@ pub trait Store: Send + Sync + 'static {
     /// timestamp). Usernames must be unique within `users`, else nothing is stored and the
     /// result is `Error::Database`. NaN or infinite readings are stored as `None` (as 0 for the
     /// required `cpu`/`mem` of a user, with a warning).
-    async fn record_success(&self, sample: &Sample, users: &[UserUsage], duration_ms: i64) -> Result<()>;
+    async fn record_success(
+        &self,
+        sample: &Sample,
+        users: &[UserUsage],
+        details: Option<&Details>,
+        duration_ms: i64,
+    ) -> Result<()>;
 
     /// Stores a failed collection: the server's state becomes not ok with this reason and detail;
     /// its last sample and `last_success` are kept.
@@ -73,6 +79,19 @@ pub trait Store: Send + Sync + 'static {
     /// Records a host key fingerprint trusted on first use. Never overwrites an existing one:
     /// returns `Error::Conflict` if a different fingerprint is already recorded.
     async fn save_host_key(&self, record: &HostKeyRecord) -> Result<()>;
+
+    /// The details of a server's latest sample (`at = None`), or of its last sample at or before
+    /// `at`: "what did this server look like at 03:12".
+    async fn details(&self, server_name: &str, at: Option<DateTime<Utc>>) -> Result<Option<Details>>;
+
+    /// One named series of a server (see `Details::series`) within `range`, oldest first.
+    async fn series(&self, server_name: &str, name: &str, range: TimeRange) -> Result<Vec<SeriesPoint>>;
+
+    /// The series names of a server's latest sample.
+    async fn series_names(&self, server_name: &str) -> Result<Vec<String>>;
+
+    /// Top processes (`ranking` "cpu" or "memory") of each server's latest sample, or of one server.
+    async fn latest_processes(&self, server_name: Option<&str>, ranking: &str) -> Result<Vec<ProcessRecord>>;
 
     /// Records that collector `member_id` is alive at `now`.
     async fn heartbeat(&self, member_id: &str, now: DateTime<Utc>) -> Result<()>;

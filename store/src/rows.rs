@@ -301,3 +301,65 @@ mod tests {
         assert!(matches!(ServerState::try_from(row), Err(Error::Corrupt(_))));
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SeriesRow {
+    ts_ms: i64,
+    value: Option<f64>,
+    samples: i64,
+}
+
+impl TryFrom<SeriesRow> for fleetwatch_common::SeriesPoint {
+    type Error = Error;
+
+    fn try_from(r: SeriesRow) -> Result<Self> {
+        Ok(fleetwatch_common::SeriesPoint {
+            timestamp: from_ms(r.ts_ms)?,
+            value: r.value.unwrap_or(f64::NAN),
+            samples: r.samples,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProcessRow {
+    server_name: String,
+    ts_ms: i64,
+    ranking: String,
+    rank: i64,
+    pid: i64,
+    username: String,
+    command: String,
+    cpu_percent: f64,
+    rss_bytes: i64,
+    mem_percent: f64,
+    threads: i64,
+    open_fds: Option<i64>,
+}
+
+impl TryFrom<ProcessRow> for crate::types::ProcessRecord {
+    type Error = Error;
+
+    fn try_from(r: ProcessRow) -> Result<Self> {
+        Ok(crate::types::ProcessRecord {
+            server_name: r.server_name,
+            timestamp: from_ms(r.ts_ms)?,
+            ranking: r.ranking,
+            rank: r.rank,
+            process: fleetwatch_common::ProcessInfo {
+                pid: r.pid,
+                user: r.username,
+                command: r.command,
+                cpu_percent: r.cpu_percent,
+                rss_bytes: r.rss_bytes,
+                mem_percent: r.mem_percent,
+                threads: r.threads,
+                open_fds: r.open_fds,
+            },
+        })
+    }
+}
+
+pub(crate) fn details_from_json(json: &str) -> Result<fleetwatch_common::Details> {
+    serde_json::from_str(json).map_err(|e| Error::Corrupt(format!("stored details are not valid: {e}")))
+}

@@ -58,7 +58,6 @@ pub(crate) const LATEST_SAMPLE: &str = concat!(
     " FROM server_state st JOIN samples s ON s.id = st.last_sample_id WHERE st.server_name = $1"
 );
 
-/// `$1` server, `$2` first millisecond included.
 /// `$1` server, `$2` from (inclusive), `$3` to (inclusive), `$4` bucket width in ms (>= 1).
 /// Each bucket's point is the mean of its samples, stamped with its first sample's time.
 /// `CAST(… AS DOUBLE PRECISION)`: PostgreSQL averages integers as NUMERIC; SQLite reads the type
@@ -148,3 +147,44 @@ pub(crate) const RELEASE_ALL_LEASES: &str = "DELETE FROM collector_leases WHERE 
 pub(crate) const DELETE_MEMBER: &str = "DELETE FROM collector_members WHERE member_id = $1";
 
 pub(crate) const LEASES: &str = "SELECT server_name, member_id FROM collector_leases ORDER BY server_name";
+
+// ---- Details of a cycle -------------------------------------------------------------------
+
+/// `$1` sample id, `$2` server, `$3` time, `$4` JSON.
+pub(crate) const INSERT_DETAILS: &str =
+    "INSERT INTO sample_details (sample_id, server_name, ts_ms, details_json) VALUES ($1, $2, $3, $4)";
+
+/// `$1` server: the details of its latest sample.
+pub(crate) const LATEST_DETAILS: &str = "SELECT d.details_json FROM server_state st \
+     JOIN sample_details d ON d.sample_id = st.last_sample_id WHERE st.server_name = $1";
+
+/// `$1` server, `$2` time (ms): the last details at or before it.
+pub(crate) const DETAILS_AT: &str = "SELECT details_json FROM sample_details \
+     WHERE server_name = $1 AND ts_ms <= $2 ORDER BY ts_ms DESC LIMIT 1";
+
+/// Prefix of the multi-row insert of process rows (values pushed by a query builder).
+pub(crate) const INSERT_PROCESSES: &str = "INSERT INTO sample_processes (sample_id, server_name, ts_ms, \
+     ranking, rank, pid, username, command, cpu_percent, rss_bytes, mem_percent, threads, open_fds) ";
+
+/// Prefix of the multi-row insert of series rows.
+pub(crate) const INSERT_SERIES: &str = "INSERT INTO sample_series (sample_id, server_name, ts_ms, name, value) ";
+
+/// `$1` server, `$2` name, `$3` from, `$4` to, `$5` bucket width (ms).
+pub(crate) const SERIES: &str = "SELECT MIN(ts_ms) AS ts_ms, \
+     CAST(AVG(value) AS DOUBLE PRECISION) AS value, COUNT(*) AS samples \
+     FROM sample_series WHERE server_name = $1 AND name = $2 AND ts_ms >= $3 AND ts_ms <= $4 \
+     GROUP BY (ts_ms - $3) / $5 ORDER BY 1";
+
+/// `$1` server: the series names of its latest sample.
+pub(crate) const SERIES_NAMES: &str = "SELECT se.name FROM server_state st \
+     JOIN sample_series se ON se.sample_id = st.last_sample_id WHERE st.server_name = $1 ORDER BY se.name";
+
+/// `$1` server or NULL, `$2` ranking: process rows of each server's latest sample.
+pub(crate) const LATEST_PROCESSES: &str = "SELECT p.server_name, p.ts_ms, p.ranking, p.rank, p.pid, \
+     p.username, p.command, p.cpu_percent, p.rss_bytes, p.mem_percent, p.threads, p.open_fds \
+     FROM server_state st JOIN sample_processes p ON p.sample_id = st.last_sample_id \
+     WHERE (CAST($1 AS TEXT) IS NULL OR st.server_name = $1) AND p.ranking = $2 \
+     ORDER BY p.server_name, p.rank";
+
+/// Rows per multi-row insert: well under SQLite's and PostgreSQL's bind limits.
+pub(crate) const INSERT_CHUNK: usize = 500;

@@ -76,3 +76,15 @@ impl TimeRange {
         Self { from, to: Utc::now(), max_points: None }
     }
 }
+
+/// One stored top process of a server's latest sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessRecord {
+    pub server_name: String,
+    pub timestamp: DateTime<Utc>,
+    /// `cpu` or `memory`.
+    pub ranking: String,
+    /// 1 = highest.
+    pub rank: i64,
+    pub process: fleetwatch_common::ProcessInfo,
+}

@@ -9,7 +9,10 @@ mod support;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
-use fleetwatch_common::{HistoryPoint, OfflineReason, Sample, TopUser};
+use fleetwatch_common::{
+    ContainerInfo, CpuBreakdown, CpuStats, Details, DiskUsage, HistoryPoint, MemoryStats, NetInterface, OfflineReason,
+    ProcessInfo, Sample, Session, SystemInfo, TcpStats, TopUser,
+};
 use fleetwatch_store::{DbStats, Error, HostKeyRecord, ServerState, Store, TableStats, TimeRange, UserUsage, connect};
 use sqlx::Connection;
 
@@ -126,6 +129,7 @@ async fn story(store: &dyn Store, backend: &str) {
     host_keys_are_trusted_on_first_use(store).await;
     stats_count_rows(store, backend).await;
     cleanup_deletes_old_samples_but_not_latest(store, backend).await;
+    details_series_and_processes_round_trip(store).await;
 }
 
 async fn an_empty_store_has_nothing(store: &dyn Store, backend: &str) {
@@ -196,19 +200,19 @@ async fn samples_round_trip(store: &dyn Store) {
 
     let w1 = Sample { cpu_percent: Some(99.0), ..full_sample("web-1", t(0)) };
     let old_users = [user("alice", 900.0, None), user("bob", 5.0, None)];
-    store.record_success(&w1, &old_users, 700).await.unwrap();
+    store.record_success(&w1, &old_users, None, 700).await.unwrap();
     assert_eq!(store.latest_sample("web-1").await.unwrap(), Some(w1));
 
     let d1 = sparse_sample("db-1", t(30));
     let db_users = [user("postgres", 88.0, Some(2.5e9)), user("backup", 0.0, None)];
-    store.record_success(&d1, &db_users, 420).await.unwrap();
+    store.record_success(&d1, &db_users, None, 420).await.unwrap();
 
     let w2 = Sample { cpu_percent: Some(50.0), disk_mount: None, ..full_sample("web-1", t(60)) };
     let mid_users = [user("alice", 50.5, None), user("bob", 12.25, None), user("carol", 3.0, None)];
-    store.record_success(&w2, &mid_users, 800).await.unwrap();
+    store.record_success(&w2, &mid_users, None, 800).await.unwrap();
 
     let w3 = full_sample("web-1", t(120));
-    store.record_success(&w3, &web_users(), 850).await.unwrap();
+    store.record_success(&w3, &web_users(), None, 850).await.unwrap();
 
     assert_eq!(store.latest_sample("web-1").await.unwrap(), Some(w3.clone()));
     assert_eq!(store.latest_sample("db-1").await.unwrap(), Some(d1.clone()));
@@ -288,7 +292,7 @@ async fn a_failed_write_stores_nothing(store: &dyn Store) {
     let before = store.stats().await.unwrap();
     let states = store.server_states().await.unwrap();
     let dup = [user("alice", 1.0, None), user("alice", 2.0, None)];
-    let result = store.record_success(&full_sample("web-1", t(150)), &dup, 1).await;
+    let result = store.record_success(&full_sample("web-1", t(150)), &dup, None, 1).await;
     assert!(matches!(result, Err(Error::Database(_))), "{result:?}");
     assert_eq!(store.stats().await.unwrap().tables, before.tables);
     assert_eq!(store.server_states().await.unwrap(), states);
@@ -320,7 +324,7 @@ fn hist_sample(secs: i64, cpu: Option<f64>) -> Sample {
 /// recorded sample (200 s) is the latest.
 async fn history_is_oldest_first_from_since(store: &dyn Store) {
     for (secs, cpu) in [(300, Some(30.0)), (100, Some(f64::NAN)), (200, Some(20.0))] {
-        store.record_success(&hist_sample(secs, cpu), &[], 1).await.unwrap();
+        store.record_success(&hist_sample(secs, cpu), &[], None, 1).await.unwrap();
     }
     let all = vec![
         point(100, None), // NaN is stored as "not available"
@@ -569,4 +573,117 @@ async fn leases_are_exclusive_and_taken_over(store: &dyn Store) {
     assert!(store.leases().await.unwrap().is_empty());
     assert!(store.live_members(later_cutoff).await.unwrap().is_empty());
     store.leave("member-a").await.unwrap();
+}
+
+fn details(server: &str, at: DateTime<Utc>, busy: f64) -> Details {
+    let proc = |pid: i64, cpu: f64, rss: i64| ProcessInfo {
+        pid,
+        user: "alice.b2".into(),
+        command: "my (odd) cmd".into(),
+        cpu_percent: cpu,
+        rss_bytes: rss,
+        mem_percent: 1.5,
+        threads: 3,
+        open_fds: if pid % 2 == 0 { Some(12) } else { None },
+    };
+    Details {
+        server_name: server.into(),
+        timestamp: at,
+        cpu: Some(CpuStats {
+            total: Some(CpuBreakdown {
+                name: "cpu".into(),
+                busy,
+                user: busy,
+                idle: 100.0 - busy,
+                ..Default::default()
+            }),
+            cores: vec![CpuBreakdown { name: "cpu0".into(), busy, ..Default::default() }],
+            core_count: 1,
+            load_1: Some(0.25),
+            model: Some("Test CPU".into()),
+            ..Default::default()
+        }),
+        memory: Some(MemoryStats { total: 8 << 30, used: 2 << 30, used_percent: 25.0, ..Default::default() }),
+        disks: vec![DiskUsage {
+            mount: "/".into(),
+            device: "/dev/vda".into(),
+            fstype: "ext4".into(),
+            used_percent: 42.0,
+            inodes_percent: Some(3.0),
+            ..Default::default()
+        }],
+        network: vec![NetInterface { name: "eth0".into(), rx_bytes_per_sec: 1234.5, ..Default::default() }],
+        tcp: Some(TcpStats {
+            states: [("ESTABLISHED".to_string(), 7), ("LISTEN".to_string(), 2)].into(),
+            listening: vec![],
+        }),
+        sessions: vec![Session {
+            user: "bob".into(),
+            tty: "pts/0".into(),
+            from: Some("192.0.2.1".into()),
+            login_time: Some(at),
+        }],
+        system: Some(SystemInfo { hostname: Some("h".into()), processes: Some(120), ..Default::default() }),
+        processes_by_cpu: vec![proc(10, 90.0, 100), proc(11, 5.0, 200)],
+        processes_by_memory: vec![proc(11, 5.0, 200)],
+        containers: Some(vec![ContainerInfo {
+            name: "web".into(),
+            image: "nginx".into(),
+            state: "running".into(),
+            cpu_percent: Some(2.0),
+            ..Default::default()
+        }]),
+        section_errors: vec!["users: exit status 1".into()],
+        ..Default::default()
+    }
+}
+
+/// Details are stored whole and per series, and top processes typed; all three come back.
+async fn details_series_and_processes_round_trip(store: &dyn Store) {
+    let (t1, t2) = (t(1000), t(1060));
+    let d1 = details("det-1", t1, 10.0);
+    let d2 = details("det-1", t2, 30.0);
+    store.record_success(&sparse_sample("det-1", t1), &[], Some(&d1), 1).await.unwrap();
+    store.record_success(&sparse_sample("det-1", t2), &[], Some(&d2), 1).await.unwrap();
+
+    assert_eq!(store.details("det-1", None).await.unwrap(), Some(d2.clone()), "latest, every field");
+    assert_eq!(
+        store.details("det-1", Some(t1 + Duration::seconds(30))).await.unwrap(),
+        Some(d1.clone()),
+        "as of a time"
+    );
+    assert_eq!(store.details("det-1", Some(t1 - Duration::seconds(1))).await.unwrap(), None);
+    assert_eq!(store.details("nobody", None).await.unwrap(), None);
+
+    let names = store.series_names("det-1").await.unwrap();
+    for n in [
+        "cpu.busy",
+        "cpu0.busy",
+        "mem.used_percent",
+        "disk[/].used_percent",
+        "net[eth0].rx_bytes_per_sec",
+        "tcp[LISTEN]",
+        "system.processes",
+        "container[web].cpu_percent",
+    ] {
+        assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
+    }
+    let range = TimeRange { from: t1, to: t2, max_points: None };
+    let busy: Vec<(DateTime<Utc>, f64)> =
+        store.series("det-1", "cpu.busy", range).await.unwrap().into_iter().map(|p| (p.timestamp, p.value)).collect();
+    assert_eq!(busy, [(t1, 10.0), (t2, 30.0)]);
+    let one = store.series("det-1", "cpu.busy", TimeRange { max_points: Some(1), ..range }).await.unwrap();
+    assert_eq!((one.len(), one[0].value, one[0].samples), (1, 20.0, 2));
+    assert!(store.series("det-1", "no.such.series", range).await.unwrap().is_empty());
+
+    let by_cpu = store.latest_processes(Some("det-1"), "cpu").await.unwrap();
+    assert_eq!(by_cpu.iter().map(|p| (p.rank, p.process.pid)).collect::<Vec<_>>(), [(1, 10), (2, 11)]);
+    assert_eq!(by_cpu[0].process, d2.processes_by_cpu[0]);
+    assert_eq!(by_cpu[0].timestamp, t2);
+    assert_eq!(store.latest_processes(None, "memory").await.unwrap().len(), 1);
+
+    // A sample without details (an old collector) leaves the latest details empty.
+    store.record_success(&sparse_sample("det-1", t(1120)), &[], None, 1).await.unwrap();
+    assert_eq!(store.details("det-1", None).await.unwrap(), None);
+    assert_eq!(store.details("det-1", Some(t(1120))).await.unwrap(), Some(d2), "the last one before");
 }

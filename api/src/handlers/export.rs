@@ -120,8 +120,14 @@ async fn metrics_tables(state: &AppState, q: &HashMap<String, String>) -> Result
                 .collect(),
         });
     }
-    let users = filtered(state, &UserFilter { server, ..Default::default() }, MAX_LIMIT as usize).await?;
+    let users =
+        filtered(state, &UserFilter { server: server.clone(), ..Default::default() }, MAX_LIMIT as usize).await?;
     tables.push(users_table(&users));
+    let mut processes = state.store.latest_processes(server.as_deref(), "cpu").await?;
+    processes.retain(|p| state.server(&p.server_name).is_some());
+    if !processes.is_empty() {
+        tables.push(processes_table(&processes));
+    }
     Ok(tables)
 }
 
@@ -190,6 +196,39 @@ fn overview_table(fleet: &[(ServerStatus, Option<Sample>)]) -> Table {
                     s.and_then(|s| s.ram_total_bytes).into(),
                     s.and_then(|s| s.uptime_seconds).into(),
                     st.last_seen.map_or(Cell::Empty, Cell::Time),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn processes_table(rows: &[fleetwatch_store::ProcessRecord]) -> Table {
+    Table {
+        name: "Top processes".into(),
+        columns: vec![
+            col("server_name", "Server", Kind::Text, 16.0),
+            col("rank", "Rank", Kind::Number, 6.0),
+            col("pid", "PID", Kind::Number, 8.0),
+            col("user", "User", Kind::Text, 14.0),
+            col("command", "Command", Kind::Text, 28.0),
+            col("cpu_percent", "CPU (1 core = 100%)", Kind::Percent, 12.0),
+            col("rss_bytes", "Resident", Kind::Bytes, 12.0),
+            col("threads", "Threads", Kind::Number, 8.0),
+            col("timestamp", "Sampled (UTC)", Kind::Time, 20.0),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.server_name.clone().into(),
+                    Some(r.rank).into(),
+                    Some(r.process.pid).into(),
+                    r.process.user.clone().into(),
+                    r.process.command.clone().into(),
+                    Some(r.process.cpu_percent).into(),
+                    Some(r.process.rss_bytes).into(),
+                    Some(r.process.threads).into(),
+                    r.timestamp.into(),
                 ]
             })
             .collect(),

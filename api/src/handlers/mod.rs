@@ -3,6 +3,7 @@
 pub mod events;
 pub mod export;
 pub mod health;
+pub mod sections;
 pub mod servers;
 pub mod system;
 pub mod ui;
