@@ -223,3 +223,34 @@ async fn the_local_transport_runs_the_same_scripts() {
     assert!(c.sample.cpu_percent.is_some() && c.sample.ram_percentage.is_some());
     assert!(fx.store.latest_sample("me").await.unwrap().is_some());
 }
+
+/// Real sshd processes that run a forced command instead of the program: one prints garbage,
+/// one fails, one hangs. Each gets its reason; a healthy server in the same cycle is collected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lying_failing_and_hanging_servers_get_their_reasons() {
+    let healthy = Sshd::start().await;
+    let garbage = Sshd::start_with("ForceCommand printf 'Welcome!\\n@@fw begin meminfo\\nMemTotal: lots\\n'").await;
+    let failing = Sshd::start_with("ForceCommand echo 'sh: not found' >&2; exit 127").await;
+    let hanging = Sshd::start_with("ForceCommand sleep 600").await;
+    let fx = sqlite().await;
+    let mut toml = key_server("healthy", &healthy, Some(&healthy.host_fingerprint));
+    toml += &key_server("garbage", &garbage, Some(&garbage.host_fingerprint));
+    toml += &key_server("failing", &failing, Some(&failing.host_fingerprint));
+    toml += &key_server("hanging", &hanging, Some(&hanging.host_fingerprint));
+    let mut s = settings(5, 1);
+    s.command_timeout_secs = 3;
+    let collector = Collector::new(servers(&toml), fx.store.clone(), s);
+    let reports = collector.run_cycle().await;
+    let r = |n: &str| report(&reports, n);
+    assert!(r("healthy").result.is_ok(), "{:?}", r("healthy").result);
+    assert_eq!(r("garbage").result.as_ref().unwrap_err().reason(), OfflineReason::ParseError);
+    let failed = r("failing").result.as_ref().unwrap_err();
+    assert_eq!(failed.reason(), OfflineReason::ScriptFailed, "{failed}");
+    assert!(failed.to_string().contains("127") && failed.to_string().contains("not found"), "{failed}");
+    let hung = r("hanging").result.as_ref().unwrap_err();
+    assert_eq!(hung.reason(), OfflineReason::Timeout, "{hung}");
+    assert!(hung.to_string().contains("running the scripts"), "{hung}");
+    let states = fx.store.server_states().await.unwrap();
+    assert_eq!(states.iter().filter(|s| s.ok).count(), 1);
+    collector.shutdown().await;
+}

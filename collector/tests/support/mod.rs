@@ -68,8 +68,18 @@ impl Sshd {
         Self::start_at(SocketAddr::new(unique_loopback().into(), 2222)).await
     }
 
+    /// Starts an sshd with extra `sshd_config` lines, e.g. `ForceCommand …` to play a server
+    /// that answers garbage, hangs, or fails, whatever command it is asked to run.
+    pub async fn start_with(extra: &str) -> Self {
+        Self::start_full(SocketAddr::new(unique_loopback().into(), 2222), extra).await
+    }
+
     /// Starts an sshd with a NEW host key on `addr` (to play a server whose key changed).
     pub async fn start_at(addr: SocketAddr) -> Self {
+        Self::start_full(addr, "").await
+    }
+
+    async fn start_full(addr: SocketAddr, extra: &str) -> Self {
         assert!(Path::new("/usr/sbin/sshd").exists(), "/usr/sbin/sshd missing: run `make test-deps`");
         std::fs::create_dir_all("/run/sshd").ok();
         let dir = tempfile::tempdir().unwrap();
@@ -85,7 +95,7 @@ impl Sshd {
             format!(
                 "ListenAddress {addr}\nHostKey {hk}\nPidFile {dir}/sshd.pid\nAuthorizedKeysFile {dir}/authorized_keys\n\
                  StrictModes no\nUsePAM no\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
-                 PermitRootLogin no\nAllowUsers {TEST_USER}\nLogLevel VERBOSE\nPrintMotd no\nMaxStartups 100\n",
+                 PermitRootLogin no\nAllowUsers {TEST_USER}\nLogLevel VERBOSE\nPrintMotd no\nMaxStartups 100\n{extra}\n",
                 hk = host_key.display(),
                 dir = dir.path().display(),
             ),
