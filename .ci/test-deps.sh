@@ -11,12 +11,31 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v busybox >/dev/null || need_apt+=(busybox)
 command -v pg_isready >/dev/null || need_apt+=(postgresql)
+# The stack tests (tests/stack.rs, tests/compose.rs): Debian's nginx in front of the binary, envsubst
+# for nginx/render.sh, openssl for its CSP hashes and the test certificate, curl for HTTP/2 + TLS.
+[ -x /usr/sbin/nginx ] || need_apt+=(nginx)
+command -v envsubst >/dev/null || need_apt+=(gettext-base)
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v curl >/dev/null || need_apt+=(curl)
+command -v setpriv >/dev/null || need_apt+=(util-linux)   # nginx runs unprivileged in tests/stack.rs
+command -v ps >/dev/null || need_apt+=(procps)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing ${need_apt[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 mkdir -p /run/sshd
+
+# Offline validators (tests/k8s.rs, tests/compose.rs): Kubernetes schemas and the compose spec,
+# installed from PyPI only when missing.
+# The tests run them as `python3 -m kubernetes_validate` / `python3 -m check_jsonschema`.
+need_pip=()
+python3 -c 'import kubernetes_validate' 2>/dev/null || need_pip+=(kubernetes-validate)
+python3 -c 'import check_jsonschema' 2>/dev/null || need_pip+=(check-jsonschema)
+if [ ${#need_pip[@]} -gt 0 ]; then
+  echo "test-deps: installing ${need_pip[*]} (pip)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${need_pip[@]}"
+fi
 
 # PostgreSQL: use the one answering on 127.0.0.1:5432, else start the local cluster.
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

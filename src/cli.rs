@@ -32,6 +32,12 @@ pub enum Command {
     Check,
     /// Print a fully commented example config.
     DefaultConfig,
+    /// Exit 0 when healthy: the database answers and, with --collector, a collector process on
+    /// this host has sent a heartbeat within `member_timeout_secs` (for container healthchecks).
+    Healthcheck {
+        #[arg(long)]
+        collector: bool,
+    },
     /// Print the exact shell program sent to every server (read-only; nothing is written there).
     Script {
         /// The first-cycle variant, which takes a one-second CPU baseline.

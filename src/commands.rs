@@ -41,6 +41,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Collector => serve(config, true, false).await,
         Command::Api => serve(config, false, true).await,
         Command::DbStats => db_stats(&config).await,
+        Command::Healthcheck { collector } => healthcheck(&config, collector).await,
         Command::Cleanup { older_than } => cleanup(&config, &older_than).await,
     }
 }
@@ -208,5 +209,22 @@ async fn cleanup(config: &Config, older_than: &str) -> Result<ExitCode> {
     let before = chrono::Utc::now() - age;
     let deleted = store.cleanup(before).await?;
     println!("deleted {deleted} sample(s) older than {}", before.to_rfc3339());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn healthcheck(config: &Config, collector: bool) -> Result<ExitCode> {
+    let store = fleetwatch_store::connect(config.database_url.expose_secret()).await.context("database unreachable")?;
+    store.ping().await.context("database unreachable")?;
+    if collector {
+        let since = chrono::Utc::now()
+            - chrono::Duration::from_std(config.collector.member_timeout()).unwrap_or(chrono::Duration::seconds(30));
+        let members = store.live_members(since).await.context("cannot read collector heartbeats")?;
+        let prefix = format!("{}-", fleetwatch_collector::cluster::host_name());
+        if !members.iter().any(|m| m.starts_with(&prefix)) {
+            println!("unhealthy: no collector heartbeat from this host");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    println!("healthy");
     Ok(ExitCode::SUCCESS)
 }

@@ -138,6 +138,19 @@ async fn two_collectors_split_the_fleet_and_take_over_a_dead_ones_servers() {
     })
     .await;
 
+    let health = |cfg: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_fleetwatch"))
+            .arg("--config")
+            .arg(cfg)
+            .args(["healthcheck", "--collector"])
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(health(&cfg), "a live collector on this host is healthy");
+
     let mut b = collector(&cfg);
     let second = wait_for("the fleet to be split between A and B", Duration::from_secs(60), || async {
         let h = holders(store.as_ref()).await;
@@ -184,5 +197,6 @@ async fn two_collectors_split_the_fleet_and_take_over_a_dead_ones_servers() {
     };
     assert!(code.success(), "exit status after SIGTERM: {code:?}");
     assert!(holders(store.as_ref()).await.is_empty(), "a leaving member gives its leases back");
+    assert!(!health(&cfg), "no collector left on this host");
     drop(store);
 }

@@ -90,14 +90,20 @@ fn score(member: &str, server: &str) -> u64 {
     h ^ (h >> 33)
 }
 
-/// `<hostname>-<pid>-<nanos>`: unique per process start.
-fn member_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+/// This machine's (or container's) host name, the first part of its member ids.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "collector".into());
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "collector".into())
+}
+
+/// `<hostname>-<pid>-<nanos>`: unique per process start.
+fn member_id() -> String {
     let nanos = Utc::now().timestamp_subsec_nanos();
-    format!("{}-{}-{nanos:09}", host.trim(), std::process::id())
+    format!("{}-{}-{nanos:09}", host_name(), std::process::id())
 }
 
 #[cfg(test)]
