@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Builds the dashboard into a directory ready to serve at `/`:
 #   frontend/build.sh [OUT_DIR]        (default: <repo>/dist)
-# Needs the wasm32-unknown-unknown target and wasm-bindgen-cli of the same version as the
-# wasm-bindgen crate in Cargo.lock (0.2.130). Do not run Debian's wasm-opt on the output: it
-# breaks it (see shared/NOTES.md).
+# Needs the wasm32-unknown-unknown target, wasm-bindgen-cli of the same version as the
+# wasm-bindgen crate in Cargo.lock (0.2.130), and node/npm: `npm ci` installs the locked
+# package-lock.json from the npm registry (uPlot for the charts, binaryen for wasm-opt).
+# Do not use Debian's wasm-opt: it breaks the output (see shared/NOTES.md).
+# Idempotent: running it again rebuilds the same files; nothing is downloaded outside the
+# package registries.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,12 +26,38 @@ if [[ -n "$want" && "$want" != "$have" ]]; then
     echo "build.sh: wasm-bindgen CLI is $have but Cargo.lock has $want; run: cargo install wasm-bindgen-cli --version =$want" >&2
     exit 1
 fi
+if ! command -v npm >/dev/null; then
+    echo "build.sh: npm not found; run: apt-get install -y nodejs npm" >&2
+    exit 1
+fi
+
+# JavaScript packages, exactly as locked; skipped when node_modules already matches the lock.
+stamp="$here/node_modules/.fleetwatch-lock"
+if ! cmp -s "$here/package-lock.json" "$stamp" 2>/dev/null; then
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$here/package-lock.json" "$stamp"
+fi
+wasm_opt="$here/node_modules/binaryen/bin/wasm-opt"
 
 cd "$repo"
 cargo build -p fleetwatch-frontend --target wasm32-unknown-unknown --profile wasm-release
 
 mkdir -p "$out"
+# Snippets (js/chart.js) land under a hashed directory: clear old ones so they do not pile up.
+rm -rf "$out/snippets"
 wasm-bindgen --target web --no-typescript --out-dir "$out" \
     "$target_dir/wasm32-unknown-unknown/wasm-release/fleetwatch_frontend.wasm"
-cp "$here/index.html" "$here/style.css" "$out/"
+if [[ "${FLEETWATCH_NO_WASM_OPT:-}" != 1 ]]; then
+    "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        "$out/fleetwatch_frontend_bg.wasm" -o "$out/fleetwatch_frontend_bg.wasm.opt"
+    mv "$out/fleetwatch_frontend_bg.wasm.opt" "$out/fleetwatch_frontend_bg.wasm"
+fi
+
+mkdir -p "$out/vendor"
+cp "$here/node_modules/uplot/dist/uPlot.iife.min.js" "$out/vendor/"
+cp "$here/node_modules/uplot/LICENSE" "$out/vendor/uPlot.LICENSE"
+cp "$here/index.html" "$out/"
+# One stylesheet: ours, then uPlot's.
+cat "$here/style.css" "$here/node_modules/uplot/dist/uPlot.min.css" > "$out/style.css"
 echo "build.sh: dashboard built in $out"

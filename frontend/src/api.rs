@@ -2,9 +2,14 @@
 //!
 //! The API is served by the same origin as this page, so every URL is relative.
 
-use fleetwatch_common::{ErrorBody, ServerInfo};
+use fleetwatch_common::{ErrorBody, HistoryPoint, Overview, Section, ServerInfo, TopUser, UiConfig};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
+
+/// The most points a chart asks for per series.
+pub const MAX_POINTS: u32 = 1000;
+/// The most users `/api/users/top` returns.
+pub const MAX_USERS: u32 = 1000;
 
 /// Why an API call failed, in words fit for the page.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -21,6 +26,12 @@ pub enum ApiError {
     /// A success status whose body is not what this page expects.
     #[error("unexpected answer from the server: {0}")]
     Decode(String),
+}
+
+impl ApiError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Api { status: 404, .. } | Self::Http { status: 404, .. })
+    }
 }
 
 /// The client of `/api`. Cheap to copy; holds only the base path.
@@ -41,6 +52,44 @@ impl Client {
         self.get_json("/servers").await
     }
 
+    /// `GET /api/system/overview`.
+    pub async fn overview(&self) -> Result<Overview, ApiError> {
+        self.get_json("/system/overview").await
+    }
+
+    /// `GET /api/ui-config`.
+    pub async fn ui_config(&self) -> Result<UiConfig, ApiError> {
+        self.get_json("/ui-config").await
+    }
+
+    /// `GET /api/users/top?server=&tag=&limit=`; empty filters are left out.
+    pub async fn top_users(&self, server: &str, tag: &str, limit: u32) -> Result<Vec<TopUser>, ApiError> {
+        let limit = limit.min(MAX_USERS).to_string();
+        self.get_json(&format!("/users/top{}", query(&[("server", server), ("tag", tag), ("limit", &limit)]))).await
+    }
+
+    /// `GET /api/servers/{name}/metrics/range?from=&to=&max_points=`, times in epoch ms.
+    pub async fn history(&self, server: &str, from_ms: f64, to_ms: f64) -> Result<Vec<HistoryPoint>, ApiError> {
+        let (from, to) = (iso(from_ms), iso(to_ms));
+        let max = MAX_POINTS.to_string();
+        let q = query(&[("from", &from), ("to", &to), ("max_points", &max)]);
+        self.get_json(&format!("/servers/{}/metrics/range{q}", encode(server))).await
+    }
+
+    /// `GET /api/servers/{name}/{section}` (processes, disks, network, sessions, containers):
+    /// `Ok(None)` when the API has nothing for it (404: not collected, or not available there).
+    pub async fn section<T: DeserializeOwned>(
+        &self,
+        server: &str,
+        section: &str,
+    ) -> Result<Option<Section<T>>, ApiError> {
+        match self.get_json(&format!("/servers/{}/{section}", encode(server))).await {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         let url = format!("{}{}", self.base, path);
         let response = Request::get(&url)
@@ -53,6 +102,51 @@ impl Client {
         }
         response.json::<T>().await.map_err(|e| ApiError::Decode(e.to_string()))
     }
+}
+
+/// The link of the users workbook with the Users tab's filters.
+pub fn users_export_url(format: &str, server: &str, tag: &str, q: &str) -> String {
+    format!("/api/export/users.{format}{}", query(&[("server", server), ("tag", tag), ("q", q)]))
+}
+
+/// The link of a server's metrics workbook over a time range (epoch ms).
+pub fn metrics_export_url(format: &str, server: &str, from_ms: f64, to_ms: f64) -> String {
+    format!(
+        "/api/export/metrics.{format}{}",
+        query(&[("server", server), ("from", &iso(from_ms)), ("to", &iso(to_ms))])
+    )
+}
+
+/// The page of one server.
+pub fn server_href(name: &str) -> String {
+    format!("/servers/{}", encode(name))
+}
+
+/// `?a=1&b=2` from the non-empty pairs, values percent-encoded; `""` when all are empty.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    let parts: Vec<String> =
+        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+}
+
+/// Percent-encodes everything but the unreserved characters of RFC 3986.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// RFC 3339 in UTC, whole seconds, from epoch ms.
+pub fn iso(ms: f64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
 }
 
 async fn error_from(response: Response) -> ApiError {
@@ -92,5 +186,26 @@ mod tests {
     fn a_foreign_error_body_gives_the_http_status() {
         let e = error_from_body(502, "Bad Gateway".into(), "<html>nginx</html>");
         assert_eq!(e.to_string(), "HTTP 502 Bad Gateway");
+        assert!(error_from_body(404, "Not Found".into(), "").is_not_found());
+    }
+
+    #[test]
+    fn queries_leave_out_empty_filters_and_encode_values() {
+        assert_eq!(query(&[("server", ""), ("tag", "")]), "");
+        assert_eq!(
+            query(&[("server", "web 1"), ("tag", ""), ("q", "a&b=c/ü")]),
+            "?server=web%201&q=a%26b%3Dc%2F%C3%BC"
+        );
+        assert_eq!(users_export_url("xlsx", "", "prod", ""), "/api/export/users.xlsx?tag=prod");
+        assert_eq!(server_href("db/1"), "/servers/db%2F1");
+    }
+
+    #[test]
+    fn times_are_sent_as_utc_rfc3339() {
+        assert_eq!(iso(1_764_000_000_123.0), "2025-11-24T16:00:00Z");
+        assert_eq!(
+            metrics_export_url("xlsx", "a", 0.0, 1000.0),
+            "/api/export/metrics.xlsx?server=a&from=1970-01-01T00%3A00%3A00Z&to=1970-01-01T00%3A00%3A01Z"
+        );
     }
 }

@@ -80,6 +80,16 @@ pub fn bytes(n: i64) -> String {
     if unit == 0 { format!("{v:.0} {}", UNITS[unit]) } else { format!("{v:.1} {}", UNITS[unit]) }
 }
 
+/// A rate of bytes in binary units: `1.5 MiB/s`.
+pub fn bytes_per_sec(v: f64) -> String {
+    format!("{}/s", bytes(v.round() as i64))
+}
+
+/// A rate of things: `12.5/s`.
+pub fn per_sec(v: f64) -> String {
+    format!("{v:.1}/s")
+}
+
 /// `used of total`, when both are known.
 pub fn used_of(used: Option<i64>, total: Option<i64>) -> Option<String> {
     Some(format!("{} of {}", bytes(used?), bytes(total?)))
@@ -125,5 +135,7 @@ mod tests {
         assert_eq!(bytes(8 * 1024 * 1024 * 1024 - 1), "8.0 GiB");
         assert_eq!(used_of(Some(1536), Some(1 << 20)).as_deref(), Some("1.5 KiB of 1.0 MiB"));
         assert_eq!(used_of(None, Some(1)), None);
+        assert_eq!(bytes_per_sec(1536.4), "1.5 KiB/s");
+        assert_eq!(per_sec(3.0), "3.0/s");
     }
 }

@@ -3,8 +3,14 @@
 mod api;
 mod app;
 mod components;
+mod fleet;
 mod format;
+mod live;
 mod pages;
+mod query;
+mod remote;
+mod theme;
+mod toast;
 
 fn main() {
     console_error_panic_hook::set_once();

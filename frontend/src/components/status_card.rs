@@ -1,11 +1,13 @@
 //! One server on the dashboard: its status, gauges and figures.
 //!
-//! Hooks for browser tests: the card has class `server-card`, `data-server` and `data-status`;
-//! an offline server's reason is inside `.offline-reason`.
+//! Hooks for browser tests: the card has class `server-card`, `data-server`, `data-status` and
+//! `data-sampled` (the latest sample's time, epoch ms); an offline server's reason is inside
+//! `.offline-reason`.
 
 use fleetwatch_common::{Sample, ServerInfo, Status};
 use leptos::prelude::*;
 
+use crate::api::server_href;
 use crate::components::gauge::Gauge;
 use crate::components::status_pill::StatusPill;
 use crate::format::{MISSING, ago, count, load, local_time, millis, uptime, used_of};
@@ -72,15 +74,20 @@ pub fn StatusCard(
     });
 
     let hook = name.clone();
+    let sampled = s.map(|s| millis(&s.timestamp).to_string());
+    let href = server_href(&name);
     view! {
         <article
             class=format!("server-card status-{}", overall.as_str())
             data-server=hook
             data-status=overall.as_str()
+            data-sampled=sampled
         >
             <header class="card-head">
                 <div class="card-title">
-                    <h2>{name}</h2>
+                    <h2>
+                        <a href=href>{name}</a>
+                    </h2>
                     <span class="address">
                         {address}
                         {hostname.map(|h| format!(" · {h}"))}

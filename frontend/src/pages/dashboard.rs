@@ -1,173 +1,272 @@
-//! The dashboard: every server as a status card, refreshed every 30 s.
+//! The Dashboard tab: a status card per server, filtered by tag and status and searched by name
+//! (all three kept in the URL), with a refresh button. Cards follow the live updates one by one.
 //!
-//! State is kept in plain signals rather than a `LocalResource` under an `ErrorBoundary`: a failed
-//! refresh must show its error *above the last good data*, not instead of it.
+//! Hooks for browser tests: `[data-testid=page-dashboard]`, `search`, `filter-tag`,
+//! `filter-status`, `refresh`, `clear-filters`, `shown-count`.
 
-use std::time::Duration;
-
-use fleetwatch_common::{ServerInfo, Status};
-use leptos::logging::error;
+use fleetwatch_common::Status;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::api::{ApiError, Client};
 use crate::components::status_card::StatusCard;
-use crate::format::{ago, local_time, now_ms};
+use crate::fleet::{Filter, Fleet};
+use crate::format::{ago, local_time};
+use crate::live;
+use crate::query::Query;
+use crate::toast::Toasts;
 
-const REFRESH_EVERY: Duration = Duration::from_secs(30);
-/// How often "2 min ago" is brought up to date between refreshes.
-const CLOCK_TICK: Duration = Duration::from_secs(10);
+/// How many grey cards hold the place of the real ones while the first load runs.
+const SKELETONS: usize = 6;
+/// Cards built in the first frame; the rest follow `FRAME_CHUNK` per animation frame (sizes measured
+/// in docs/benchmarks.md), so the first
+/// screen shows at once and the page keeps answering while five hundred cards are built.
+const FIRST_CHUNK: usize = 32;
+const FRAME_CHUNK: usize = 234;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
-    let client = Client::default();
-    let servers = RwSignal::new(None::<Vec<ServerInfo>>);
-    let failure = RwSignal::new(None::<ApiError>);
-    let loading = RwSignal::new(false);
-    let updated = RwSignal::new(None::<f64>);
-    let now = RwSignal::new(now_ms());
-
-    let refresh = move || {
-        if loading.get_untracked() {
-            return;
-        }
-        loading.set(true);
-        spawn_local(async move {
-            let result = client.servers().await;
-            let t = now_ms();
-            now.set(t);
-            match result {
-                Ok(list) => {
-                    servers.set(Some(list));
-                    updated.set(Some(t));
-                    failure.set(None);
-                }
-                Err(e) => failure.set(Some(e)),
+    let fleet = expect_context::<Fleet>();
+    let toasts = expect_context::<Toasts>();
+    let query = Query::new();
+    let filter =
+        Memo::new(move |_| Filter { query: query.get("q"), tag: query.get("tag"), status: query.get("status") });
+    let visible = Memo::new(move |_| {
+        let f = filter.get();
+        let mut names = Vec::new();
+        fleet.each(|s| {
+            if f.matches(s) {
+                names.push(s.name.clone());
             }
-            loading.set(false);
         });
-    };
-    refresh();
-    every(REFRESH_EVERY, refresh);
-    every(CLOCK_TICK, move || now.set(now_ms()));
-
-    let totals = Memo::new(move |_| {
-        servers.with(|list| {
-            list.as_ref().map(|list| {
-                let of = |s: Status| list.iter().filter(|i| i.status.status == s).count();
-                Totals {
-                    all: list.len(),
-                    warning: of(Status::Warning),
-                    critical: of(Status::Critical),
-                    offline: of(Status::Offline),
-                }
-            })
-        })
+        names
     });
+    let totals = Memo::new(move |_| fleet.totals());
+    let tags = Memo::new(move |_| fleet.tags());
+    let now = fleet.now;
 
-    view! {
-        <section class="summary">
-            <div class="totals">
-                {move || {
-                    totals
-                        .get()
-                        .map(|t| {
-                            view! {
-                                <span class="total">
-                                    <strong>{t.all}</strong>
-                                    {if t.all == 1 { " server" } else { " servers" }}
-                                </span>
-                                <span class="total">
-                                    <strong>{t.all - t.offline}</strong>
-                                    " online"
-                                </span>
-                                {chip(t.critical, "critical")}
-                                {chip(t.warning, "warning")}
-                                {chip(t.offline, "offline")}
-                            }
-                        })
-                }}
-            </div>
-            <div class="refresh">
-                <span class="updated" title=move || updated.get().map(|t| ago(t, now.get()))>
-                    {move || {
-                        updated
-                            .get()
-                            .map(|t| format!("Updated {}", local_time(t, now.get())))
-                    }}
-                </span>
+    let status_chip = move |n: usize, status: Status| {
+        let word = status.as_str();
+        (n > 0).then(|| {
+            let active = move || query.get("status") == word;
+            view! {
                 <button
                     type="button"
-                    on:click=move |_| refresh()
-                    disabled=move || loading.get()
-                    aria-busy=move || loading.get().to_string()
+                    class=format!("chip status-{word}")
+                    aria-pressed=move || active().to_string()
+                    title=move || if active() { "Show every status" } else { "Show only these" }
+                    on:click=move |_| query.set(&[("status", if active() { "" } else { word })])
                 >
-                    {move || if loading.get() { "Refreshing…" } else { "Refresh" }}
+                    {n}
+                    " "
+                    {word}
                 </button>
+            }
+        })
+    };
+
+    view! {
+        <section class="page" data-testid="page-dashboard">
+            <h1 class="visually-hidden">"Dashboard"</h1>
+            <div class="summary">
+                <div class="totals">
+                    {move || {
+                        let t = totals.get();
+                        fleet
+                            .loaded()
+                            .then(|| {
+                                view! {
+                                    <span class="total">
+                                        <strong>{t.all}</strong>
+                                        {if t.all == 1 { " server" } else { " servers" }}
+                                    </span>
+                                    <span class="total">
+                                        <strong>{t.online()}</strong>
+                                        " online"
+                                    </span>
+                                    {status_chip(t.critical, Status::Critical)}
+                                    {status_chip(t.warning, Status::Warning)}
+                                    {status_chip(t.offline, Status::Offline)}
+                                }
+                            })
+                    }}
+                </div>
+                <div class="refresh">
+                    <span
+                        class="updated"
+                        title=move || fleet.updated.get().map(|t| ago(t, now.get()))
+                    >
+                        {move || {
+                            fleet
+                                .updated
+                                .get()
+                                .map(|t| format!("Updated {}", local_time(t, now.get())))
+                        }}
+                    </span>
+                    <button
+                        type="button"
+                        data-testid="refresh"
+                        on:click=move |_| live::refresh(fleet, toasts, true)
+                        disabled=move || fleet.loading.get()
+                        aria-busy=move || fleet.loading.get().to_string()
+                    >
+                        {move || if fleet.loading.get() { "Refreshing…" } else { "Refresh" }}
+                    </button>
+                </div>
             </div>
-        </section>
-        {move || {
-            failure
-                .get()
-                .map(|e| {
-                    let kept = servers.with(Option::is_some);
-                    view! {
-                        <div class="error-banner" role="alert">
-                            <strong>
-                                {if kept { "Refresh failed: " } else { "Cannot load the servers: " }}
-                            </strong>
-                            {e.to_string()}
-                            {kept.then_some(" (showing the last data received)")}
-                        </div>
-                    }
-                })
-        }}
-        {move || match servers.get() {
-            None if failure.with(Option::is_none) => {
-                view! { <p class="placeholder">"Loading servers…"</p> }.into_any()
-            }
-            None => ().into_any(),
-            Some(list) if list.is_empty() => {
-                view! {
-                    <p class="placeholder empty">
-                        "No servers yet: add " <code>"[[servers]]"</code> " to "
-                        <code>"fleetwatch.toml"</code>
-                    </p>
-                }
-                    .into_any()
-            }
-            Some(list) => {
-                view! {
-                    <section class="grid">
-                        {list
+            <div class="toolbar" role="search">
+                <input
+                    type="search"
+                    data-testid="search"
+                    placeholder="Search by name"
+                    aria-label="Search servers by name or address"
+                    prop:value=move || query.get("q")
+                    on:input=move |ev| query.set(&[("q", &event_target_value(&ev))])
+                />
+                <label>
+                    "Tag "
+                    <select
+                        data-testid="filter-tag"
+                        prop:value=move || query.get("tag")
+                        on:change=move |ev| query.set(&[("tag", &event_target_value(&ev))])
+                    >
+                        <option value="">"all"</option>
+                        {move || {
+                            let selected = query.get("tag");
+                            tags.get()
+                                .into_iter()
+                                .map(|t| {
+                                    let sel = t == selected;
+                                    view! {
+                                        <option value=t.clone() selected=sel>
+                                            {t.clone()}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </label>
+                <label>
+                    "Status "
+                    <select
+                        data-testid="filter-status"
+                        prop:value=move || query.get("status")
+                        on:change=move |ev| query.set(&[("status", &event_target_value(&ev))])
+                    >
+                        <option value="">"all"</option>
+                        {[Status::Healthy, Status::Warning, Status::Critical, Status::Offline]
                             .into_iter()
-                            .map(|server| view! { <StatusCard server=server now=now /> })
+                            .map(|s| {
+                                view! {
+                                    <option
+                                        value=s.as_str()
+                                        selected=move || query.get("status") == s.as_str()
+                                    >
+                                        {s.as_str()}
+                                    </option>
+                                }
+                            })
                             .collect_view()}
-                    </section>
-                }
-                    .into_any()
-            }
-        }}
+                    </select>
+                </label>
+                <span class="shown" data-testid="shown-count" aria-live="polite">
+                    {move || {
+                        let (shown, all) = (visible.with(Vec::len), totals.get().all);
+                        (fleet.loaded() && shown != all).then(|| format!("{shown} of {all} shown"))
+                    }}
+                </span>
+            </div>
+            {move || failure_banner(fleet)}
+            <Cards fleet=fleet visible=visible filter=filter query=query />
+        </section>
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Totals {
-    all: usize,
-    warning: usize,
-    critical: usize,
-    offline: usize,
+/// The error of the last load, above the last good data when there is some.
+fn failure_banner(fleet: Fleet) -> Option<impl IntoView> {
+    fleet.failure.get().map(|e| {
+        let kept = fleet.loaded();
+        view! {
+            <div class="error-banner" role="alert">
+                <strong>{if kept { "Refresh failed: " } else { "Cannot load the servers: " }}</strong>
+                {e.to_string()}
+                {kept.then_some(" (showing the last data received)")}
+            </div>
+        }
+    })
 }
 
-/// A count of servers in one status, shown only when there are some.
-fn chip(n: usize, status: &'static str) -> Option<impl IntoView> {
-    (n > 0).then(|| view! { <span class=format!("chip status-{status}")>{n} " " {status}</span> })
-}
-
-/// Calls `f` every `period` while the page is mounted.
-fn every(period: Duration, f: impl Fn() + 'static) {
-    match set_interval_with_handle(f, period) {
-        Ok(handle) => on_cleanup(move || handle.clear()),
-        Err(e) => error!("cannot start a timer: {e:?}"),
+#[component]
+fn Cards(fleet: Fleet, visible: Memo<Vec<String>>, filter: Memo<Filter>, query: Query) -> impl IntoView {
+    let now = fleet.now;
+    let limit = RwSignal::new(FIRST_CHUNK);
+    // New filters start small again.
+    Effect::new(move |_| {
+        filter.track();
+        limit.set(FIRST_CHUNK);
+    });
+    Effect::new(move |_| {
+        if limit.get() < visible.with(Vec::len) {
+            request_animation_frame(move || {
+                limit.try_update(|l| *l += FRAME_CHUNK);
+            });
+        }
+    });
+    let shown = Memo::new(move |_| {
+        let n = limit.get();
+        visible.with(|v| v.iter().take(n).cloned().collect::<Vec<_>>())
+    });
+    view! {
+        <Show
+            when=move || fleet.loaded()
+            fallback=move || {
+                view! {
+                    <section class="grid" aria-busy="true" aria-label="Loading servers">
+                        {(0..SKELETONS)
+                            .map(|_| view! { <div class="server-card skeleton"></div> })
+                            .collect_view()}
+                    </section>
+                }
+            }
+        >
+            {move || {
+                if fleet.names().with(Vec::is_empty) {
+                    return view! {
+                        <p class="placeholder empty" data-testid="empty">
+                            "No servers yet: add " <code>"[[servers]]"</code> " to "
+                            <code>"fleetwatch.toml"</code>
+                            " (see " <code>"fleetwatch default-config"</code> ") and restart."
+                        </p>
+                    }
+                        .into_any();
+                }
+                if visible.with(Vec::is_empty) && !filter.with(Filter::is_empty) {
+                    return view! {
+                        <p class="placeholder empty" data-testid="empty">
+                            "No server matches these filters. "
+                            <button
+                                type="button"
+                                data-testid="clear-filters"
+                                on:click=move |_| query.set(&[("q", ""), ("tag", ""), ("status", "")])
+                            >
+                                "Clear filters"
+                            </button>
+                        </p>
+                    }
+                        .into_any();
+                }
+                ().into_any()
+            }}
+            <section class="grid" aria-label="Servers">
+                <For each=move || shown.get() key=|name| name.clone() let:name>
+                    {fleet
+                        .server(&name)
+                        .map(|server| {
+                            move || {
+                                server.try_get().map(|s| view! { <StatusCard server=s now=now /> })
+                            }
+                        })}
+                </For>
+            </section>
+        </Show>
     }
 }

@@ -1,0 +1,186 @@
+//! The tables of one server's latest snapshot: processes, disks, network, sessions, containers.
+//! Each is shown when its API section answers; a 404 (not collected yet, or nothing there: no
+//! docker, say) leaves one line instead.
+//!
+//! Hooks for browser tests: `table-<key>` (or `missing-<key>`), keys `processes`,
+//! `processes-memory`, `disks`, `disk-io`, `network`, `sessions`, `containers`.
+
+use fleetwatch_common::{ContainerInfo, DisksSection, NetworkSection, ProcessInfo, ProcessesSection, Section, Session};
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+
+use crate::api::Client;
+use crate::components::data_table::{Col, data_table};
+use crate::format::{MISSING, bytes, bytes_per_sec, local_time, millis, now_ms, per_sec};
+use crate::remote::Remote;
+
+fn pct(v: f64) -> String {
+    format!("{v:.1}%")
+}
+
+fn opt<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
+    v.map_or_else(|| MISSING.to_owned(), f)
+}
+
+const PROCESS_COLS: [Col<ProcessInfo>; 8] = [
+    Col::num("PID", |p| p.pid.to_string()),
+    Col::text("User", |p| p.user.clone()),
+    Col::text("Command", |p| p.command.clone()),
+    Col::num("CPU", |p| pct(p.cpu_percent)),
+    Col::num("Memory", |p| pct(p.mem_percent)),
+    Col::num("Resident", |p| bytes(p.rss_bytes)),
+    Col::num("Threads", |p| p.threads.to_string()),
+    Col::num("Open files", |p| opt(p.open_fds, |n| n.to_string())),
+];
+
+fn processes(s: &ProcessesSection) -> AnyView {
+    view! {
+        <h3>"By CPU"</h3>
+        {data_table("processes", "No processes in the latest sample.", &PROCESS_COLS, &s.by_cpu)}
+        <h3>"By memory"</h3>
+        {data_table("processes-memory", "No processes in the latest sample.", &PROCESS_COLS, &s.by_memory)}
+    }
+    .into_any()
+}
+
+fn disks(s: &DisksSection) -> AnyView {
+    let usage = [
+        Col::text("Mount", |d: &fleetwatch_common::DiskUsage| d.mount.clone()),
+        Col::text("Device", |d| d.device.clone()),
+        Col::text("Type", |d| d.fstype.clone()),
+        Col::num("Size", |d| bytes(d.size_bytes)),
+        Col::num("Used", |d| bytes(d.used_bytes)),
+        Col::num("Available", |d| bytes(d.available_bytes)),
+        Col::num("Used %", |d| pct(d.used_percent)),
+        Col::num("Inodes", |d| opt(d.inodes_percent, pct)),
+    ];
+    let io = [
+        Col::text("Device", |d: &fleetwatch_common::DiskIo| d.device.clone()),
+        Col::num("Read", |d| bytes_per_sec(d.read_bytes_per_sec)),
+        Col::num("Written", |d| bytes_per_sec(d.write_bytes_per_sec)),
+        Col::num("Reads", |d| per_sec(d.reads_per_sec)),
+        Col::num("Writes", |d| per_sec(d.writes_per_sec)),
+        Col::num("Busy", |d| pct(d.busy_percent)),
+    ];
+    view! {
+        {data_table("disks", "No mounted file systems reported.", &usage, &s.usage)}
+        <h3>"Activity"</h3>
+        {data_table("disk-io", "No disk activity reported.", &io, &s.io)}
+    }
+    .into_any()
+}
+
+fn network(s: &NetworkSection) -> AnyView {
+    let cols = [
+        Col::text("Interface", |n: &fleetwatch_common::NetInterface| n.name.clone()),
+        Col::num("Received", |n| bytes_per_sec(n.rx_bytes_per_sec)),
+        Col::num("Sent", |n| bytes_per_sec(n.tx_bytes_per_sec)),
+        Col::num("Packets in", |n| per_sec(n.rx_packets_per_sec)),
+        Col::num("Packets out", |n| per_sec(n.tx_packets_per_sec)),
+        Col::num("Errors", |n| (n.rx_errors + n.tx_errors).to_string()),
+        Col::num("Drops", |n| (n.rx_drops + n.tx_drops).to_string()),
+    ];
+    let states =
+        s.tcp.as_ref().map(|t| t.states.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(" · "));
+    view! {
+        {data_table("network", "No network interfaces reported.", &cols, &s.interfaces)}
+        {states.filter(|s| !s.is_empty()).map(|s| view! { <p class="muted">"TCP: " {s}</p> })}
+    }
+    .into_any()
+}
+
+// `&Vec`: the section type is `Vec<Session>`, and `render` takes `&T`.
+#[allow(clippy::ptr_arg)]
+fn sessions(s: &Vec<Session>) -> AnyView {
+    let cols = [
+        Col::text("User", |s: &Session| s.user.clone()),
+        Col::text("Terminal", |s| s.tty.clone()),
+        Col::text("From", |s| s.from.clone().unwrap_or_else(|| "local".to_owned())),
+        Col::num("Since", |s| opt(s.login_time.as_ref(), |t| local_time(millis(t), now_ms()))),
+    ];
+    data_table("sessions", "Nobody is logged in.", &cols, s)
+}
+
+#[allow(clippy::ptr_arg)]
+fn containers(s: &Vec<ContainerInfo>) -> AnyView {
+    let cols = [
+        Col::text("Name", |c: &ContainerInfo| c.name.clone()),
+        Col::text("Image", |c| c.image.clone()),
+        Col::text("State", |c| match &c.health {
+            Some(h) => format!("{} ({h})", c.state),
+            None => c.state.clone(),
+        }),
+        Col::num("CPU", |c| opt(c.cpu_percent, pct)),
+        Col::num("Memory", |c| match (c.memory_bytes, c.memory_limit_bytes) {
+            (Some(m), Some(l)) if l > 0 => format!("{} of {}", bytes(m), bytes(l)),
+            (m, _) => opt(m, bytes),
+        }),
+        Col::num("Net in / out", |c| match (c.net_rx_bytes, c.net_tx_bytes) {
+            (Some(r), Some(t)) => format!("{} / {}", bytes(r), bytes(t)),
+            _ => MISSING.to_owned(),
+        }),
+        Col::num("Disk read / written", |c| match (c.block_read_bytes, c.block_write_bytes) {
+            (Some(r), Some(w)) => format!("{} / {}", bytes(r), bytes(w)),
+            _ => MISSING.to_owned(),
+        }),
+    ];
+    data_table("containers", "No containers.", &cols, s)
+}
+
+/// One section: loads when `reload` changes, renders with `render`.
+#[component]
+fn SectionPanel<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+    name: String,
+    key: &'static str,
+    title: &'static str,
+    reload: Signal<u64>,
+    render: fn(&T) -> AnyView,
+) -> impl IntoView {
+    let remote = Remote::<Option<Section<T>>>::new();
+    Effect::new(move |_| {
+        reload.track();
+        let n = name.clone();
+        remote.load(async move { Client::default().section::<T>(&n, key).await });
+    });
+    move || {
+        let error = remote.error.get();
+        remote.data.with(|d| match (d, error) {
+            (_, Some(e)) => view! {
+                <section class="panel wide">
+                    <h2>{title}</h2>
+                    <p class="error-text">{format!("Cannot load the {key}: {e}")}</p>
+                </section>
+            }
+            .into_any(),
+            (None, None) => ().into_any(),
+            (Some(None), None) => view! {
+                <p class="muted not-collected" data-testid=format!("missing-{key}")>
+                    {format!("{title}: not collected yet.")}
+                </p>
+            }
+            .into_any(),
+            (Some(Some(section)), None) => {
+                let at = local_time(millis(&section.timestamp), now_ms());
+                view! {
+                    <section class="panel wide">
+                        <h2>{title} <span class="panel-note">{format!("as of {at}")}</span></h2>
+                        {render(&section.data)}
+                    </section>
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+/// Every section of the server, reloaded whenever `reload` changes.
+#[component]
+pub fn Sections(name: String, #[prop(into)] reload: Signal<u64>) -> impl IntoView {
+    view! {
+        <SectionPanel name=name.clone() key="processes" title="Top processes" reload=reload render=processes />
+        <SectionPanel name=name.clone() key="disks" title="Disks" reload=reload render=disks />
+        <SectionPanel name=name.clone() key="network" title="Network" reload=reload render=network />
+        <SectionPanel name=name.clone() key="sessions" title="Sessions" reload=reload render=sessions />
+        <SectionPanel name=name key="containers" title="Containers" reload=reload render=containers />
+    }
+}

@@ -1,0 +1,604 @@
+//! End to end: the real `fleetwatch serve` collects real `sshd` test hosts (each on its own
+//! loopback address, see `collector/tests/support`) every two seconds, and headless Chromium
+//! (through chromedriver) drives the dashboard: every tab, the filters and sorting, the Excel
+//! export, the theme toggle, and the live updates (a new sample, a server going down).
+//!
+//! Needs the dashboard build (`make frontend`; `FLEETWATCH_TEST_WEB_DIR` or `<repo>/dist`),
+//! chromium + chromium-driver, openssh-server and the `fwtest` account (`make test-deps`), and
+//! root (sshd). Each test has its own hosts, database, server, chromedriver and browser profile,
+//! so they run in parallel. Screenshots land in `target/screenshots/dashboard-*.png`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../collector/tests/support/mod.rs"]
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use support::{Sshd, TEST_USER};
+
+/// Collection every two seconds: live updates and failures show up fast.
+const SCHEDULE: &str = "*/2 * * * * *";
+/// Long waits are for the first cycle and the browser start on a loaded 2-core machine.
+const SLOW: Duration = Duration::from_secs(60);
+const QUICK: Duration = Duration::from_secs(20);
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn web_dir() -> PathBuf {
+    let dir = std::env::var("FLEETWATCH_TEST_WEB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    assert!(dir.join("index.html").exists(), "no dashboard build in {}: run `make frontend`", dir.display());
+    assert!(
+        dir.join("vendor/uPlot.iife.min.js").exists(),
+        "the dashboard build in {} is older than the charts: run `make frontend`",
+        dir.display()
+    );
+    dir
+}
+
+/// Polls `check` until it returns `Ok`, failing with `what` and the last `Err` after `limit`.
+async fn wait_until<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        match check().await {
+            Ok(v) => return v,
+            Err(last) => assert!(Instant::now() < deadline, "timed out waiting for {what}; last seen: {last}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One monitored test host.
+struct Host {
+    name: &'static str,
+    sshd: Sshd,
+}
+
+/// A running `fleetwatch serve` over its own sshd hosts, and a browser pointed at it.
+struct Stack {
+    base: String,
+    config: PathBuf,
+    /// `fleetwatch serve`; `None` while a test has stopped it.
+    serve: Option<Kill>,
+    http: reqwest::Client,
+    browser: Client,
+    hosts: Vec<Host>,
+    _driver: Kill,
+    _tmp: tempfile::TempDir,
+}
+
+fn serve(config: &Path) -> Kill {
+    Kill(
+        Command::new(env!("CARGO_BIN_EXE_fleetwatch"))
+            .arg("--config")
+            .arg(config)
+            .arg("serve")
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+impl Stack {
+    /// Starts one sshd per `(name, tags)`, the server with a 2 s schedule, and a browser; waits
+    /// until every host has been collected once.
+    async fn start(hosts: &[(&'static str, &[&str])]) -> Self {
+        let web = web_dir();
+        let tmp = tempfile::tempdir().unwrap();
+        let mut started = Vec::new();
+        let mut servers = String::new();
+        for (name, tags) in hosts {
+            let sshd = Sshd::start().await;
+            let tags = tags.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
+            servers += &format!(
+                "[[servers]]\nname = \"{name}\"\nhost = \"{}\"\nport = {}\nuser = \"{TEST_USER}\"\n\
+                 identity_file = \"{}\"\nhost_key = \"{}\"\ntags = [{tags}]\n",
+                sshd.addr.ip(),
+                sshd.addr.port(),
+                sshd.client_key.display(),
+                sshd.host_fingerprint,
+            );
+            started.push(Host { name, sshd });
+        }
+        let port = free_port();
+        let config = tmp.path().join("fleetwatch.toml");
+        // refresh_secs is long on purpose: within a test, news can only come from the live stream.
+        std::fs::write(
+            &config,
+            format!(
+                "database_url = \"sqlite://{db}\"\nlisten = \"127.0.0.1:{port}\"\nweb_dir = \"{web}\"\n\
+                 [collector]\nschedule = \"{SCHEDULE}\"\nretries = 2\nretry_backoff_ms = 10\n\
+                 connect_timeout_secs = 3\n\
+                 [ui]\nrefresh_secs = 3600\n{servers}",
+                db = tmp.path().join("fw.db").display(),
+                web = web.display()
+            ),
+        )
+        .unwrap();
+        let serve = Some(serve(&config));
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        wait_until("the first collection of every host", SLOW, || async {
+            let v: Value = http
+                .get(format!("{base}/api/servers"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            let list = v.as_array().ok_or("not a list")?;
+            let collected = list.iter().all(|s| s["latest"].is_object());
+            if collected && list.len() == hosts.len() { Ok(()) } else { Err(v.to_string()) }
+        })
+        .await;
+
+        let driver_port = free_port();
+        let driver = Kill(
+            Command::new("chromedriver")
+                .arg(format!("--port={driver_port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver must be installed (make test-deps)"),
+        );
+        let profile = tmp.path().join("chrome-profile");
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())]
+            }
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let driver_url = format!("http://127.0.0.1:{driver_port}");
+        let browser =
+            wait_until("chromedriver", SLOW, || {
+                let (caps, connector, url) = (caps.clone(), connector.clone(), driver_url.clone());
+                async move {
+                    ClientBuilder::new(connector).capabilities(caps).connect(&url).await.map_err(|e| e.to_string())
+                }
+            })
+            .await;
+        Self { base, config, serve, http, browser, hosts: started, _driver: driver, _tmp: tmp }
+    }
+
+    async fn open(&self, path: &str) {
+        self.browser.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    /// Runs `script` (a function body) in the page and returns its value.
+    async fn js(&self, script: &str) -> Value {
+        self.browser.execute(script, vec![]).await.unwrap()
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        let what = format!("element {css}");
+        wait_until(&what, QUICK, || async { self.browser.find(Locator::Css(css)).await.map_err(|e| e.to_string()) })
+            .await
+    }
+
+    /// The dashboard's cards: name → (status, sampled, offline reason).
+    async fn cards(&self) -> Vec<(String, String, String, String)> {
+        let v = self
+            .js("return [...document.querySelectorAll('[data-testid=page-dashboard] .server-card[data-server]')]
+                   .map(c => [c.dataset.server, c.dataset.status, c.dataset.sampled || '',
+                              (c.querySelector('.offline-reason') || {}).textContent || '']);")
+            .await;
+        serde_json::from_value(v).unwrap()
+    }
+
+    async fn card_names(&self) -> Vec<String> {
+        self.cards().await.into_iter().map(|c| c.0).collect()
+    }
+
+    /// The Users tab's rows: (user, server, CPU text).
+    async fn user_rows(&self) -> Vec<(String, String, String)> {
+        let v = self
+            .js("return [...document.querySelectorAll('[data-testid=page-users] tr[data-testid=user-row]')]
+                   .map(r => [r.dataset.user, r.dataset.server, r.children[2].textContent]);")
+            .await;
+        serde_json::from_value(v).unwrap()
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("dashboard-{name}.png")), self.browser.screenshot().await.unwrap()).unwrap();
+    }
+
+    fn host(&mut self, name: &str) -> &mut Host {
+        self.hosts.iter_mut().find(|h| h.name == name).unwrap()
+    }
+}
+
+/// Kills an sshd with every connection it forked (by process id, from its pid file), so the
+/// collector's open connection drops too: the host is really gone.
+fn kill_sshd_tree(sshd: &mut Sshd) {
+    let pidfile = sshd.dir.path().join("sshd.pid");
+    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let mut doomed = vec![pid];
+    let mut i = 0;
+    while i < doomed.len() {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+            // `pid (comm) state ppid …`; comm may hold spaces, so read after the last ')'.
+            let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1));
+            if ppid.and_then(|p| p.parse::<u32>().ok()) == Some(doomed[i]) && !doomed.contains(&child) {
+                doomed.push(child);
+            }
+        }
+        i += 1;
+    }
+    for pid in doomed.iter().rev() {
+        Command::new("kill").arg("-9").arg(pid.to_string()).status().unwrap();
+    }
+    sshd.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tab_shows_data() {
+    let s = Stack::start(&[("web-1", &["prod", "web"]), ("db-1", &["staging", "db"])]).await;
+
+    // Dashboard: a card per host, collected, with its gauges.
+    s.open("/").await;
+    s.find("[data-testid=tab-dashboard][aria-current=page]").await;
+    wait_until("two collected cards", QUICK, || async {
+        let cards = s.cards().await;
+        let ok = cards.len() == 2 && cards.iter().all(|c| c.1 != "offline" && !c.2.is_empty());
+        if ok { Ok(()) } else { Err(format!("{cards:?}")) }
+    })
+    .await;
+    assert_eq!(s.card_names().await, ["db-1", "web-1"], "sorted by name");
+    let gauges = s.js("return document.querySelectorAll('.server-card [role=meter][aria-valuenow]').length;").await;
+    assert_eq!(gauges, json!(6), "CPU, RAM and disk of both hosts");
+    s.screenshot("dashboard").await;
+
+    // Overview, by its tab: totals, top servers, top users.
+    s.find("[data-testid=tab-overview]").await.click().await.unwrap();
+    let overview = "[data-testid=page-overview]";
+    wait_until("the overview's totals", QUICK, || async {
+        let v = s.js("return document.querySelector('.stat[data-stat=servers] .stat-value')?.textContent;").await;
+        if v == json!("2") { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    wait_until("top servers and top users", QUICK, || async {
+        let v = s
+            .js(&format!(
+                "return [document.querySelectorAll('{overview} [data-testid=top-servers-cpu] li').length,
+                         document.querySelectorAll('{overview} [data-testid=overview-users] tr[data-testid=user-row]').length];"
+            ))
+            .await;
+        if v[0] == json!(2) && v[1].as_u64().unwrap_or(0) > 0 { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    s.screenshot("overview").await;
+
+    // Server page, from a deep link: the charts draw the history, hovering shows the values.
+    s.open("/servers/web-1?range=1h").await;
+    s.find("[data-testid=tab-server][aria-current=page]").await;
+    s.find("[data-testid=range-1h][aria-pressed=true]").await;
+    for chart in ["cpu", "memory", "disk", "load", "network"] {
+        let css = format!("[data-testid=chart-{chart}]");
+        wait_until(&format!("the {chart} chart with two points or more"), QUICK, || async {
+            let v = s
+                .js(&format!(
+                    "const c = document.querySelector('{css}');
+                     return c && [c.dataset.ready, +c.dataset.points, !!c.querySelector('canvas')];"
+                ))
+                .await;
+            let ok = v[0] == json!("true") && v[1].as_u64().unwrap_or(0) >= 2 && v[2] == json!(true);
+            if ok { Ok(()) } else { Err(v.to_string()) }
+        })
+        .await;
+    }
+    let over = s.find("[data-testid=chart-cpu] .u-over").await;
+    let (_, _, width, _) = over.rectangle().await.unwrap();
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: over,
+        duration: None,
+        x: (width / 2.0 - 5.0).floor(),
+        y: 0.0,
+    });
+    s.browser.perform_actions(hover).await.unwrap();
+    wait_until("a tooltip with the CPU figure", QUICK, || async {
+        let v = s
+            .js("const t = document.querySelector('[data-testid=chart-cpu] .chart-tooltip');
+                 return t && t.style.display !== 'none' ? t.textContent : null;")
+            .await;
+        match v.as_str() {
+            Some(t) if t.contains("CPU:") && t.contains('%') => Ok(()),
+            _ => Err(v.to_string()),
+        }
+    })
+    .await;
+    // The latest snapshot's tables: each shows a table where the API has the section, one line
+    // where it answers 404 (not collected yet, or nothing there: no docker, say).
+    wait_until("every section as a table or as its absence", QUICK, || async {
+        let v = s
+            .js("return ['processes', 'disks', 'network', 'sessions', 'containers'].map(k =>
+                   !!document.querySelector(`[data-testid=table-${k}], [data-testid=missing-${k}]`));")
+            .await;
+        if v == json!([true, true, true, true, true]) { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    let export = s.find("[data-testid=export-metrics]").await.prop("href").await.unwrap().unwrap();
+    assert!(export.contains("/api/export/metrics.xlsx?server=web-1&from="), "{export}");
+    s.screenshot("server").await;
+
+    // Users, by its tab: the fleet's top users.
+    s.find("[data-testid=tab-users]").await.click().await.unwrap();
+    wait_until("user rows", QUICK, || async {
+        let rows = s.user_rows().await;
+        if !rows.is_empty() { Ok(()) } else { Err("no rows".into()) }
+    })
+    .await;
+    s.screenshot("users").await;
+    s.browser.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_search_and_sorting_change_what_is_shown() {
+    let s = Stack::start(&[("web-1", &["prod", "web"]), ("db-1", &["staging", "db"])]).await;
+    let cards_are = |want: &'static [&'static str]| {
+        let s = &s;
+        async move {
+            wait_until(&format!("cards {want:?}"), QUICK, || async {
+                let names = s.card_names().await;
+                if names == want { Ok(()) } else { Err(format!("{names:?}")) }
+            })
+            .await
+        }
+    };
+
+    s.open("/").await;
+    cards_are(&["db-1", "web-1"]).await;
+    s.find("[data-testid=search]").await.send_keys("WEB").await.unwrap();
+    cards_are(&["web-1"]).await;
+    assert!(s.browser.current_url().await.unwrap().as_str().ends_with("/?q=WEB"), "kept in the URL");
+    s.find("[data-testid=filter-tag]").await.select_by_value("staging").await.unwrap();
+    wait_until("the no-match empty state", QUICK, || async {
+        let v = s.js("return document.querySelector('[data-testid=empty]')?.textContent;").await;
+        match v.as_str() {
+            Some(t) if t.contains("No server matches") => Ok(()),
+            _ => Err(v.to_string()),
+        }
+    })
+    .await;
+    s.find("[data-testid=clear-filters]").await.click().await.unwrap();
+    cards_are(&["db-1", "web-1"]).await;
+    s.find("[data-testid=filter-tag]").await.select_by_value("staging").await.unwrap();
+    cards_are(&["db-1"]).await;
+    s.find("[data-testid=filter-status]").await.select_by_value("offline").await.unwrap();
+    cards_are(&[]).await;
+    // A bookmarked filter comes back as it was.
+    s.open("/?tag=web").await;
+    cards_are(&["web-1"]).await;
+
+    // Users: sorted by CPU, largest first, until a header says otherwise.
+    s.open("/users").await;
+    let rows = wait_until("users of both hosts", QUICK, || async {
+        let rows = s.user_rows().await;
+        let servers: std::collections::BTreeSet<_> = rows.iter().map(|r| r.1.as_str()).collect();
+        if servers.len() == 2 { Ok(rows) } else { Err(format!("{rows:?}")) }
+    })
+    .await;
+    let cpu = |rows: &[(String, String, String)]| -> Vec<f64> {
+        rows.iter().map(|r| r.2.trim_end_matches('%').parse::<f64>().unwrap()).collect()
+    };
+    assert!(cpu(&rows).windows(2).all(|w| w[0] >= w[1]), "CPU descending: {rows:?}");
+    s.find("[data-testid=users-table] th[data-column=user] button").await.click().await.unwrap();
+    wait_until("users by name, A to Z", QUICK, || async {
+        let rows = s.user_rows().await;
+        let sorted = rows.windows(2).all(|w| w[0].0 <= w[1].0);
+        let th = s.js("return document.querySelector('th[data-column=user]').getAttribute('aria-sort');").await;
+        if sorted && th == json!("ascending") && !rows.is_empty() { Ok(()) } else { Err(format!("{th} {rows:?}")) }
+    })
+    .await;
+    s.find("[data-testid=users-table] th[data-column=user] button").await.click().await.unwrap();
+    wait_until("users by name, Z to A", QUICK, || async {
+        let rows = s.user_rows().await;
+        let sorted = rows.windows(2).all(|w| w[0].0 >= w[1].0) && rows.first() != rows.last();
+        if sorted { Ok(()) } else { Err(format!("{rows:?}")) }
+    })
+    .await;
+    // Filtered by server (asked of the API), then searched by name.
+    s.find("[data-testid=users-server]").await.select_by_value("db-1").await.unwrap();
+    let rows = wait_until("only db-1's users", QUICK, || async {
+        let rows = s.user_rows().await;
+        if !rows.is_empty() && rows.iter().all(|r| r.1 == "db-1") { Ok(rows) } else { Err(format!("{rows:?}")) }
+    })
+    .await;
+    let name = rows[0].0.clone();
+    let part: String = name.chars().take(3).collect();
+    s.find("[data-testid=users-search]").await.send_keys(&part.to_uppercase()).await.unwrap();
+    wait_until("users whose name contains the search", QUICK, || async {
+        let rows = s.user_rows().await;
+        let ok =
+            rows.iter().any(|r| r.0 == name) && rows.iter().all(|r| r.0.to_lowercase().contains(&part.to_lowercase()));
+        if ok { Ok(()) } else { Err(format!("{rows:?}")) }
+    })
+    .await;
+    s.browser.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_button_yields_a_workbook_with_the_filters() {
+    let s = Stack::start(&[("web-1", &["prod"]), ("db-1", &["staging"])]).await;
+    s.open("/users?server=db-1").await;
+    wait_until("db-1's users", QUICK, || async {
+        let rows = s.user_rows().await;
+        if !rows.is_empty() && rows.iter().all(|r| r.1 == "db-1") { Ok(()) } else { Err(format!("{rows:?}")) }
+    })
+    .await;
+    let link = s.find("[data-testid=export-users]").await;
+    assert!(link.attr("download").await.unwrap().is_some(), "a download, not a navigation");
+    let href = link.prop("href").await.unwrap().unwrap();
+    assert_eq!(href, format!("{}/api/export/users.xlsx?server=db-1", s.base));
+
+    let resp = s.http.get(&href).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let ctype = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(ctype, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let disposition = resp.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.starts_with("attachment;") && disposition.contains(".xlsx"), "{disposition}");
+    let body = resp.bytes().await.unwrap();
+    assert!(body.starts_with(b"PK\x03\x04"), "a zip file");
+    // The names of a zip's members are stored as plain text in its headers.
+    let has = |name: &[u8]| body.windows(name.len()).any(|w| w == name);
+    assert!(has(b"[Content_Types].xml") && has(b"xl/workbook.xml") && has(b"xl/worksheets/sheet1.xml"), "an xlsx");
+    s.browser.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_theme_toggle_persists_across_a_reload() {
+    let s = Stack::start(&[("web-1", &[])]).await;
+    s.open("/").await;
+    let toggle = s.find("[data-testid=theme-toggle]").await;
+    let first = toggle.attr("data-theme").await.unwrap().unwrap();
+    let html_theme = "return [document.documentElement.dataset.theme || null,
+                              getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()];";
+    assert_eq!(s.js(html_theme).await[0], Value::Null, "the system's choice until the user picks one");
+    let other = if first == "dark" { "dark→light" } else { "light→dark" };
+    toggle.click().await.unwrap();
+    let picked = if first == "dark" { "light" } else { "dark" };
+    let bg = if picked == "dark" { "#111417" } else { "#f4f5f7" };
+    wait_until(&format!("the page in the other theme ({other})"), QUICK, || async {
+        let v = s.js(html_theme).await;
+        if v == json!([picked, bg]) { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+
+    s.browser.refresh().await.unwrap();
+    let toggle = s.find("[data-testid=theme-toggle]").await;
+    assert_eq!(s.js(html_theme).await, json!([picked, bg]), "remembered across the reload");
+    assert_eq!(toggle.attr("data-theme").await.unwrap().as_deref(), Some(picked));
+    s.find(".server-card[data-sampled]").await;
+    s.screenshot(&format!("theme-{picked}")).await;
+
+    toggle.click().await.unwrap();
+    s.browser.refresh().await.unwrap();
+    s.find("[data-testid=theme-toggle]").await;
+    assert_eq!(s.js(html_theme).await[0], json!(first), "and back");
+    s.browser.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_update_arrives_without_a_reload() {
+    let s = Stack::start(&[("web-1", &[])]).await;
+    s.open("/").await;
+    s.find("[data-testid=live-indicator][data-state=live]").await;
+    let first = wait_until("the card", QUICK, || async {
+        let cards = s.cards().await;
+        cards.first().map(|c| c.2.clone()).filter(|t| !t.is_empty()).ok_or(format!("{cards:?}"))
+    })
+    .await;
+    // Anything the page holds survives only if it is not reloaded.
+    s.js("window.__fleetwatchMarker = 42; return null;").await;
+    // refresh_secs is an hour: the new sample can only come from the live stream.
+    wait_until("a newer sample on the card", QUICK, || async {
+        let cards = s.cards().await;
+        let now = cards.first().map(|c| c.2.clone()).unwrap_or_default();
+        if !now.is_empty() && now != first { Ok(()) } else { Err(format!("{cards:?}")) }
+    })
+    .await;
+    assert_eq!(s.js("return window.__fleetwatchMarker ?? null;").await, json!(42), "the page was not reloaded");
+    s.browser.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_goes_down_turns_grey_with_its_reason_within_a_cycle() {
+    let mut s = Stack::start(&[("web-1", &[]), ("db-1", &[])]).await;
+    s.open("/").await;
+    s.find("[data-testid=live-indicator][data-state=live]").await;
+    wait_until("two online cards", QUICK, || async {
+        let cards = s.cards().await;
+        if cards.len() == 2 && cards.iter().all(|c| c.1 != "offline") { Ok(()) } else { Err(format!("{cards:?}")) }
+    })
+    .await;
+    s.js("window.__fleetwatchMarker = 42; return null;").await;
+
+    kill_sshd_tree(&mut s.host("db-1").sshd);
+    let down_at = Instant::now();
+    let reason = wait_until("db-1 grey with its reason", QUICK, || async {
+        let cards = s.cards().await;
+        match cards.iter().find(|c| c.0 == "db-1") {
+            Some(c) if c.1 == "offline" && !c.3.is_empty() => Ok(c.3.clone()),
+            _ => Err(format!("{cards:?}")),
+        }
+    })
+    .await;
+    // One cycle is 2 s; the failure is recorded on the first one after the kill (connection
+    // refused is immediate), plus the push to the page.
+    assert!(down_at.elapsed() < Duration::from_secs(10), "took {:?}", down_at.elapsed());
+    assert!(reason.to_lowercase().contains("connection refused"), "reason shown: {reason:?}");
+    let grey = s
+        .js("return getComputedStyle(document.querySelector('.server-card[data-server=\"db-1\"]')).borderLeftColor;")
+        .await;
+    assert_eq!(grey, json!("rgb(138, 144, 153)"), "the offline grey (--off)");
+    let web = s.cards().await.into_iter().find(|c| c.0 == "web-1").unwrap();
+    assert_ne!(web.1, "offline", "the other server is unaffected");
+    assert_eq!(s.js("return window.__fleetwatchMarker ?? null;").await, json!(42), "the page was not reloaded");
+    s.screenshot("server-down").await;
+    s.browser.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_says_when_the_stream_drops_and_reconnects_by_itself() {
+    let mut s = Stack::start(&[("web-1", &[])]).await;
+    s.open("/").await;
+    s.find("[data-testid=live-indicator][data-state=live]").await;
+    s.find(".server-card[data-sampled]").await;
+    s.js("window.__fleetwatchMarker = 42; return null;").await;
+
+    // The server goes away: the page says so (and would poll every refresh_secs).
+    s.serve = None;
+    s.find("[data-testid=live-indicator][data-state=polling]").await;
+    wait_until("a toast about the lost stream", QUICK, || async {
+        let v = s.js("return [...document.querySelectorAll('[data-testid=toast]')].map(t => t.textContent);").await;
+        if v.to_string().contains("Live updates lost") { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+
+    // It comes back on the same address: the stream reopens without a reload.
+    s.serve = Some(serve(&s.config));
+    wait_until("the stream live again", SLOW, || async {
+        let v = s.js("return document.querySelector('[data-testid=live-indicator]').dataset.state;").await;
+        if v == json!("live") { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    let first = s.cards().await[0].2.clone();
+    wait_until("a new sample pushed after the reconnection", SLOW, || async {
+        let cards = s.cards().await;
+        if cards[0].2 != first { Ok(()) } else { Err(format!("{cards:?}")) }
+    })
+    .await;
+    assert_eq!(s.js("return window.__fleetwatchMarker ?? null;").await, json!(42), "the page was not reloaded");
+    s.browser.clone().close().await.unwrap();
+}
