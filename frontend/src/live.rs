@@ -185,15 +185,20 @@ fn open(conn: &Shared, fleet: Fleet, toasts: Toasts) {
     });
     let c = conn.clone();
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| lost(&c, fleet, toasts));
+    // The server skipped events for this client (it fell behind): reload everything once.
+    let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| refresh(fleet, toasts, false));
 
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     if let Err(e) = source.add_event_listener_with_callback("server", on_server.as_ref().unchecked_ref()) {
         error!("cannot listen to server events: {e:?}");
     }
+    if let Err(e) = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref()) {
+        error!("cannot listen to resync events: {e:?}");
+    }
     let mut c = conn.borrow_mut();
     c.source = Some(source);
-    c.handlers = vec![on_open, on_server, on_error];
+    c.handlers = vec![on_open, on_server, on_error, on_resync];
 }
 
 /// The stream failed: poll until it is back, and reopen it if the browser gave up on it.

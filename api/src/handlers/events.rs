@@ -1,5 +1,6 @@
-//! `GET /api/events`: server-sent events, one `server` event per changed server, keep-alive
-//! comments every 15 s. `X-Accel-Buffering: no` tells nginx not to buffer the stream.
+//! `GET /api/events`: server-sent events, one `server` event per changed server, a `resync`
+//! event when this client fell behind and missed some (reload everything), keep-alive comments
+//! every 15 s. `X-Accel-Buffering: no` tells nginx not to buffer the stream.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -41,7 +42,11 @@ fn events(
                     Ok(ev) => return Some((Ok(ev), (rx, closed))),
                     Err(e) => tracing::warn!(error = %e, "cannot encode a server event"),
                 },
-                Err(RecvError::Lagged(n)) => tracing::debug!(skipped = n, "a slow live client skipped events"),
+                Err(RecvError::Lagged(n)) => {
+                    // Tell the client it missed events, so it reloads instead of showing stale cards.
+                    tracing::debug!(skipped = n, "a slow live client skipped events");
+                    return Some((Ok(Event::default().event("resync").data(n.to_string())), (rx, closed)));
+                }
                 Err(RecvError::Closed) => return None,
             }
         }
