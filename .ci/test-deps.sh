@@ -18,6 +18,8 @@ command -v envsubst >/dev/null || need_apt+=(gettext-base)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v setpriv >/dev/null || need_apt+=(util-linux)   # nginx runs unprivileged in tests/stack.rs
+command -v unshare >/dev/null || need_apt+=(util-linux)   # collector/tests/portability.rs
+command -v mkfs.ext4 >/dev/null || need_apt+=(e2fsprogs)  # collector/tests/truth.rs (a loop-mounted test disk)
 command -v ps >/dev/null || need_apt+=(procps)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing ${need_apt[*]}"

@@ -251,7 +251,7 @@ impl Collector {
     }
 
     async fn attempt(&self, server: &Server, slot: &mut Slot, mode: Mode) -> Result<Collected, CollectError> {
-        let text = program(&ProgramOptions { baseline: slot.counters.is_none(), ..Default::default() });
+        let text = program(&ProgramOptions::next(slot.counters.as_ref()));
         let limit = self.settings.command_timeout();
         let (output, host_key, first_use) = match &server.ssh {
             None => (local::exec(text.as_bytes(), limit).await?, None, false),
@@ -286,7 +286,7 @@ impl Collector {
         Ok(Collected {
             sample: built.sample,
             users: built.users,
-            details: None,
+            details: Some(built.details),
             warnings: built.warnings,
             host_key,
             first_use,

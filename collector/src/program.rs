@@ -13,46 +13,63 @@
 //! Every section runs in its own subshell with stdin from `/dev/null`: the program itself arrives
 //! on the shell's stdin, and a command reading stdin would swallow the rest of it.
 
+use crate::sample::Counters;
+
 /// One script of `scripts/`: the section name and its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Script {
     pub name: &'static str,
     pub text: &'static str,
+    /// Runs in a subshell `( … )`: needed by scripts that `exit`, `set --`, change `IFS` or
+    /// define functions. The others run in a brace group `{ … }`, which saves a fork each
+    /// (0.15 ms with dash, 0.3 ms with bash, measured).
+    pub isolated: bool,
 }
 
 const fn script(name: &'static str, text: &'static str) -> Script {
-    Script { name, text }
+    Script { name, text, isolated: false }
 }
 
-pub const UPTIME: Script = script("uptime", include_str!("../../scripts/uptime.sh"));
-pub const LOADAVG: Script = script("loadavg", include_str!("../../scripts/loadavg.sh"));
-pub const STAT: Script = script("stat", include_str!("../../scripts/stat.sh"));
-pub const MEMINFO: Script = script("meminfo", include_str!("../../scripts/meminfo.sh"));
-pub const HOSTNAME: Script = script("hostname", include_str!("../../scripts/hostname.sh"));
-pub const MOUNTS: Script = script("mounts", include_str!("../../scripts/mounts.sh"));
-pub const TCP: Script = script("tcp", include_str!("../../scripts/tcp.sh"));
-pub const USERS: Script = script("users", include_str!("../../scripts/users.sh"));
+const fn isolated(name: &'static str, text: &'static str) -> Script {
+    Script { name, text, isolated: true }
+}
+
+pub const FILES: Script = script("files", include_str!("../../scripts/files.sh"));
 pub const PROCS: Script = script("procs", include_str!("../../scripts/procs.sh"));
 pub const OWNERS: Script = script("owners", include_str!("../../scripts/owners.sh"));
-pub const PASSWD: Script = script("passwd", include_str!("../../scripts/passwd.sh"));
-pub const PAGESIZE: Script = script("pagesize", include_str!("../../scripts/pagesize.sh"));
+pub const USERS: Script = script("users", include_str!("../../scripts/users.sh"));
+pub const SOCKETS: Script = script("sockets", include_str!("../../scripts/sockets.sh"));
+pub const FDS: Script = isolated("fds", include_str!("../../scripts/fds.sh"));
+pub const CONTAINERS: Script = isolated("containers", include_str!("../../scripts/containers.sh"));
+pub const MOUNTS: Script = isolated("mounts", include_str!("../../scripts/mounts.sh"));
+pub const INVENTORY: Script = script("inventory", include_str!("../../scripts/inventory.sh"));
+pub const PAGESIZE: Script = isolated("pagesize", include_str!("../../scripts/pagesize.sh"));
 
-/// The sections of every program, in the order they run. `stat` and `procs` sit together so
-/// both readings describe the same instant; `mounts` comes last because `df` is the one command
-/// that can hang (a dead NFS server), and then every other section is already out.
-pub const SECTIONS: [Script; 12] =
-    [STAT, PROCS, UPTIME, OWNERS, LOADAVG, MEMINFO, HOSTNAME, TCP, USERS, PASSWD, PAGESIZE, MOUNTS];
+/// The sections of every program, in the order they run. `files` (with `/proc/stat`) and
+/// `procs` sit together so both readings describe the same instant; `containers` and `mounts`
+/// come last because `docker` and `df` are the commands that can hang (a stuck daemon, a dead
+/// NFS server), and then every other section is already out.
+pub const SECTIONS: [Script; 7] = [FILES, PROCS, OWNERS, USERS, SOCKETS, CONTAINERS, MOUNTS];
 
-/// Name of the baseline copy of `stat` (read one second before `stat`).
-pub const STAT_BASELINE: &str = "stat0";
+/// Sections only some programs have: `inventory` and `pagesize` on the first cycle of a
+/// connection, `fds` when there are processes to ask about (see [`ProgramOptions`]).
+pub const OPTIONAL_SECTIONS: [Script; 3] = [INVENTORY, PAGESIZE, FDS];
+
+/// Name of the baseline copy of `files` (read one second before `files`).
+pub const FILES_BASELINE: &str = "files0";
 /// Name of the baseline copy of `procs` (read one second before `procs`).
 pub const PROCS_BASELINE: &str = "procs0";
 
 /// Seconds between the baseline reading and the real one.
 pub const BASELINE_SLEEP_SECONDS: u32 = 1;
 
+/// At most this many processes get their descriptors counted.
+pub const MAX_FD_PIDS: usize = 64;
+
 /// A fixed locale so no tool translates or reformats its output, and the standard directories
-/// first in `PATH` so a user's own `~/bin/cat` never runs in their place.
+/// first in `PATH`: a non-interactive SSH session often lacks the sbin directories (`ss` lives
+/// in /usr/sbin on RHEL), and a user's own `~/bin/head` must not run in place of the real one.
+/// The user's `PATH` stays after them for systems that keep their tools elsewhere (NixOS).
 const PROLOGUE: &str = "\
 # Fleetwatch collection program: read-only, POSIX sh. See scripts/README.md.
 LC_ALL=C; export LC_ALL; LANG=C; export LANG
@@ -60,40 +77,79 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export 
 ";
 
 /// What to put in a program.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgramOptions {
-    /// Read `stat` and `procs` once as `stat0`/`procs0`, sleep a second, then run the usual
-    /// sections: CPU percentages can then be computed without a previous cycle. Used on the
-    /// first cycle of a connection.
+    /// Read `files` and `procs` once as `files0`/`procs0`, sleep a second, then run the usual
+    /// sections: CPU, disk and network rates can then be computed without a previous cycle.
+    /// Used on the first cycle of a connection.
     pub baseline: bool,
+    /// Read the facts that do not change while the server is up (`inventory`, `pagesize`);
+    /// the collector keeps them in [`Counters`] afterwards.
+    pub inventory: bool,
+    /// Count the open descriptors of these processes (the previous cycle's top ones).
+    pub fd_pids: Vec<u32>,
+}
+
+impl Default for ProgramOptions {
+    /// The program of a first reading without baseline: everything but the sleep.
+    fn default() -> Self {
+        Self { baseline: false, inventory: true, fd_pids: Vec::new() }
+    }
+}
+
+impl ProgramOptions {
+    /// The program for the cycle after `prev` (the previous cycle's counters, `None` on the
+    /// first cycle of a connection): a baseline and the inventory when there is nothing to
+    /// compare with or nothing kept, and the descriptors of the previous top processes.
+    pub fn next(prev: Option<&Counters>) -> Self {
+        Self {
+            baseline: prev.is_none(),
+            inventory: prev.is_none_or(|c| c.inventory.is_none() || c.page_size.is_none()),
+            fd_pids: prev.map(|c| c.top_pids.iter().copied().take(MAX_FD_PIDS).collect()).unwrap_or_default(),
+        }
+    }
 }
 
 /// The whole program text, to be written to the stdin of `sh -s`.
 pub fn program(opts: &ProgramOptions) -> String {
-    let mut out = String::with_capacity(4096);
+    let mut out = String::with_capacity(8192);
     out.push_str(PROLOGUE);
     if opts.baseline {
-        push_section(&mut out, STAT_BASELINE, STAT.text);
-        push_section(&mut out, PROCS_BASELINE, PROCS.text);
+        push_section(&mut out, &Script { name: FILES_BASELINE, ..FILES }, "");
+        push_section(&mut out, &Script { name: PROCS_BASELINE, ..PROCS }, "");
         out.push_str(&format!("sleep {BASELINE_SLEEP_SECONDS} </dev/null\n"));
     }
+    if opts.inventory {
+        push_section(&mut out, &INVENTORY, "");
+        push_section(&mut out, &PAGESIZE, "");
+    }
     for s in SECTIONS {
-        push_section(&mut out, s.name, s.text);
+        if s == CONTAINERS && !opts.fd_pids.is_empty() {
+            let pids: Vec<String> = opts.fd_pids.iter().take(MAX_FD_PIDS).map(u32::to_string).collect();
+            push_section(&mut out, &FDS, &format!("pids='{}'\n", pids.join(" ")));
+        }
+        push_section(&mut out, &s, "");
     }
     out
 }
 
-fn push_section(out: &mut String, name: &str, text: &str) {
+/// Frames one section; `prelude` (variable settings) goes first inside the group.
+fn push_section(out: &mut String, s: &Script, prelude: &str) {
+    let (open, close) = if s.isolated { ("(", ")") } else { ("{", "}") };
     out.push_str("echo '@@fw begin ");
-    out.push_str(name);
-    out.push_str("'\n(\n");
+    out.push_str(s.name);
+    out.push_str("'\n");
+    out.push_str(open);
+    out.push('\n');
+    out.push_str(prelude);
     // Comment lines stay in scripts/: the servers get code only.
-    for line in text.lines().filter(|l| !is_comment_or_blank(l)) {
+    for line in s.text.lines().filter(|l| !is_comment_or_blank(l)) {
         out.push_str(line);
         out.push('\n');
     }
-    out.push_str(") </dev/null\necho \"@@fw end ");
-    out.push_str(name);
+    out.push_str(close);
+    out.push_str(" </dev/null\necho \"@@fw end ");
+    out.push_str(s.name);
     out.push_str(" $?\"\n");
 }
 
@@ -106,9 +162,13 @@ fn is_comment_or_blank(line: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn plain() -> ProgramOptions {
+        ProgramOptions { baseline: false, inventory: false, fd_pids: vec![] }
+    }
+
     #[test]
     fn every_section_is_framed_once_in_order() {
-        let p = program(&ProgramOptions::default());
+        let p = program(&plain());
         let mut last = 0;
         for s in SECTIONS {
             let begin = format!("echo '@@fw begin {}'\n", s.name);
@@ -119,25 +179,53 @@ mod tests {
             assert!(at > last, "{} out of order", s.name);
             last = at;
         }
-        assert!(!p.contains("stat0"));
-        assert!(!p.contains("sleep"));
+        for absent in ["files0", "sleep", "@@fw begin inventory", "@@fw begin pagesize", "@@fw begin fds"] {
+            assert!(!p.contains(absent), "{absent}");
+        }
         assert!(!p.lines().skip(1).any(|l| l.starts_with('#')), "comments are stripped");
     }
 
     #[test]
-    fn baseline_reads_stat_and_procs_before_a_sleep() {
-        let p = program(&ProgramOptions { baseline: true });
-        let stat0 = p.find("@@fw begin stat0").unwrap_or(usize::MAX);
+    fn baseline_reads_files_and_procs_before_a_sleep() {
+        let p = program(&ProgramOptions { baseline: true, ..plain() });
+        let files0 = p.find("@@fw begin files0").unwrap_or(usize::MAX);
         let procs0 = p.find("@@fw begin procs0").unwrap_or(usize::MAX);
         let sleep = p.find("sleep 1 </dev/null").unwrap_or(usize::MAX);
-        let stat = p.find("@@fw begin stat'").unwrap_or(usize::MAX);
-        assert!(stat0 < procs0 && procs0 < sleep && sleep < stat && stat != usize::MAX);
+        let files = p.find("@@fw begin files'").unwrap_or(usize::MAX);
+        assert!(files0 < procs0 && procs0 < sleep && sleep < files && files != usize::MAX);
+    }
+
+    #[test]
+    fn inventory_and_fds_when_asked() {
+        let p = program(&ProgramOptions { inventory: true, fd_pids: vec![12, 345], ..plain() });
+        let inventory = p.find("@@fw begin inventory").unwrap_or(usize::MAX);
+        let pagesize = p.find("@@fw begin pagesize").unwrap_or(usize::MAX);
+        let fds = p.find("@@fw begin fds'\n(\npids='12 345'\n").unwrap_or(usize::MAX);
+        assert!(p.contains("@@fw begin files'\n{\n"), "plain scripts run in a brace group");
+        let containers = p.find("@@fw begin containers").unwrap_or(usize::MAX);
+        assert!(inventory < pagesize && pagesize < fds && fds < containers && containers != usize::MAX, "{p}");
+        let many = program(&ProgramOptions { fd_pids: (0..1000).collect(), ..plain() });
+        assert!(many.contains(&format!(" {}'\n", MAX_FD_PIDS - 1)) && !many.contains(&format!(" {MAX_FD_PIDS}'")));
+    }
+
+    #[test]
+    fn next_asks_for_what_the_counters_lack() {
+        let first = ProgramOptions::next(None);
+        assert!(first.baseline && first.inventory && first.fd_pids.is_empty());
+        let mut kept = Counters { top_pids: vec![7, 9], ..Counters::default() };
+        let second = ProgramOptions::next(Some(&kept));
+        assert!(!second.baseline && second.inventory, "nothing kept yet");
+        assert_eq!(second.fd_pids, [7, 9]);
+        kept.inventory = Some(crate::parse::Inventory::default());
+        kept.page_size = Some(4096);
+        assert!(!ProgramOptions::next(Some(&kept)).inventory);
+        assert!(ProgramOptions::default().inventory && !ProgramOptions::default().baseline);
     }
 
     #[test]
     fn names_are_unique_and_safe_in_single_quotes() {
-        let mut names: Vec<&str> = SECTIONS.iter().map(|s| s.name).collect();
-        names.extend([STAT_BASELINE, PROCS_BASELINE]);
+        let mut names: Vec<&str> = SECTIONS.iter().chain(OPTIONAL_SECTIONS.iter()).map(|s| s.name).collect();
+        names.extend([FILES_BASELINE, PROCS_BASELINE]);
         let n = names.len();
         names.sort_unstable();
         names.dedup();
@@ -147,21 +235,48 @@ mod tests {
 
     #[test]
     fn scripts_never_write_files_or_read_stdin() {
-        for s in SECTIONS {
+        for s in SECTIONS.iter().chain(OPTIONAL_SECTIONS.iter()) {
             let code: Vec<&str> = s.text.lines().filter(|l| !is_comment_or_blank(l)).collect();
-            if code.iter().any(|l| l.contains("read ")) {
-                let redirected = code.iter().any(|l| l.contains(" </proc/") || l.contains(" </etc/"));
-                assert!(redirected, "{}: `read` must read a file, never stdin", s.name);
-            }
-            for line in code {
-                let cleaned = line.replace("2>/dev/null", "").replace(">&2", "");
+            for (i, line) in code.iter().enumerate() {
+                // `read` reads a file given on its own line or on the `done` of its loop.
+                if line.split_whitespace().any(|w| w == "read") {
+                    let redirected =
+                        line.contains(" <") || code[i..].iter().any(|l| l.trim_start().starts_with("done <"));
+                    assert!(redirected, "{}: `read` must read a file, never stdin: {line:?}", s.name);
+                }
+                let cleaned =
+                    line.replace("2>/dev/null", "").replace(">/dev/null", "").replace("2>&1", "").replace(">&2", "");
                 for redirect in [">/", "> /", ">>", ">\"", "> \"", ">$", "> $"] {
                     assert!(!cleaned.contains(redirect), "{}: redirection in {line:?}", s.name);
                 }
-                for word in ["tee ", "mktemp", "touch ", "rm ", "dd ", "sed -i"] {
+                for word in ["tee ", "mktemp", "touch ", "rm ", "dd ", "sed -i", "du "] {
                     assert!(!cleaned.contains(word), "{}: {word} in {line:?}", s.name);
                 }
             }
         }
+    }
+
+    #[test]
+    fn scripts_in_brace_groups_cannot_disturb_the_program() {
+        for s in SECTIONS.iter().chain(OPTIONAL_SECTIONS.iter()).filter(|s| !s.isolated) {
+            for line in s.text.lines().filter(|l| !is_comment_or_blank(l)) {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                for bad in ["exit", "set", "cd", "export", "trap", "exec", "IFS", "readonly", "shift", "unset"] {
+                    assert!(
+                        !words.iter().any(|w| *w == bad || w.starts_with(&format!("{bad}="))),
+                        "{}: {bad} in {line:?}",
+                        s.name
+                    );
+                }
+                assert!(!line.contains("()"), "{}: function definition in {line:?}", s.name);
+            }
+        }
+    }
+
+    #[test]
+    fn no_stats_stream_in_the_program() {
+        let p = program(&ProgramOptions { baseline: true, inventory: true, fd_pids: vec![1] });
+        assert!(!p.contains("docker stats") && !p.contains("podman stats"));
+        assert!(!p.contains("/proc/net/tcp ") || p.contains("command -v ss"), "tcp tables only as the fallback");
     }
 }

@@ -1,17 +1,26 @@
-//! From snapshots to figures: percentages, rates and per-user usage.
+//! From snapshots to figures: percentages, rates, per-user usage and the [`Details`] of a cycle.
 //!
-//! CPU figures are rates, so they need two readings of the counters: the previous cycle's
-//! ([`Counters`], kept in memory by the collector) or, on the first cycle of a connection, the
-//! baseline the program read one second earlier (`stat0`/`procs0`). Counters that go
-//! backwards (a reboot, a counter reset) give `None`, never a negative or absurd rate.
+//! Rates need two readings of the counters: the previous cycle's ([`Counters`], kept in memory
+//! by the collector) or, on the first cycle of a connection, the baseline the program read one
+//! second earlier (`files0`/`procs0`). CPU figures are ratios of `/proc/stat` ticks; per-second
+//! rates (disks, network, containers) divide by the `/proc/uptime` difference of the two
+//! readings, the server's own clock. Counters that go backwards (a reboot, a counter reset, a
+//! 32-bit wrap) give no rate, never a negative or absurd one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use fleetwatch_common::Sample;
+use fleetwatch_common::details::{
+    ContainerInfo, CpuBreakdown, CpuStats, DiskIo, DiskUsage, ListeningPort, MemoryStats, NetInterface, ProcessInfo,
+    Session as SessionInfo, SystemInfo, TcpStats,
+};
+use fleetwatch_common::{Details, Sample};
 use fleetwatch_store::UserUsage;
 
-use crate::parse::{CpuStat, CpuTimes, ProcStat, SectionError, Snapshot};
+use crate::parse::{
+    ContainerSection, CpuStat, CpuTimes, DiskStat, Inventory, MemInfo, NetDev, ProcStat, SECTOR_BYTES, SectionError,
+    Snapshot,
+};
 
 /// Boot times (`btime`) further apart than this mean a reboot. `btime` is computed by the
 /// kernel from the wall clock, so it moves by a second or so when NTP steps the clock.
@@ -24,16 +33,49 @@ const DEFAULT_PAGE_SIZE: u64 = 4096;
 /// is given; a few are normal on every cycle.
 const UNOWNED_WARNING_RATIO: f64 = 0.1;
 
-/// What must be kept between cycles to compute rates.
+/// Processes in each top list unless told otherwise.
+pub const DEFAULT_TOP_N: usize = 10;
+
+/// What must be kept between cycles to compute rates, and the facts read once per connection.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counters {
     /// The `cpu` line of `/proc/stat`.
     pub cpu: Option<CpuTimes>,
+    /// The `cpuN` lines, by CPU number.
+    pub per_cpu: Vec<(u32, CpuTimes)>,
     pub procs: Option<ProcCounters>,
     /// `btime`, seconds since the epoch: a different value means the server rebooted.
     pub boot_time: Option<u64>,
     /// Seconds since boot: a smaller value means the server rebooted.
     pub uptime_seconds: Option<f64>,
+    /// `/proc/diskstats` by device name.
+    pub disks: Option<Timed<HashMap<String, DiskStat>>>,
+    /// `/proc/net/dev` by interface name.
+    pub nets: Option<Timed<HashMap<String, NetDev>>>,
+    /// CPU time (µs) of each running container, by container id.
+    pub containers: Option<Timed<HashMap<String, u64>>>,
+    /// Kernel, OS and CPU model: read on the first cycle of a connection (and after a reboot).
+    pub inventory: Option<Inventory>,
+    /// Bytes per page, read with the inventory.
+    pub page_size: Option<u64>,
+    /// The processes of this cycle's top lists: the next program counts their descriptors.
+    pub top_pids: Vec<u32>,
+}
+
+/// A reading together with the server's uptime when it was taken.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timed<T> {
+    /// `/proc/uptime` read with the counters, in seconds.
+    pub uptime: f64,
+    pub value: T,
+}
+
+impl<T> Timed<T> {
+    /// Seconds from `self` to `later`, if positive.
+    fn seconds_to<U>(&self, later: &Timed<U>) -> Option<f64> {
+        let dt = later.uptime - self.uptime;
+        (dt.is_finite() && dt > 0.0).then_some(dt)
+    }
 }
 
 /// The CPU ticks of every process at one reading.
@@ -41,7 +83,7 @@ pub struct Counters {
 pub struct ProcCounters {
     pub by_pid: HashMap<u32, ProcCounter>,
     /// The latest start time among the processes, in ticks since boot: the time of the
-    /// reading itself, since the program's own `cat` is one of them. A process missing from
+    /// reading itself, since the program's own `head` is one of them. A process missing from
     /// this reading that started later is new; one that started earlier was missed.
     pub read_at_ticks: u64,
 }
@@ -70,24 +112,68 @@ impl ProcCounters {
     }
 }
 
+/// One reading's counters, before the facts kept across cycles are added.
+struct Reading<'a> {
+    stat: Option<&'a CpuStat>,
+    procs: Option<&'a [ProcStat]>,
+    uptime: Option<f64>,
+    disks: Option<&'a [DiskStat]>,
+    nets: Option<&'a [NetDev]>,
+    containers: Option<&'a ContainerSection>,
+}
+
 impl Counters {
     /// The counters of this reading alone (not the baseline).
     pub fn from_snapshot(snap: &Snapshot) -> Self {
-        Self::from_parts(snap.stat.as_ref(), snap.procs.as_deref(), snap.uptime.map(|u| u.seconds))
+        let mut c = Self::from_reading(&Reading {
+            stat: snap.stat.as_ref(),
+            procs: snap.procs.as_deref(),
+            uptime: snap.uptime.map(|u| u.seconds),
+            disks: snap.diskstats.as_deref(),
+            nets: snap.netdev.as_deref(),
+            containers: snap.containers.as_ref(),
+        });
+        c.inventory = snap.inventory.clone();
+        c.page_size = snap.pagesize;
+        c
     }
 
     /// The counters of the baseline reading, if the program took one.
     pub fn baseline(snap: &Snapshot) -> Option<Self> {
-        let stat = snap.stat0.as_ref()?;
-        Some(Self::from_parts(Some(stat), snap.procs0.as_deref(), None))
+        let b = snap.baseline.as_ref()?;
+        let stat = b.stat.as_ref()?;
+        Some(Self::from_reading(&Reading {
+            stat: Some(stat),
+            procs: b.procs.as_deref(),
+            uptime: b.uptime.map(|u| u.seconds),
+            disks: b.diskstats.as_deref(),
+            nets: b.netdev.as_deref(),
+            containers: None,
+        }))
     }
 
-    fn from_parts(stat: Option<&CpuStat>, procs: Option<&[ProcStat]>, uptime: Option<f64>) -> Self {
+    fn from_reading(r: &Reading<'_>) -> Self {
+        fn timed<T>(uptime: Option<f64>, value: T) -> Option<Timed<T>> {
+            uptime.map(|uptime| Timed { uptime, value })
+        }
+        let containers = match r.containers {
+            Some(ContainerSection::Present { containers, .. }) => {
+                timed(r.uptime, containers.iter().filter_map(|c| Some((c.id.clone(), c.usage.cpu_usec?))).collect())
+            }
+            _ => None,
+        };
         Self {
-            cpu: stat.map(|s| s.all),
-            procs: procs.map(ProcCounters::from_procs),
-            boot_time: stat.and_then(|s| s.boot_time),
-            uptime_seconds: uptime,
+            cpu: r.stat.map(|s| s.all),
+            per_cpu: r.stat.map(|s| s.per_cpu.clone()).unwrap_or_default(),
+            procs: r.procs.map(ProcCounters::from_procs),
+            boot_time: r.stat.and_then(|s| s.boot_time),
+            uptime_seconds: r.uptime,
+            disks: r.disks.and_then(|d| timed(r.uptime, d.iter().map(|d| (d.name.clone(), d.clone())).collect())),
+            nets: r.nets.and_then(|n| timed(r.uptime, n.iter().map(|n| (n.name.clone(), n.clone())).collect())),
+            containers,
+            inventory: None,
+            page_size: None,
+            top_pids: Vec::new(),
         }
     }
 
@@ -118,10 +204,25 @@ pub struct Built {
     pub sample: Sample,
     /// Every user with a process, highest CPU first.
     pub users: Vec<UserUsage>,
+    /// Everything else the cycle collected, section by section.
+    pub details: Details,
     /// To pass as `prev` next cycle.
     pub counters: Counters,
     /// Section errors, skipped lines and doubts about the figures, for the log.
     pub warnings: Vec<String>,
+}
+
+/// Settings of [`build_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Processes in each top list (by CPU, by memory).
+    pub top_n: usize,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self { top_n: DEFAULT_TOP_N }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,13 +244,25 @@ fn summary(errors: &[SectionError]) -> String {
     s.join("; ")
 }
 
-/// Computes the sample and per-user usage of one cycle. `prev` is the previous cycle's
-/// [`Built::counters`]; a baseline in `snap` takes its place for the CPU rates.
+/// Computes the sample, per-user usage and details of one cycle with the default options.
+/// `prev` is the previous cycle's [`Built::counters`]; a baseline in `snap` takes its place
+/// for the rates.
 pub fn build(
     server_name: &str,
     now: DateTime<Utc>,
     snap: &Snapshot,
     prev: Option<&Counters>,
+) -> Result<Built, BuildError> {
+    build_with(server_name, now, snap, prev, &BuildOptions::default())
+}
+
+/// [`build`] with explicit options.
+pub fn build_with(
+    server_name: &str,
+    now: DateTime<Utc>,
+    snap: &Snapshot,
+    prev: Option<&Counters>,
+    opts: &BuildOptions,
 ) -> Result<Built, BuildError> {
     if !snap.has_metrics() {
         return Err(BuildError::NothingUsable(snap.errors.clone()));
@@ -162,11 +275,13 @@ pub fn build(
     if let Some(e) = earlier
         && !e.same_boot_as(&current)
     {
-        warnings.push("counters went backwards (reboot?): CPU rates start again next cycle".to_owned());
+        warnings.push("counters went backwards (reboot?): rates start again next cycle".to_owned());
         earlier = None;
     }
+    // Facts kept across cycles, unless the server rebooted since (a new kernel, perhaps).
+    let kept = prev.filter(|p| p.same_boot_as(&current));
 
-    let cores = snap.stat.map(|s| s.cores).filter(|&c| c > 0);
+    let cores = snap.stat.as_ref().map(|s| s.cores).filter(|&c| c > 0);
     let cpu_delta = match (earlier.and_then(|e| e.cpu), current.cpu) {
         (Some(a), Some(b)) => Some((a, b)),
         _ => None,
@@ -218,20 +333,82 @@ pub fn build(
         hostname: snap.hostname.clone(),
     };
 
-    let users = match &snap.procs {
-        Some(procs) => per_user(snap, procs, proc_rates.as_ref(), mem_total, &mut warnings),
+    let inventory = snap.inventory.clone().or_else(|| kept.and_then(|k| k.inventory.clone()));
+    let page_size = snap.pagesize.or_else(|| kept.and_then(|k| k.page_size));
+    let owned = owned_processes(snap, page_size.unwrap_or(DEFAULT_PAGE_SIZE), proc_rates.as_ref(), &mut warnings);
+    let users = match &owned {
+        Some(procs) => per_user(procs, proc_rates.as_ref(), mem_total),
         None => Vec::new(),
     };
+    let (processes_by_cpu, processes_by_memory) = match &owned {
+        Some(procs) => top_processes(procs, proc_rates.is_some(), mem_total, snap.fds.as_ref(), opts.top_n),
+        None => (Vec::new(), Vec::new()),
+    };
+
+    let details = Details {
+        server_name: server_name.to_owned(),
+        timestamp: now,
+        cpu: cpu_stats(snap, earlier, &current, inventory.as_ref()),
+        memory: snap.meminfo.as_ref().and_then(memory_stats),
+        disks: snap.mounts.iter().flatten().map(disk_usage).collect(),
+        disk_io: disk_io(earlier, &current, &mut warnings),
+        network: network(earlier, &current, &mut warnings),
+        tcp: snap.sockets.as_ref().map(|s| TcpStats {
+            states: s.states.iter().map(|(k, v)| (k.clone(), to_i64(*v))).collect::<BTreeMap<_, _>>(),
+            listening: s
+                .listening
+                .iter()
+                .map(|l| ListeningPort { protocol: l.protocol.to_owned(), address: l.address.clone(), port: l.port })
+                .collect(),
+        }),
+        sessions: snap
+            .users
+            .iter()
+            .flatten()
+            .map(|s| SessionInfo {
+                user: s.user.clone(),
+                tty: s.tty.clone(),
+                from: s.host.clone(),
+                login_time: s.login_time(now),
+            })
+            .collect(),
+        system: system_info(snap, inventory.as_ref()),
+        processes_by_cpu,
+        processes_by_memory,
+        containers: containers(snap, earlier, &current),
+        section_errors: snap.errors.iter().map(ToString::to_string).collect(),
+    };
+
+    let mut top_pids: Vec<u32> = Vec::new();
+    for p in details.processes_by_cpu.iter().chain(&details.processes_by_memory) {
+        if let Ok(pid) = u32::try_from(p.pid)
+            && !top_pids.contains(&pid)
+        {
+            top_pids.push(pid);
+        }
+    }
 
     // Next cycle compares with this reading; where a part of it failed, with the older one.
     let counters = Counters {
         cpu: current.cpu.or_else(|| earlier.and_then(|e| e.cpu)),
-        procs: current.procs.or_else(|| earlier.and_then(|e| e.procs.clone())),
+        per_cpu: if current.cpu.is_some() {
+            current.per_cpu.clone()
+        } else {
+            earlier.map(|e| e.per_cpu.clone()).unwrap_or_default()
+        },
+        procs: current.procs.clone().or_else(|| earlier.and_then(|e| e.procs.clone())),
         boot_time: current.boot_time.or_else(|| earlier.and_then(|e| e.boot_time)),
         uptime_seconds: current.uptime_seconds.or_else(|| earlier.and_then(|e| e.uptime_seconds)),
+        // Timed: a kept older reading still gives the right interval next cycle.
+        disks: current.disks.clone().or_else(|| earlier.and_then(|e| e.disks.clone())),
+        nets: current.nets.clone().or_else(|| earlier.and_then(|e| e.nets.clone())),
+        containers: current.containers.clone(),
+        inventory,
+        page_size,
+        top_pids,
     };
 
-    Ok(Built { sample, users, counters, warnings })
+    Ok(Built { sample, users, details, counters, warnings })
 }
 
 /// CPU utilisation between two readings of the `cpu` line, in percent of all CPUs:
@@ -242,6 +419,34 @@ pub fn cpu_percent(earlier: &CpuTimes, later: &CpuTimes) -> Option<f64> {
     let total = later.total().checked_sub(earlier.total()).filter(|&t| t > 0)?;
     let idle = later.idle_all().saturating_sub(earlier.idle_all()).min(total);
     Some((100.0 * (1.0 - idle as f64 / total as f64)).clamp(0.0, 100.0))
+}
+
+/// Each state's share of the ticks between two readings of one `cpu` line, in percent; `None`
+/// when no tick passed. A counter that went backwards counts 0: the idle and iowait times of
+/// an idle (tickless) CPU are estimates that can step back a little between two reads (seen
+/// here on one core of two). The shares are of the sum of the per-state deltas, so they add
+/// up to 100. A reboot is caught before, on the `cpu` line and `btime`.
+pub fn cpu_breakdown(name: &str, earlier: &CpuTimes, later: &CpuTimes) -> Option<CpuBreakdown> {
+    let fields = |t: &CpuTimes| [t.user, t.nice, t.system, t.idle, t.iowait, t.irq, t.softirq, t.steal];
+    let d: Vec<u64> = fields(earlier).into_iter().zip(fields(later)).map(|(a, b)| b.saturating_sub(a)).collect();
+    let total = d.iter().fold(0u64, |acc, v| acc.saturating_add(*v));
+    if total == 0 {
+        return None;
+    }
+    let share = |i: usize| (d.get(i).copied().unwrap_or(0) as f64 / total as f64 * 100.0).clamp(0.0, 100.0);
+    let (idle, iowait) = (share(3), share(4));
+    Some(CpuBreakdown {
+        name: name.to_owned(),
+        busy: (100.0 - idle - iowait).clamp(0.0, 100.0),
+        user: share(0),
+        nice: share(1),
+        system: share(2),
+        iowait,
+        irq: share(5),
+        softirq: share(6),
+        steal: share(7),
+        idle,
+    })
 }
 
 /// Swap in use, in percent. A server without swap (`SwapTotal` 0) reports 0 %, not `None`:
@@ -262,6 +467,219 @@ fn percent(part: u64, whole: u64) -> f64 {
 
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn cpu_stats(
+    snap: &Snapshot,
+    earlier: Option<&Counters>,
+    current: &Counters,
+    inventory: Option<&Inventory>,
+) -> Option<CpuStats> {
+    if snap.stat.is_none() && snap.loadavg.is_none() {
+        return None;
+    }
+    let total = match (earlier.and_then(|e| e.cpu), current.cpu) {
+        (Some(a), Some(b)) => cpu_breakdown("cpu", &a, &b),
+        _ => None,
+    };
+    let cores = match earlier {
+        Some(e) => current
+            .per_cpu
+            .iter()
+            .filter_map(|(i, later)| {
+                let (_, before) = e.per_cpu.iter().find(|(j, _)| j == i)?;
+                cpu_breakdown(&format!("cpu{i}"), before, later)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Some(CpuStats {
+        total,
+        cores,
+        core_count: snap.stat.as_ref().map_or(0, |s| i64::from(s.cores)),
+        load_1: snap.loadavg.map(|l| l.one),
+        load_5: snap.loadavg.map(|l| l.five),
+        load_15: snap.loadavg.map(|l| l.fifteen),
+        model: inventory.and_then(|i| i.cpu_model.clone()),
+        mhz: snap.cpu_mhz.or_else(|| inventory.and_then(|i| i.cpu_mhz)),
+    })
+}
+
+/// Memory as `free(1)` shows it: `cached` is page cache plus reclaimable slab (procps ≥ 3.3.10),
+/// `used` is total − available.
+fn memory_stats(m: &MemInfo) -> Option<MemoryStats> {
+    let available = m.available_bytes()?;
+    let used = m.total.saturating_sub(available);
+    let swap_total = m.swap_total.unwrap_or(0);
+    let swap_used = swap_total.saturating_sub(m.swap_free.unwrap_or(swap_total));
+    let cached = m.cached.unwrap_or(0).saturating_add(m.s_reclaimable.unwrap_or(0));
+    Some(MemoryStats {
+        total: to_i64(m.total),
+        used: to_i64(used),
+        available: to_i64(available),
+        free: to_i64(m.free.unwrap_or(0)),
+        buffers: to_i64(m.buffers.unwrap_or(0)),
+        cached: to_i64(cached),
+        swap_total: to_i64(swap_total),
+        swap_used: to_i64(swap_used),
+        used_percent: percent(used, m.total),
+        swap_percent: percent(swap_used, swap_total),
+        available_estimated: m.available.is_none(),
+    })
+}
+
+fn disk_usage(m: &crate::parse::Mount) -> DiskUsage {
+    DiskUsage {
+        mount: m.mount_point.clone(),
+        device: m.device.clone(),
+        fstype: m.fstype.clone().unwrap_or_default(),
+        size_bytes: to_i64(m.total_bytes),
+        used_bytes: to_i64(m.used_bytes),
+        available_bytes: to_i64(m.available_bytes),
+        used_percent: m.used_percent().unwrap_or(0.0),
+        inodes_total: m.inodes.map(|i| to_i64(i.total)),
+        inodes_used: m.inodes.map(|i| to_i64(i.used)),
+        inodes_percent: m.inodes.and_then(|i| i.used_percent()),
+    }
+}
+
+/// `later − earlier` of every counter, or `None` if any went backwards.
+fn deltas<const N: usize>(earlier: [u64; N], later: [u64; N]) -> Option<[u64; N]> {
+    let mut out = [0u64; N];
+    for (o, (a, b)) in out.iter_mut().zip(earlier.into_iter().zip(later)) {
+        *o = b.checked_sub(a)?;
+    }
+    Some(out)
+}
+
+/// Per-device I/O over the interval: whole disks only (see [`DiskStat::is_reported`]), and
+/// only devices that have ever done I/O (an empty CD drive is noise).
+fn disk_io(earlier: Option<&Counters>, current: &Counters, warnings: &mut Vec<String>) -> Vec<DiskIo> {
+    let (Some(before), Some(now)) = (earlier.and_then(|e| e.disks.as_ref()), current.disks.as_ref()) else {
+        return Vec::new();
+    };
+    let Some(dt) = before.seconds_to(now) else { return Vec::new() };
+    let all: Vec<DiskStat> = now.value.values().cloned().collect();
+    let mut out: Vec<DiskIo> = Vec::new();
+    for d in &all {
+        if !d.is_reported(&all) || (d.reads == 0 && d.writes == 0) {
+            continue;
+        }
+        let Some(b) = before.value.get(&d.name) else { continue };
+        let field = |x: &DiskStat| [x.reads, x.sectors_read, x.writes, x.sectors_written, x.busy_ms];
+        let Some([reads, sectors_read, writes, sectors_written, busy_ms]) = deltas(field(b), field(d)) else {
+            warnings.push(format!("diskstats: counters of {} went backwards; no rate this cycle", d.name));
+            continue;
+        };
+        out.push(DiskIo {
+            device: d.name.clone(),
+            read_bytes_per_sec: sectors_read.saturating_mul(SECTOR_BYTES) as f64 / dt,
+            write_bytes_per_sec: sectors_written.saturating_mul(SECTOR_BYTES) as f64 / dt,
+            reads_per_sec: reads as f64 / dt,
+            writes_per_sec: writes as f64 / dt,
+            busy_percent: (busy_ms as f64 / (dt * 1000.0) * 100.0).clamp(0.0, 100.0),
+        });
+    }
+    out.sort_by(|a, b| a.device.cmp(&b.device));
+    out
+}
+
+/// Per-interface traffic over the interval.
+fn network(earlier: Option<&Counters>, current: &Counters, warnings: &mut Vec<String>) -> Vec<NetInterface> {
+    let (Some(before), Some(now)) = (earlier.and_then(|e| e.nets.as_ref()), current.nets.as_ref()) else {
+        return Vec::new();
+    };
+    let Some(dt) = before.seconds_to(now) else { return Vec::new() };
+    let mut out: Vec<NetInterface> = Vec::new();
+    for n in now.value.values() {
+        let Some(b) = before.value.get(&n.name) else { continue };
+        let field = |x: &NetDev| {
+            [x.rx_bytes, x.tx_bytes, x.rx_packets, x.tx_packets, x.rx_errors, x.tx_errors, x.rx_drops, x.tx_drops]
+        };
+        let Some([rx_b, tx_b, rx_p, tx_p, rx_e, tx_e, rx_d, tx_d]) = deltas(field(b), field(n)) else {
+            warnings.push(format!("netdev: counters of {} went backwards; no rate this cycle", n.name));
+            continue;
+        };
+        out.push(NetInterface {
+            name: n.name.clone(),
+            rx_bytes_per_sec: rx_b as f64 / dt,
+            tx_bytes_per_sec: tx_b as f64 / dt,
+            rx_packets_per_sec: rx_p as f64 / dt,
+            tx_packets_per_sec: tx_p as f64 / dt,
+            rx_errors: to_i64(rx_e),
+            tx_errors: to_i64(tx_e),
+            rx_drops: to_i64(rx_d),
+            tx_drops: to_i64(tx_d),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn system_info(snap: &Snapshot, inventory: Option<&Inventory>) -> Option<SystemInfo> {
+    let inv = inventory.cloned().unwrap_or_default();
+    let info = SystemInfo {
+        hostname: snap.hostname.clone(),
+        os: inv.os_name,
+        os_id: inv.os_id,
+        os_version: inv.os_version,
+        kernel: inv.kernel,
+        architecture: inv.arch,
+        uptime_seconds: snap.uptime.map(|u| u.seconds.floor() as i64),
+        boot_time: snap
+            .stat
+            .as_ref()
+            .and_then(|s| s.boot_time)
+            .and_then(|t| DateTime::<Utc>::from_timestamp(i64::try_from(t).ok()?, 0)),
+        processes: snap.procs.as_ref().map(|p| to_i64(p.len() as u64)),
+        threads: snap
+            .procs
+            .as_ref()
+            .map(|p| to_i64(p.iter().fold(0u64, |acc, p| acc.saturating_add(p.threads))))
+            .or_else(|| snap.loadavg.and_then(|l| l.threads).map(i64::from)),
+        open_files: snap.file_nr.map(|f| to_i64(f.open)),
+        max_files: snap.file_nr.map(|f| to_i64(f.max)),
+    };
+    (info != SystemInfo::default()).then_some(info)
+}
+
+/// Containers as listed, with CPU over the interval (percent of one core, as `docker stats`).
+fn containers(snap: &Snapshot, earlier: Option<&Counters>, current: &Counters) -> Option<Vec<ContainerInfo>> {
+    let ContainerSection::Present { containers, .. } = snap.containers.as_ref()? else {
+        return None;
+    };
+    let before = earlier.and_then(|e| e.containers.as_ref());
+    let now = current.containers.as_ref();
+    let dt = match (before, now) {
+        (Some(b), Some(n)) => b.seconds_to(n),
+        _ => None,
+    };
+    Some(
+        containers
+            .iter()
+            .map(|c| {
+                let cpu_percent = match (dt, before.and_then(|b| b.value.get(&c.id)), c.usage.cpu_usec) {
+                    (Some(dt), Some(a), Some(b)) if b >= *a => Some((b - a) as f64 / (dt * 1e6) * 100.0),
+                    _ => None,
+                };
+                let u = c.usage;
+                ContainerInfo {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    state: c.state.clone(),
+                    health: c.health.clone(),
+                    exit_code: c.exit_code,
+                    cpu_percent,
+                    memory_bytes: u.memory_bytes.map(to_i64),
+                    memory_limit_bytes: u.memory_limit_bytes.map(to_i64),
+                    net_rx_bytes: u.net_rx_bytes.map(to_i64),
+                    net_tx_bytes: u.net_tx_bytes.map(to_i64),
+                    block_read_bytes: u.block_read_bytes.map(to_i64),
+                    block_write_bytes: u.block_write_bytes.map(to_i64),
+                }
+            })
+            .collect(),
+    )
 }
 
 /// What per-process CPU rates are computed against.
@@ -287,6 +705,45 @@ impl ProcRates<'_> {
     }
 }
 
+/// A process with its owner's name and its figures.
+struct Owned<'a> {
+    proc: &'a ProcStat,
+    user: String,
+    cpu: f64,
+    rss: u64,
+}
+
+/// The processes whose owner is known (one that exited between the `procs` and `owners`
+/// reads is left out); a uid without an account name is reported under its number. `None`
+/// without owners or processes.
+fn owned_processes<'a>(
+    snap: &'a Snapshot,
+    page: u64,
+    rates: Option<&ProcRates<'_>>,
+    warnings: &mut Vec<String>,
+) -> Option<Vec<Owned<'a>>> {
+    let procs = snap.procs.as_ref()?;
+    let Some(owners) = &snap.owners else {
+        warnings.push("process owners unknown: no per-user usage".to_owned());
+        return None;
+    };
+    let mut out = Vec::with_capacity(procs.len());
+    let mut unowned = 0usize;
+    for p in procs {
+        let Some(uid) = owners.get(&p.pid) else {
+            unowned += 1;
+            continue;
+        };
+        let user = snap.passwd.as_ref().and_then(|m| m.get(uid).cloned()).unwrap_or_else(|| uid.to_string());
+        let cpu = rates.map_or(0.0, |r| r.percent(p));
+        out.push(Owned { proc: p, user, cpu, rss: p.rss_pages.saturating_mul(page) });
+    }
+    if procs.len() > 10 && unowned as f64 > procs.len() as f64 * UNOWNED_WARNING_RATIO {
+        warnings.push(format!("{unowned} of {} processes have no known owner", procs.len()));
+    }
+    Some(out)
+}
+
 #[derive(Default)]
 struct UserAcc {
     cpu: f64,
@@ -296,51 +753,27 @@ struct UserAcc {
     top: Option<(f64, u64, String)>,
 }
 
-/// Per-user sums over the current processes. A process whose owner is unknown (it exited
-/// between the `procs` and `owners` reads) is left out; a uid without an account name is
-/// reported under its number.
-fn per_user(
-    snap: &Snapshot,
-    procs: &[ProcStat],
-    rates: Option<&ProcRates<'_>>,
-    mem_total: Option<u64>,
-    warnings: &mut Vec<String>,
-) -> Vec<UserUsage> {
-    let Some(owners) = &snap.owners else {
-        warnings.push("process owners unknown: no per-user usage".to_owned());
-        return Vec::new();
-    };
-    let page = snap.pagesize.unwrap_or(DEFAULT_PAGE_SIZE);
+/// Per-user sums over the current processes.
+fn per_user(procs: &[Owned<'_>], rates: Option<&ProcRates<'_>>, mem_total: Option<u64>) -> Vec<UserUsage> {
     let cap = rates.map_or(0.0, |r| r.max_percent);
-    let mut by_user: HashMap<String, UserAcc> = HashMap::new();
-    let mut unowned = 0usize;
-    for p in procs {
-        let Some(uid) = owners.get(&p.pid) else {
-            unowned += 1;
-            continue;
-        };
-        let name = snap.passwd.as_ref().and_then(|m| m.get(uid).cloned()).unwrap_or_else(|| uid.to_string());
-        let cpu = rates.map_or(0.0, |r| r.percent(p));
-        let rss = p.rss_pages.saturating_mul(page);
-        let acc = by_user.entry(name).or_default();
-        acc.cpu = (acc.cpu + cpu).min(cap);
-        acc.rss = acc.rss.saturating_add(rss);
+    let mut by_user: HashMap<&str, UserAcc> = HashMap::new();
+    for o in procs {
+        let acc = by_user.entry(o.user.as_str()).or_default();
+        acc.cpu = (acc.cpu + o.cpu).min(cap);
+        acc.rss = acc.rss.saturating_add(o.rss);
         acc.count += 1;
         let leads = match &acc.top {
             None => true,
-            Some((c, r, _)) => cpu > *c || (cpu == *c && rss > *r),
+            Some((c, r, _)) => o.cpu > *c || (o.cpu == *c && o.rss > *r),
         };
         if leads {
-            acc.top = Some((cpu, rss, p.comm.clone()));
+            acc.top = Some((o.cpu, o.rss, o.proc.comm.clone()));
         }
-    }
-    if procs.len() > 10 && unowned as f64 > procs.len() as f64 * UNOWNED_WARNING_RATIO {
-        warnings.push(format!("{unowned} of {} processes have no known owner", procs.len()));
     }
     let mut users: Vec<UserUsage> = by_user
         .into_iter()
         .map(|(username, a)| UserUsage {
-            username,
+            username: username.to_owned(),
             cpu: a.cpu,
             mem: mem_total.map_or(0.0, |t| percent(a.rss, t)),
             rss_bytes: to_i64(a.rss),
@@ -353,6 +786,36 @@ fn per_user(
         b.cpu.total_cmp(&a.cpu).then(b.rss_bytes.cmp(&a.rss_bytes)).then_with(|| a.username.cmp(&b.username))
     });
     users
+}
+
+/// The top `n` processes by CPU over the interval (empty without a rate) and by resident memory.
+fn top_processes(
+    procs: &[Owned<'_>],
+    have_rates: bool,
+    mem_total: Option<u64>,
+    fds: Option<&HashMap<u32, u64>>,
+    n: usize,
+) -> (Vec<ProcessInfo>, Vec<ProcessInfo>) {
+    let info = |o: &Owned<'_>| ProcessInfo {
+        pid: i64::from(o.proc.pid),
+        user: o.user.clone(),
+        command: o.proc.comm.clone(),
+        cpu_percent: o.cpu,
+        rss_bytes: to_i64(o.rss),
+        mem_percent: mem_total.map_or(0.0, |t| percent(o.rss, t)),
+        threads: to_i64(o.proc.threads),
+        open_fds: fds.and_then(|f| f.get(&o.proc.pid)).map(|c| to_i64(*c)),
+    };
+    let mut order: Vec<&Owned<'_>> = procs.iter().collect();
+    let by_cpu = if have_rates {
+        order.sort_by(|a, b| b.cpu.total_cmp(&a.cpu).then(b.rss.cmp(&a.rss)).then(a.proc.pid.cmp(&b.proc.pid)));
+        order.iter().take(n).map(|o| info(o)).collect()
+    } else {
+        Vec::new()
+    };
+    order.sort_by(|a, b| b.rss.cmp(&a.rss).then(b.cpu.total_cmp(&a.cpu)).then(a.proc.pid.cmp(&b.proc.pid)));
+    let by_memory = order.iter().take(n).map(|o| info(o)).collect();
+    (by_cpu, by_memory)
 }
 
 #[cfg(test)]
@@ -391,7 +854,17 @@ mod tests {
     }
 
     fn proc(pid: u32, comm: &str, ticks: u64, start: u64, rss_pages: u64) -> ProcStat {
-        ProcStat { pid, comm: comm.into(), state: 'S', ppid: 1, utime: ticks, stime: 0, starttime: start, rss_pages }
+        ProcStat {
+            pid,
+            comm: comm.into(),
+            state: 'S',
+            ppid: 1,
+            utime: ticks,
+            stime: 0,
+            starttime: start,
+            rss_pages,
+            threads: 1,
+        }
     }
 
     fn snapshot(stat_total: u64, procs: Vec<ProcStat>, owners: &[(u32, u32)]) -> Snapshot {
@@ -399,6 +872,10 @@ mod tests {
             stat: Some(CpuStat {
                 all: times(stat_total / 2, stat_total - stat_total / 2, 0),
                 cores: 2,
+                per_cpu: vec![
+                    (0, times(stat_total / 4, stat_total / 4, 0)),
+                    (1, times(stat_total / 4, stat_total / 4, 0)),
+                ],
                 boot_time: Some(1_700_000_000),
             }),
             procs: Some(procs),
@@ -420,6 +897,7 @@ mod tests {
                     total_bytes: 100,
                     used_bytes: 40,
                     available_bytes: 60,
+                    inodes: None,
                 },
                 Mount {
                     device: "/dev/b".into(),
@@ -428,6 +906,7 @@ mod tests {
                     total_bytes: 1000,
                     used_bytes: 900,
                     available_bytes: 100,
+                    inodes: Some(crate::parse::Inodes { total: 100, used: 25, free: 75 }),
                 },
             ]),
             ..Snapshot::default()

@@ -5,14 +5,22 @@
 //! other sections of the [`Snapshot`] intact. Sizes are converted to bytes once, here, with
 //! saturating arithmetic.
 
+mod containers;
+mod diskstats;
+mod fds;
+mod filenr;
+pub mod files;
 mod hostname;
+mod inventory;
 mod loadavg;
 mod meminfo;
 mod mounts;
+mod netdev;
 mod owners;
 mod pagesize;
 mod passwd;
 mod procs;
+mod sockets;
 mod stat;
 mod tcp;
 mod uptime;
@@ -21,20 +29,27 @@ mod users;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+pub use containers::{CgroupUsage, Container, ContainerSection, parse_containers};
+pub use diskstats::{DiskStat, SECTOR_BYTES, parse_diskstats};
+pub use fds::parse_fds;
+pub use filenr::{FileNr, parse_file_nr};
 pub use hostname::parse_hostname;
+pub use inventory::{Inventory, parse_cpufreq, parse_inventory};
 pub use loadavg::{LoadAvg, parse_loadavg};
 pub use meminfo::{MemInfo, parse_meminfo};
-pub use mounts::{DEFAULT_EXCLUDED_FSTYPES, Mount, parse_mounts};
+pub use mounts::{DEFAULT_EXCLUDED_FSTYPES, Inodes, Mount, parse_mounts};
+pub use netdev::{NetDev, parse_netdev};
 pub use owners::parse_owners;
 pub use pagesize::parse_pagesize;
 pub use passwd::parse_passwd;
 pub use procs::{ProcStat, parse_procs};
+pub use sockets::{Listener, SocketSource, SocketStates, parse_sockets};
 pub use stat::{CpuStat, CpuTimes, parse_stat};
 pub use tcp::{TcpCounts, parse_tcp};
 pub use uptime::{Uptime, parse_uptime};
 pub use users::{Session, parse_users};
 
-use crate::program::{PROCS_BASELINE, SECTIONS, STAT_BASELINE};
+use crate::program::{FILES_BASELINE, OPTIONAL_SECTIONS, PROCS_BASELINE, SECTIONS};
 
 /// The first line of a section: `@@fw begin NAME`.
 pub const BEGIN_MARKER: &str = "@@fw begin ";
@@ -125,7 +140,28 @@ impl Default for ParseOptions {
     }
 }
 
-/// Everything one run of the program told about a server. Each section is `None` when it was
+/// The files the `files` section reads, and the name a problem with each is reported under.
+/// Files marked required make a section error when missing; the others may not exist on a
+/// server (no `/proc/diskstats` in some containers, no `sockstat6` without IPv6, no cpufreq
+/// in most VMs).
+pub const FILES: [(&str, &str, bool); 14] = [
+    ("/proc/stat", "stat", true),
+    ("/proc/uptime", "uptime", true),
+    ("/proc/loadavg", "loadavg", true),
+    ("/proc/meminfo", "meminfo", true),
+    ("/proc/sys/kernel/hostname", "hostname", true),
+    ("/proc/sys/fs/file-nr", "file-nr", false),
+    ("/proc/diskstats", "diskstats", false),
+    ("/proc/net/dev", "netdev", true),
+    ("/proc/net/snmp", "tcp", true),
+    ("/proc/net/sockstat", "tcp", false),
+    ("/proc/net/sockstat6", "tcp", false),
+    ("/proc/mounts", "mounts", true),
+    ("/etc/passwd", "passwd", true),
+    ("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "cpufreq", false),
+];
+
+/// Everything one run of the program told about a server. Each part is `None` when it was
 /// missing, failed or could not be parsed; `errors` says why.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
@@ -136,23 +172,46 @@ pub struct Snapshot {
     pub hostname: Option<String>,
     /// Real mounts only: pseudo file systems and bind mounts are already dropped.
     pub mounts: Option<Vec<Mount>>,
+    /// Kernel TCP counters (`/proc/net/snmp`, `sockstat`).
     pub tcp: Option<TcpCounts>,
+    /// TCP sockets per state and the listening ones (`ss` or `/proc/net/tcp`).
+    pub sockets: Option<SocketStates>,
     pub users: Option<Vec<Session>>,
     pub procs: Option<Vec<ProcStat>>,
     /// pid → uid.
     pub owners: Option<HashMap<u32, u32>>,
     /// uid → account name.
     pub passwd: Option<HashMap<u32, String>>,
-    /// Bytes per page.
+    /// Bytes per page (first cycle of a connection only).
     pub pagesize: Option<u64>,
-    /// `stat` read one second before `stat`, when the program was built with a baseline.
-    pub stat0: Option<CpuStat>,
-    /// `procs` read one second before `procs`, when the program was built with a baseline.
-    pub procs0: Option<Vec<ProcStat>>,
+    pub file_nr: Option<FileNr>,
+    /// Every device of `/proc/diskstats`; `Some(empty)` where the file does not exist.
+    pub diskstats: Option<Vec<DiskStat>>,
+    pub netdev: Option<Vec<NetDev>>,
+    /// Current frequency of the first CPU, where cpufreq exists.
+    pub cpu_mhz: Option<f64>,
+    /// Facts read on the first cycle of a connection.
+    pub inventory: Option<Inventory>,
+    /// pid → open descriptors, for the processes the program was asked about.
+    pub fds: Option<HashMap<u32, u64>>,
+    pub containers: Option<ContainerSection>,
+    /// The baseline, read one second before the rest when the program was built with one.
+    pub baseline: Option<Baseline>,
     /// Sections that could not be used.
     pub errors: Vec<SectionError>,
     /// Lines skipped in sections that were used anyway.
     pub warnings: Vec<SectionError>,
+}
+
+/// The counters read one second before the others on the first cycle of a connection
+/// (`files0`, `procs0`), so rates exist at once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Baseline {
+    pub stat: Option<CpuStat>,
+    pub uptime: Option<Uptime>,
+    pub diskstats: Option<Vec<DiskStat>>,
+    pub netdev: Option<Vec<NetDev>>,
+    pub procs: Option<Vec<ProcStat>>,
 }
 
 impl Snapshot {
@@ -165,6 +224,7 @@ impl Snapshot {
             || self.hostname.is_some()
             || self.mounts.is_some()
             || self.tcp.is_some()
+            || self.sockets.is_some()
             || self.users.is_some()
             || self.procs.is_some()
     }
@@ -214,6 +274,9 @@ pub fn split_sections(stdout: &str) -> Vec<RawSection<'_>> {
 pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
     let mut snap = Snapshot::default();
     let mut seen: HashSet<&str> = HashSet::new();
+    let mut mounts_body: Option<&str> = None;
+    let mut proc_mounts: Option<&str> = None;
+    let mut baseline = Baseline::default();
     for raw in split_sections(stdout) {
         if !seen.insert(raw.name) {
             snap.warnings.push(SectionError::new(raw.name, "repeated; the first one is kept"));
@@ -233,35 +296,92 @@ pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
         let body = raw.body;
         let mut sink = Sink { section: raw.name, errors: &mut snap.errors, warnings: &mut snap.warnings };
         match raw.name {
-            "uptime" => snap.uptime = sink.take(parse_uptime(body)),
-            "loadavg" => snap.loadavg = sink.take(parse_loadavg(body)),
-            "stat" => snap.stat = sink.take(parse_stat(body)),
-            "meminfo" => snap.meminfo = sink.take(parse_meminfo(body)),
-            "hostname" => snap.hostname = sink.take(parse_hostname(body)),
-            "mounts" => snap.mounts = sink.take(parse_mounts(body, &opts.excluded_fstypes)),
-            "tcp" => snap.tcp = sink.take(parse_tcp(body)),
-            "users" => snap.users = sink.take(parse_users(body)),
+            "files" => proc_mounts = parse_files(body, &mut snap),
             "procs" => snap.procs = sink.take(parse_procs(body)),
             "owners" => snap.owners = sink.take(parse_owners(body)),
-            "passwd" => snap.passwd = sink.take(parse_passwd(body)),
+            "users" => snap.users = sink.take(parse_users(body)),
+            "sockets" => snap.sockets = sink.take(parse_sockets(body)),
+            "fds" => snap.fds = sink.take(parse_fds(body)),
+            "containers" => snap.containers = sink.take(parse_containers(body)),
+            "mounts" => mounts_body = Some(body),
+            "inventory" => snap.inventory = sink.take(parse_inventory(body)),
             "pagesize" => snap.pagesize = sink.take(parse_pagesize(body)),
-            n if n == STAT_BASELINE => snap.stat0 = sink.take(parse_stat(body)),
-            n if n == PROCS_BASELINE => snap.procs0 = sink.take(parse_procs(body)),
+            n if n == FILES_BASELINE => {
+                let files = files::split_files(body, |p| FILES.iter().any(|(f, _, _)| *f == p));
+                let mut sink = Sink { section: FILES_BASELINE, errors: &mut snap.errors, warnings: &mut snap.warnings };
+                baseline.stat = files.get("/proc/stat").and_then(|b| sink.take(parse_stat(b)));
+                baseline.uptime = files.get("/proc/uptime").and_then(|b| sink.take(parse_uptime(b)));
+                baseline.diskstats = files.get("/proc/diskstats").and_then(|b| sink.take(parse_diskstats(b)));
+                baseline.netdev = files.get("/proc/net/dev").and_then(|b| sink.take(parse_netdev(b)));
+                if baseline.stat.is_none() {
+                    sink.errors.push(SectionError::new(FILES_BASELINE, "no /proc/stat"));
+                }
+            }
+            n if n == PROCS_BASELINE => baseline.procs = sink.take(parse_procs(body)),
             _ => sink.warnings.push(SectionError::new(raw.name, "unknown section, ignored")),
         }
+    }
+    if let Some(df) = mounts_body {
+        let mut sink = Sink { section: "mounts", errors: &mut snap.errors, warnings: &mut snap.warnings };
+        let body = match proc_mounts {
+            Some(table) => format!("{df}{}\n{table}", mounts::SEPARATOR),
+            None => df.to_owned(),
+        };
+        snap.mounts = sink.take(parse_mounts(&body, &opts.excluded_fstypes));
     }
     for s in SECTIONS {
         if !seen.contains(s.name) {
             snap.errors.push(SectionError::new(s.name, "section missing"));
         }
     }
+    debug_assert!(OPTIONAL_SECTIONS.iter().all(|s| !SECTIONS.contains(s)));
     // The baseline is optional, but comes as a pair.
-    let (stat0, procs0) = (seen.contains(STAT_BASELINE), seen.contains(PROCS_BASELINE));
-    if stat0 != procs0 {
-        let missing = if stat0 { PROCS_BASELINE } else { STAT_BASELINE };
+    let (files0, procs0) = (seen.contains(FILES_BASELINE), seen.contains(PROCS_BASELINE));
+    if files0 != procs0 {
+        let missing = if files0 { PROCS_BASELINE } else { FILES_BASELINE };
         snap.errors.push(SectionError::new(missing, "section missing"));
     }
+    if files0 || procs0 {
+        snap.baseline = Some(baseline);
+    }
     snap
+}
+
+/// Fills the snapshot from the `files` section; returns `/proc/mounts` for the `mounts` parser.
+fn parse_files<'a>(body: &'a str, snap: &mut Snapshot) -> Option<&'a str> {
+    let files = files::split_files(body, |p| FILES.iter().any(|(f, _, _)| *f == p));
+    for (path, name, required) in FILES {
+        if required && files.get(path).is_none() {
+            snap.errors.push(SectionError::new(name, format!("{path} is missing from the output")));
+        }
+    }
+    let mut tcp_text = String::new();
+    for (path, content) in &files.files {
+        let Some((_, name, _)) = FILES.iter().find(|(f, _, _)| f == path) else { continue };
+        let mut sink = Sink { section: name, errors: &mut snap.errors, warnings: &mut snap.warnings };
+        match *path {
+            "/proc/stat" => snap.stat = sink.take(parse_stat(content)),
+            "/proc/uptime" => snap.uptime = sink.take(parse_uptime(content)),
+            "/proc/loadavg" => snap.loadavg = sink.take(parse_loadavg(content)),
+            "/proc/meminfo" => snap.meminfo = sink.take(parse_meminfo(content)),
+            "/proc/sys/kernel/hostname" => snap.hostname = sink.take(parse_hostname(content)),
+            "/proc/sys/fs/file-nr" => snap.file_nr = sink.take(parse_file_nr(content)),
+            "/proc/diskstats" => snap.diskstats = sink.take(parse_diskstats(content)),
+            "/proc/net/dev" => snap.netdev = sink.take(parse_netdev(content)),
+            "/proc/net/snmp" | "/proc/net/sockstat" | "/proc/net/sockstat6" => tcp_text.push_str(content),
+            "/etc/passwd" => snap.passwd = sink.take(parse_passwd(content)),
+            "/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq" => snap.cpu_mhz = sink.take(parse_cpufreq(content)),
+            _ => {}
+        }
+    }
+    if files.get("/proc/diskstats").is_none() {
+        snap.diskstats = Some(Vec::new());
+    }
+    if files.get("/proc/net/snmp").is_some() {
+        let mut sink = Sink { section: "tcp", errors: &mut snap.errors, warnings: &mut snap.warnings };
+        snap.tcp = sink.take(parse_tcp(&tcp_text));
+    }
+    files.get("/proc/mounts")
 }
 
 fn exit_reason(code: i32) -> String {
@@ -376,30 +496,43 @@ mod tests {
 
     #[test]
     fn failed_sections_do_not_hide_the_others() {
-        let out = "@@fw begin uptime\n12.5 3.0\n@@fw end uptime 0\n\
-                   @@fw begin meminfo\nMemTotal: x kB\n@@fw end meminfo 0\n\
-                   @@fw begin loadavg\n@@fw end loadavg 127\n";
+        let out = "@@fw begin files\n==> /proc/uptime <==\n12.5 3.0\n\n==> /proc/meminfo <==\nMemTotal: x kB\n\
+                   @@fw end files 0\n@@fw begin users\n@@fw end users 127\n";
         let snap = parse_output(out, &ParseOptions::default());
         assert!(snap.uptime.is_some());
         assert!(snap.meminfo.is_none());
         let reasons: Vec<String> = snap.errors.iter().map(ToString::to_string).collect();
-        assert!(reasons.contains(&"meminfo: line 1: MemTotal is not a number".to_owned()));
-        assert!(reasons.contains(&"loadavg: exit status 127 (command not found)".to_owned()));
-        assert!(reasons.contains(&"stat: section missing".to_owned()));
-        assert!(!reasons.iter().any(|r| r.starts_with("stat0")));
+        assert!(reasons.contains(&"meminfo: line 1: MemTotal is not a number".to_owned()), "{reasons:?}");
+        assert!(reasons.contains(&"users: exit status 127 (command not found)".to_owned()));
+        assert!(reasons.contains(&"stat: /proc/stat is missing from the output".to_owned()));
+        assert!(reasons.contains(&"procs: section missing".to_owned()));
+        assert!(!reasons.iter().any(|r| r.starts_with("files0") || r.starts_with("diskstats")), "{reasons:?}");
+        assert_eq!(snap.diskstats, Some(vec![]), "no /proc/diskstats: no device, not an error");
+        assert!(snap.baseline.is_none());
     }
 
     #[test]
     fn warnings_are_capped_per_section() {
-        let mut body = String::from("@@fw begin passwd\n");
+        let mut body = String::from("@@fw begin files\n==> /etc/passwd <==\n");
         for _ in 0..20 {
             body.push_str("broken\n");
         }
-        body.push_str("root:0\n@@fw end passwd 0\n");
+        body.push_str("root:0\n@@fw end files 0\n");
         let snap = parse_output(&body, &ParseOptions::default());
         assert_eq!(snap.passwd.map(|p| p.len()), Some(1));
         let warnings: Vec<String> = snap.warnings.iter().map(ToString::to_string).collect();
         assert_eq!(warnings.len(), MAX_WARNINGS_PER_SECTION + 1);
         assert_eq!(warnings.last().map(String::as_str), Some("passwd: 15 more lines skipped"));
+    }
+
+    #[test]
+    fn the_mounts_section_gets_the_mount_table_of_the_files_section() {
+        let out = "@@fw begin files\n==> /proc/mounts <==\n/dev/vda / ext4 rw 0 0\ntmpfs /run tmpfs rw 0 0\n\
+                   @@fw end files 0\n@@fw begin mounts\nFilesystem 1024-blocks Used Available Capacity Mounted on\n\
+                   /dev/vda 100 40 60 40% /\ntmpfs 10 1 9 10% /run\n@@inodes\n@@fw end mounts 0\n";
+        let snap = parse_output(out, &ParseOptions::default());
+        let m = snap.mounts.unwrap_or_default();
+        assert_eq!(m.iter().map(|m| m.mount_point.as_str()).collect::<Vec<_>>(), ["/"]);
+        assert_eq!(m[0].fstype.as_deref(), Some("ext4"));
     }
 }

@@ -1,6 +1,10 @@
-//! Mounted file systems: `df -P -k`, a `@@mounts` line, then `/proc/mounts` (see
+//! Mounted file systems: either an `@@output` line and GNU `df -k --output=source,fstype,size,
+//! used,avail,itotal,iused,iavail,target` (blocks, inodes and type in one run), or the POSIX
+//! `df -P -k`, an `@@inodes` line and `df -P -i` (optional); then a `@@mounts` line and
+//! `/proc/mounts` (see
 //! [proc_pid_mounts(5)](https://man7.org/linux/man-pages/man5/proc_pid_mounts.5.html) and
-//! [df(1p)](https://man7.org/linux/man-pages/man1/df.1p.html)).
+//! [df(1p)](https://man7.org/linux/man-pages/man1/df.1p.html)). The program prints the two
+//! `df`; [`crate::parse::parse_output`] appends `/proc/mounts` from the `files` section.
 //!
 //! Only real mounts are returned: pseudo file systems (by type, from `/proc/mounts`), empty
 //! file systems and second views of one file system (bind mounts, btrfs subvolumes) are dropped.
@@ -9,8 +13,12 @@ use std::collections::HashMap;
 
 use super::{Parsed, Problem, numbered_lines, split_fields};
 
-/// The line between the `df` output and `/proc/mounts`.
+/// The line before `/proc/mounts`.
 pub const SEPARATOR: &str = "@@mounts";
+/// The line between `df -P -k` and `df -P -i`.
+pub const INODES_SEPARATOR: &str = "@@inodes";
+/// The line before GNU `df --output` lines.
+pub const OUTPUT_SEPARATOR: &str = "@@output";
 
 /// File system types that are not "real" disks, dropped by default:
 /// - kernel pseudo file systems and memory-backed ones (`tmpfs` is RAM, counted by RAM);
@@ -76,6 +84,28 @@ pub struct Mount {
     pub used_bytes: u64,
     /// Available to unprivileged users (blocks reserved for root are not).
     pub available_bytes: u64,
+    /// From `df -P -i`; `None` where df could not tell or the file system has no fixed number
+    /// of inodes (btrfs, vfat and others report 0).
+    pub inodes: Option<Inodes>,
+}
+
+/// Inodes of one file system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inodes {
+    pub total: u64,
+    pub used: u64,
+    pub free: u64,
+}
+
+impl Inodes {
+    /// `used / (used + free)` in percent, as df's IUse% column (rounded differently: df rounds up).
+    pub fn used_percent(&self) -> Option<f64> {
+        let usable = self.used.saturating_add(self.free);
+        if usable == 0 {
+            return None;
+        }
+        Some((self.used as f64 / usable as f64 * 100.0).clamp(0.0, 100.0))
+    }
 }
 
 impl Mount {
@@ -97,16 +127,43 @@ pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Ve
     let mut warnings = Vec::new();
     let mut rows: Vec<Mount> = Vec::new();
     let mut types: HashMap<String, String> = HashMap::new();
+    let mut inodes: HashMap<String, Inodes> = HashMap::new();
     let mut block_size: u64 = 1024;
-    let mut in_df = true;
+    #[derive(PartialEq)]
+    enum Part {
+        Blocks,
+        Inodes,
+        Output,
+        Mounts,
+    }
+    let mut part = Part::Blocks;
     let mut saw_separator = false;
     for (n, line) in numbered_lines(body) {
         if line.trim() == SEPARATOR {
-            in_df = false;
+            part = Part::Mounts;
             saw_separator = true;
             continue;
         }
-        if in_df {
+        if line.trim() == INODES_SEPARATOR && part == Part::Blocks {
+            part = Part::Inodes;
+            continue;
+        }
+        if line.trim() == OUTPUT_SEPARATOR && part == Part::Blocks {
+            part = Part::Output;
+            continue;
+        }
+        if part == Part::Output {
+            if line.starts_with("Filesystem") {
+                continue;
+            }
+            match output_row(line) {
+                Ok(Some(m)) => rows.push(m),
+                Ok(None) => {}
+                Err(msg) => warnings.push(Problem::at(n, msg)),
+            }
+            continue;
+        }
+        if part == Part::Blocks {
             if line.starts_with("Filesystem") {
                 if let Some(size) = header_block_size(line) {
                     block_size = size;
@@ -115,6 +172,17 @@ pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Ve
             }
             match df_row(line, block_size) {
                 Ok(Some(m)) => rows.push(m),
+                Ok(None) => {}
+                Err(msg) => warnings.push(Problem::at(n, msg)),
+            }
+        } else if part == Part::Inodes {
+            if line.starts_with("Filesystem") {
+                continue;
+            }
+            match inode_row(line) {
+                Ok(Some((point, i))) => {
+                    inodes.insert(point, i);
+                }
                 Ok(None) => {}
                 Err(msg) => warnings.push(Problem::at(n, msg)),
             }
@@ -140,7 +208,10 @@ pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Ve
     // (device, size) → index in `kept`: one file system seen through several mount points.
     let mut by_fs: HashMap<(String, u64), usize> = HashMap::new();
     for mut m in rows {
-        m.fstype = types.get(&m.mount_point).cloned();
+        m.fstype = types.get(&m.mount_point).cloned().or(m.fstype.take());
+        if m.inodes.is_none() {
+            m.inodes = inodes.get(&m.mount_point).copied();
+        }
         let kind = m.fstype.as_deref().unwrap_or(&m.device);
         if m.total_bytes == 0 || excluded_fstypes.iter().any(|t| t == kind) {
             continue;
@@ -197,7 +268,57 @@ fn df_row(line: &str, block_size: u64) -> Result<Option<Mount>, String> {
         total_bytes: num(f[1], "size")?,
         used_bytes: num(f[2], "used")?,
         available_bytes: num(f[3], "available")?,
+        inodes: None,
     }))
+}
+
+/// One GNU `df --output` line: source, type, size, used, avail (KiB), inodes, iused, ifree,
+/// mount point (which may hold spaces). `Ok(None)` for a file system df could not size.
+fn output_row(line: &str) -> Result<Option<Mount>, String> {
+    let Some((f, mount_point)) = split_fields(line, 8) else {
+        return Err("a df --output line has fewer than 9 fields".to_owned());
+    };
+    if mount_point.is_empty() {
+        return Err("a df --output line has no mount point".to_owned());
+    }
+    if f[2] == "-" {
+        return Ok(None);
+    }
+    let num =
+        |s: &str, what: &str| s.parse::<u64>().map_err(|_| format!("{what} {s:?} of {mount_point} is not a number"));
+    let inodes = match (f[5], f[6], f[7]) {
+        ("-" | "0", _, _) => None,
+        (t, u, fr) => {
+            Some(Inodes { total: num(t, "inodes")?, used: num(u, "used inodes")?, free: num(fr, "free inodes")? })
+        }
+    };
+    Ok(Some(Mount {
+        device: f[0].to_owned(),
+        mount_point: mount_point.to_owned(),
+        fstype: Some(f[1].to_owned()),
+        total_bytes: num(f[2], "size")?.saturating_mul(1024),
+        used_bytes: num(f[3], "used")?.saturating_mul(1024),
+        available_bytes: num(f[4], "available")?.saturating_mul(1024),
+        inodes,
+    }))
+}
+
+/// One `df -P -i` line: device, inodes, used, free, IUse%, mount point. `Ok(None)` where df
+/// shows no inode count (`-` or a total of 0).
+fn inode_row(line: &str) -> Result<Option<(String, Inodes)>, String> {
+    let Some((f, mount_point)) = split_fields(line, 5) else {
+        return Err("a df -i line has fewer than 6 fields".to_owned());
+    };
+    if mount_point.is_empty() {
+        return Err("a df -i line has no mount point".to_owned());
+    }
+    if f[1] == "-" || f[1] == "0" {
+        return Ok(None);
+    }
+    let num =
+        |s: &str, what: &str| s.parse::<u64>().map_err(|_| format!("{what} {s:?} of {mount_point} is not a number"));
+    let i = Inodes { total: num(f[1], "inodes")?, used: num(f[2], "used inodes")?, free: num(f[3], "free inodes")? };
+    Ok(Some((mount_point.to_owned(), i)))
 }
 
 /// Undoes the octal escapes of `/proc/mounts` (`\040` space, `\011` tab, `\012` newline,
@@ -240,6 +361,11 @@ tmpfs               806324     1544    804780       1% /run
 /dev/loop0           64768    64768         0     100% /snap/core20/2015
 overlay           61665068 45123456  13379360      78% /var/lib/docker/overlay2/abc/merged
 fuse                     -        -         -        - /run/user/1000/doc
+@@inodes
+Filesystem          Inodes   IUsed   IFree IUse% Mounted on
+/dev/sda1          3932160  412345 3519815   11% /
+/dev/sdb1                0       0       0     - /mnt/my disk
+fuse                     -       -       -     - /run/user/1000/doc
 @@mounts
 /dev/sda1 / ext4 rw,relatime 0 0
 udev /dev devtmpfs rw 0 0
@@ -258,6 +384,44 @@ overlay /var/lib/docker/overlay2/abc/merged overlay rw 0 0
         assert_eq!(p.value[1].fstype.as_deref(), Some("xfs"));
         assert_eq!(p.value[0].total_bytes, 61_665_068 * 1024);
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let i = p.value[0].inodes.unwrap_or_else(|| panic!("inodes of /"));
+        assert_eq!((i.total, i.used, i.free), (3_932_160, 412_345, 3_519_815));
+        assert!((i.used_percent().unwrap_or_default() - 412_345.0 / 3_932_160.0 * 100.0).abs() < 1e-9);
+        assert_eq!(p.value[1].inodes, None, "xfs shown with 0 inodes: unknown");
+    }
+
+    #[test]
+    fn gnu_df_output_in_one_run() {
+        let body = "@@output\n\
+Filesystem     Type     1K-blocks     Used Available  Inodes  IUsed   IFree Mounted on\n\
+/dev/vda       ext4     264212084 41928676  53357212 16777216 511245 16265971 /\n\
+tmpfs          tmpfs     24684092     1052  24683040 3085511      3 3085508 /dev/shm\n\
+/dev/vdb       btrfs      1000000   500000    500000       0      0       0 /srv/my data\n\
+fuse           fuse.x           -        -         -       -      -       - /run/user/1000/doc\n\
+/dev/vdc       xfs            100       10        90       x      1       1 /bad\n\
+@@mounts\n/dev/vda / ext4 rw 0 0\ntmpfs /dev/shm tmpfs rw 0 0\n";
+        let p = parse_mounts(body, &defaults()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        let points: Vec<(&str, Option<&str>)> =
+            p.value.iter().map(|m| (m.mount_point.as_str(), m.fstype.as_deref())).collect();
+        assert_eq!(
+            points,
+            [("/", Some("ext4")), ("/srv/my data", Some("btrfs"))],
+            "type from df where /proc/mounts lacks it"
+        );
+        assert_eq!(p.value[0].total_bytes, 264_212_084 * 1024);
+        assert_eq!(p.value[0].inodes, Some(Inodes { total: 16_777_216, used: 511_245, free: 16_265_971 }));
+        assert_eq!(p.value[1].inodes, None);
+    }
+
+    #[test]
+    fn busybox_df_i_header_and_a_bad_inode_line() {
+        let body = "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 100 40 60 40% /\n\
+                    @@inodes\nFilesystem Inodes Used Available Capacity Mounted on\n/dev/vda 1000 x 990 1% /\n\
+                    @@mounts\n/dev/vda / ext4 rw 0 0\n";
+        let p = parse_mounts(body, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.value[0].inodes, None);
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
     }
 
     #[test]
@@ -276,6 +440,7 @@ overlay /var/lib/docker/overlay2/abc/merged overlay rw 0 0
             total_bytes: 100,
             used_bytes: 45,
             available_bytes: 50,
+            inodes: None,
         };
         assert!((m.used_percent().unwrap_or_default() - 47.368).abs() < 0.01);
         assert_eq!(Mount { used_bytes: 0, available_bytes: 0, ..m }.used_percent(), None);

@@ -20,11 +20,14 @@ pub fn parse_owners(body: &str) -> Result<Parsed<HashMap<u32, u32>>, Problem> {
         if !is_dir || f.len() < 4 {
             continue;
         }
-        match f.get(2).and_then(|s| s.parse::<u32>().ok()) {
-            Some(uid) => {
+        match f.get(2).map(|s| (*s, s.parse::<u32>())) {
+            Some((_, Ok(uid))) => {
                 owners.insert(pid, uid);
             }
-            None => warnings.push(Problem::at(n, format!("uid of pid {pid} is not a number"))),
+            // GNU ls prints `d?????????  ? ? ? …` for a process that exited between its
+            // readdir and its lstat: gone, not an error.
+            Some(("?", _)) => {}
+            _ => warnings.push(Problem::at(n, format!("uid of pid {pid} is not a number"))),
         }
     }
     if owners.is_empty() {
@@ -55,7 +58,9 @@ mod tests {
     fn nothing_usable_is_an_error() {
         assert!(parse_owners("").is_err());
         assert!(parse_owners("total 0\n").is_err());
-        let p = parse_owners("dr-xr-xr-x 9 root 0 0 Jan 1 00:00 7\ndr-xr-xr-x 9 5 5 0 Jan 1 00:00 8\n");
-        assert_eq!(p.map(|p| (p.value.len(), p.warnings.len())), Ok((1, 1)));
+        let p = parse_owners(
+            "dr-xr-xr-x 9 root 0 0 Jan 1 00:00 7\ndr-xr-xr-x 9 5 5 0 Jan 1 00:00 8\nd????????? ? ? ? ? ? 9\n",
+        );
+        assert_eq!(p.map(|p| (p.value.len(), p.warnings.len())), Ok((1, 1)), "an exited process is no warning");
     }
 }

@@ -1,4 +1,5 @@
-//! `/proc/PID/stat` of every process, concatenated: see
+//! `/proc/PID/stat` of every process, as `head` prints them (each after a `==> /proc/PID/stat <==`
+//! line, which is skipped; plain concatenated records are read too): see
 //! [proc_pid_stat(5)](https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html).
 //!
 //! The command name (`comm`) sits in parentheses and may itself hold spaces, parentheses and
@@ -7,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use super::files::header_path;
 use super::{Parsed, Problem};
 
 /// Longest name accepted in a record joined over several lines. Names are at most 15 bytes,
@@ -29,6 +31,8 @@ pub struct ProcStat {
     pub starttime: u64,
     /// Resident set size in pages.
     pub rss_pages: u64,
+    /// Threads in the process (`num_threads`, field 20).
+    pub threads: u64,
 }
 
 impl ProcStat {
@@ -41,7 +45,9 @@ impl ProcStat {
 /// Parses the concatenated stat lines. Lines that cannot be read (a process caught exiting)
 /// are skipped with a warning; no process at all is an error.
 pub fn parse_procs(body: &str) -> Result<Parsed<Vec<ProcStat>>, Problem> {
-    let lines: Vec<&str> = body.lines().collect();
+    // Header lines of `head` name a pid and hold no data; a command name (at most 64 bytes)
+    // cannot hold one, since a header is longer and a record's name is in parentheses.
+    let lines: Vec<&str> = body.lines().filter(|l| header_path(l).is_none()).collect();
     let mut procs = Vec::with_capacity(lines.len());
     let mut warnings = Vec::new();
     let mut i = 0;
@@ -135,6 +141,7 @@ fn parse_record(line: &str) -> Result<ProcStat, RecordError> {
         ppid,
         utime: num(11, "utime")?,
         stime: num(12, "stime")?,
+        threads: num(17, "num_threads")?,
         starttime: num(19, "starttime")?,
         rss_pages,
     })
@@ -168,7 +175,8 @@ mod tests {
                 utime: 30,
                 stime: 7,
                 starttime: 5000,
-                rss_pages: 512
+                rss_pages: 512,
+                threads: 1,
             }]
         );
         assert_eq!(p[0].ticks(), 37);
@@ -196,6 +204,15 @@ mod tests {
         let p = parse_procs(&body).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.value.iter().map(|p| p.pid).collect::<Vec<_>>(), [18]);
         assert_eq!(p.warnings.len(), 1);
+    }
+
+    #[test]
+    fn head_headers_are_skipped() {
+        let body =
+            format!("==> /proc/1/stat <==\n{}\n==> /proc/2/stat <==\n{}", stat(1, "init", 1, 1), stat(2, "a\nb", 2, 2));
+        let p = parse_procs(&body).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.value.iter().map(|p| p.comm.as_str()).collect::<Vec<_>>(), ["init", "a\nb"]);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     }
 
     #[test]

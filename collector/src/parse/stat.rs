@@ -39,20 +39,31 @@ impl CpuTimes {
 }
 
 /// The CPU part of `/proc/stat`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CpuStat {
     /// The `cpu` line: all CPUs together.
     pub all: CpuTimes,
     /// Number of `cpuN` lines: the online CPUs.
     pub cores: u32,
+    /// The `cpuN` lines that could be read, by CPU number, in file order. An offline CPU has
+    /// no line, so numbers may have gaps.
+    pub per_cpu: Vec<(u32, CpuTimes)>,
     /// `btime`: boot time in seconds since the epoch.
     pub boot_time: Option<u64>,
+}
+
+impl CpuStat {
+    /// The times of CPU `index`, if it had a line.
+    pub fn cpu(&self, index: u32) -> Option<&CpuTimes> {
+        self.per_cpu.iter().find(|(i, _)| *i == index).map(|(_, t)| t)
+    }
 }
 
 /// Parses the `cpu`, `cpuN` and `btime` lines; other lines are ignored.
 pub fn parse_stat(body: &str) -> Result<Parsed<CpuStat>, Problem> {
     let mut all = None;
     let mut cores: u32 = 0;
+    let mut per_cpu = Vec::new();
     let mut boot_time = None;
     let mut warnings = Vec::new();
     for (n, line) in numbered_lines(body) {
@@ -63,8 +74,14 @@ pub fn parse_stat(body: &str) -> Result<Parsed<CpuStat>, Problem> {
                 parse_times(fields).ok_or_else(|| Problem::at(n, "the cpu line does not hold 4 or more numbers"))?,
             );
         } else if let Some(index) = key.strip_prefix("cpu") {
-            if index.parse::<u32>().is_ok() {
+            if let Ok(index) = index.parse::<u32>() {
                 cores = cores.saturating_add(1);
+                match parse_times(fields) {
+                    Some(t) => per_cpu.push((index, t)),
+                    None => {
+                        warnings.push(Problem::at(n, format!("the cpu{index} line does not hold 4 or more numbers")))
+                    }
+                }
             }
         } else if key == "btime" {
             match fields.next().and_then(|s| s.parse::<u64>().ok()) {
@@ -74,7 +91,7 @@ pub fn parse_stat(body: &str) -> Result<Parsed<CpuStat>, Problem> {
         }
     }
     let all = all.ok_or_else(|| Problem::whole("no cpu line"))?;
-    Ok(Parsed { value: CpuStat { all, cores, boot_time }, warnings })
+    Ok(Parsed { value: CpuStat { all, cores, per_cpu, boot_time }, warnings })
 }
 
 fn parse_times<'a>(fields: impl Iterator<Item = &'a str>) -> Option<CpuTimes> {
@@ -109,6 +126,15 @@ mod tests {
         assert_eq!(s.all.guest_nice, 1);
         assert_eq!(s.all.total(), 26347 + 5842 + 30948 + 426 + 117 + 17);
         assert_eq!(s.all.idle_all(), 30948 + 426);
+        assert_eq!(s.per_cpu.len(), 2);
+        assert_eq!(s.cpu(1).map(|c| (c.user, c.iowait, c.steal)), Some((13432, 349, 10)));
+        assert_eq!(s.cpu(2), None);
+    }
+
+    #[test]
+    fn a_bad_core_line_is_a_warning_and_still_counts_as_online() {
+        let p = parse_stat("cpu 1 2 3 4\ncpu0 1 2\ncpu1 1 2 3 4\nintr 5 6\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((p.value.cores, p.value.per_cpu.len(), p.warnings.len()), (2, 1, 1));
     }
 
     #[test]
