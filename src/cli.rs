@@ -28,6 +28,8 @@ pub enum Command {
     CollectOnce,
     /// Apply the database migrations.
     Migrate,
+    /// Measure per-user disk usage (`du` under collector.user_disk.paths) once, and store it.
+    CollectUserDisk,
     /// Validate the config, then connect to every server and diagnose it without storing.
     Check,
     /// Print a fully commented example config.

@@ -36,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::CollectOnce => collect_once(&config).await,
+        Command::CollectUserDisk => collect_user_disk(&config).await,
         Command::Check => check(&config).await,
         Command::Serve => serve(config, true, true).await,
         Command::Collector => serve(config, true, false).await,
@@ -62,6 +63,20 @@ async fn collect_once(config: &Config) -> Result<ExitCode> {
         match &r.result {
             Ok(_) => println!("{}\tok\t{} ms", r.name, r.duration.as_millis()),
             Err(e) => println!("{}\tfailed\t{}: {}\t{} ms", r.name, e.reason(), e, r.duration.as_millis()),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn collect_user_disk(config: &Config) -> Result<ExitCode> {
+    let store = open_store(config).await?;
+    let collector = Collector::new(config.servers.clone(), store, config.collector.clone());
+    let results = collector.run_user_disk().await;
+    collector.shutdown().await;
+    for (name, r) in &results {
+        match r {
+            Ok(users) => println!("{name}\tok\t{users} user(s)"),
+            Err(e) => println!("{name}\tfailed\t{}: {e}", e.reason()),
         }
     }
     Ok(ExitCode::SUCCESS)

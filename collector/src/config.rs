@@ -84,6 +84,26 @@ pub struct CollectorSettings {
     /// With several collector processes on one database: a member not heard from for this long
     /// is dead, and the others take its servers over.
     pub member_timeout_secs: u64,
+    /// Per-user disk usage (`du`), off by default: it is costly for the servers.
+    pub user_disk: UserDiskSettings,
+}
+
+/// `[collector.user_disk]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserDiskSettings {
+    pub enabled: bool,
+    /// Absolute directories whose subdirectories are measured and attributed to their owners.
+    pub paths: Vec<String>,
+    /// Cron expression with seconds (UTC); daily at 03:00 by default.
+    pub schedule: String,
+    pub timeout_secs: u64,
+}
+
+impl Default for UserDiskSettings {
+    fn default() -> Self {
+        Self { enabled: false, paths: vec!["/home".into()], schedule: "0 0 3 * * *".into(), timeout_secs: 900 }
+    }
 }
 
 impl Default for CollectorSettings {
@@ -98,6 +118,7 @@ impl Default for CollectorSettings {
             stale_after_secs: None,
             collect_on_start: true,
             member_timeout_secs: 30,
+            user_disk: UserDiskSettings::default(),
         }
     }
 }
@@ -406,6 +427,14 @@ fn validate_collector(c: &CollectorSettings) -> Result<(), ConfigError> {
     }
     if c.member_timeout_secs < 2 {
         return Err(ConfigError::invalid("collector.member_timeout_secs", "must be at least 2 seconds"));
+    }
+    let ud = &c.user_disk;
+    parse_cron(&ud.schedule).map_err(|e| ConfigError::invalid("collector.user_disk.schedule", e))?;
+    if ud.timeout_secs == 0 {
+        return Err(ConfigError::invalid("collector.user_disk.timeout_secs", "must be at least 1 second"));
+    }
+    if let Some(p) = ud.paths.iter().find(|p| !p.starts_with('/') || p.contains(['\n', '\0'])) {
+        return Err(ConfigError::invalid("collector.user_disk.paths", format!("{p:?} is not an absolute path")));
     }
     if c.retries == 0 || c.retries > 10 {
         return Err(ConfigError::invalid("collector.retries", "must be between 1 and 10 attempts"));

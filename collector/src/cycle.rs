@@ -16,8 +16,9 @@ use crate::error::CollectError;
 use crate::exec::ExecOutput;
 use crate::hostkey::{Expectation, Verdict};
 use crate::local;
+use crate::parse::user_disk::user_disk_usage;
 use crate::parse::{ParseOptions, parse_output};
-use crate::program::{ProgramOptions, program};
+use crate::program::{ProgramOptions, program, user_disk_program};
 use crate::sample::{Built, Counters, build};
 use crate::ssh::{SshSession, client_config};
 
@@ -253,7 +254,30 @@ impl Collector {
     async fn attempt(&self, server: &Server, slot: &mut Slot, mode: Mode) -> Result<Collected, CollectError> {
         let text = program(&ProgramOptions::next(slot.counters.as_ref()));
         let limit = self.settings.command_timeout();
-        let (output, host_key, first_use) = match &server.ssh {
+        let (output, host_key, first_use) = self.exec_on(server, slot, &text, limit, mode).await?;
+        let built = interpret(&server.name, &output, slot.counters.as_ref())?;
+        slot.counters = Some(built.counters);
+        Ok(Collected {
+            sample: built.sample,
+            users: built.users,
+            details: Some(built.details),
+            warnings: built.warnings,
+            host_key,
+            first_use,
+        })
+    }
+
+    /// Runs `text` on the server over its kept connection (opened if needed), or locally.
+    /// Returns the output, the host key fingerprint and whether it was trusted on first use now.
+    async fn exec_on(
+        &self,
+        server: &Server,
+        slot: &mut Slot,
+        text: &str,
+        limit: Duration,
+        mode: Mode,
+    ) -> Result<(ExecOutput, Option<String>, bool), CollectError> {
+        Ok(match &server.ssh {
             None => (local::exec(text.as_bytes(), limit).await?, None, false),
             Some(ssh) => {
                 if slot.session.as_ref().is_some_and(SshSession::is_closed) {
@@ -280,17 +304,53 @@ impl Collector {
                     }
                 }
             }
-        };
-        let built = interpret(&server.name, &output, slot.counters.as_ref())?;
-        slot.counters = Some(built.counters);
-        Ok(Collected {
-            sample: built.sample,
-            users: built.users,
-            details: Some(built.details),
-            warnings: built.warnings,
-            host_key,
-            first_use,
         })
+    }
+
+    /// Measures per-user disk usage (`du` under `collector.user_disk.paths`) on every server this
+    /// process collects, and stores it. Runs on its own slow schedule: it waits for a server's
+    /// regular collection rather than skipping it. Returns the per-server outcome.
+    pub async fn run_user_disk(&self) -> Vec<(String, Result<usize, CollectError>)> {
+        let cfg = &self.settings.user_disk;
+        let text = user_disk_program(&cfg.paths);
+        let limit = Duration::from_secs(cfg.timeout_secs);
+        let entries: Vec<Arc<Entry>> = match &self.cluster {
+            None => self.entries.clone(),
+            Some(cluster) => {
+                let names: Vec<String> = self.entries.iter().map(|e| e.server.name.clone()).collect();
+                match cluster.claim(&names).await {
+                    Ok(mine) => self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect(),
+                    Err(e) => {
+                        tracing::error!(error = ?e, "cannot read the collector leases; per-user disk usage skipped");
+                        return Vec::new();
+                    }
+                }
+            }
+        };
+        futures::stream::iter(entries)
+            .map(|entry| {
+                let text = text.as_str();
+                async move {
+                    let mut slot = entry.slot.lock().await;
+                    let result = async {
+                        let (out, _, _) = self.exec_on(&entry.server, &mut slot, text, limit, Mode::Store).await?;
+                        let usage = user_disk_usage(&String::from_utf8_lossy(&out.stdout)).map_err(CollectError::Parse)?;
+                        let rows: Vec<(String, i64)> = usage.into_iter().collect();
+                        if let Err(e) = self.store.record_user_disk(&entry.server.name, Utc::now(), &rows).await {
+                            tracing::error!(server = %entry.server.name, error = ?e, "cannot store per-user disk usage");
+                        }
+                        Ok(rows.len())
+                    }
+                    .await;
+                    if let Err(e) = &result {
+                        tracing::warn!(server = %entry.server.name, error = %e, "per-user disk usage failed");
+                    }
+                    (entry.server.name.clone(), result)
+                }
+            })
+            .buffer_unordered(self.settings.concurrency)
+            .collect()
+            .await
     }
 
     async fn connect(&self, server: &Server, ssh: &SshServer, mode: Mode) -> Result<SshSession, CollectError> {

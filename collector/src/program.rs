@@ -49,6 +49,10 @@ pub const PAGESIZE: Script = isolated("pagesize", include_str!("../../scripts/pa
 /// `procs` sit together so both readings describe the same instant; `containers` and `mounts`
 /// come last because `docker` and `df` are the commands that can hang (a stuck daemon, a dead
 /// NFS server), and then every other section is already out.
+/// Per-user disk usage and the account names for it: the slow, separately scheduled program.
+pub const USER_DISK: Script = isolated("user_disk", include_str!("../../scripts/user_disk.sh"));
+pub const PASSWD: Script = script("passwd", include_str!("../../scripts/passwd.sh"));
+
 pub const SECTIONS: [Script; 7] = [FILES, PROCS, OWNERS, USERS, SOCKETS, CONTAINERS, MOUNTS];
 
 /// Sections only some programs have: `inventory` and `pagesize` on the first cycle of a
@@ -130,6 +134,16 @@ pub fn program(opts: &ProgramOptions) -> String {
         }
         push_section(&mut out, &s, "");
     }
+    out
+}
+
+/// The per-user disk usage program over `paths` (absolute directories; each passed as one
+/// single-quoted argument, so no character in a path is interpreted by the shell).
+pub fn user_disk_program(paths: &[String]) -> String {
+    let args: Vec<String> = paths.iter().map(|p| format!("'{}'", p.replace('\'', "'\\''"))).collect();
+    let mut out = String::from(PROLOGUE);
+    push_section(&mut out, &USER_DISK, &format!("set -- {}\n", args.join(" ")));
+    push_section(&mut out, &PASSWD, "");
     out
 }
 

@@ -33,6 +33,25 @@ impl Schedule {
         })
         .map_err(|e| ScheduleError(format!("invalid schedule {expr:?}: {e}")))?;
         scheduler.add(job).await.map_err(|e| ScheduleError(e.to_string()))?;
+        let disk = &collector.settings().user_disk;
+        if disk.enabled {
+            let expr = disk.schedule.clone();
+            let (c, busy) = (collector.clone(), Arc::new(Mutex::new(())));
+            let job = Job::new_async(expr.as_str(), move |_id, _sched| {
+                let (c, busy) = (c.clone(), busy.clone());
+                Box::pin(async move {
+                    match busy.try_lock() {
+                        Ok(_guard) => {
+                            c.run_user_disk().await;
+                        }
+                        Err(_) => tracing::warn!("previous per-user disk usage run still going; skipped"),
+                    }
+                })
+            })
+            .map_err(|e| ScheduleError(format!("invalid user_disk schedule {expr:?}: {e}")))?;
+            scheduler.add(job).await.map_err(|e| ScheduleError(e.to_string()))?;
+            tracing::info!(schedule = %expr, "per-user disk usage scheduled");
+        }
         scheduler.start().await.map_err(|e| ScheduleError(e.to_string()))?;
         let heartbeat = collector.cluster().cloned().map(|cluster| {
             tracing::info!(member = %cluster.id(), "collector member of a cluster; servers are split by lease");

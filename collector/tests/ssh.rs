@@ -254,3 +254,49 @@ async fn lying_failing_and_hanging_servers_get_their_reasons() {
     assert_eq!(states.iter().filter(|s| s.ok).count(), 1);
     collector.shutdown().await;
 }
+
+/// Per-user disk usage over a real sshd: directories under the configured path are measured
+/// and attributed to their owners; the figure shows as the user's `disk` in top users.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_user_disk_usage_is_measured_on_its_own_and_attributed_to_owners() {
+    use std::os::unix::fs::chown;
+    let sshd = Sshd::start().await;
+    let fx = sqlite().await;
+    let base = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(base.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mine = base.path().join("fwtest's files");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("data"), vec![7u8; 3 << 20]).unwrap();
+    let uid =
+        String::from_utf8(std::process::Command::new("id").args(["-u", TEST_USER]).output().unwrap().stdout).unwrap();
+    let uid: u32 = uid.trim().parse().unwrap();
+    chown(&mine, Some(uid), None).unwrap();
+    chown(mine.join("data"), Some(uid), None).unwrap();
+    std::fs::create_dir(base.path().join("root-owned")).unwrap();
+
+    let toml = key_server("disk", &sshd, Some(&sshd.host_fingerprint));
+    let mut s = settings(5, 1);
+    s.user_disk.enabled = true;
+    s.user_disk.paths = vec![base.path().display().to_string()];
+    let collector = Collector::new(servers(&toml), fx.store.clone(), s);
+    let results = collector.run_user_disk().await;
+    assert_eq!(results.len(), 1);
+    assert!(results[0].1.is_ok(), "{:?}\n{}", results[0].1, sshd.log_text());
+    let rows = fx.store.user_disk(Some("disk")).await.unwrap();
+    let fw = rows.iter().find(|r| r.username == TEST_USER).unwrap_or_else(|| panic!("{rows:?}"));
+    let expected = 3i64 << 20;
+    assert!((expected..=expected + (64 << 10)).contains(&fw.bytes), "{} bytes for a 3 MiB file", fw.bytes);
+    assert!(rows.iter().any(|r| r.username == "root"), "{rows:?}");
+
+    // The regular cycle's top users carry it as `disk` once fwtest has a process.
+    let mut busy = std::process::Command::new("sleep");
+    std::os::unix::process::CommandExt::uid(&mut busy, uid);
+    let mut child = busy.arg("60").spawn().unwrap();
+    collector.run_cycle().await;
+    let users = fx.store.top_users(Some("disk"), 1000).await.unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    let u = users.iter().find(|u| u.username == TEST_USER).unwrap_or_else(|| panic!("{users:?}"));
+    assert_eq!(u.disk, Some(fw.bytes as f64));
+    collector.shutdown().await;
+}

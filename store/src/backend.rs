@@ -304,6 +304,35 @@ macro_rules! impl_store {
                 $crate::rows::convert(rows)
             }
 
+            async fn record_user_disk(
+                &self,
+                server_name: &str,
+                at: chrono::DateTime<chrono::Utc>,
+                usage: &[(String, i64)],
+            ) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query($crate::sql::DELETE_USER_DISK).bind(server_name).execute(&mut *tx).await?;
+                for (user, bytes) in usage {
+                    sqlx::query($crate::sql::INSERT_USER_DISK)
+                        .bind(server_name)
+                        .bind(user.as_str())
+                        .bind(*bytes)
+                        .bind($crate::rows::to_ms(at))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user_disk(&self, server_name: Option<&str>) -> $crate::Result<Vec<$crate::UserDisk>> {
+                let rows = sqlx::query_as::<_, $crate::rows::UserDiskRow>($crate::sql::USER_DISK)
+                    .bind(server_name)
+                    .fetch_all(&self.pool)
+                    .await?;
+                $crate::rows::convert(rows)
+            }
+
             async fn heartbeat(&self, member_id: &str, now: chrono::DateTime<chrono::Utc>) -> $crate::Result<()> {
                 sqlx::query($crate::sql::HEARTBEAT)
                     .bind(member_id)

@@ -20,7 +20,7 @@ use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoin
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use types::{DbStats, HostKeyRecord, ProcessRecord, ServerState, TableStats, TimeRange, UserUsage};
+pub use types::{DbStats, HostKeyRecord, ProcessRecord, ServerState, TableStats, TimeRange, UserDisk, UserUsage};
 
 /// Everything Fleetwatch stores. Every method is implemented identically by both backends,
 /// which the contract test in `store/tests/contract.rs` checks.
@@ -92,6 +92,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Top processes (`ranking` "cpu" or "memory") of each server's latest sample, or of one server.
     async fn latest_processes(&self, server_name: Option<&str>, ranking: &str) -> Result<Vec<ProcessRecord>>;
+
+    /// Replaces a server's per-user disk usage with a new measurement (bytes per user name).
+    async fn record_user_disk(&self, server_name: &str, at: DateTime<Utc>, usage: &[(String, i64)]) -> Result<()>;
+
+    /// The latest per-user disk usage of every server (or one), largest first. `top_users`
+    /// reports it as each user's `disk`.
+    async fn user_disk(&self, server_name: Option<&str>) -> Result<Vec<UserDisk>>;
 
     /// Records that collector `member_id` is alive at `now`.
     async fn heartbeat(&self, member_id: &str, now: DateTime<Utc>) -> Result<()>;

@@ -363,3 +363,24 @@ impl TryFrom<ProcessRow> for crate::types::ProcessRecord {
 pub(crate) fn details_from_json(json: &str) -> Result<fleetwatch_common::Details> {
     serde_json::from_str(json).map_err(|e| Error::Corrupt(format!("stored details are not valid: {e}")))
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserDiskRow {
+    server_name: String,
+    username: String,
+    bytes: i64,
+    ts_ms: i64,
+}
+
+impl TryFrom<UserDiskRow> for crate::types::UserDisk {
+    type Error = Error;
+
+    fn try_from(r: UserDiskRow) -> Result<Self> {
+        Ok(crate::types::UserDisk {
+            server_name: r.server_name,
+            username: r.username,
+            bytes: r.bytes,
+            timestamp: from_ms(r.ts_ms)?,
+        })
+    }
+}

@@ -78,8 +78,10 @@ pub(crate) const HISTORY: &str = "SELECT MIN(ts_ms) AS ts_ms, \
 
 /// `$1` server or NULL for all, `$2` limit.
 pub(crate) const TOP_USERS: &str = "SELECT u.username, u.server_name, u.cpu, u.mem, \
-     u.disk_bytes, u.process_count, u.top_process, u.ts_ms, u.rss_bytes \
+     COALESCE(CAST(ud.bytes AS DOUBLE PRECISION), u.disk_bytes) AS disk_bytes, \
+     u.process_count, u.top_process, u.ts_ms, u.rss_bytes \
      FROM server_state st JOIN sample_users u ON u.sample_id = st.last_sample_id \
+     LEFT JOIN user_disk ud ON ud.server_name = u.server_name AND ud.username = u.username \
      WHERE (CAST($1 AS TEXT) IS NULL OR st.server_name = $1) \
      ORDER BY u.cpu DESC, u.server_name, u.username LIMIT $2";
 
@@ -188,3 +190,12 @@ pub(crate) const LATEST_PROCESSES: &str = "SELECT p.server_name, p.ts_ms, p.rank
 
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bind limits.
 pub(crate) const INSERT_CHUNK: usize = 500;
+
+// ---- Per-user disk usage ------------------------------------------------------------------
+
+pub(crate) const DELETE_USER_DISK: &str = "DELETE FROM user_disk WHERE server_name = $1";
+pub(crate) const INSERT_USER_DISK: &str =
+    "INSERT INTO user_disk (server_name, username, bytes, ts_ms) VALUES ($1, $2, $3, $4)";
+/// `$1` server or NULL.
+pub(crate) const USER_DISK: &str = "SELECT server_name, username, bytes, ts_ms FROM user_disk \
+     WHERE (CAST($1 AS TEXT) IS NULL OR server_name = $1) ORDER BY bytes DESC, server_name, username";

@@ -88,3 +88,12 @@ pub struct ProcessRecord {
     pub rank: i64,
     pub process: fleetwatch_common::ProcessInfo,
 }
+
+/// The latest per-user disk usage measurement of a server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDisk {
+    pub server_name: String,
+    pub username: String,
+    pub bytes: i64,
+    pub timestamp: DateTime<Utc>,
+}

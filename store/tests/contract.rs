@@ -130,6 +130,7 @@ async fn story(store: &dyn Store, backend: &str) {
     stats_count_rows(store, backend).await;
     cleanup_deletes_old_samples_but_not_latest(store, backend).await;
     details_series_and_processes_round_trip(store).await;
+    user_disk_is_replaced_and_joined_to_top_users(store).await;
 }
 
 async fn an_empty_store_has_nothing(store: &dyn Store, backend: &str) {
@@ -686,4 +687,27 @@ async fn details_series_and_processes_round_trip(store: &dyn Store) {
     store.record_success(&sparse_sample("det-1", t(1120)), &[], None, 1).await.unwrap();
     assert_eq!(store.details("det-1", None).await.unwrap(), None);
     assert_eq!(store.details("det-1", Some(t(1120))).await.unwrap(), Some(d2), "the last one before");
+}
+
+/// A per-user disk measurement replaces the previous one and shows as the users' `disk`.
+async fn user_disk_is_replaced_and_joined_to_top_users(store: &dyn Store) {
+    let at = t(2000);
+    let user = UserUsage {
+        username: "carol.9".into(),
+        cpu: 1.0,
+        mem: 1.0,
+        rss_bytes: 1,
+        process_count: 1,
+        top_process: "sh".into(),
+        disk_bytes: None,
+    };
+    store.record_success(&sparse_sample("disk-1", at), &[user], None, 1).await.unwrap();
+    assert_eq!(store.top_users(Some("disk-1"), 10).await.unwrap()[0].disk, None);
+    store.record_user_disk("disk-1", at, &[("carol.9".into(), 5 << 20), ("gone".into(), 1)]).await.unwrap();
+    store.record_user_disk("disk-1", at, &[("carol.9".into(), 7 << 20)]).await.unwrap();
+    let rows = store.user_disk(Some("disk-1")).await.unwrap();
+    assert_eq!(rows.iter().map(|r| (r.username.as_str(), r.bytes)).collect::<Vec<_>>(), [("carol.9", 7 << 20)]);
+    assert_eq!(rows[0].timestamp, at);
+    assert_eq!(store.top_users(Some("disk-1"), 10).await.unwrap()[0].disk, Some((7 << 20) as f64));
+    assert!(store.user_disk(Some("nobody")).await.unwrap().is_empty());
 }

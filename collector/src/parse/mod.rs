@@ -24,6 +24,7 @@ mod sockets;
 mod stat;
 mod tcp;
 mod uptime;
+pub mod user_disk;
 mod users;
 
 use std::collections::{HashMap, HashSet};
