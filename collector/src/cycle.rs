@@ -115,21 +115,7 @@ impl Collector {
     pub async fn run_cycle(&self) -> Vec<ServerReport> {
         self.flush_pending().await;
         let started = Instant::now();
-        let entries: Vec<Arc<Entry>> = match &self.cluster {
-            None => self.entries.clone(),
-            Some(cluster) => {
-                let names: Vec<String> = self.entries.iter().map(|e| e.server.name.clone()).collect();
-                match cluster.claim(&names).await {
-                    Ok(mine) => self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect(),
-                    Err(e) => {
-                        // Without the leases another member may be collecting: skip rather than
-                        // poll a server twice.
-                        tracing::error!(error = ?e, "cannot read the collector leases; this cycle is skipped");
-                        return Vec::new();
-                    }
-                }
-            }
-        };
+        let Some(entries) = self.claimed().await else { return Vec::new() };
         let reports = self.run_on(entries, Mode::Store).await;
         let failed = reports.iter().filter(|r| r.result.is_err()).count();
         tracing::info!(
@@ -144,6 +130,21 @@ impl Collector {
     /// Connects to every server and runs the scripts without storing anything.
     pub async fn check(&self) -> Vec<ServerReport> {
         self.run(Mode::DryRun).await
+    }
+
+    /// The servers this process may collect now: all of them, or in a cluster those whose lease
+    /// it holds. `None` when the leases cannot be read: then nothing is collected, rather than
+    /// risk polling a server another member is polling.
+    async fn claimed(&self) -> Option<Vec<Arc<Entry>>> {
+        let Some(cluster) = &self.cluster else { return Some(self.entries.clone()) };
+        let names: Vec<String> = self.entries.iter().map(|e| e.server.name.clone()).collect();
+        match cluster.claim(&names).await {
+            Ok(mine) => Some(self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect()),
+            Err(e) => {
+                tracing::error!(error = ?e, "cannot read the collector leases; nothing collected this time");
+                None
+            }
+        }
     }
 
     async fn run(&self, mode: Mode) -> Vec<ServerReport> {
@@ -314,19 +315,7 @@ impl Collector {
         let cfg = &self.settings.user_disk;
         let text = user_disk_program(&cfg.paths);
         let limit = Duration::from_secs(cfg.timeout_secs);
-        let entries: Vec<Arc<Entry>> = match &self.cluster {
-            None => self.entries.clone(),
-            Some(cluster) => {
-                let names: Vec<String> = self.entries.iter().map(|e| e.server.name.clone()).collect();
-                match cluster.claim(&names).await {
-                    Ok(mine) => self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect(),
-                    Err(e) => {
-                        tracing::error!(error = ?e, "cannot read the collector leases; per-user disk usage skipped");
-                        return Vec::new();
-                    }
-                }
-            }
-        };
+        let Some(entries) = self.claimed().await else { return Vec::new() };
         futures::stream::iter(entries)
             .map(|entry| {
                 let text = text.as_str();

@@ -11,7 +11,7 @@ use fleetwatch_common::{Details, DisksSection, NetworkSection, ProcessesSection,
 use fleetwatch_store::TimeRange;
 use serde::Serialize;
 
-use super::servers::{DEFAULT_POINTS, MAX_POINTS, time_window};
+use super::servers::{max_points, time_window};
 use super::{known, parse_time, truncate};
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
@@ -79,13 +79,7 @@ pub async fn series(
         return Ok(Json(state.store.series_names(&server).await?).into_response());
     };
     let (from, to) = time_window(&q)?;
-    let max_points =
-        match q.get("max_points") {
-            None => DEFAULT_POINTS,
-            Some(v) => v.parse().ok().filter(|n| (1..=MAX_POINTS).contains(n)).ok_or_else(|| {
-                ApiError::BadRequest(format!("max_points must be a whole number from 1 to {MAX_POINTS}"))
-            })?,
-        };
+    let max_points = max_points(&q)?;
     let points = state.store.series(&server, series, TimeRange { from, to, max_points: Some(max_points) }).await?;
     Ok(Json(points).into_response())
 }

@@ -74,14 +74,20 @@ pub async fn range(
 ) -> Result<Json<Vec<HistoryPoint>>> {
     known(&state, &name)?;
     let (from, to) = time_window(&q)?;
-    let max_points =
-        match q.get("max_points") {
-            None => DEFAULT_POINTS,
-            Some(v) => v.parse().ok().filter(|n| (1..=MAX_POINTS).contains(n)).ok_or_else(|| {
-                ApiError::BadRequest(format!("max_points must be a whole number from 1 to {MAX_POINTS}"))
-            })?,
-        };
+    let max_points = max_points(&q)?;
     Ok(Json(state.store.history(&name, TimeRange { from, to, max_points: Some(max_points) }).await?))
+}
+
+/// `max_points` from a query: 1 to [`MAX_POINTS`], default [`DEFAULT_POINTS`].
+pub(crate) fn max_points(q: &HashMap<String, String>) -> Result<u32> {
+    match q.get("max_points") {
+        None => Ok(DEFAULT_POINTS),
+        Some(v) => {
+            v.parse().ok().filter(|n| (1..=MAX_POINTS).contains(n)).ok_or_else(|| {
+                ApiError::BadRequest(format!("max_points must be a whole number from 1 to {MAX_POINTS}"))
+            })
+        }
+    }
 }
 
 /// `from` and `to` from a query (RFC 3339), defaulting to the last 24 hours; `from` < `to`.
