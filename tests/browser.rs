@@ -3,12 +3,15 @@
 //! Needs `make frontend` (the dashboard build) and chromium + chromium-driver (`make test-deps`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod harness;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
+use harness::{free_port, wait_for};
 
 struct Kill(Child);
 impl Drop for Kill {
@@ -18,32 +21,12 @@ impl Drop for Kill {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn web_dir() -> PathBuf {
     let dir = std::env::var("FLEETWATCH_TEST_WEB_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
     assert!(dir.join("index.html").exists(), "no dashboard build in {}: run `make frontend`", dir.display());
     dir
-}
-
-/// Polls `check` until it returns `Some`, failing with `what` after `limit`.
-async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

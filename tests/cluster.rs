@@ -3,6 +3,8 @@
 //! collector leave cleanly and exit 0.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod harness;
+
 use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use fleetwatch_store::{Store, TimeRange};
+use harness::wait_for;
 use sqlx::Connection;
 
 const SERVERS: usize = 16;
@@ -84,21 +87,6 @@ fn collector(config: &std::path::Path) -> Proc {
             .spawn()
             .unwrap(),
     )
-}
-
-async fn wait_for<T, Fut: std::future::Future<Output = Option<T>>>(
-    what: &str,
-    limit: Duration,
-    mut check: impl FnMut() -> Fut,
-) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 async fn holders(store: &dyn Store) -> HashMap<String, String> {

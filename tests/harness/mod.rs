@@ -1,5 +1,5 @@
-//! Helpers shared by the deployment tests (tests/stack.rs, tests/compose.rs, tests/k8s.rs,
-//! tests/makefile.rs): processes stopped by signal, throw-away PostgreSQL databases, polling
+//! Helpers shared by the end-to-end tests (tests/stack.rs, compose.rs, k8s.rs, makefile.rs,
+//! browser.rs, cluster.rs): processes stopped by signal, throw-away PostgreSQL databases, polling
 //! with deadlines, YAML read as JSON values.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
