@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use harness::{free_port, wait_for};
 
 struct Kill(Child);
@@ -71,32 +71,7 @@ async fn the_dashboard_shows_one_card_per_server() {
     })
     .await;
 
-    let driver_port = free_port();
-    let _driver = Kill(
-        Command::new("chromedriver")
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver must be installed (make test-deps)"),
-    );
-    let profile = tmp.path().join("chrome-profile");
-    let caps = serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1280,900", format!("--user-data-dir={}", profile.display())]
-        }
-    });
-    let caps = caps.as_object().unwrap().clone();
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let driver_url = format!("http://127.0.0.1:{driver_port}");
-    let browser = wait_for("chromedriver", Duration::from_secs(30), || {
-        let (caps, connector, url) = (caps.clone(), connector.clone(), driver_url.clone());
-        async move { ClientBuilder::new(connector).capabilities(caps).connect(&url).await.ok() }
-    })
-    .await;
+    let (_driver, browser) = harness::headless_chromium(tmp.path(), "1280,900").await;
 
     browser.goto(&base).await.unwrap();
     let cards = wait_for("two server cards", Duration::from_secs(30), || async {

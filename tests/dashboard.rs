@@ -9,6 +9,7 @@
 //! so they run in parallel. Screenshots land in `target/screenshots/dashboard-*.png`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod harness;
 #[path = "../collector/tests/support/mod.rs"]
 mod support;
 
@@ -18,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use support::{Sshd, TEST_USER};
 
@@ -84,7 +85,7 @@ struct Stack {
     http: reqwest::Client,
     browser: Client,
     hosts: Vec<Host>,
-    _driver: Kill,
+    _driver: harness::Proc,
     _tmp: tempfile::TempDir,
 }
 
@@ -156,35 +157,7 @@ impl Stack {
         })
         .await;
 
-        let driver_port = free_port();
-        let driver = Kill(
-            Command::new("chromedriver")
-                .arg(format!("--port={driver_port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("chromedriver must be installed (make test-deps)"),
-        );
-        let profile = tmp.path().join("chrome-profile");
-        let caps = json!({
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())]
-            }
-        });
-        let caps = caps.as_object().unwrap().clone();
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let driver_url = format!("http://127.0.0.1:{driver_port}");
-        let browser =
-            wait_until("chromedriver", SLOW, || {
-                let (caps, connector, url) = (caps.clone(), connector.clone(), driver_url.clone());
-                async move {
-                    ClientBuilder::new(connector).capabilities(caps).connect(&url).await.map_err(|e| e.to_string())
-                }
-            })
-            .await;
+        let (driver, browser) = harness::headless_chromium(tmp.path(), "1280,1000").await;
         Self { base, config, serve, http, browser, hosts: started, _driver: driver, _tmp: tmp }
     }
 

@@ -409,26 +409,7 @@ async fn the_dashboard_renders_through_nginx_under_its_csp() {
     let nginx = start_nginx(tmp.path(), &format!("127.0.0.1:{api_port}"), &web, None).await;
     wait_for_collected(&nginx.http).await;
 
-    let driver_port = free_port();
-    let mut driver_cmd = Command::new("chromedriver");
-    driver_cmd.arg(format!("--port={driver_port}"));
-    let driver = Proc::spawn("chromedriver", &mut driver_cmd, tmp.path());
-    let caps = serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1280,900", format!("--user-data-dir={}", tmp.path().join("chrome").display())]
-        }
-    });
-    let caps = caps.as_object().unwrap().clone();
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let driver_url = format!("http://127.0.0.1:{driver_port}");
-    let browser = wait_for("chromedriver", Duration::from_secs(30), || {
-        let (caps, connector, url) = (caps.clone(), connector.clone(), driver_url.clone());
-        async move { fantoccini::ClientBuilder::new(connector).capabilities(caps).connect(&url).await.ok() }
-    })
-    .await;
+    let (driver, browser) = harness::headless_chromium(tmp.path(), "1280,900").await;
     browser.goto(&format!("{}/", nginx.http)).await.unwrap();
     let card = wait_for("the local server's card, rendered by the WASM app", Duration::from_secs(30), || async {
         let cards = browser.find_all(fantoccini::Locator::Css(".server-card")).await.ok()?;

@@ -264,3 +264,31 @@ pub fn open_up(path: &Path) {
         }
     }
 }
+
+/// A headless Chromium driven by its own chromedriver (output under `dir`, profile in
+/// `dir/chrome-profile`), with the flags this sandboxed machine needs. The driver stops when the
+/// returned `Proc` is dropped.
+pub async fn headless_chromium(dir: &Path, window: &str) -> (Proc, fantoccini::Client) {
+    let port = free_port();
+    let mut cmd = Command::new("chromedriver");
+    cmd.arg(format!("--port={port}"));
+    let driver = Proc::spawn("chromedriver", &mut cmd, dir);
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     format!("--window-size={window}"),
+                     format!("--user-data-dir={}", dir.join("chrome-profile").display())]
+        }
+    });
+    let caps = caps.as_object().cloned().unwrap_or_default();
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let url = format!("http://127.0.0.1:{port}");
+    let client = wait_for("chromedriver (make test-deps installs it)", Duration::from_secs(60), || {
+        let (caps, connector, url) = (caps.clone(), connector.clone(), url.clone());
+        async move { fantoccini::ClientBuilder::new(connector).capabilities(caps).connect(&url).await.ok() }
+    })
+    .await;
+    (driver, client)
+}
