@@ -21,6 +21,10 @@ command -v setpriv >/dev/null || need_apt+=(util-linux)   # nginx runs unprivile
 command -v unshare >/dev/null || need_apt+=(util-linux)   # collector/tests/portability.rs
 command -v mkfs.ext4 >/dev/null || need_apt+=(e2fsprogs)  # collector/tests/truth.rs (a loop-mounted test disk)
 command -v ps >/dev/null || need_apt+=(procps)
+# collector/tests/containers.rs: a private Docker daemon (started by the test, on its own socket),
+# asked over its socket with netcat-openbsd's `nc -U`, as on Ubuntu where it is installed by default.
+[ -x /usr/sbin/dockerd ] && command -v docker >/dev/null || need_apt+=(docker.io)
+[ -x /usr/bin/nc.openbsd ] || need_apt+=(netcat-openbsd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing ${need_apt[*]}"
   apt-get update -qq

@@ -4,7 +4,7 @@
 while read -r key value unit; do
 	if [ "$key" = KernelPageSize: ] && [ "$unit" = kB ]; then
 		echo $((value * 1024))
-		exit 0
+		return 0
 	fi
 done </proc/self/smaps
 getconf PAGESIZE 2>/dev/null || echo 4096

@@ -18,9 +18,10 @@ use fleetwatch_common::{Details, Sample};
 use fleetwatch_store::UserUsage;
 
 use crate::parse::{
-    ContainerSection, CpuStat, CpuTimes, DiskStat, Inventory, MemInfo, NetDev, ProcStat, SECTOR_BYTES, SectionError,
-    Snapshot,
+    CgroupUsage, Container, ContainerSection, CpuStat, CpuTimes, DiskStat, Inventory, MemInfo, NetDev, ProcStat,
+    SECTOR_BYTES, SectionError, Snapshot,
 };
+use crate::program::{ContainersSeen, DfFlavour};
 
 /// Boot times (`btime`) further apart than this mean a reboot. `btime` is computed by the
 /// kernel from the wall clock, so it moves by a second or so when NTP steps the clock.
@@ -60,6 +61,46 @@ pub struct Counters {
     pub page_size: Option<u64>,
     /// The processes of this cycle's top lists: the next program counts their descriptors.
     pub top_pids: Vec<u32>,
+    /// The `df` that works on the server (from the first cycle that read the mounts).
+    pub df: Option<DfFlavour>,
+    /// Whether the last mount table had a mount that can hang `df` (`None`: not read).
+    pub mounts_may_hang: Option<bool>,
+    /// The running containers of the last cycle and when the daemon last gave its list.
+    pub containers_seen: Option<ContainersSeen>,
+    /// The daemon's last container list (names, images, states; no usage).
+    pub container_list: Option<Vec<Container>>,
+    /// Clients of the daemon's socket that failed on this connection (`nc`, `curl`).
+    pub container_clients_failed: Vec<String>,
+    /// The owner of every process of the last cycle: pid → (start time, uid).
+    pub owners: HashMap<u32, (u64, u32)>,
+    /// The SSH user's uid (the owner of the program's own shell), learnt when all were asked.
+    pub self_uid: Option<u32>,
+    /// Whether every process of the last cycle could be placed (no pid reused behind the cache).
+    pub owners_complete: bool,
+    /// The server's uptime when the owners of all processes were last asked for.
+    pub owners_all_at: Option<f64>,
+    /// The last pid the kernel had given out at this reading (`/proc/loadavg`).
+    pub last_pid: Option<u32>,
+}
+
+/// The owners of all processes are asked for again at least this often (seconds of the
+/// server's uptime), to see a process that changed its uid after it was first seen (a daemon
+/// dropping root).
+pub const OWNERS_ALL_EVERY_SECS: f64 = 600.0;
+
+impl Counters {
+    /// The last pid given out at this reading, when the next program may ask about the owners
+    /// of the processes started after it only (see `scripts/owners.sh`); `None` to ask about all.
+    pub fn owners_since(&self) -> Option<u32> {
+        let fresh = match (self.owners_all_at, self.uptime_seconds) {
+            (Some(at), Some(now)) => now >= at && now - at < OWNERS_ALL_EVERY_SECS,
+            _ => false,
+        };
+        if !(self.owners_complete && fresh && self.self_uid.is_some()) {
+            return None;
+        }
+        self.last_pid
+    }
 }
 
 /// A reading together with the server's uptime when it was taken.
@@ -174,6 +215,16 @@ impl Counters {
             inventory: None,
             page_size: None,
             top_pids: Vec::new(),
+            df: None,
+            mounts_may_hang: None,
+            containers_seen: None,
+            container_list: None,
+            container_clients_failed: Vec::new(),
+            owners: HashMap::new(),
+            self_uid: None,
+            owners_complete: false,
+            owners_all_at: None,
+            last_pid: None,
         }
     }
 
@@ -335,7 +386,14 @@ pub fn build_with(
 
     let inventory = snap.inventory.clone().or_else(|| kept.and_then(|k| k.inventory.clone()));
     let page_size = snap.pagesize.or_else(|| kept.and_then(|k| k.page_size));
-    let owned = owned_processes(snap, page_size.unwrap_or(DEFAULT_PAGE_SIZE), proc_rates.as_ref(), &mut warnings);
+    let owners = merge_owners(snap, kept);
+    let owned = owned_processes(
+        snap,
+        owners.uids.as_ref(),
+        page_size.unwrap_or(DEFAULT_PAGE_SIZE),
+        proc_rates.as_ref(),
+        &mut warnings,
+    );
     let users = match &owned {
         Some(procs) => per_user(procs, proc_rates.as_ref(), mem_total),
         None => Vec::new(),
@@ -379,6 +437,7 @@ pub fn build_with(
         section_errors: snap.errors.iter().map(ToString::to_string).collect(),
     };
 
+    let (containers_seen, container_list) = remember_containers(snap, earlier);
     let mut top_pids: Vec<u32> = Vec::new();
     for p in details.processes_by_cpu.iter().chain(&details.processes_by_memory) {
         if let Ok(pid) = u32::try_from(p.pid)
@@ -406,6 +465,16 @@ pub fn build_with(
         inventory,
         page_size,
         top_pids,
+        df: snap.df.or_else(|| earlier.and_then(|e| e.df)),
+        mounts_may_hang: snap.mounts_may_hang,
+        containers_seen,
+        container_list,
+        container_clients_failed: clients_failed(snap, earlier),
+        owners: owners.cache,
+        self_uid: owners.self_uid,
+        owners_complete: owners.complete,
+        owners_all_at: owners.all_at,
+        last_pid: snap.loadavg.and_then(|l| l.last_pid),
     };
 
     Ok(Built { sample, users, details, counters, warnings })
@@ -643,11 +712,67 @@ fn system_info(snap: &Snapshot, inventory: Option<&Inventory>) -> Option<SystemI
     (info != SystemInfo::default()).then_some(info)
 }
 
-/// Containers as listed, with CPU over the interval (percent of one core, as `docker stats`).
-fn containers(snap: &Snapshot, earlier: Option<&Counters>, current: &Counters) -> Option<Vec<ContainerInfo>> {
-    let ContainerSection::Present { containers, .. } = snap.containers.as_ref()? else {
+/// What the next cycle remembers of the containers: the running ones and when the daemon last
+/// listed them, and that list. A cycle that was not given the list keeps the earlier one; without
+/// any list, the next program asks again.
+fn remember_containers(
+    snap: &Snapshot,
+    earlier: Option<&Counters>,
+) -> (Option<ContainersSeen>, Option<Vec<Container>>) {
+    let Some(ContainerSection::Present { containers, listed, running, .. }) = snap.containers.as_ref() else {
+        return (None, None);
+    };
+    if *listed {
+        let uptime = snap.uptime.map_or(0, |u| u.seconds.max(0.0) as u64);
+        let list: Vec<Container> =
+            containers.iter().map(|c| Container { usage: CgroupUsage::default(), ..c.clone() }).collect();
+        let health_checks = list.iter().any(|c| c.health.is_some());
+        (Some(ContainersSeen { running: running.clone(), listed_at: uptime, health_checks }), Some(list))
+    } else {
+        let kept = earlier.and_then(|e| Some((e.containers_seen.as_ref()?, e.container_list.clone()?)));
+        match kept {
+            Some((seen, list)) => (Some(ContainersSeen { running: running.clone(), ..seen.clone() }), Some(list)),
+            None => (None, None),
+        }
+    }
+}
+
+/// The socket clients not to try again: the earlier ones, and this cycle's if it gave no list.
+/// The docker CLI is never given up (it is the last resort; its failures are the daemon's).
+fn clients_failed(snap: &Snapshot, earlier: Option<&Counters>) -> Vec<String> {
+    let mut failed = earlier.map(|e| e.container_clients_failed.clone()).unwrap_or_default();
+    if let Some(ContainerSection::Present { listed: false, asked: Some(client), .. }) = snap.containers.as_ref()
+        && client != "cli"
+        && !failed.contains(client)
+    {
+        failed.push(client.clone());
+    }
+    failed
+}
+
+/// The containers of this cycle: the daemon's list when it gave one, else the last list with
+/// this cycle's usage (a running container missing from that list, which only happens when the
+/// daemon did not answer, is shown by its short id).
+fn current_containers(snap: &Snapshot, earlier: Option<&Counters>) -> Option<Vec<Container>> {
+    let ContainerSection::Present { containers, listed, .. } = snap.containers.as_ref()? else {
         return None;
     };
+    if *listed {
+        return Some(containers.clone());
+    }
+    let mut out: Vec<Container> = earlier.and_then(|e| e.container_list.clone()).unwrap_or_default();
+    for found in containers {
+        match out.iter_mut().find(|c| c.id == found.id) {
+            Some(c) => c.usage = found.usage,
+            None => out.push(Container { name: found.id.chars().take(12).collect(), ..found.clone() }),
+        }
+    }
+    Some(out)
+}
+
+/// Containers as listed, with CPU over the interval (percent of one core, as `docker stats`).
+fn containers(snap: &Snapshot, earlier: Option<&Counters>, current: &Counters) -> Option<Vec<ContainerInfo>> {
+    let containers = current_containers(snap, earlier)?;
     let before = earlier.and_then(|e| e.containers.as_ref());
     let now = current.containers.as_ref();
     let dt = match (before, now) {
@@ -713,17 +838,86 @@ struct Owned<'a> {
     rss: u64,
 }
 
+/// The owners of this cycle's processes, from the program's answers and what the collector
+/// kept: see [`merge_owners`].
+struct OwnerMerge {
+    /// pid → uid of this cycle's processes; `None` without owners or processes.
+    uids: Option<HashMap<u32, u32>>,
+    cache: HashMap<u32, (u64, u32)>,
+    self_uid: Option<u32>,
+    complete: bool,
+    all_at: Option<f64>,
+}
+
+/// Places every process of this cycle: the program's answer for it (it asks only about the
+/// processes started since the last cycle, unless it asked about all), else the kept owner of
+/// the same pid *with the same start time*, else the SSH user for the program's own shell. A
+/// process that was not new and still cannot be placed (a pid reused behind the kept owners)
+/// makes the next program ask about all.
+fn merge_owners(snap: &Snapshot, kept: Option<&Counters>) -> OwnerMerge {
+    let uptime = snap.uptime.map(|u| u.seconds);
+    let mut merge = OwnerMerge {
+        uids: None,
+        cache: HashMap::new(),
+        self_uid: kept.and_then(|k| k.self_uid),
+        complete: false,
+        all_at: kept.and_then(|k| k.owners_all_at),
+    };
+    let (Some(answers), Some(procs)) = (snap.owners.as_ref(), snap.procs.as_ref()) else {
+        return merge;
+    };
+    // All were asked about when the shell itself was (older programs print no `self`).
+    let asked_all = answers.self_pid.is_none_or(|p| answers.uids.contains_key(&p));
+    let since = if asked_all { None } else { kept.and_then(Counters::owners_since) };
+    let last_pid = snap.loadavg.and_then(|l| l.last_pid);
+    if asked_all {
+        merge.all_at = uptime;
+        if let Some(uid) = answers.self_pid.and_then(|p| answers.uids.get(&p)) {
+            merge.self_uid = Some(*uid);
+        }
+    }
+    let mut uids = HashMap::with_capacity(procs.len());
+    let mut unplaced = false;
+    for p in procs {
+        let known = kept.and_then(|k| k.owners.get(&p.pid)).filter(|(start, _)| *start == p.starttime).map(|(_, u)| *u);
+        let own_shell = (answers.self_pid == Some(p.pid)).then_some(merge.self_uid).flatten();
+        match answers.uids.get(&p.pid).copied().or(known).or(own_shell) {
+            Some(uid) => {
+                uids.insert(p.pid, uid);
+                merge.cache.insert(p.pid, (p.starttime, uid));
+            }
+            // A new process that ended before `stat` reached it is simply gone.
+            None => unplaced |= since.is_some_and(|s| !started_after(p.pid, s, last_pid)),
+        }
+    }
+    merge.complete = !unplaced;
+    merge.uids = Some(uids);
+    merge
+}
+
+/// Whether `pid` was given out after `since` and up to `last` (the last pid given out when this
+/// cycle read the processes), pids having possibly wrapped in between. Without `last`, every pid
+/// above `since` counts.
+fn started_after(pid: u32, since: u32, last: Option<u32>) -> bool {
+    match last {
+        Some(last) if last >= since => pid > since && pid <= last,
+        Some(last) => pid > since || pid <= last,
+        None => pid > since,
+    }
+}
+
 /// The processes whose owner is known (one that exited between the `procs` and `owners`
 /// reads is left out); a uid without an account name is reported under its number. `None`
 /// without owners or processes.
 fn owned_processes<'a>(
     snap: &'a Snapshot,
+    owners: Option<&HashMap<u32, u32>>,
     page: u64,
     rates: Option<&ProcRates<'_>>,
     warnings: &mut Vec<String>,
 ) -> Option<Vec<Owned<'a>>> {
     let procs = snap.procs.as_ref()?;
-    let Some(owners) = &snap.owners else {
+    let Some(owners) = owners else {
         warnings.push("process owners unknown: no per-user usage".to_owned());
         return None;
     };
@@ -879,7 +1073,7 @@ mod tests {
                 boot_time: Some(1_700_000_000),
             }),
             procs: Some(procs),
-            owners: Some(owners.iter().copied().collect()),
+            owners: Some(crate::parse::OwnerAnswers { uids: owners.iter().copied().collect(), self_pid: None }),
             passwd: Some([(0, "root".to_owned()), (1000, "a.b1".to_owned())].into()),
             pagesize: Some(4096),
             meminfo: Some(MemInfo {
@@ -979,6 +1173,118 @@ mod tests {
         assert!(built.users.iter().all(|u| u.cpu == 0.0));
         assert!(built.warnings.iter().any(|w| w.contains("reboot")));
         assert_eq!(built.counters.boot_time, Some(1_700_100_000));
+    }
+
+    #[test]
+    fn cycles_without_the_container_list_keep_the_last_one() {
+        use crate::parse::Uptime;
+        let id = "ab".repeat(32);
+        let running = |cpu_usec: u64| Container {
+            id: id.clone(),
+            state: "running".into(),
+            usage: CgroupUsage { cpu_usec: Some(cpu_usec), ..CgroupUsage::default() },
+            ..Container::default()
+        };
+        let with = |uptime: f64, containers: Vec<Container>, listed: bool| Snapshot {
+            uptime: Some(Uptime { seconds: uptime, idle_seconds: None }),
+            containers: Some(ContainerSection::Present {
+                tool: "docker".into(),
+                containers,
+                listed,
+                running: vec![id.clone()],
+                asked: None,
+            }),
+            ..snapshot(1000, vec![], &[])
+        };
+        let web = Container { name: "web".into(), image: "nginx".into(), ..running(1_000_000) };
+        let job = Container {
+            id: "cd".repeat(32),
+            name: "job".into(),
+            state: "exited".into(),
+            exit_code: Some(3),
+            ..Container::default()
+        };
+        let first = build("s", at(), &with(100.7, vec![web, job], true), None).unwrap_or_else(|e| panic!("{e}"));
+        let seen = first.counters.containers_seen.clone();
+        assert_eq!(seen, Some(ContainersSeen { running: vec![id.clone()], listed_at: 100, health_checks: false }));
+        // Ten seconds later, half a core, and the daemon not asked: names and states come from
+        // the first list, the usage from this cycle.
+        let second = build("s", at(), &with(110.7, vec![running(6_000_000)], false), Some(&first.counters))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let got: Vec<_> = second
+            .details
+            .containers
+            .iter()
+            .flatten()
+            .map(|c| (c.name.as_str(), c.state.as_str(), c.exit_code, c.cpu_percent.map(|p| p.round())))
+            .collect();
+        assert_eq!(got, [("web", "running", None, Some(50.0)), ("job", "exited", Some(3), None)]);
+        assert_eq!(
+            second.counters.containers_seen.as_ref().map(|s| s.listed_at),
+            Some(100),
+            "still the first list's time"
+        );
+        // Without any list to keep, the next program must ask the daemon.
+        let orphan =
+            build("s", at(), &with(120.0, vec![running(7_000_000)], false), None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(orphan.counters.containers_seen, None);
+        assert_eq!(orphan.details.containers.unwrap_or_default()[0].name, id[..12], "shown by its short id");
+        // A socket client that gave no list is not tried again; the CLI always is.
+        let failed = |asked: &str| {
+            let mut snap = with(130.0, vec![running(8_000_000)], false);
+            if let Some(ContainerSection::Present { asked: a, .. }) = snap.containers.as_mut() {
+                *a = Some(asked.to_owned());
+            }
+            build("s", at(), &snap, Some(&second.counters)).unwrap_or_else(|e| panic!("{e}")).counters
+        };
+        assert_eq!(failed("nc").container_clients_failed, ["nc"]);
+        assert!(failed("cli").container_clients_failed.is_empty());
+    }
+
+    #[test]
+    fn owners_are_kept_by_pid_and_start_time_and_asked_for_new_processes_only() {
+        use crate::parse::{LoadAvg, OwnerAnswers, Uptime};
+        let at_uptime = |mut snap: Snapshot, seconds: f64, answers: &[(u32, u32)], self_pid: u32| {
+            snap.uptime = Some(Uptime { seconds, idle_seconds: None });
+            // The shell is the last process started when the files were read.
+            snap.loadavg = Some(LoadAvg { last_pid: Some(self_pid), ..LoadAvg::default() });
+            snap.owners = Some(OwnerAnswers { uids: answers.iter().copied().collect(), self_pid: Some(self_pid) });
+            snap
+        };
+        // First cycle: all asked (the shell, 900, among them).
+        let procs1 = vec![proc(1, "init", 0, 1, 1), proc(500, "web", 0, 50, 1), proc(900, "sh", 0, 90, 1)];
+        let snap1 = at_uptime(snapshot(1000, procs1, &[]), 100.0, &[(1, 0), (500, 1000), (900, 1000)], 900);
+        let first = build("s", at(), &snap1, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(first.counters.self_uid, Some(1000));
+        assert_eq!(first.counters.owners_since(), Some(900));
+        // Second: only 950 was new; 1 and 500 come from the kept owners, 960 is the new shell.
+        let procs2 = vec![
+            proc(1, "init", 0, 1, 1),
+            proc(500, "web", 0, 50, 1),
+            proc(950, "cron", 0, 95, 1),
+            proc(960, "sh", 0, 96, 1),
+        ];
+        let snap2 = at_uptime(snapshot(2000, procs2, &[]), 130.0, &[(950, 0)], 960);
+        let second = build("s", at(), &snap2, Some(&first.counters)).unwrap_or_else(|e| panic!("{e}"));
+        let users: Vec<(&str, i64)> = second.users.iter().map(|u| (u.username.as_str(), u.process_count)).collect();
+        assert_eq!(users.iter().find(|u| u.0 == "a.b1"), Some(&("a.b1", 2)), "{users:?}");
+        assert_eq!(users.iter().find(|u| u.0 == "root"), Some(&("root", 2)), "{users:?}");
+        assert_eq!(second.counters.owners_since(), Some(960));
+        // Third: pid 500 is another process now (another start time) and nobody said whose:
+        // it is not counted, and the next program asks about all.
+        let procs3 = vec![proc(1, "init", 0, 1, 1), proc(500, "job", 0, 120, 1), proc(970, "sh", 0, 97, 1)];
+        let snap3 = at_uptime(snapshot(3000, procs3, &[]), 160.0, &[], 970);
+        let third = build("s", at(), &snap3, Some(&second.counters)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!third.counters.owners_complete);
+        assert_eq!(third.counters.owners_since(), None);
+        // Pids that wrapped: new ones lie above the old last pid or up to the new one.
+        assert!(started_after(20, 32000, Some(50)) && started_after(32100, 32000, Some(50)));
+        assert!(!started_after(31000, 32000, Some(50)) && !started_after(60, 32000, Some(50)));
+        assert!(started_after(960, 900, Some(970)) && !started_after(32542, 900, Some(970)), "an old high pid");
+        assert!(!third.users.iter().any(|u| u.top_process == "job"), "{:?}", third.users);
+        // And all are asked about again ten minutes after the last time anyway.
+        let late = Counters { uptime_seconds: Some(100.0 + OWNERS_ALL_EVERY_SECS), ..second.counters.clone() };
+        assert_eq!(late.owners_since(), None);
     }
 
     #[test]

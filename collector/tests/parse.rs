@@ -680,7 +680,9 @@ fn malformed_sections_yield_section_errors() {
         (files("==> /proc/uptime <==\n100.5 50.0\n==> /proc/sys/kernel/hostname <==\n\n"), "hostname: empty"),
         (format!("{ok_uptime}@@fw begin users\nUSER TTY\n@@fw end users 1\n"), "users: exit status 1"),
         (format!("{ok_uptime}@@fw begin containers\n@@fw end containers 1\n"), "containers: exit status 1"),
-        (other("files0", "==> /proc/stat <==\ncpu 1 2 3 4\n"), "procs0: section missing"),
+        (other("files0", "==> /proc/stat <==\ncpu 1 2 3 4\n"), "files0: no /proc/PID/stat in the baseline"),
+        (ok_uptime.clone(), "procs: no /proc/PID/stat in the output"),
+        (files("==> /proc/uptime <==\n100.5 50.0\n==> /proc/1/stat <==\n1 (x) S\n"), "procs: no process"),
         (other("procs0", "1 (init) S 0\n"), "files0: section missing"),
         (format!("{ok_uptime}@@fw begin owners\n"), "owners: truncated output (no end marker)"),
     ];

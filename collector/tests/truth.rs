@@ -49,13 +49,7 @@ impl Host {
         let url = format!("sqlite://{}", dir.path().join("fw.db").display());
         let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
         store.migrate().await.unwrap();
-        let toml = format!(
-            "[[servers]]\nname = \"truth\"\nhost = \"{}\"\nport = {}\nuser = \"{TEST_USER}\"\nidentity_file = \"{}\"\nhost_key = \"{}\"\n",
-            sshd.addr.ip(),
-            sshd.addr.port(),
-            sshd.client_key.display(),
-            sshd.host_fingerprint
-        );
+        let toml = sshd.server_toml("truth");
         let servers = Config::from_toml(&toml, &BTreeMap::new()).unwrap().servers;
         let settings = CollectorSettings {
             connect_timeout_secs: 10,
@@ -108,6 +102,17 @@ async fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// The loop's CPU ticks and the machine's ticks per core (all states of `/proc/stat`'s `cpu`
+/// line over the core count), read together by the test itself.
+fn truth_reading(pid: u32) -> (u64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap();
+    let total: u64 =
+        stat.lines().next().unwrap().split_whitespace().skip(1).filter_map(|v| v.parse::<u64>().ok()).sum();
+    let cores =
+        stat.lines().filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit)).count();
+    (cpu_ticks(pid), total as f64 / cores.max(1) as f64)
+}
+
 /// utime + stime of a process, in ticks.
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -124,6 +129,9 @@ fn user_cpu(c: &Collected, user: &str) -> Option<f64> {
 async fn a_process_burning_one_core_is_the_top_process_and_its_user_the_top_user() {
     let _lock = LOCK.lock().await;
     let host = Host::start().await;
+    // A first cycle before the loop starts: the loop is then a process the next programs ask
+    // the owner of as a new one (they ask only about processes started since the last cycle).
+    host.cycle().await;
     let (uid, gid) = uid_gid(TEST_USER);
     let burner = Guard(
         Command::new("/bin/sh")
@@ -140,37 +148,54 @@ async fn a_process_burning_one_core_is_the_top_process_and_its_user_the_top_user
     let reniced = Command::new("renice").args(["-n", "-20", "-p", &pid.to_string()]).output().unwrap();
     assert!(reniced.status.success(), "{}", String::from_utf8_lossy(&reniced.stderr));
     wait_for("the loop to run", 10, || cpu_ticks(pid) > 0).await;
+    // The cycle that first sees the loop (and asks for its owner); its rate covers time before
+    // the loop started, so the figures are checked from the next one on.
+    host.cycle().await;
+    let mut before = truth_reading(pid);
 
-    // The first cycle rates against its 1 s baseline; later cycles against the previous one,
-    // 2 s earlier: the interval the rate is computed over.
+    // Each cycle rates against the previous one, 2 s earlier: the interval the rate is
+    // computed over. The truth for that interval is what the kernel accounted to the loop,
+    // read by the test right after each cycle: a whole core on an idle machine, less when
+    // this shared 2-core machine is busy with other work (nice -20 does not reach across
+    // cgroups), so the figures are compared with it and with 100 % only where it is 100 %.
     let mut seen = Vec::new();
     let mut first_rank_ok = None;
-    for round in 0..6 {
-        if round > 0 {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
+    for round in 0..8 {
+        tokio::time::sleep(Duration::from_secs(2)).await;
         let (c, d) = host.cycle().await;
+        let after = truth_reading(pid);
+        let truth = (after.0 - before.0) as f64 / (after.1 - before.1) * 100.0;
+        before = after;
         let me = d.processes_by_cpu.iter().find(|p| p.pid == i64::from(pid));
         let me = me.unwrap_or_else(|| {
             panic!("round {round}: the loop is not among the top processes: {:?}", d.processes_by_cpu)
         });
-        assert!((me.cpu_percent - 100.0).abs() <= 15.0, "round {round}: the loop at {} % of a core", me.cpu_percent);
+        assert!(
+            (me.cpu_percent - truth).abs() <= 15.0,
+            "round {round}: the loop at {} % of a core, the kernel says {truth:.1} %",
+            me.cpu_percent
+        );
         assert_eq!((me.user.as_str(), me.command.as_str(), me.threads), (TEST_USER, "sh", 1));
         let user = user_cpu(&c, TEST_USER).unwrap();
-        assert!((user - 100.0).abs() <= 15.0, "round {round}: {TEST_USER} at {user} %");
-        assert!(d.cpu.as_ref().and_then(|c| c.total.as_ref()).is_some_and(|t| t.busy >= 85.0 / 2.0), "{:?}", d.cpu);
+        assert!((user - truth).abs() <= 15.0, "round {round}: {TEST_USER} at {user} %, the loop at {truth:.1} %");
+        assert!(
+            d.cpu.as_ref().and_then(|c| c.total.as_ref()).is_some_and(|t| t.busy >= truth * 0.85 / 2.0),
+            "{:?}",
+            d.cpu
+        );
         // Ranks depend on the other processes of this shared machine as well: an outside
         // process busy on the other core may pass the loop for a while. One clean cycle is
         // enough; the figures themselves are checked on every one.
         let top_process = d.processes_by_cpu[0].pid == i64::from(pid);
         let top_user = c.users.first().is_some_and(|u| u.username == TEST_USER);
-        seen.push((round, d.processes_by_cpu[0].clone(), c.users.first().cloned()));
-        if top_process && top_user {
+        let whole_core = (me.cpu_percent - 100.0).abs() <= 15.0;
+        seen.push((round, truth, d.processes_by_cpu[0].clone(), c.users.first().cloned()));
+        if top_process && top_user && whole_core {
             first_rank_ok = Some(round);
             break;
         }
     }
-    assert!(first_rank_ok.is_some(), "never the top process and user: {seen:#?}");
+    assert!(first_rank_ok.is_some(), "never the top process and user at 100 % ± 15 of a core: {seen:#?}");
     host.collector.shutdown().await;
 }
 

@@ -1,23 +1,32 @@
-//! Containers, as `containers.sh` prints them: `none`, or the runtime, one `docker ps -a` line
-//! per container, the first pid of the running ones, then their cgroup files (v2 or v1) and
-//! `/proc/PID/net/dev`, each after a `head` header:
+//! Containers, as `containers.sh` prints them: `none`, or the runtime, a line per running
+//! container found in the cgroups (with its first pid where readable), then either `cached`
+//! (the daemon was not asked this cycle) or the daemon's list: the HTTP answer to
+//! `GET /containers/json?all=1` after `@@http` (nc), its JSON body after `@@json` (curl), or
+//! `docker ps -a` lines after `@@ps`. Then the
+//! cgroup files (v2 or v1) and `/proc/PID/net/dev`, each after a `head` header:
 //!
 //! ```text
 //! tool docker
+//! pid 3f4e… 4242
+//! @@ps
 //! 3f4e…<TAB>web<TAB>nginx:1.25<TAB>running<TAB>Up 2 hours (healthy)
 //! 9a0b…<TAB>job<TAB>busybox<TAB>exited<TAB>Exited (137) 5 minutes ago
-//! pid 3f4e… 4242
 //! @@files
 //! ==> /sys/fs/cgroup/system.slice/docker-3f4e….scope/cpu.stat <==
 //! usage_usec 123456
 //! ```
 //!
+//! Output of older programs (the `docker ps` lines first, without `@@ps`) is read too.
+//!
 //! Memory is counted as `docker stats` does: usage minus inactive page cache
 //! (`inactive_file` of memory.stat in v2, `total_inactive_file` in v1). See the kernel's
 //! [cgroup v2](https://docs.kernel.org/admin-guide/cgroup-v2.html) and v1 memory/blkio/cpuacct
-//! documentation.
+//! documentation, and the Docker Engine API's
+//! [ContainerList](https://docs.docker.com/reference/api/engine/version/v1.43/#tag/Container/operation/ContainerList).
 
 use std::collections::HashMap;
+
+use serde::Deserialize;
 
 use super::files::split_files;
 use super::{Parsed, Problem, numbered_lines};
@@ -35,7 +44,17 @@ pub enum ContainerSection {
     Absent,
     Present {
         tool: String,
+        /// With `listed`, every container the daemon knows; without, the running ones found in
+        /// the cgroups, known by id only (the collector fills in the rest from its last list).
         containers: Vec<Container>,
+        /// Whether the daemon gave its list this cycle.
+        listed: bool,
+        /// Ids of the running containers found in the cgroups, in the order printed: the next
+        /// program compares them with what it finds then.
+        running: Vec<String>,
+        /// The client that asked the daemon this cycle (`nc`, `curl`, `cli`); `None` when the
+        /// daemon was not asked (or by an older program).
+        asked: Option<String>,
     },
 }
 
@@ -56,6 +75,22 @@ pub struct Container {
     pub usage: CgroupUsage,
 }
 
+impl Container {
+    /// A container from the daemon's list: `status` is the `docker ps` status text.
+    fn listed(id: &str, name: &str, image: &str, state: &str, status: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            image: image.to_owned(),
+            state: state.trim().to_ascii_lowercase(),
+            status: status.to_owned(),
+            health: health(status),
+            exit_code: exit_code(status),
+            usage: CgroupUsage::default(),
+        }
+    }
+}
+
 /// Counters of a running container, from its cgroup and network namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CgroupUsage {
@@ -71,6 +106,31 @@ pub struct CgroupUsage {
     pub net_tx_bytes: Option<u64>,
 }
 
+/// One entry of `GET /containers/json` (only the fields used).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ApiContainer {
+    id: String,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    image: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// How the list part of the section reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Before any marker: `tool`, `pid`, `cached`, and (older programs) `docker ps` lines.
+    Head,
+    Ps,
+    Json,
+    Http,
+}
+
 /// Parses the section; a `tool` line without any container is an empty list.
 pub fn parse_containers(body: &str) -> Result<Parsed<ContainerSection>, Problem> {
     let (list, files) = match body.find(&format!("\n{FILES_SEPARATOR}\n")) {
@@ -79,40 +139,89 @@ pub fn parse_containers(body: &str) -> Result<Parsed<ContainerSection>, Problem>
     };
     let mut tool = None;
     let mut containers: Vec<Container> = Vec::new();
-    let mut pids: HashMap<String, String> = HashMap::new();
+    // Running containers found in the cgroups, in order, with their first pid.
+    let mut running: Vec<(String, Option<String>)> = Vec::new();
+    let mut cached = false;
+    let mut failed = false;
+    let mut json = String::new();
+    let mut part = Part::Head;
     let mut warnings = Vec::new();
     for (n, line) in numbered_lines(list) {
         if line.trim() == "none" && tool.is_none() {
             return Ok(Parsed::clean(ContainerSection::Absent));
         }
-        if let Some(t) = line.strip_prefix("tool ") {
+        if part == Part::Json || part == Part::Http {
+            json.push_str(line);
+            json.push('\n');
+        } else if let Some(t) = line.strip_prefix("tool ") {
             tool = Some(t.trim().to_owned());
+        } else if line.trim() == "cached" {
+            cached = true;
+        } else if line.trim() == "@@ps" {
+            part = Part::Ps;
+        } else if line.trim() == "@@json" {
+            part = Part::Json;
+        } else if line.trim() == "@@http" {
+            part = Part::Http;
+        } else if let Some(rc) = line.strip_prefix("@@failed") {
+            failed = true;
+            warnings.push(Problem::at(n, format!("the container list failed (exit status {})", rc.trim())));
         } else if let Some(rest) = line.strip_prefix("pid ") {
             match rest.split_whitespace().collect::<Vec<_>>().as_slice() {
+                [id] => running.push(((*id).to_owned(), None)),
                 [id, pid] if pid.bytes().all(|b| b.is_ascii_digit()) => {
-                    pids.insert((*pid).to_owned(), (*id).to_owned());
+                    running.push(((*id).to_owned(), Some((*pid).to_owned())));
                 }
-                _ => warnings.push(Problem::at(n, "not a \"pid ID PID\" line")),
+                _ => warnings.push(Problem::at(n, "not a \"pid ID [PID]\" line")),
             }
         } else {
             match line.split('\t').collect::<Vec<_>>().as_slice() {
                 [id, name, image, state, status] if !id.is_empty() => {
-                    containers.push(Container {
-                        id: (*id).to_owned(),
-                        name: (*name).to_owned(),
-                        image: (*image).to_owned(),
-                        state: state.trim().to_ascii_lowercase(),
-                        status: (*status).to_owned(),
-                        health: health(status),
-                        exit_code: exit_code(status),
-                        usage: CgroupUsage::default(),
-                    });
+                    containers.push(Container::listed(id, name, image, state, status));
                 }
                 _ => warnings.push(Problem::at(n, format!("not a container line: {line:?}"))),
             }
         }
     }
     let tool = tool.ok_or_else(|| Problem::whole("neither \"none\" nor a \"tool\" line"))?;
+    if part == Part::Http {
+        // `HTTP/1.0 200 OK`, headers, then the body: the first line that opens JSON.
+        let ok =
+            json.lines().next().is_some_and(|l| l.starts_with("HTTP/1.") && l.split_whitespace().nth(1) == Some("200"));
+        json = match (ok, json.find("\n[").or_else(|| json.find("\n{"))) {
+            (true, Some(at)) => json[at + 1..].to_owned(),
+            _ => String::new(),
+        };
+    }
+    if part == Part::Json || part == Part::Http {
+        match serde_json::from_str::<Vec<ApiContainer>>(json.trim()) {
+            Ok(list) => containers.extend(list.iter().map(|c| {
+                let name = c.names.first().map_or("", |n| n.trim_start_matches('/'));
+                Container::listed(&c.id, name, &c.image, &c.state, &c.status)
+            })),
+            Err(e) => {
+                failed = true;
+                let what = if json.trim().is_empty() { "no answer".to_owned() } else { e.to_string() };
+                warnings.push(Problem::whole(format!("the container list from the daemon's socket: {what}")));
+            }
+        }
+    }
+    let asked = match part {
+        Part::Head => None,
+        Part::Ps => Some("cli"),
+        Part::Json => Some("curl"),
+        Part::Http => Some("nc"),
+    };
+    // Not listed: this cycle knows the running containers by id only.
+    let listed = !cached && !failed;
+    if !listed {
+        containers = running
+            .iter()
+            .map(|(id, _)| Container { id: id.clone(), state: "running".to_owned(), ..Container::default() })
+            .collect();
+    }
+    let pids: HashMap<&str, &str> =
+        running.iter().filter_map(|(id, pid)| Some((pid.as_deref()?, id.as_str()))).collect();
 
     let files = split_files(files, |p| {
         p.starts_with("/sys/fs/cgroup/") || (p.starts_with("/proc/") && p.ends_with("/net/dev"))
@@ -120,7 +229,7 @@ pub fn parse_containers(body: &str) -> Result<Parsed<ContainerSection>, Problem>
     let mut inactive: HashMap<String, u64> = HashMap::new();
     for (path, content) in &files.files {
         let owner = if let Some(pid) = path.strip_prefix("/proc/").and_then(|p| p.strip_suffix("/net/dev")) {
-            pids.get(pid).cloned()
+            pids.get(pid).map(|id| (*id).to_owned())
         } else {
             containers.iter().find(|c| path.contains(c.id.as_str())).map(|c| c.id.clone())
         };
@@ -163,7 +272,9 @@ pub fn parse_containers(body: &str) -> Result<Parsed<ContainerSection>, Problem>
             c.usage.memory_bytes = Some(used.saturating_sub(*cache));
         }
     }
-    Ok(Parsed { value: ContainerSection::Present { tool, containers }, warnings })
+    let running = running.into_iter().map(|(id, _)| id).collect();
+    let asked = asked.map(str::to_owned);
+    Ok(Parsed { value: ContainerSection::Present { tool, containers, listed, running, asked }, warnings })
 }
 
 /// `(healthy)`, `(unhealthy)`, `(health: starting)` in the status text.
@@ -252,7 +363,7 @@ mod tests {
     fn docker_on_cgroup_v2() {
         let p = parse_containers(&body()).unwrap_or_else(|e| panic!("{e}"));
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-        let ContainerSection::Present { tool, containers } = p.value else { panic!("absent") };
+        let ContainerSection::Present { tool, containers, .. } = p.value else { panic!("absent") };
         assert_eq!(tool, "docker");
         let web = &containers[0];
         assert_eq!((web.name.as_str(), web.state.as_str(), web.health.as_deref()), ("web", "running", Some("healthy")));
@@ -289,14 +400,99 @@ mod tests {
     }
 
     #[test]
+    fn the_daemon_list_as_json_from_its_socket() {
+        let body = format!(
+            "tool docker\npid {ID1} 4242\n@@json\n[{{\"Id\":\"{ID1}\",\"Names\":[\"/web\"],\"Image\":\"nginx:1.25\",\
+             \"State\":\"running\",\"Status\":\"Up 2 hours (unhealthy)\",\"Ports\":[]}},\
+             {{\"Id\":\"{ID2}\",\"Names\":[\"/job\"],\"Image\":\"busybox\",\"State\":\"exited\",\
+             \"Status\":\"Exited (3) 1 minute ago\"}}]\n\n@@files\n\
+             ==> /sys/fs/cgroup/system.slice/docker-{ID1}.scope/cpu.stat <==\nusage_usec 42\n"
+        );
+        let p = parse_containers(&body).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let ContainerSection::Present { containers, listed, running, .. } = p.value else { panic!("absent") };
+        assert!(listed);
+        assert_eq!(running, [ID1]);
+        let got: Vec<_> = containers
+            .iter()
+            .map(|c| (c.name.as_str(), c.state.as_str(), c.health.as_deref(), c.exit_code, c.usage.cpu_usec))
+            .collect();
+        assert_eq!(
+            got,
+            [("web", "running", Some("unhealthy"), None, Some(42)), ("job", "exited", None, Some(3), None)]
+        );
+    }
+
+    #[test]
+    fn the_daemon_list_as_nc_gets_it_headers_and_all() {
+        let answer = format!(
+            "HTTP/1.0 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n\r\n\
+             [{{\"Id\":\"{ID1}\",\"Names\":[\"/web\"],\"Image\":\"nginx\",\"State\":\"running\",\"Status\":\"Up 1 hour\"}}]\n"
+        );
+        let body = format!("tool docker\npid {ID1} 4242\n@@http\n{answer}\n@@files\n");
+        let p = parse_containers(&body).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let ContainerSection::Present { containers, listed, asked, .. } = p.value else { panic!("absent") };
+        assert!(listed);
+        assert_eq!(asked.as_deref(), Some("nc"));
+        assert_eq!((containers[0].name.as_str(), containers[0].state.as_str()), ("web", "running"));
+        // An nc without -U prints nothing; an error answer is no list either.
+        for bad in ["@@http\n\n", "@@http\nHTTP/1.0 500 Internal Server Error\r\n\r\n{\"message\":\"x\"}\n"] {
+            let p = parse_containers(&format!("tool docker\npid {ID1} 4242\n{bad}@@files\n"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let ContainerSection::Present { listed, asked, .. } = p.value else { panic!("absent") };
+            assert!(!listed && asked.as_deref() == Some("nc"), "{bad}");
+            assert_eq!(p.warnings.len(), 1, "{bad}: {:?}", p.warnings);
+        }
+    }
+
+    #[test]
+    fn without_the_list_the_running_containers_are_known_by_id() {
+        let body = format!(
+            "tool docker\npid {ID1} 4242\npid {ID2}\ncached\n@@files\n\
+             ==> /sys/fs/cgroup/system.slice/docker-{ID1}.scope/cpu.stat <==\nusage_usec 42\n\
+             ==> /proc/4242/net/dev <==\nInter-|\n face |\n  eth0: 7 1 0 0 0 0 0 0 9 1 0 0 0 0 0 0\n"
+        );
+        let p = parse_containers(&body).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let ContainerSection::Present { containers, listed, running, .. } = p.value else { panic!("absent") };
+        assert!(!listed);
+        assert_eq!(running, [ID1, ID2]);
+        assert_eq!(containers.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [ID1, ID2]);
+        assert_eq!((containers[0].usage.cpu_usec, containers[0].usage.net_rx_bytes), (Some(42), Some(7)));
+        assert!(containers[0].name.is_empty() && containers[0].state == "running");
+    }
+
+    #[test]
+    fn a_failed_list_is_a_warning_and_keeps_the_usage() {
+        for answer in ["@@json\n\n", "@@json\n{\"message\":\"client version too new\"}\n", "@@ps\n@@failed 1\n"] {
+            let body = format!(
+                "tool docker\npid {ID1} 4242\n{answer}@@files\n\
+                 ==> /sys/fs/cgroup/system.slice/docker-{ID1}.scope/cpu.stat <==\nusage_usec 42\n"
+            );
+            let p = parse_containers(&body).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(p.warnings.len(), 1, "{answer}: {:?}", p.warnings);
+            let ContainerSection::Present { containers, listed, .. } = p.value else { panic!("absent") };
+            assert!(!listed, "{answer}");
+            assert_eq!(containers[0].usage.cpu_usec, Some(42), "{answer}");
+        }
+    }
+
+    #[test]
     fn none_empty_and_broken() {
         assert_eq!(parse_containers("none\n").map(|p| p.value), Ok(ContainerSection::Absent));
         assert_eq!(
             parse_containers("tool podman\n@@files\n").map(|p| p.value),
-            Ok(ContainerSection::Present { tool: "podman".into(), containers: vec![] })
+            Ok(ContainerSection::Present {
+                tool: "podman".into(),
+                containers: vec![],
+                listed: true,
+                running: vec![],
+                asked: None
+            })
         );
         assert!(parse_containers("").is_err());
-        let p = parse_containers("tool docker\nnot a row\npid x\n").unwrap_or_else(|e| panic!("{e}"));
+        let p = parse_containers("tool docker\nnot a row\npid x 12 y\n").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.warnings.len(), 2);
     }
 }

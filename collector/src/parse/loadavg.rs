@@ -3,7 +3,7 @@
 use super::{Parsed, Problem, non_negative_f64, numbered_lines};
 
 /// Load averages (runnable plus uninterruptible tasks) and thread counts.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct LoadAvg {
     pub one: f64,
     pub five: f64,
@@ -12,6 +12,8 @@ pub struct LoadAvg {
     pub runnable: Option<u32>,
     /// Scheduling entities (threads) that exist (the `160` of `3/160`).
     pub threads: Option<u32>,
+    /// The pid the kernel gave out last (the `11206`), in this pid namespace.
+    pub last_pid: Option<u32>,
 }
 
 /// Parses `0.20 0.18 0.12 1/80 11206`.
@@ -27,7 +29,8 @@ pub fn parse_loadavg(body: &str) -> Result<Parsed<LoadAvg>, Problem> {
         Some((r, t)) => (r.parse().ok(), t.parse().ok()),
         None => (None, None),
     };
-    Ok(Parsed::clean(LoadAvg { one, five, fifteen, runnable, threads }))
+    let last_pid = fields.get(4).and_then(|s| s.parse().ok());
+    Ok(Parsed::clean(LoadAvg { one, five, fifteen, runnable, threads, last_pid }))
 }
 
 #[cfg(test)]
@@ -37,7 +40,17 @@ mod tests {
     #[test]
     fn reads_loads_and_threads() {
         let l = parse_loadavg("1.26 0.86 0.40 3/160 13902\n").map(|p| p.value);
-        assert_eq!(l, Ok(LoadAvg { one: 1.26, five: 0.86, fifteen: 0.40, runnable: Some(3), threads: Some(160) }));
+        assert_eq!(
+            l,
+            Ok(LoadAvg {
+                one: 1.26,
+                five: 0.86,
+                fifteen: 0.40,
+                runnable: Some(3),
+                threads: Some(160),
+                last_pid: Some(13902)
+            })
+        );
     }
 
     #[test]

@@ -38,9 +38,9 @@ pub use hostname::parse_hostname;
 pub use inventory::{Inventory, parse_cpufreq, parse_inventory};
 pub use loadavg::{LoadAvg, parse_loadavg};
 pub use meminfo::{MemInfo, parse_meminfo};
-pub use mounts::{DEFAULT_EXCLUDED_FSTYPES, Inodes, Mount, parse_mounts};
+pub use mounts::{DEFAULT_EXCLUDED_FSTYPES, Inodes, Mount, mounts_may_hang, parse_mounts};
 pub use netdev::{NetDev, parse_netdev};
-pub use owners::parse_owners;
+pub use owners::{OwnerAnswers, parse_owners};
 pub use pagesize::parse_pagesize;
 pub use passwd::parse_passwd;
 pub use procs::{ProcStat, parse_procs};
@@ -50,7 +50,7 @@ pub use tcp::{TcpCounts, parse_tcp};
 pub use uptime::{Uptime, parse_uptime};
 pub use users::{Session, parse_users};
 
-use crate::program::{FILES_BASELINE, OPTIONAL_SECTIONS, PROCS_BASELINE, SECTIONS};
+use crate::program::{DfFlavour, FILES_BASELINE, LEGACY_PROCS, LEGACY_PROCS_BASELINE, OPTIONAL_SECTIONS, SECTIONS};
 
 /// The first line of a section: `@@fw begin NAME`.
 pub const BEGIN_MARKER: &str = "@@fw begin ";
@@ -179,8 +179,8 @@ pub struct Snapshot {
     pub sockets: Option<SocketStates>,
     pub users: Option<Vec<Session>>,
     pub procs: Option<Vec<ProcStat>>,
-    /// pid → uid.
-    pub owners: Option<HashMap<u32, u32>>,
+    /// pid → uid of the processes the program asked about, and its own shell's pid.
+    pub owners: Option<OwnerAnswers>,
     /// uid → account name.
     pub passwd: Option<HashMap<u32, String>>,
     /// Bytes per page (first cycle of a connection only).
@@ -196,6 +196,10 @@ pub struct Snapshot {
     /// pid → open descriptors, for the processes the program was asked about.
     pub fds: Option<HashMap<u32, u64>>,
     pub containers: Option<ContainerSection>,
+    /// Which `df` printed the mounts (when they were parsed).
+    pub df: Option<DfFlavour>,
+    /// Whether `/proc/mounts` lists a mount that can hang `df` (see [`mounts_may_hang`]).
+    pub mounts_may_hang: Option<bool>,
     /// The baseline, read one second before the rest when the program was built with one.
     pub baseline: Option<Baseline>,
     /// Sections that could not be used.
@@ -205,7 +209,7 @@ pub struct Snapshot {
 }
 
 /// The counters read one second before the others on the first cycle of a connection
-/// (`files0`, `procs0`), so rates exist at once.
+/// (`files0`), so rates exist at once.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Baseline {
     pub stat: Option<CpuStat>,
@@ -297,8 +301,15 @@ pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
         let body = raw.body;
         let mut sink = Sink { section: raw.name, errors: &mut snap.errors, warnings: &mut snap.warnings };
         match raw.name {
-            "files" => proc_mounts = parse_files(body, &mut snap),
-            "procs" => snap.procs = sink.take(parse_procs(body)),
+            "files" => {
+                let (files, procs) = split_procs(body);
+                proc_mounts = parse_files(files, &mut snap);
+                if let Some(procs) = procs {
+                    let mut sink = Sink { section: "procs", errors: &mut snap.errors, warnings: &mut snap.warnings };
+                    snap.procs = sink.take(parse_procs(procs));
+                }
+            }
+            LEGACY_PROCS => snap.procs = sink.take(parse_procs(body)),
             "owners" => snap.owners = sink.take(parse_owners(body)),
             "users" => snap.users = sink.take(parse_users(body)),
             "sockets" => snap.sockets = sink.take(parse_sockets(body)),
@@ -308,6 +319,7 @@ pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
             "inventory" => snap.inventory = sink.take(parse_inventory(body)),
             "pagesize" => snap.pagesize = sink.take(parse_pagesize(body)),
             n if n == FILES_BASELINE => {
+                let (body, procs) = split_procs(body);
                 let files = files::split_files(body, |p| FILES.iter().any(|(f, _, _)| *f == p));
                 let mut sink = Sink { section: FILES_BASELINE, errors: &mut snap.errors, warnings: &mut snap.warnings };
                 baseline.stat = files.get("/proc/stat").and_then(|b| sink.take(parse_stat(b)));
@@ -317,8 +329,11 @@ pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
                 if baseline.stat.is_none() {
                     sink.errors.push(SectionError::new(FILES_BASELINE, "no /proc/stat"));
                 }
+                if let Some(procs) = procs {
+                    baseline.procs = sink.take(parse_procs(procs));
+                }
             }
-            n if n == PROCS_BASELINE => baseline.procs = sink.take(parse_procs(body)),
+            LEGACY_PROCS_BASELINE => baseline.procs = sink.take(parse_procs(body)),
             _ => sink.warnings.push(SectionError::new(raw.name, "unknown section, ignored")),
         }
     }
@@ -329,23 +344,54 @@ pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
             None => df.to_owned(),
         };
         snap.mounts = sink.take(parse_mounts(&body, &opts.excluded_fstypes));
+        if snap.mounts.is_some() {
+            let marker = |m: &str| df.lines().any(|l| l.trim() == m);
+            snap.df = if marker(mounts::OUTPUT_SEPARATOR) {
+                Some(DfFlavour::Gnu)
+            } else if marker(mounts::INODES_SEPARATOR) {
+                Some(DfFlavour::Posix)
+            } else {
+                None
+            };
+        }
     }
+    snap.mounts_may_hang = proc_mounts.map(mounts_may_hang);
     for s in SECTIONS {
         if !seen.contains(s.name) {
             snap.errors.push(SectionError::new(s.name, "section missing"));
         }
     }
+    if seen.contains("files") && snap.procs.is_none() && !snap.errors.iter().any(|e| e.section == "procs") {
+        snap.errors.push(SectionError::new("procs", "no /proc/PID/stat in the output"));
+    }
     debug_assert!(OPTIONAL_SECTIONS.iter().all(|s| !SECTIONS.contains(s)));
-    // The baseline is optional, but comes as a pair.
-    let (files0, procs0) = (seen.contains(FILES_BASELINE), seen.contains(PROCS_BASELINE));
-    if files0 != procs0 {
-        let missing = if files0 { PROCS_BASELINE } else { FILES_BASELINE };
-        snap.errors.push(SectionError::new(missing, "section missing"));
+    // The baseline is optional, but holds both the files and the processes.
+    let (files0, procs0) = (seen.contains(FILES_BASELINE), seen.contains(LEGACY_PROCS_BASELINE));
+    if procs0 && !files0 {
+        snap.errors.push(SectionError::new(FILES_BASELINE, "section missing"));
+    } else if files0 && baseline.procs.is_none() {
+        snap.errors.push(SectionError::new(FILES_BASELINE, "no /proc/PID/stat in the baseline"));
     }
     if files0 || procs0 {
         snap.baseline = Some(baseline);
     }
     snap
+}
+
+/// Cuts the `files` output where the `/proc/PID/stat` files begin (they come last): the small
+/// files, and the process part if there is one.
+fn split_procs(body: &str) -> (&str, Option<&str>) {
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        if files::header_path(line)
+            .and_then(|p| p.strip_prefix("/proc/"))
+            .is_some_and(|rest| rest.strip_suffix("/stat").is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit())))
+        {
+            return (&body[..offset], Some(&body[offset..]));
+        }
+        offset += line.len();
+    }
+    (body, None)
 }
 
 /// Fills the snapshot from the `files` section; returns `/proc/mounts` for the `mounts` parser.
@@ -389,6 +435,7 @@ fn exit_reason(code: i32) -> String {
     match code {
         126 => "exit status 126 (command not executable)".to_owned(),
         127 => "exit status 127 (command not found)".to_owned(),
+        137 => "exit status 137 (killed: no answer within its time limit, a hung mount or daemon?)".to_owned(),
         _ => format!("exit status {code}"),
     }
 }
@@ -506,7 +553,7 @@ mod tests {
         assert!(reasons.contains(&"meminfo: line 1: MemTotal is not a number".to_owned()), "{reasons:?}");
         assert!(reasons.contains(&"users: exit status 127 (command not found)".to_owned()));
         assert!(reasons.contains(&"stat: /proc/stat is missing from the output".to_owned()));
-        assert!(reasons.contains(&"procs: section missing".to_owned()));
+        assert!(reasons.contains(&"procs: no /proc/PID/stat in the output".to_owned()));
         assert!(!reasons.iter().any(|r| r.starts_with("files0") || r.starts_with("diskstats")), "{reasons:?}");
         assert_eq!(snap.diskstats, Some(vec![]), "no /proc/diskstats: no device, not an error");
         assert!(snap.baseline.is_none());

@@ -10,6 +10,9 @@
 //! state TIME-WAIT 3                      state 06 3
 //! ```
 //!
+//! On hosts with few sockets the program sends `ss -tan` itself after a line `@@raw`, and the
+//! sums are made here.
+//!
 //! States get the kernel's names (`include/net/tcp_states.h`) either way.
 
 use std::collections::BTreeMap;
@@ -81,9 +84,26 @@ pub fn parse_sockets(body: &str) -> Result<Parsed<SocketStates>, Problem> {
     let mut states = BTreeMap::new();
     let mut raw_listen: Vec<(usize, Vec<&str>)> = Vec::new();
     let mut warnings = Vec::new();
+    let mut raw = false;
     for (n, line) in numbered_lines(body) {
         let f: Vec<&str> = line.split_whitespace().collect();
+        if raw {
+            // `ss -tan`: a header, then `STATE RECV-Q SEND-Q LOCAL PEER` per socket.
+            match f.as_slice() {
+                ["State", ..] => source = Some(SocketSource::Ss),
+                [state, _, _, local, _, ..] => {
+                    let slot = states.entry(state_name(state)).or_insert(0u64);
+                    *slot = slot.saturating_add(1);
+                    if *state == "LISTEN" {
+                        raw_listen.push((n, vec![*local]));
+                    }
+                }
+                _ => warnings.push(Problem::at(n, format!("unknown line {line:?}"))),
+            }
+            continue;
+        }
         match f.as_slice() {
+            ["@@raw"] => raw = true,
             ["source", "ss"] => source = Some(SocketSource::Ss),
             ["source", "proc"] => source = Some(SocketSource::ProcNetTcp),
             ["state", name, count] => match count.parse::<u64>() {
@@ -180,6 +200,23 @@ mod tests {
 
     fn listener(protocol: &'static str, address: &str, port: u16) -> Listener {
         Listener { protocol, address: address.into(), port }
+    }
+
+    #[test]
+    fn raw_ss_is_summed_like_the_awk_summary() {
+        let raw = "@@raw\nState  Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\n\
+                   LISTEN 0      128          0.0.0.0:22         0.0.0.0:*\n\
+                   LISTEN 0      128             [::]:22            [::]:*\n\
+                   ESTAB  0      0          10.0.0.5:22      10.0.0.9:51234\n\
+                   ESTAB  0      36         10.0.0.5:22      10.0.0.9:51240\n\
+                   TIME-WAIT 0   0          10.0.0.5:80      10.0.0.7:40000\n";
+        let summary =
+            "listen 0.0.0.0:22\nlisten [::]:22\nsource ss\nstate LISTEN 2\nstate ESTAB 2\nstate TIME-WAIT 1\n";
+        let a = parse_sockets(raw).unwrap_or_else(|e| panic!("{e}"));
+        let b = parse_sockets(summary).unwrap_or_else(|e| panic!("{e}"));
+        assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+        assert_eq!(a.value, b.value);
+        assert!(parse_sockets("@@raw\n").is_err(), "no header: ss did not run");
     }
 
     #[test]

@@ -131,6 +131,18 @@ impl Sshd {
         }
     }
 
+    /// A `[[servers]]` entry for this sshd as the test account, by key, with its host key pinned.
+    #[allow(dead_code)] // not every test binary that shares this module uses it
+    pub fn server_toml(&self, name: &str) -> String {
+        format!(
+            "[[servers]]\nname = \"{name}\"\nhost = \"{}\"\nport = {}\nuser = \"{TEST_USER}\"\nidentity_file = \"{}\"\nhost_key = \"{}\"\n",
+            self.addr.ip(),
+            self.addr.port(),
+            self.client_key.display(),
+            self.host_fingerprint
+        )
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
