@@ -1,7 +1,8 @@
 //! End to end: the real `fleetwatch serve` collects real `sshd` test hosts (each on its own
 //! loopback address, see `collector/tests/support`) every two seconds, and headless Chromium
 //! (through chromedriver) drives the dashboard: every tab, the filters and sorting, the Excel
-//! export, the theme toggle, and the live updates (a new sample, a server going down).
+//! export, the theme toggle, the live updates (a new sample, a server going down), and a fleet
+//! longer than the screen (only the cards near the viewport are built; none is lost).
 //!
 //! Needs the dashboard build (`make frontend`; `FLEETWATCH_TEST_WEB_DIR` or `<repo>/dist`),
 //! chromium + chromium-driver, openssh-server and the `fwtest` account (`make test-deps`), and
@@ -18,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use support::{Sshd, TEST_USER};
@@ -80,6 +82,8 @@ struct Host {
 struct Stack {
     base: String,
     config: PathBuf,
+    /// The server's `RUST_LOG`.
+    log: &'static str,
     /// `fleetwatch serve`; `None` while a test has stopped it.
     serve: Option<Kill>,
     http: reqwest::Client,
@@ -89,14 +93,15 @@ struct Stack {
     _tmp: tempfile::TempDir,
 }
 
-fn serve(config: &Path) -> Kill {
+/// `fleetwatch serve` with `RUST_LOG=<log>` (its log goes to the test's output).
+fn serve(config: &Path, log: &str) -> Kill {
     Kill(
         Command::new(env!("CARGO_BIN_EXE_fleetwatch"))
             .arg("--config")
             .arg(config)
             .arg("serve")
             .env_remove("DATABASE_URL")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log)
             .stdout(Stdio::null())
             .spawn()
             .unwrap(),
@@ -107,6 +112,13 @@ impl Stack {
     /// Starts one sshd per `(name, tags)`, the server with a 2 s schedule, and a browser; waits
     /// until every host has been collected once.
     async fn start(hosts: &[(&'static str, &[&str])]) -> Self {
+        Self::start_with(hosts, &[], "1280,1000").await
+    }
+
+    /// [`Stack::start`], plus `dead` servers where nothing answers (port 1 of a loopback address
+    /// of their own: connection refused, so grey cards with a reason), in a browser window of
+    /// `window` (`"width,height"`).
+    async fn start_with(hosts: &[(&'static str, &[&str])], dead: &[String], window: &str) -> Self {
         let web = web_dir();
         let tmp = tempfile::tempdir().unwrap();
         let mut started = Vec::new();
@@ -124,6 +136,13 @@ impl Stack {
             );
             started.push(Host { name, sshd });
         }
+        for name in dead {
+            let ip = support::unique_loopback();
+            servers += &format!(
+                "[[servers]]\nname = \"{name}\"\nhost = \"{ip}\"\nport = 1\nuser = \"{TEST_USER}\"\n\
+                 identity_file = \"/nonexistent\"\n"
+            );
+        }
         let port = free_port();
         let config = tmp.path().join("fleetwatch.toml");
         // refresh_secs is long on purpose: within a test, news can only come from the live stream.
@@ -139,7 +158,9 @@ impl Stack {
             ),
         )
         .unwrap();
-        let serve = Some(serve(&config));
+        // Dead servers fail every cycle, as expected: their warnings would bury the test's output.
+        let log = if dead.is_empty() { "warn" } else { "error" };
+        let serve = Some(serve(&config, log));
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         wait_until("the first collection of every host", SLOW, || async {
@@ -152,13 +173,19 @@ impl Stack {
                 .await
                 .map_err(|e| e.to_string())?;
             let list = v.as_array().ok_or("not a list")?;
-            let collected = list.iter().all(|s| s["latest"].is_object());
-            if collected && list.len() == hosts.len() { Ok(()) } else { Err(v.to_string()) }
+            let collected = list.iter().all(|s| {
+                if dead.iter().any(|d| s["name"] == d.as_str()) {
+                    s["status"]["reason"].as_str().is_some_and(|r| r != "never collected")
+                } else {
+                    s["latest"].is_object()
+                }
+            });
+            if collected && list.len() == hosts.len() + dead.len() { Ok(()) } else { Err(v.to_string()) }
         })
         .await;
 
-        let (driver, browser) = harness::headless_chromium(tmp.path(), "1280,1000").await;
-        Self { base, config, serve, http, browser, hosts: started, _driver: driver, _tmp: tmp }
+        let (driver, browser) = harness::headless_chromium(tmp.path(), window).await;
+        Self { base, config, log, serve, http, browser, hosts: started, _driver: driver, _tmp: tmp }
     }
 
     async fn open(&self, path: &str) {
@@ -560,7 +587,7 @@ async fn the_page_says_when_the_stream_drops_and_reconnects_by_itself() {
     .await;
 
     // It comes back on the same address: the stream reopens without a reload.
-    s.serve = Some(serve(&s.config));
+    s.serve = Some(serve(&s.config, s.log));
     wait_until("the stream live again", SLOW, || async {
         let v = s.js("return document.querySelector('[data-testid=live-indicator]').dataset.state;").await;
         if v == json!("live") { Ok(()) } else { Err(v.to_string()) }
@@ -573,5 +600,164 @@ async fn the_page_says_when_the_stream_drops_and_reconnects_by_itself() {
     })
     .await;
     assert_eq!(s.js("return window.__fleetwatchMarker ?? null;").await, json!(42), "the page was not reloaded");
+    s.browser.clone().close().await.unwrap();
+}
+
+/// The cards' grid as the page has it: the servers whose cards are built, the columns, and where
+/// the grid and its first and last built cards are on screen (px, from the viewport's top).
+/// `expected` is the height the whole list of `count` cards takes: every row is as high as
+/// `grid-auto-rows`.
+async fn grid(s: &Stack, count: usize) -> Value {
+    s.js(&format!(
+        "const g = document.querySelector('[data-testid=server-grid]');
+         const cs = getComputedStyle(g);
+         const cols = cs.gridTemplateColumns.split(' ').length;
+         const gap = parseFloat(cs.rowGap) || 0, pitch = parseFloat(cs.gridAutoRows) + gap;
+         const cards = [...g.querySelectorAll('.server-card[data-server]')];
+         const r = g.getBoundingClientRect();
+         return {{names: cards.map(c => c.dataset.server), cols,
+                  lefts: new Set(cards.map(c => Math.round(c.getBoundingClientRect().left))).size,
+                  height: r.height, expected: Math.ceil({count} / cols) * pitch - gap,
+                  top: r.top, bottom: r.bottom, view: innerHeight,
+                  first_top: cards[0]?.getBoundingClientRect().top,
+                  last_bottom: cards.at(-1)?.getBoundingClientRect().bottom}};"
+    ))
+    .await
+}
+
+fn names(grid: &Value) -> Vec<&str> {
+    grid["names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect()
+}
+
+fn near(a: &Value, b: &Value) -> bool {
+    (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1.0
+}
+
+/// The totals line and the shown count: [servers, online, the offline chip, shown-count].
+async fn totals(s: &Stack) -> Value {
+    s.js("const t = [...document.querySelectorAll('.totals .total strong')].map(e => e.textContent);
+          return [t[0] ?? null, t[1] ?? null,
+                  document.querySelector('.totals .chip.status-offline')?.textContent ?? null,
+                  document.querySelector('[data-testid=shown-count]').textContent];")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_fleet_builds_only_the_cards_near_the_screen_and_loses_none() {
+    // 58 servers nothing answers for (grey cards), then two real ones, last by name.
+    let dead: Vec<String> = (1..=58).map(|i| format!("node-{i:02}")).collect();
+    let s = Stack::start_with(&[("zulu-1", &["prod"]), ("zulu-2", &["prod"])], &dead, "900,700").await;
+    let all: Vec<String> = dead.iter().cloned().chain(["zulu-1".to_owned(), "zulu-2".to_owned()]).collect();
+    s.open("/").await;
+
+    // Every server is counted; only the cards near the viewport are built.
+    let top = wait_until("the totals of all 60 servers and the first cards", QUICK, || async {
+        let (t, g) = (totals(&s).await, grid(&s, 60).await);
+        let ok = t == json!(["60", "2", "58 offline", ""]) && names(&g).first() == Some(&"node-01");
+        if ok { Ok(g) } else { Err(format!("{t} {g}")) }
+    })
+    .await;
+    let built = names(&top).len();
+    assert!(built < 30, "only the cards near the viewport are built, not all 60: {top}");
+    assert!(near(&top["height"], &top["expected"]), "the grid is as high as all 60 cards: {top}");
+    assert!(near(&top["first_top"], &top["top"]), "the first card at the grid's top: {top}");
+    s.screenshot("long-fleet-top").await;
+
+    // Scrolled to the end: the last server's card, at the bottom of a grid as high as before.
+    s.js("window.scrollTo(0, document.documentElement.scrollHeight); return null;").await;
+    let end = wait_until("the last server's card at the bottom", QUICK, || async {
+        let g = grid(&s, 60).await;
+        let n = names(&g);
+        if n.last() == Some(&"zulu-2") && !n.contains(&"node-01") { Ok(g) } else { Err(g.to_string()) }
+    })
+    .await;
+    assert!(names(&end).len() < 30, "the cards far above are dropped: {end}");
+    assert_eq!(end["height"], top["height"], "no jump: the padding holds the place of the cards not built");
+    assert!(near(&end["last_bottom"], &end["bottom"]), "the last card ends the grid: {end}");
+    let on_screen = end["last_bottom"].as_f64().unwrap();
+    assert!(on_screen > 0.0 && on_screen <= end["view"].as_f64().unwrap() + 1.0, "and is on screen: {end}");
+    s.screenshot("long-fleet-bottom").await;
+
+    // Back up one row: the cards of the row coming into reach are added, those of a row going
+    // out of it removed, and every other card stays where it is in the page (moving them all
+    // would restyle and re-lay out every card at each row).
+    let cols = end["cols"].as_u64().unwrap() as usize;
+    let first = |g: &Value| names(g).first().map(|n| all.iter().position(|a| a == n).unwrap()).unwrap();
+    let before = first(&end);
+    s.js("const g = document.querySelector('[data-testid=server-grid]');
+          window.__changes = {added: 0, removed: 0};
+          new MutationObserver(ms => ms.forEach(m => {
+            __changes.added += [...m.addedNodes].filter(n => n.nodeType === 1).length;
+            __changes.removed += [...m.removedNodes].filter(n => n.nodeType === 1).length;
+          })).observe(g, {childList: true});
+          const cs = getComputedStyle(g);
+          window.scrollBy(0, -(parseFloat(cs.gridAutoRows) + parseFloat(cs.rowGap)));
+          return null;")
+        .await;
+    wait_until("the window one row up", QUICK, || async {
+        let g = grid(&s, 60).await;
+        if first(&g) + cols == before { Ok(()) } else { Err(g.to_string()) }
+    })
+    .await;
+    // (Near the end, the last rows stay within reach: none may go out.)
+    let changes = s.js("return __changes;").await;
+    assert_eq!(changes["added"], json!(cols), "one row in, no card moved: {changes}");
+    assert!(changes["removed"].as_u64().unwrap() <= cols as u64, "at most one row out: {changes}");
+
+    // The search finds a server from far down, counted against every server.
+    s.find("[data-testid=search]").await.send_keys("node-57").await.unwrap();
+    wait_until("node-57 alone, 1 of 60 shown", QUICK, || async {
+        let (t, g) = (totals(&s).await, grid(&s, 1).await);
+        let ok = names(&g) == ["node-57"] && t == json!(["60", "2", "58 offline", "1 of 60 shown"]);
+        if ok { Ok(()) } else { Err(format!("{t} {g}")) }
+    })
+    .await;
+    // Its link works.
+    s.find(".server-card[data-server='node-57'] a[href='/servers/node-57']").await.click().await.unwrap();
+    s.find("[data-testid=tab-server][aria-current=page]").await;
+    assert!(s.browser.current_url().await.unwrap().as_str().ends_with("/servers/node-57"));
+
+    // Tab walks through the cards in order, well past those built at first, even with the keys
+    // pressed faster than frames are drawn: each card reached is scrolled to, and the window
+    // follows before the next key press.
+    s.open("/").await;
+    wait_until("the first cards again", QUICK, || async {
+        let g = grid(&s, 60).await;
+        if names(&g).first() == Some(&"node-01") { Ok(()) } else { Err(g.to_string()) }
+    })
+    .await;
+    s.js("document.querySelector('[data-testid=filter-status]').focus();
+          window.__focused = [];
+          document.addEventListener('focusin', e =>
+            __focused.push(e.target.closest('.server-card')?.dataset.server ?? e.target.outerHTML.slice(0, 80)));
+          return null;")
+        .await;
+    let presses = built + 20;
+    let mut keys = KeyActions::new("keyboard".into());
+    for _ in 0..presses {
+        keys = keys.then(KeyAction::Down { value: Key::Tab.into() }).then(KeyAction::Up { value: Key::Tab.into() });
+    }
+    s.browser.perform_actions(keys).await.unwrap();
+    let focused = s.js("return __focused;").await;
+    assert_eq!(focused, json!(all[..presses]), "Tab reaches every card, in order");
+    let deep = grid(&s, 60).await;
+    assert!(!names(&deep).contains(&"node-01") && names(&deep).len() < 30, "the window moved with the focus: {deep}");
+
+    // Phone width: one column, the grid as high as sixty rows, the last card still reached.
+    s.browser.set_window_size(400, 800).await.unwrap();
+    let phone = wait_until("one column", QUICK, || async {
+        let g = grid(&s, 60).await;
+        let ok = g["cols"] == json!(1) && g["lefts"] == json!(1) && near(&g["height"], &g["expected"]);
+        if ok { Ok(g) } else { Err(g.to_string()) }
+    })
+    .await;
+    assert!(names(&phone).len() < 30, "{phone}");
+    s.js("window.scrollTo(0, document.documentElement.scrollHeight); return null;").await;
+    wait_until("the last card at phone width", QUICK, || async {
+        let g = grid(&s, 60).await;
+        if names(&g).last() == Some(&"zulu-2") { Ok(()) } else { Err(g.to_string()) }
+    })
+    .await;
+    s.screenshot("long-fleet-phone").await;
     s.browser.clone().close().await.unwrap();
 }

@@ -1,19 +1,32 @@
 #!/usr/bin/env python3
-"""Dashboard budget bench: 500 servers, a live-update flood, and the gzipped sizes.
+"""Dashboard budget bench: 500 servers, scrolling, a live-update flood, and the gzipped sizes.
 
 Serves a built dashboard (dist/) and a generated fake API from one local port, opens it in
-headless Chromium, and prints what the page itself measured with the browser's performance
-timing:
+headless Chromium (1280x900), and prints what the page itself measured with the browser's
+performance timing:
 
-  * render: from the end of the /api/servers response to the first frame painted with every
-    card in the DOM (and the same from navigation start, which adds download and WASM compile);
-  * live: while the fake /api/events pushes N updates a second for D seconds, the longest gap
-    between animation frames, the 95th percentile, the long tasks (> 50 ms) and how late a 50 ms
-    timer fired (input would wait as long);
+  * first screen: from the end of the /api/servers response to the first frame painted with the
+    viewport covered by cards (the dashboard builds only the cards near the viewport), and the
+    same from navigation start (download and WASM compile added); the page's own marks split it:
+    body received, decoded, applied to the fleet;
+  * scroll: the whole list scrolled through twice, down at one screen per animation frame
+    ("jump") and back up at --scroll-speed px/s ("steady"): gaps between frames, long tasks
+    (> 50 ms), and the frames whose viewport was not fully covered by built cards;
+  * live: while the fake /api/events pushes --rate updates a second for --seconds, the gaps
+    between animation frames, the long tasks and how late a 50 ms timer fired (input would wait
+    as long); then, scrolled down at the steady speed, how many of all the cards show their
+    server's latest sample as /api/servers has it (nothing lost off screen);
   * sizes: gzip -9 of the WASM, the JS, the CSS and uPlot.
 
+Each run has a fresh browser profile, so the WASM is compiled from cold every time (the slowest
+case: a returning visitor's browser may have it cached).
+
 Usage: python3 frontend/bench/bench.py [--dist dist] [--servers 500] [--rate 200] [--seconds 10]
-       [--serve-only]   (just serve the fake fleet on --port, to look at it in a browser)
+       [--scroll-speed 5000] [--runs 1]   (with --runs N, a summary with the median of each figure)
+       [--load-only]        (the first screen only)
+       [--api-delay MS]     (/api/servers answers MS later: the page is idle when the data comes,
+                             which separates its own work from its start-up's)
+       [--serve-only]       (just serve the fake fleet on --port, to look at it in a browser)
 Needs python3 and chromium (no packages beyond the standard library).
 """
 
@@ -38,49 +51,135 @@ BENCH_JS = r"""
   const want = %(servers)d;
   const longTasks = [];
   try {
-    new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)))
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e)))
       .observe({type: 'longtask', buffered: true});
   } catch (e) {}
   const post = (r) => fetch('/__bench/result', {method: 'POST', body: JSON.stringify(r)});
   const frame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
+  // The first task after the next frame's style, layout and paint, ahead of the tasks already
+  // queued: what the page shows now is what that frame painted, and the time is when it ended.
+  const afterFrame = () => frame().then(() => new Promise((r) => window.scheduler?.postTask
+    ? scheduler.postTask(() => r(performance.now()), {priority: 'user-blocking'})
+    : setTimeout(() => r(performance.now()), 0)));
+  const pct = (a, p) => a.length ? a[Math.min(a.length - 1, Math.floor(a.length * p))] : null;
+  const round = (x) => x === null || x === undefined ? x : Math.round(x * 10) / 10;
+  // (The second selector finds the grid of builds older than the windowed one.)
+  const grid = () => document.querySelector('[data-testid=server-grid], section.grid[aria-label=Servers]');
+  const cards = () => grid()?.querySelectorAll('.server-card[data-server]') ?? [];
+  const tasksSince = (t) => longTasks.filter((e) => e.startTime >= t);
+  const taskStats = (t) => {
+    const l = tasksSince(t).map((e) => e.duration);
+    return {long_tasks: l.length, long_task_max_ms: round(l.length ? Math.max(...l) : 0)};
+  };
+  // How many px of the viewport's share of the grid no built card covers (0: all of it shown).
+  const uncovered = () => {
+    const g = grid();
+    if (!g) return innerHeight;
+    const r = g.getBoundingClientRect();
+    const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
+    if (bottom <= top) return 0;
+    const c = cards();
+    if (!c.length) return bottom - top;
+    const first = c[0].getBoundingClientRect(), last = c[c.length - 1].getBoundingClientRect();
+    return Math.max(0, first.top - top) + Math.max(0, bottom - last.bottom);
+  };
+
+  // 1. Load: the end of the /api/servers response to the end of the first frame that painted
+  // the viewport covered with cards (the totals render in the same pass). Looked at after every
+  // frame until then.
   const deadline = performance.now() + 60000;
-  let firstCards = null;
-  while (document.querySelectorAll('.server-card[data-server]').length < want) {
-    if (performance.now() > deadline) { await post({error: 'cards never appeared'}); return; }
-    if (firstCards === null && document.querySelector('.server-card[data-server]')) {
-      firstCards = performance.now();
-      await frame();
-      firstCards = await new Promise((r) => setTimeout(() => r(performance.now()), 0));
-    }
-    await new Promise((r) => setTimeout(r, 0));
+  let shown;
+  for (;;) {
+    if (performance.now() > deadline) { await post({error: 'cards never filled the viewport'}); return; }
+    shown = await afterFrame();
+    if (cards().length && uncovered() < 1) break;
   }
-  const inDom = performance.now();
-  await frame();
-  // After the frame's style, layout and paint: the next task.
-  const painted = await new Promise((r) => setTimeout(() => r(performance.now()), 0));
+  const builtFirst = cards().length;
   const api = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/servers'));
   const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
+  const since = (name) => api ? round(performance.getEntriesByName(name)[0]?.startTime - api.responseEnd) : null;
   const result = {
-    cards: document.querySelectorAll('.server-card[data-server]').length,
+    first_screen_ms: api ? round(shown - api.responseEnd) : null,
+    received_ms: since('fw:servers-received'),
+    parsed_ms: since('fw:servers-parsed'),
+    applied_ms: since('fw:servers-applied'),
+    from_navigation_ms: round(shown),
+    wasm_fetched_ms: wasm ? round(wasm.responseEnd) : null,
+    api_response_end_ms: api ? round(api.responseEnd) : null,
+    cards_built: builtFirst,
     dom_nodes: document.getElementsByTagName('*').length,
-    first_screen_ms: api ? firstCards - api.responseEnd : null,
-    parsed_ms: api ? performance.getEntriesByName('fw:servers-parsed')[0]?.startTime - api.responseEnd : null,
-    applied_ms: api ? performance.getEntriesByName('fw:servers-applied')[0]?.startTime - api.responseEnd : null,
-    render_ms: api ? painted - api.responseEnd : null,
-    dom_ms: api ? inDom - api.responseEnd : null,
-    from_navigation_ms: painted,
-    wasm_fetched_ms: wasm ? wasm.responseEnd : null,
-    api_response_end_ms: api ? api.responseEnd : null,
+    shown_count: document.querySelector('[data-testid=shown-count]')?.textContent,
+    total: document.querySelector('.totals .total strong')?.textContent,
   };
-  // Long tasks up to here: WASM start, decoding, the card chunks.
-  result.load_long_tasks = longTasks.length;
-  result.load_long_task_max_ms = longTasks.length ? Math.max(...longTasks) : 0;
-  longTasks.length = 0;
-  // Live flood: frames, long tasks, timer lag.
-  const sampledBefore = [...document.querySelectorAll('.server-card')].map((c) => c.dataset.sampled).join();
+  // Long tasks up to here: WASM start, decoding, the first cards.
+  Object.assign(result, {load_long_tasks: tasksSince(0).length,
+                         load_long_task_max_ms: taskStats(0).long_task_max_ms});
+  if (%(load_only)s) { await post(result); return; }
+  await new Promise((r) => setTimeout(r, 500));
+
+  // 2. Scrolling the whole list, one animation frame at a time. Each frame first looks at what
+  // the last one painted, then scrolls on. The page hears of a scroll at the start of the next
+  // frame (as it does of the compositor's scrolling), so each frame is drawn with the window of
+  // the frame before: the window's margin must cover a frame's worth of scrolling.
+  // `step(dt)` is the distance of one frame; `dir` 1 is down, -1 up. Records each card's
+  // data-sampled by server.
+  const scroll = async (step, dir) => {
+    const sampled = new Map();
+    const gaps = [];
+    const t0 = performance.now();
+    let bad = 0, worst = 0, run = 0, longest = 0;
+    const where = [];
+    let last = await frame();
+    const end = () => document.documentElement.scrollHeight - innerHeight;
+    for (;;) {
+      const u = uncovered();
+      if (u >= 1) {
+        bad++; run++; longest = Math.max(longest, run);
+        const c = cards();
+        if (where.length < 5) where.push({frame: gaps.length, y: round(scrollY), px: round(u),
+                                          built: c.length ? `${c[0].dataset.server}..${c[c.length - 1].dataset.server}` : ''});
+      } else { run = 0; }
+      worst = Math.max(worst, u);
+      for (const c of cards()) sampled.set(c.dataset.server, c.dataset.sampled);
+      const y = scrollY;
+      if (dir > 0 ? y >= end() - 0.5 : y <= 0.5) break;
+      const t = await new Promise((r) => requestAnimationFrame(() => {
+        const now = performance.now();
+        scrollTo(0, Math.max(0, Math.min(end(), y + dir * step(now - last))));
+        r(now);
+      }));
+      gaps.push(t - last);
+      last = t;
+    }
+    gaps.sort((a, b) => a - b);
+    return {
+      sampled,
+      figures: {
+        frames: gaps.length, seconds: round((performance.now() - t0) / 1000),
+        frame_gap_p50_ms: round(pct(gaps, 0.5)), frame_gap_p95_ms: round(pct(gaps, 0.95)),
+        frame_gap_max_ms: round(gaps[gaps.length - 1]),
+        ...taskStats(t0),
+        frames_not_covered: bad, longest_uncovered_run: longest, worst_uncovered_px: round(worst),
+        not_covered_at: where,
+        servers_seen: sampled.size, max_cards_built: null,
+      },
+    };
+  };
+  const jump = await scroll(() => innerHeight, 1);
+  result.scroll_jump = jump.figures;
+  result.scroll_jump.max_cards_built = cards().length;
+  const back = await scroll((dt) => %(speed)d * dt / 1000, -1);
+  result.scroll_steady_up = back.figures;
+  result.scroll_steady_up.px_per_s = %(speed)d;
+  scrollTo(0, 0);
+  await frame(); await frame();
+
+  // 3. Live flood: frames, long tasks, timer lag; the page scrolled to the top.
+  const before = new Map([...cards()].map((c) => [c.dataset.server, c.dataset.sampled]));
   await fetch('/__bench/flood', {method: 'POST'});
   const gaps = []; const lags = [];
-  const end = performance.now() + %(seconds)d * 1000;
+  const t0 = performance.now();
+  const end = t0 + %(seconds)d * 1000;
   let last = await frame();
   const lagLoop = async () => {
     while (performance.now() < end) {
@@ -93,18 +192,33 @@ BENCH_JS = r"""
   while (last < end) { const t = await frame(); gaps.push(t - last); last = t; }
   await lagDone;
   gaps.sort((a, b) => a - b); lags.sort((a, b) => a - b);
-  const pct = (a, p) => a.length ? a[Math.min(a.length - 1, Math.floor(a.length * p))] : null;
-  const sampledAfter = [...document.querySelectorAll('.server-card')].map((c) => c.dataset.sampled);
-  const before = sampledBefore.split(',');
+  const built = [...cards()];
   result.live = {
     seconds: %(seconds)d,
     events_sent_per_s: %(rate)d,
-    cards_updated: sampledAfter.filter((s, i) => s !== before[i]).length,
+    built_cards_updated: built.filter((c) => before.has(c.dataset.server)
+                                             && before.get(c.dataset.server) !== c.dataset.sampled).length,
+    built_cards: built.length,
     frames: gaps.length,
-    frame_gap_p50_ms: pct(gaps, 0.5), frame_gap_p95_ms: pct(gaps, 0.95), frame_gap_max_ms: gaps[gaps.length - 1],
-    long_tasks: longTasks.length, long_task_max_ms: longTasks.length ? Math.max(...longTasks) : 0,
-    timer_lag_p95_ms: pct(lags, 0.95), timer_lag_max_ms: lags[lags.length - 1],
+    frame_gap_p50_ms: round(pct(gaps, 0.5)), frame_gap_p95_ms: round(pct(gaps, 0.95)),
+    frame_gap_max_ms: round(gaps[gaps.length - 1]),
+    ...taskStats(t0),
+    timer_lag_p95_ms: round(pct(lags, 0.95)), timer_lag_max_ms: round(lags[lags.length - 1]),
     link: document.querySelector('[data-testid=live-indicator]')?.dataset.state,
+  };
+
+  // 4. Nothing lost off screen: once the flood is over, every card met while scrolling down at
+  // the steady speed shows its server's latest sample as the API now has it.
+  await new Promise((r) => setTimeout(r, 1000));
+  const latest = new Map((await (await fetch('/api/servers')).json())
+    .map((s) => [s.name, String(Date.parse(s.latest.timestamp))]));
+  const after = await scroll((dt) => %(speed)d * dt / 1000, 1);
+  result.scroll_steady_down = after.figures;
+  result.scroll_steady_down.px_per_s = %(speed)d;
+  result.after_flood = {
+    servers: latest.size,
+    seen: after.sampled.size,
+    current: [...after.sampled].filter(([n, s]) => latest.get(n) === s).length,
   };
   await post(result);
 })();
@@ -164,7 +278,8 @@ class Fleet:
 
 
 def make_handler(dist: Path, fleet: Fleet, args):
-    bench_js = (BENCH_JS % {"servers": args.servers, "seconds": args.seconds, "rate": args.rate}).encode()
+    bench_js = (BENCH_JS % {"servers": args.servers, "seconds": args.seconds, "rate": args.rate,
+                            "speed": args.scroll_speed, "load_only": str(args.load_only).lower()}).encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -202,6 +317,7 @@ def make_handler(dist: Path, fleet: Fleet, args):
             if p == "/__bench.js":
                 return self.send(200, bench_js, "text/javascript")
             if p == "/api/servers":
+                time.sleep(args.api_delay / 1000)
                 with fleet.lock:
                     return self.json(fleet.servers)
             if p == "/api/ui-config":
@@ -270,7 +386,7 @@ def make_handler(dist: Path, fleet: Fleet, args):
             if not str(f).startswith(str(dist.resolve())) or not f.is_file():
                 f = dist / "index.html"
             body = f.read_bytes()
-            if f.name == "index.html":
+            if f.name == "index.html" and not args.serve_only:
                 body = body.replace(b"</body>", b'<script src="/__bench.js"></script></body>')
             ctype = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
                      ".wasm": "application/wasm"}.get(f.suffix, "application/octet-stream")
@@ -290,42 +406,117 @@ def sizes(dist: Path):
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--dist", default=str(Path(__file__).resolve().parents[2] / "dist"))
-    ap.add_argument("--servers", type=int, default=500)
-    ap.add_argument("--rate", type=int, default=200, help="live updates per second during the flood")
-    ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--serve-only", action="store_true")
-    args = ap.parse_args()
-    dist = Path(args.dist)
+def serve(dist: Path, args):
     fleet = Fleet(args.servers)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(dist, fleet, args))
     server.daemon_threads = True
-    port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    if args.serve_only:
-        print(f"serving {args.servers} fake servers on http://127.0.0.1:{port}/", flush=True)
-        threading.Event().wait()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        sys.exit("chromium not found (apt-get install chromium)")
+    return fleet, server
+
+
+def run_page(dist: Path, args, chromium):
+    """One run: a fresh fake API and a fresh browser profile; the page's own figures."""
+    fleet, server = serve(dist, args)
     profile = tempfile.mkdtemp(prefix="fw-bench-")
     browser = subprocess.Popen(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--window-size=1280,900", f"--user-data-dir={profile}", "--remote-debugging-port=0",
-         f"http://127.0.0.1:{port}/"],
+         f"http://127.0.0.1:{server.server_address[1]}/"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        if not fleet.done.wait(120 + args.seconds):
+        if not fleet.done.wait(180 + 2 * args.seconds):
             sys.exit("the page never reported (is the dashboard built in --dist?)")
     finally:
+        fleet.done.set()
         browser.kill()
         browser.wait()
+        server.shutdown()
+        server.server_close()
         shutil.rmtree(profile, ignore_errors=True)
-    print(json.dumps({"servers": args.servers, "page": fleet.result, "sizes": sizes(dist)}, indent=2))
+    if "error" in fleet.result:
+        sys.exit(f"the page reports: {fleet.result['error']}")
+    return fleet.result
+
+
+# The figures summarised over runs: (label, path in the page's result).
+SUMMARY = [
+    ("first screen painted (ms)", ("first_screen_ms",)),
+    ("/api/servers body received (ms)", ("received_ms",)),
+    ("/api/servers decoded (ms)", ("parsed_ms",)),
+    ("fleet applied (ms)", ("applied_ms",)),
+    ("navigation -> first screen painted (ms)", ("from_navigation_ms",)),
+    ("cards built at the first screen", ("cards_built",)),
+    ("DOM nodes", ("dom_nodes",)),
+    ("load long tasks", ("load_long_tasks",)),
+    ("load longest task (ms)", ("load_long_task_max_ms",)),
+    ("jump scroll frames", ("scroll_jump", "frames")),
+    ("jump scroll frame gap p50 (ms)", ("scroll_jump", "frame_gap_p50_ms")),
+    ("jump scroll frame gap p95 (ms)", ("scroll_jump", "frame_gap_p95_ms")),
+    ("jump scroll frame gap max (ms)", ("scroll_jump", "frame_gap_max_ms")),
+    ("jump scroll long tasks", ("scroll_jump", "long_tasks")),
+    ("jump scroll frames not covered", ("scroll_jump", "frames_not_covered")),
+    ("steady scroll up frame gap p50 (ms)", ("scroll_steady_up", "frame_gap_p50_ms")),
+    ("steady scroll up frame gap p95 (ms)", ("scroll_steady_up", "frame_gap_p95_ms")),
+    ("steady scroll up frame gap max (ms)", ("scroll_steady_up", "frame_gap_max_ms")),
+    ("steady scroll up long tasks", ("scroll_steady_up", "long_tasks")),
+    ("steady scroll up frames not covered", ("scroll_steady_up", "frames_not_covered")),
+    ("steady scroll down frame gap p95 (ms)", ("scroll_steady_down", "frame_gap_p95_ms")),
+    ("steady scroll down frames not covered", ("scroll_steady_down", "frames_not_covered")),
+    ("live frames", ("live", "frames")),
+    ("live frame gap p95 (ms)", ("live", "frame_gap_p95_ms")),
+    ("live frame gap max (ms)", ("live", "frame_gap_max_ms")),
+    ("live long tasks", ("live", "long_tasks")),
+    ("live timer lag p95 (ms)", ("live", "timer_lag_p95_ms")),
+    ("live timer lag max (ms)", ("live", "timer_lag_max_ms")),
+    ("servers current after the flood", ("after_flood", "current")),
+]
+
+
+def summary(runs):
+    out = {}
+    for label, path in SUMMARY:
+        values = []
+        for r in runs:
+            v = r
+            for k in path:
+                v = v.get(k) if isinstance(v, dict) else None
+            values.append(v)
+        known = sorted(v for v in values if isinstance(v, (int, float)))
+        median = known[len(known) // 2] if known else None
+        out[label] = {"median": median, "runs": values}
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dist", default=str(Path(__file__).resolve().parents[2] / "dist"))
+    ap.add_argument("--servers", type=int, default=500)
+    ap.add_argument("--rate", type=int, default=200, help="live updates per second during the flood")
+    ap.add_argument("--seconds", type=int, default=10, help="length of the live flood")
+    ap.add_argument("--scroll-speed", type=int, default=5000, help="px/s of the steady scroll passes")
+    ap.add_argument("--runs", type=int, default=1, help="runs, each with a fresh browser; medians printed")
+    ap.add_argument("--load-only", action="store_true", help="measure the first screen only")
+    ap.add_argument("--api-delay", type=int, default=0, help="ms /api/servers waits before answering")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--serve-only", action="store_true")
+    args = ap.parse_args()
+    dist = Path(args.dist)
+    if args.serve_only:
+        _, server = serve(dist, args)
+        print(f"serving {args.servers} fake servers on http://127.0.0.1:{server.server_address[1]}/", flush=True)
+        threading.Event().wait()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        sys.exit("chromium not found (apt-get install chromium)")
+    runs = []
+    for i in range(args.runs):
+        runs.append(run_page(dist, args, chromium))
+        print(f"run {i + 1}/{args.runs}: first screen painted {runs[-1]['first_screen_ms']} ms", file=sys.stderr)
+    report = {"servers": args.servers, "runs": runs, "sizes": sizes(dist)}
+    if args.runs > 1:
+        report["summary"] = summary(runs)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

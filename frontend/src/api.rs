@@ -6,6 +6,8 @@ use fleetwatch_common::{ErrorBody, HistoryPoint, Overview, Section, ServerInfo, 
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
+use crate::perf;
+
 /// The most points a chart asks for per series.
 pub const MAX_POINTS: u32 = 1000;
 /// The most users `/api/users/top` returns.
@@ -49,7 +51,9 @@ impl Default for Client {
 impl Client {
     /// `GET /api/servers`: every configured server with its status and latest sample.
     pub async fn servers(&self) -> Result<Vec<ServerInfo>, ApiError> {
-        self.get_json("/servers").await
+        let body = self.get_body("/servers").await?;
+        perf::mark("fw:servers-received");
+        decode(&body)
     }
 
     /// `GET /api/system/overview`.
@@ -91,6 +95,12 @@ impl Client {
     }
 
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        decode(&self.get_body(path).await?)
+    }
+
+    /// The body of a successful answer, as bytes: decoding them in place skips turning them into
+    /// a JavaScript string and back (a tenth of the decoding time of `/api/servers`).
+    async fn get_body(&self, path: &str) -> Result<Vec<u8>, ApiError> {
         let url = format!("{}{}", self.base, path);
         let response = Request::get(&url)
             .header("Accept", "application/json")
@@ -100,8 +110,12 @@ impl Client {
         if !response.ok() {
             return Err(error_from(response).await);
         }
-        response.json::<T>().await.map_err(|e| ApiError::Decode(e.to_string()))
+        response.binary().await.map_err(|e| ApiError::Network(e.to_string()))
     }
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
 /// The link of the users workbook with the Users tab's filters.

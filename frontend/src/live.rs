@@ -21,6 +21,7 @@ use web_sys::{EventSource, MessageEvent, VisibilityState};
 use crate::api::Client;
 use crate::fleet::{Fleet, Link};
 use crate::format::now_ms;
+use crate::perf;
 use crate::toast::Toasts;
 
 const EVENTS_URL: &str = "/api/events";
@@ -86,14 +87,14 @@ pub fn refresh(fleet: Fleet, toasts: Toasts, manual: bool) {
     fleet.loading.set(true);
     spawn_local(async move {
         let result = Client::default().servers().await;
-        mark("fw:servers-parsed");
+        perf::mark("fw:servers-parsed");
         let now = now_ms();
         fleet.now.set(now);
         match result {
             Ok(list) => {
                 let n = list.len();
                 fleet.replace_all(list, now);
-                mark("fw:servers-applied");
+                perf::mark("fw:servers-applied");
                 if manual {
                     toasts.success(format!("Refreshed {n} {}", if n == 1 { "server" } else { "servers" }));
                 }
@@ -107,15 +108,6 @@ pub fn refresh(fleet: Fleet, toasts: Toasts, manual: bool) {
         }
         fleet.loading.set(false);
     });
-}
-
-/// A `performance.mark` for the bench (`frontend/bench/bench.py`) and the browser's profiler.
-fn mark(name: &str) {
-    if let Some(p) = window().performance()
-        && let Err(e) = p.mark(name)
-    {
-        warn!("performance.mark failed: {e:?}");
-    }
 }
 
 fn load_ui_config(conn: Shared, fleet: Fleet, toasts: Toasts) {

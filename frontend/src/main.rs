@@ -6,11 +6,14 @@ mod components;
 mod fleet;
 mod format;
 mod live;
+mod ordered_children;
 mod pages;
+mod perf;
 mod query;
 mod remote;
 mod theme;
 mod toast;
+mod windowing;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -65,8 +65,10 @@ pub fn StatusCard(
     let reason = offline.then(|| {
         let words = status.reason.map_or("unreachable", |r| r.as_str());
         let detail = status.detail.clone();
+        // One line on the card (cards have one height); the whole of it in the tooltip.
+        let title = detail.as_ref().map_or_else(|| words.to_owned(), |d| format!("{words}: {d}"));
         view! {
-            <div class="offline-reason">
+            <div class="offline-reason" title=title>
                 <strong>{words}</strong>
                 {detail.map(|d| view! { <span class="offline-detail">{d}</span> })}
             </div>
@@ -76,6 +78,13 @@ pub fn StatusCard(
     let hook = name.clone();
     let sampled = s.map(|s| millis(&s.timestamp).to_string());
     let href = server_href(&name);
+    // Texts cut to one line on the card are whole in their tooltips.
+    let name_title = name.clone();
+    let address_title = match &hostname {
+        Some(h) => format!("{address} · {h}"),
+        None => address.clone(),
+    };
+    let tags_title = tags.join(", ");
     view! {
         <article
             class=format!("server-card status-{}", overall.as_str())
@@ -86,9 +95,11 @@ pub fn StatusCard(
             <header class="card-head">
                 <div class="card-title">
                     <h2>
-                        <a href=href>{name}</a>
+                        <a href=href title=name_title>
+                            {name}
+                        </a>
                     </h2>
-                    <span class="address">
+                    <span class="address" title=address_title>
                         {address}
                         {hostname.map(|h| format!(" · {h}"))}
                     </span>
@@ -98,7 +109,7 @@ pub fn StatusCard(
             {(!tags.is_empty())
                 .then(|| {
                     view! {
-                        <ul class="tags">
+                        <ul class="tags" title=tags_title>
                             {tags.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}
                         </ul>
                     }

@@ -1,26 +1,25 @@
 //! The Dashboard tab: a status card per server, filtered by tag and status and searched by name
-//! (all three kept in the URL), with a refresh button. Cards follow the live updates one by one.
+//! (all three kept in the URL), with a refresh button. Cards follow the live updates one by one;
+//! only those near the viewport are built (see [`Cards`]).
 //!
 //! Hooks for browser tests: `[data-testid=page-dashboard]`, `search`, `filter-tag`,
-//! `filter-status`, `refresh`, `clear-filters`, `shown-count`.
+//! `filter-status`, `refresh`, `clear-filters`, `shown-count`, `server-grid` (the cards' grid).
 
 use fleetwatch_common::Status;
+use leptos::html;
 use leptos::prelude::*;
 
 use crate::components::status_card::StatusCard;
 use crate::fleet::{Filter, Fleet};
 use crate::format::{ago, local_time};
 use crate::live;
+use crate::ordered_children::ordered_children;
 use crate::query::Query;
 use crate::toast::Toasts;
+use crate::windowing;
 
 /// How many grey cards hold the place of the real ones while the first load runs.
 const SKELETONS: usize = 6;
-/// Cards built in the first frame; the rest follow `FRAME_CHUNK` per animation frame (sizes measured
-/// in docs/benchmarks.md), so the first
-/// screen shows at once and the page keeps answering while five hundred cards are built.
-const FIRST_CHUNK: usize = 32;
-const FRAME_CHUNK: usize = 234;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
@@ -195,78 +194,79 @@ fn failure_banner(fleet: Fleet) -> Option<impl IntoView> {
     })
 }
 
+/// The cards of the servers shown. Only those within a screen of the viewport are built
+/// ([`windowing`]): five hundred servers cost as much as the few dozen cards near the screen, and
+/// scrolling builds the next ones as they come near. Each built card follows its server's signal,
+/// so a live update redraws that card alone.
 #[component]
 fn Cards(fleet: Fleet, visible: Memo<Vec<String>>, filter: Memo<Filter>, query: Query) -> impl IntoView {
     let now = fleet.now;
-    let limit = RwSignal::new(FIRST_CHUNK);
-    // New filters start small again.
-    Effect::new(move |_| {
-        filter.track();
-        limit.set(FIRST_CHUNK);
+    let grid = NodeRef::<html::Section>::new();
+    let window = windowing::use_window(grid, Signal::derive(move || visible.with(Vec::len)));
+    let built = Memo::new(move |_| {
+        let w = window.get();
+        visible.with(|v| v.get(w.start.min(v.len())..w.end.min(v.len())).map(<[String]>::to_vec).unwrap_or_default())
     });
-    Effect::new(move |_| {
-        if limit.get() < visible.with(Vec::len) {
-            request_animation_frame(move || {
-                limit.try_update(|l| *l += FRAME_CHUNK);
-            });
+    // The cards follow the skeleton in the grid (which holds only one or the other).
+    ordered_children(grid, built, move |name| {
+        fleet
+            .server(&name)
+            .map(|server| move || server.try_get().map(|s| view! { <StatusCard server=s now=now /> }))
+            .into_any()
+    });
+    let empty = move || {
+        if !fleet.loaded() {
+            return None;
         }
-    });
-    let shown = Memo::new(move |_| {
-        let n = limit.get();
-        visible.with(|v| v.iter().take(n).cloned().collect::<Vec<_>>())
-    });
-    view! {
-        <Show
-            when=move || fleet.loaded()
-            fallback=move || {
+        if fleet.names().with(Vec::is_empty) {
+            return Some(
                 view! {
-                    <section class="grid" aria-busy="true" aria-label="Loading servers">
-                        {(0..SKELETONS)
-                            .map(|_| view! { <div class="server-card skeleton"></div> })
-                            .collect_view()}
-                    </section>
+                    <p class="placeholder empty" data-testid="empty">
+                        "No servers yet: add " <code>"[[servers]]"</code> " to "
+                        <code>"fleetwatch.toml"</code> " (see " <code>"fleetwatch default-config"</code>
+                        ") and restart."
+                    </p>
                 }
+                .into_any(),
+            );
+        }
+        (visible.with(Vec::is_empty) && !filter.with(Filter::is_empty)).then(|| {
+            view! {
+                <p class="placeholder empty" data-testid="empty">
+                    "No server matches these filters. "
+                    <button
+                        type="button"
+                        data-testid="clear-filters"
+                        on:click=move |_| query.set(&[("q", ""), ("tag", ""), ("status", "")])
+                    >
+                        "Clear filters"
+                    </button>
+                </p>
             }
+            .into_any()
+        })
+    };
+    view! {
+        {empty}
+        // The skeleton sits in the same grid as the cards: nothing moves when they arrive, and the
+        // grid is measured before the data comes.
+        <section
+            class="grid"
+            node_ref=grid
+            data-testid="server-grid"
+            aria-label=move || if fleet.loaded() { "Servers" } else { "Loading servers" }
+            aria-busy=move || (!fleet.loaded()).to_string()
+            style:padding-top=move || format!("{:.1}px", window.get().pad_top)
+            style:padding-bottom=move || format!("{:.1}px", window.get().pad_bottom)
         >
             {move || {
-                if fleet.names().with(Vec::is_empty) {
-                    return view! {
-                        <p class="placeholder empty" data-testid="empty">
-                            "No servers yet: add " <code>"[[servers]]"</code> " to "
-                            <code>"fleetwatch.toml"</code>
-                            " (see " <code>"fleetwatch default-config"</code> ") and restart."
-                        </p>
-                    }
-                        .into_any();
-                }
-                if visible.with(Vec::is_empty) && !filter.with(Filter::is_empty) {
-                    return view! {
-                        <p class="placeholder empty" data-testid="empty">
-                            "No server matches these filters. "
-                            <button
-                                type="button"
-                                data-testid="clear-filters"
-                                on:click=move |_| query.set(&[("q", ""), ("tag", ""), ("status", "")])
-                            >
-                                "Clear filters"
-                            </button>
-                        </p>
-                    }
-                        .into_any();
-                }
-                ().into_any()
+                (!fleet.loaded())
+                    .then(|| {
+                        (0..SKELETONS)
+                            .map(|_| view! { <div class="server-card skeleton"></div> })
+                            .collect_view()
+                    })
             }}
-            <section class="grid" aria-label="Servers">
-                <For each=move || shown.get() key=|name| name.clone() let:name>
-                    {fleet
-                        .server(&name)
-                        .map(|server| {
-                            move || {
-                                server.try_get().map(|s| view! { <StatusCard server=s now=now /> })
-                            }
-                        })}
-                </For>
-            </section>
-        </Show>
+        </section>
     }
 }
