@@ -60,4 +60,9 @@ cp "$here/node_modules/uplot/LICENSE" "$out/vendor/uPlot.LICENSE"
 cp "$here/index.html" "$out/"
 # One stylesheet: ours, then uPlot's.
 cat "$here/style.css" "$here/node_modules/uplot/dist/uPlot.min.css" > "$out/style.css"
+# Compressed once here rather than on every request: the API serves these `.gz` copies to
+# browsers that accept gzip (api/src/router.rs). Stale copies of removed files go with them.
+find "$out" -name '*.gz' -delete
+find "$out" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \) \
+    -exec gzip -9 -k -n -f {} +
 echo "build.sh: dashboard built in $out"

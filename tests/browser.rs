@@ -96,6 +96,19 @@ async fn the_dashboard_shows_one_card_per_server() {
     seen.sort();
     assert_eq!(seen.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["dead-box", "this-machine"]);
 
+    // The server list came gzipped (the browser accepts gzip; the API compresses JSON).
+    let sizes = browser
+        .execute(
+            "return performance.getEntriesByType('resource')
+                .filter(e => new URL(e.name).pathname === '/api/servers')
+                .map(e => [e.encodedBodySize, e.decodedBodySize]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (encoded, decoded) = (sizes[0][0].as_f64().unwrap_or(0.0), sizes[0][1].as_f64().unwrap_or(0.0));
+    assert!(encoded > 0.0 && encoded < decoded, "gzipped on the wire: {sizes}");
+
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     std::fs::write(shots.join("dashboard.png"), browser.screenshot().await.unwrap()).unwrap();

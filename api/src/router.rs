@@ -5,6 +5,8 @@ use std::path::Path;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -14,6 +16,11 @@ use crate::handlers::{events, export, health, sections, servers, system, ui, use
 use crate::state::AppState;
 
 /// The API under `/api`, health probes, and the dashboard from `web_dir` at `/`.
+///
+/// Answers are gzipped for clients that accept it (the server list of a large fleet is
+/// hundreds of KB of JSON), except the event stream (a compressor would hold events back),
+/// spreadsheets (already zip files) and small answers. The dashboard's files are served from
+/// the `.gz` copies `frontend/build.sh` writes next to them, compressed once at build time.
 pub fn router(state: AppState, web_dir: &Path) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
@@ -33,7 +40,8 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
 
     let index = web_dir.join("index.html");
-    let web = ServeDir::new(web_dir).fallback(ServeFile::new(index));
+    let web = ServeDir::new(web_dir).precompressed_gzip().fallback(ServeFile::new(index).precompressed_gzip());
+    let compress = DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.openxmlformats"));
 
     Router::new()
         .nest("/api", api)
@@ -44,6 +52,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(CompressionLayer::new().compress_when(compress))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

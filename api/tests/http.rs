@@ -115,6 +115,9 @@ async fn seed(store: &dyn Store) {
 async fn start(store: Arc<dyn Store>) -> Api {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<html>fleetwatch</html>").unwrap();
+    // A dashboard file with the gzipped copy frontend/build.sh writes next to it.
+    std::fs::write(dir.path().join("app.js"), APP_JS).unwrap();
+    std::fs::write(dir.path().join("app.js.gz"), gzip(APP_JS.as_bytes())).unwrap();
     let servers = vec![meta("web-1", &["web"]), meta("db-1", &["db"]), meta("down", &[])];
     let state = AppState::new(store, servers, Thresholds::default(), Duration::from_secs(3600), 30);
     state.start_events(Duration::from_millis(50));
@@ -368,6 +371,56 @@ async fn live_event_arrives(api: &Api, store: &dyn Store) {
     assert!(seen.contains("\"cpu_percent\":77.0"), "{seen}");
 }
 
+const APP_JS: &str = "export const fleetwatch = 'the dashboard, served from its gzipped copy';\n";
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn gunzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(data).read_to_end(&mut out).unwrap();
+    out
+}
+
+/// `(status, Content-Encoding, Content-Type, body as sent)` of a GET that accepts gzip.
+async fn get_gzip(api: &Api, path: &str) -> (u16, String, String, Vec<u8>) {
+    let r = api.client.get(format!("{}{path}", api.base)).header("accept-encoding", "gzip").send().await.unwrap();
+    let header = |name: &str| r.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let (encoding, ctype) = (header("content-encoding"), header("content-type"));
+    (r.status().as_u16(), encoding, ctype, r.bytes().await.unwrap().to_vec())
+}
+
+/// Gzip for clients that accept it: the same JSON; never for the event stream or spreadsheets;
+/// the dashboard's files from their precompressed copies; nothing for clients that do not.
+async fn compression(api: &Api) {
+    let (status, encoding, _, body) = get_gzip(api, "/api/servers").await;
+    assert_eq!((status, encoding.as_str()), (200, "gzip"));
+    let plain = bytes(api, "/api/servers").await.2;
+    let unzipped: Value = serde_json::from_slice(&gunzip(&body)).unwrap();
+    assert_eq!(unzipped, serde_json::from_slice::<Value>(&plain).unwrap());
+    assert!(unzipped.as_array().is_some_and(|a| a.len() == 3), "{unzipped}");
+    let r = api.client.get(format!("{}/api/servers", api.base)).send().await.unwrap();
+    assert!(r.headers().get("content-encoding").is_none(), "gzip only when accepted: {:?}", r.headers());
+
+    let (status, encoding, ctype, body) = get_gzip(api, "/app.js").await;
+    assert_eq!((status, encoding.as_str()), (200, "gzip"));
+    assert!(ctype.starts_with("text/javascript"), "{ctype}");
+    assert_eq!(gunzip(&body), APP_JS.as_bytes());
+
+    let (status, encoding, _, body) = get_gzip(api, "/api/export/users.xlsx").await;
+    assert_eq!((status, encoding.as_str()), (200, ""), "an xlsx is a zip already");
+    assert_eq!(&body[..2], b"PK");
+
+    let r = api.client.get(format!("{}/api/events", api.base)).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.headers().get("content-encoding").is_none(), "events are never held back by a compressor");
+}
+
 #[tokio::test]
 async fn api_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -376,6 +429,7 @@ async fn api_on_sqlite() {
     seed(store.as_ref()).await;
     let api = start(store.clone()).await;
     story(&api).await;
+    compression(&api).await;
     live_event_arrives(&api, store.as_ref()).await;
 }
 

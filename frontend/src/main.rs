@@ -17,5 +17,6 @@ mod windowing;
 
 fn main() {
     console_error_panic_hook::set_once();
+    perf::mark("fw:start");
     leptos::mount::mount_to_body(app::App);
 }
