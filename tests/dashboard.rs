@@ -521,6 +521,11 @@ async fn a_live_update_arrives_without_a_reload() {
     .await;
     // Anything the page holds survives only if it is not reloaded.
     s.js("window.__fleetwatchMarker = 42; return null;").await;
+    // A keyboard user is on the card's link when the update comes.
+    s.js("window.__focused = document.querySelector('.server-card[data-server=\"web-1\"] h2 a');
+          __focused.focus();
+          return null;")
+        .await;
     // refresh_secs is an hour: the new sample can only come from the live stream.
     wait_until("a newer sample on the card", QUICK, || async {
         let cards = s.cards().await;
@@ -529,6 +534,17 @@ async fn a_live_update_arrives_without_a_reload() {
     })
     .await;
     assert_eq!(s.js("return window.__fleetwatchMarker ?? null;").await, json!(42), "the page was not reloaded");
+    // The update changed the card in place: the focus is still on its link, not sent back to the
+    // top of the page.
+    wait_until("the focus still on the updated card's link", QUICK, || async {
+        let focus = s
+            .js("const a = document.activeElement;
+                 return {tag: a?.tagName, server: a?.closest('.server-card')?.dataset.server ?? null,
+                         same: a === window.__focused};")
+            .await;
+        if focus == json!({"tag": "A", "server": "web-1", "same": true}) { Ok(()) } else { Err(focus.to_string()) }
+    })
+    .await;
     s.browser.clone().close().await.unwrap();
 }
 
@@ -606,10 +622,11 @@ async fn the_page_says_when_the_stream_drops_and_reconnects_by_itself() {
 /// The cards' grid as the page has it: the servers whose cards are built, the columns, and where
 /// the grid and its first and last built cards are on screen (px, from the viewport's top).
 /// `expected` is the height the whole list of `count` cards takes: every row is as high as
-/// `grid-auto-rows`.
+/// `grid-auto-rows`. While the page has no grid yet (still loading), no names and `missing`.
 async fn grid(s: &Stack, count: usize) -> Value {
     s.js(&format!(
         "const g = document.querySelector('[data-testid=server-grid]');
+         if (!g) return {{names: [], missing: true}};
          const cs = getComputedStyle(g);
          const cols = cs.gridTemplateColumns.split(' ').length;
          const gap = parseFloat(cs.rowGap) || 0, pitch = parseFloat(cs.gridAutoRows) + gap;
@@ -638,7 +655,7 @@ async fn totals(s: &Stack) -> Value {
     s.js("const t = [...document.querySelectorAll('.totals .total strong')].map(e => e.textContent);
           return [t[0] ?? null, t[1] ?? null,
                   document.querySelector('.totals .chip.status-offline')?.textContent ?? null,
-                  document.querySelector('[data-testid=shown-count]').textContent];")
+                  document.querySelector('[data-testid=shown-count]')?.textContent ?? null];")
         .await
 }
 

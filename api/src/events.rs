@@ -1,11 +1,14 @@
 //! The live stream's source: one task polls the servers' collection state (cheap: one row per
-//! server) and broadcasts a [`ServerEvent`] for every server whose state changed. Polling the
+//! server) and broadcasts a [`ServerEvent`] for every server whose state changed, including a
+//! server whose last sample has just grown older than `stale_after` (nothing was written: its
+//! collector stopped or lost it), which turns grey on open pages without a reload. Polling the
 //! store, rather than listening to an in-process collector, works the same when the collector
 //! runs as a separate process (compose, Kubernetes).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use chrono::Utc;
 use fleetwatch_common::{ServerEvent, ServerInfo};
 use tokio::sync::{broadcast, watch};
 
@@ -33,7 +36,9 @@ impl EventHub {
     }
 }
 
-type Signature = (i64, bool, Option<&'static str>, Option<i64>, Option<i64>);
+/// What an event is sent for a change of: last attempt, ok, reason, last success, duration, and
+/// whether the last success is older than `stale_after` at this poll.
+type Signature = (i64, bool, Option<&'static str>, Option<i64>, Option<i64>, bool);
 
 /// Polls every `every` while someone listens; stops when the hub is closed.
 pub(crate) async fn run(state: AppState, every: Duration) {
@@ -56,15 +61,20 @@ pub(crate) async fn run(state: AppState, every: Duration) {
                 continue;
             }
         };
+        let at = Utc::now();
         let now: HashMap<String, Signature> = states
             .iter()
             .map(|s| {
+                // As `status::evaluate` decides it: the last success is the latest sample's time.
+                let stale =
+                    s.ok && s.last_success.is_some_and(|t| (at - t).to_std().is_ok_and(|age| age > state.stale_after));
                 let sig = (
                     s.last_attempt.timestamp_millis(),
                     s.ok,
                     s.reason.map(|r| r.as_str()),
                     s.last_success.map(|t| t.timestamp_millis()),
                     Some(s.duration_ms),
+                    stale,
                 );
                 (s.server_name.clone(), sig)
             })

@@ -113,13 +113,17 @@ async fn seed(store: &dyn Store) {
 }
 
 async fn start(store: Arc<dyn Store>) -> Api {
+    start_with(store, Duration::from_secs(3600)).await
+}
+
+async fn start_with(store: Arc<dyn Store>, stale_after: Duration) -> Api {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<html>fleetwatch</html>").unwrap();
     // A dashboard file with the gzipped copy frontend/build.sh writes next to it.
     std::fs::write(dir.path().join("app.js"), APP_JS).unwrap();
     std::fs::write(dir.path().join("app.js.gz"), gzip(APP_JS.as_bytes())).unwrap();
     let servers = vec![meta("web-1", &["web"]), meta("db-1", &["db"]), meta("down", &[])];
-    let state = AppState::new(store, servers, Thresholds::default(), Duration::from_secs(3600), 30);
+    let state = AppState::new(store, servers, Thresholds::default(), stale_after, 30);
     state.start_events(Duration::from_millis(50));
     let app = fleetwatch_api::router(state, dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -419,6 +423,46 @@ async fn compression(api: &Api) {
     let r = api.client.get(format!("{}/api/events", api.base)).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert!(r.headers().get("content-encoding").is_none(), "events are never held back by a compressor");
+}
+
+/// A server whose samples stop coming (its collector died: nothing is written any more) turns
+/// stale on open pages by itself: the stream sends it when its last sample outlives
+/// `stale_after`, with no write to the store to trigger it.
+#[tokio::test]
+async fn a_server_whose_samples_stop_is_sent_as_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::from(fleetwatch_store::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap());
+    store.migrate().await.unwrap();
+    store.record_success(&sample("web-1", 0, 10.0, 40.0, 50.0), &[], None, 5).await.unwrap();
+    let api = start_with(store, Duration::from_secs(3)).await;
+
+    use futures::StreamExt;
+    let resp = api.client.get(format!("{}/api/events", api.base)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut stream = resp.bytes_stream();
+    let (mut seen, mut event) = (String::new(), None);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while event.is_none() {
+        let chunk = tokio::time::timeout_at(deadline, stream.next()).await;
+        let chunk = chunk.unwrap_or_else(|_| panic!("no stale event in time; got {seen:?}"));
+        seen.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+        event = seen
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+            .find(|v| v["name"] == "web-1");
+    }
+    let event = event.unwrap();
+    assert_eq!(
+        (&event["status"]["status"], &event["status"]["reason"]),
+        (&"offline".into(), &"stale".into()),
+        "{event}"
+    );
+    assert_eq!(event["latest"]["cpu_percent"], 10.0, "the last known sample stays: {event}");
+    let (_, servers) = api.get("/api/servers").await;
+    let web = servers.as_array().unwrap().iter().find(|s| s["name"] == "web-1").unwrap();
+    assert_eq!(web["status"]["reason"], "stale", "the list agrees with the event: {web}");
 }
 
 #[tokio::test]
