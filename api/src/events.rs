@@ -14,6 +14,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::handlers::fleet;
 use crate::state::AppState;
+use crate::status::stale_age;
 
 /// Broadcasts server events to the `/api/events` streams, and tells them when to close.
 pub struct EventHub {
@@ -65,9 +66,8 @@ pub(crate) async fn run(state: AppState, every: Duration) {
         let now: HashMap<String, Signature> = states
             .iter()
             .map(|s| {
-                // As `status::evaluate` decides it: the last success is the latest sample's time.
-                let stale =
-                    s.ok && s.last_success.is_some_and(|t| (at - t).to_std().is_ok_and(|age| age > state.stale_after));
+                // The rule of `status::evaluate`; the last success is the latest sample's time.
+                let stale = s.ok && s.last_success.and_then(|t| stale_age(t, at, state.stale_after)).is_some();
                 let sig = (
                     s.last_attempt.timestamp_millis(),
                     s.ok,

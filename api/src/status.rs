@@ -7,6 +7,12 @@ use chrono::{DateTime, Utc};
 use fleetwatch_common::{Level, OfflineReason, Sample, ServerStatus, Status, Thresholds};
 use fleetwatch_store::ServerState;
 
+/// The age at `now` of a sample taken at `taken`, when it is past `stale_after`: the server is
+/// stale. (A sample from the future is not.)
+pub fn stale_age(taken: DateTime<Utc>, now: DateTime<Utc>, stale_after: Duration) -> Option<Duration> {
+    (now - taken).to_std().ok().filter(|age| *age > stale_after)
+}
+
 pub fn evaluate(
     name: &str,
     state: Option<&ServerState>,
@@ -35,8 +41,7 @@ pub fn evaluate(
     let Some(sample) = latest else {
         return offline(OfflineReason::NeverCollected, None);
     };
-    let age = (now - sample.timestamp).to_std().unwrap_or_default();
-    if age > stale_after {
+    if let Some(age) = stale_age(sample.timestamp, now, stale_after) {
         return offline(OfflineReason::Stale, Some(format!("no sample for {} s", age.as_secs())));
     }
     let cpu_status = thresholds.cpu.level(sample.cpu_percent);
@@ -68,6 +73,15 @@ mod tests {
             detail: None,
             duration_ms: 1,
         }
+    }
+
+    #[test]
+    fn stale_only_past_the_limit_and_never_from_the_future() {
+        let now = Utc::now();
+        let limit = Duration::from_secs(60);
+        assert_eq!(stale_age(now - chrono::Duration::seconds(61), now, limit), Some(Duration::from_secs(61)));
+        assert_eq!(stale_age(now - chrono::Duration::seconds(60), now, limit), None);
+        assert_eq!(stale_age(now + chrono::Duration::seconds(600), now, limit), None);
     }
 
     #[test]

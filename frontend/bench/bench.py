@@ -100,11 +100,6 @@ BENCH_JS = r"""
   const since = (name) => api ? round(performance.getEntriesByName(name)[0]?.startTime - api.responseEnd) : null;
   const result = {
     first_screen_ms: api ? round(shown - api.responseEnd) : null,
-    // From the later of "the list has arrived" and "the app's code runs" (index.html asks for
-    // the list before the WASM is compiled, so either may come first).
-    from_ready_ms: api ? round(shown - Math.max(api.responseEnd,
-                                                 performance.getEntriesByName('fw:start')[0]?.startTime ?? 0)) : null,
-    app_started_ms: round(performance.getEntriesByName('fw:start')[0]?.startTime),
     received_ms: since('fw:servers-received'),
     parsed_ms: since('fw:servers-parsed'),
     applied_ms: since('fw:servers-applied'),
@@ -447,8 +442,6 @@ def run_page(dist: Path, args, chromium):
 # The figures summarised over runs: (label, path in the page's result).
 SUMMARY = [
     ("first screen painted (ms)", ("first_screen_ms",)),
-    ("list and code ready -> first screen (ms)", ("from_ready_ms",)),
-    ("app code started (ms from navigation)", ("app_started_ms",)),
     ("/api/servers response end (ms from navigation)", ("api_response_end_ms",)),
     ("/api/servers body received (ms)", ("received_ms",)),
     ("/api/servers decoded (ms)", ("parsed_ms",)),

@@ -17,6 +17,5 @@ mod windowing;
 
 fn main() {
     console_error_panic_hook::set_once();
-    perf::mark("fw:start");
     leptos::mount::mount_to_body(app::App);
 }
