@@ -62,7 +62,7 @@ help:
 	@echo "  make run               build everything (dashboard included) and start fleetwatch serve with SQLite"
 	@echo "  make test              install what the tests need, then run every test"
 	@echo "  make build             release binary + dashboard"
-	@echo "  make lint              cargo fmt --check and clippy -D warnings"
+	@echo "  make lint              cargo fmt --check and clippy -D warnings (native and wasm32)"
 
 all: images up
 
@@ -186,6 +186,7 @@ test: test-deps frontend
 	FLEETWATCH_TEST_WEB_DIR=$(CURDIR)/$(DIST) $(CARGO) test --workspace --no-fail-fast
 
 lint: check-fmt
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p fleetwatch-frontend --target wasm32-unknown-unknown -- -D warnings
 
