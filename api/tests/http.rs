@@ -176,7 +176,7 @@ async fn story(api: &Api) {
     assert_eq!(cpus, vec![40.0, 30.0, 20.0], "oldest first");
     for bad in ["0", "8761", "abc", "-1"] {
         let (s, b) = api.get(&format!("/api/servers/web-1/metrics/historical/{bad}")).await;
-        assert_eq!(s, 400, "hours={bad}");
+        assert_eq!(s, 400, "hours={bad} {b}");
         assert_error(&b, "BAD_REQUEST");
     }
     let (s, b) = api.get("/api/servers/nope/metrics/historical/1").await;
