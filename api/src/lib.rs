@@ -1,10 +1,10 @@
 //! The HTTP API (axum) and the static dashboard: it reads the store and answers JSON, CSV and
-//! xlsx. Only this crate knows HTTP; it never writes samples or server states, and never runs
-//! a collection.
+//! xlsx. Only this crate knows HTTP; it never writes samples or server states.
 //!
-//! Imports point one way: `router` → `handlers` → `extract`/`params` (the typed edges),
-//! `state` → `fleet` (status, overview, staleness) and `events` (the live-stream hub) →
-//! `store`. `fleet` and `events` know neither handlers nor HTTP; `state` holds only data.
+//! Layers, each importing only the ones after it: `router` → `handlers` → `extract`, `params`
+//! (the typed edges), `export` → `state` (data only) → `events` (the live-stream hub) → `fleet`
+//! (status, overview, staleness) → `error`, the store. So the hub and the fleet view never
+//! reach a handler, and every page and live update reads the fleet the same way.
 
 mod error;
 mod events;
@@ -18,7 +18,7 @@ mod state;
 
 pub use error::ApiError;
 pub use events::EventHub;
-pub use fleet::{Fleet, ServerMeta, ServerView, status};
+pub use fleet::{ServerMeta, status};
 pub use router::router;
 pub use state::AppState;
 

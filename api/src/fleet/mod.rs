@@ -70,11 +70,7 @@ impl Fleet {
         self.store.as_ref()
     }
 
-    /// The configured servers, in configuration order.
-    pub fn servers(&self) -> &[ServerMeta] {
-        &self.servers
-    }
-
+    /// The configured server named `name`, if any.
     pub fn server(&self, name: &str) -> Option<&ServerMeta> {
         self.servers.iter().find(|s| s.name == name)
     }

@@ -93,3 +93,6 @@ pub struct Limit {
     #[serde(default)]
     pub limit: Bounded<1, MAX_LIMIT, DEFAULT_LIMIT>,
 }
+
+#[cfg(test)]
+mod tests;
