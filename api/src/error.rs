@@ -59,3 +59,8 @@ impl IntoResponse for ApiError {
 }
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// Echoes at most 64 characters of user input back.
+pub(crate) fn echo(s: &str) -> String {
+    s.chars().take(64).collect()
+}

@@ -6,15 +6,14 @@
 //! runs as a separate process (compose, Kubernetes).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use fleetwatch_common::{ServerEvent, ServerInfo};
+use fleetwatch_common::ServerEvent;
 use tokio::sync::{broadcast, watch};
 
-use crate::handlers::fleet;
-use crate::state::AppState;
-use crate::status::stale_age;
+use crate::fleet::Fleet;
 
 /// Broadcasts server events to the `/api/events` streams, and tells them when to close.
 pub struct EventHub {
@@ -41,9 +40,8 @@ impl EventHub {
 /// whether the last success is older than `stale_after` at this poll.
 type Signature = (i64, bool, Option<&'static str>, Option<i64>, Option<i64>, bool);
 
-/// Polls every `every` while someone listens; stops when the hub is closed.
-pub(crate) async fn run(state: AppState, every: Duration) {
-    let hub = state.events.clone();
+/// Polls `fleet` every `every` while someone listens; stops when `hub` is closed.
+pub(crate) async fn run(hub: Arc<EventHub>, fleet: Fleet, every: Duration) {
     let mut closed = hub.closed.subscribe();
     let mut prev: Option<HashMap<String, Signature>> = None;
     loop {
@@ -55,7 +53,7 @@ pub(crate) async fn run(state: AppState, every: Duration) {
             prev = None;
             continue;
         }
-        let states = match state.store.server_states().await {
+        let states = match fleet.store().server_states().await {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = ?e, "live stream: cannot read server states");
@@ -66,15 +64,13 @@ pub(crate) async fn run(state: AppState, every: Duration) {
         let now: HashMap<String, Signature> = states
             .iter()
             .map(|s| {
-                // The rule of `status::evaluate`; the last success is the latest sample's time.
-                let stale = s.ok && s.last_success.and_then(|t| stale_age(t, at, state.stale_after)).is_some();
                 let sig = (
                     s.last_attempt.timestamp_millis(),
                     s.ok,
                     s.reason.map(|r| r.as_str()),
                     s.last_success.map(|t| t.timestamp_millis()),
                     Some(s.duration_ms),
-                    stale,
+                    fleet.is_stale(s, at),
                 );
                 (s.server_name.clone(), sig)
             })
@@ -84,23 +80,12 @@ pub(crate) async fn run(state: AppState, every: Duration) {
             Some(p) => now.iter().filter(|(k, v)| p.get(*k) != Some(*v)).map(|(k, _)| k).collect(),
         };
         if !changed.is_empty() {
-            match fleet(&state).await {
+            match fleet.view().await {
                 Ok(all) => {
-                    for (meta, (status, latest)) in state.servers.iter().zip(all) {
-                        if changed.contains(&&meta.name) {
-                            let info = ServerInfo {
-                                name: meta.name.clone(),
-                                transport: meta.transport.clone(),
-                                host: meta.host.clone(),
-                                port: meta.port,
-                                tags: meta.tags.clone(),
-                                status,
-                                latest,
-                            };
-                            // No receiver left is fine: the next poll sees that.
-                            if hub.tx.send(info).is_err() {
-                                break;
-                            }
+                    for server in all.into_iter().filter(|v| changed.contains(&&v.meta.name)) {
+                        // No receiver left is fine: the next poll sees that.
+                        if hub.tx.send(server.info()).is_err() {
+                            break;
                         }
                     }
                 }

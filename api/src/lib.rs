@@ -1,17 +1,26 @@
-//! The HTTP API (axum) and the static dashboard. Only this crate knows HTTP.
+//! The HTTP API (axum) and the static dashboard: it reads the store and answers JSON, CSV and
+//! xlsx. Only this crate knows HTTP; it never writes samples or server states.
+//!
+//! Layers, each importing only the ones after it: `router` → `handlers` → `extract`, `params`
+//! (the typed edges), `export` → `state` (data only) → `events` (the live-stream hub) → `fleet`
+//! (status, overview, staleness) → `error`, the store. So the hub and the fleet view never
+//! reach a handler, and every page and live update reads the fleet the same way.
 
 mod error;
 mod events;
 pub mod export;
+mod extract;
+mod fleet;
 mod handlers;
+mod params;
 mod router;
 mod state;
-pub mod status;
 
 pub use error::ApiError;
 pub use events::EventHub;
+pub use fleet::{ServerMeta, status};
 pub use router::router;
-pub use state::{AppState, ServerMeta};
+pub use state::AppState;
 
 /// Serves `router` on `listener` until `shutdown` resolves.
 pub async fn serve(

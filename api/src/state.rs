@@ -1,36 +1,26 @@
-//! What every handler can reach.
+//! What every handler can reach: data only. Handlers take the part they need (`State<Fleet>`,
+//! `State<Arc<EventHub>>`) through [`FromRef`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::FromRef;
 use fleetwatch_common::Thresholds;
 use fleetwatch_store::Store;
 
 use crate::events::EventHub;
-
-/// A configured server as the API shows it (no credentials ever reach this type).
-#[derive(Debug, Clone)]
-pub struct ServerMeta {
-    pub name: String,
-    pub transport: String,
-    pub host: Option<String>,
-    pub port: Option<u16>,
-    pub tags: Vec<String>,
-}
+use crate::fleet::{Fleet, ServerMeta};
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub servers: Arc<Vec<ServerMeta>>,
-    pub thresholds: Thresholds,
-    /// A last success older than this makes a server offline ("stale").
-    pub stale_after: Duration,
+    pub(crate) fleet: Fleet,
     /// The dashboard's fallback refresh interval.
-    pub refresh_secs: u64,
-    pub events: Arc<EventHub>,
+    pub(crate) refresh_secs: u64,
+    pub(crate) events: Arc<EventHub>,
 }
 
 impl AppState {
+    /// `stale_after`: a last success older than this makes a server offline ("stale").
     pub fn new(
         store: Arc<dyn Store>,
         servers: Vec<ServerMeta>,
@@ -39,10 +29,7 @@ impl AppState {
         refresh_secs: u64,
     ) -> Self {
         Self {
-            store,
-            servers: Arc::new(servers),
-            thresholds,
-            stale_after,
+            fleet: Fleet::new(store, servers, thresholds, stale_after),
             refresh_secs,
             events: Arc::new(EventHub::new()),
         }
@@ -51,15 +38,23 @@ impl AppState {
     /// Starts the task that feeds `/api/events`, polling the store every `every`.
     /// Must be called inside a Tokio runtime; it stops at [`AppState::close_streams`].
     pub fn start_events(&self, every: Duration) {
-        tokio::spawn(crate::events::run(self.clone(), every));
+        tokio::spawn(crate::events::run(self.events.clone(), self.fleet.clone(), every));
     }
 
     /// Ends the live streams and their feeding task (call before a graceful shutdown).
     pub fn close_streams(&self) {
         self.events.close();
     }
+}
 
-    pub fn server(&self, name: &str) -> Option<&ServerMeta> {
-        self.servers.iter().find(|s| s.name == name)
+impl FromRef<AppState> for Fleet {
+    fn from_ref(state: &AppState) -> Self {
+        state.fleet.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<EventHub> {
+    fn from_ref(state: &AppState) -> Self {
+        state.events.clone()
     }
 }

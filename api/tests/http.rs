@@ -176,7 +176,7 @@ async fn story(api: &Api) {
     assert_eq!(cpus, vec![40.0, 30.0, 20.0], "oldest first");
     for bad in ["0", "8761", "abc", "-1"] {
         let (s, b) = api.get(&format!("/api/servers/web-1/metrics/historical/{bad}")).await;
-        assert_eq!(s, 400, "hours={bad}");
+        assert_eq!(s, 400, "hours={bad} {b}");
         assert_error(&b, "BAD_REQUEST");
     }
     let (s, b) = api.get("/api/servers/nope/metrics/historical/1").await;
@@ -255,6 +255,7 @@ async fn story(api: &Api) {
     assert_eq!(ui["refresh_secs"], 30);
 
     exports(api).await;
+    bad_parameters(api).await;
 
     // Sections of the latest details, and the named series behind charts.
     let (s, cpu) = api.get("/api/servers/db-1/cpu").await;
@@ -350,6 +351,44 @@ async fn exports(api: &Api) {
     assert_eq!(api.get("/api/export/users.pdf").await.0, 404);
     assert_eq!(api.get("/api/export/passwords.csv").await.0, 404);
     assert_eq!(api.get("/api/export/metrics.csv?from=nope").await.0, 400);
+}
+
+/// A bad value of each typed parameter gets the one error body, whose message names the
+/// parameter and what it accepts; axum's own rejection text never reaches a client.
+async fn bad_parameters(api: &Api) {
+    let range = "/api/servers/web-1/metrics/range";
+    let cases = [
+        (format!("{range}?from=yesterday"), 400, "from: expected an RFC 3339 time such as"),
+        (format!("{range}?to=2026-13-01"), 400, "to: expected an RFC 3339 time"),
+        (format!("{range}?max_points=0"), 400, "max_points: expected a whole number from 1 to 10000"),
+        (format!("{range}?max_points=x"), 400, "got \"x\""),
+        (format!("{range}?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z"), 400, "from must be before to"),
+        ("/api/servers/db-1/metrics/series?name=cpu.user&max_points=-1".into(), 400, "max_points: expected"),
+        ("/api/servers/db-1/metrics/series?name=cpu.user&to=now".into(), 400, "to: expected an RFC 3339"),
+        ("/api/servers/db-1/cpu?at=yesterday".into(), 400, "at: expected an RFC 3339 time"),
+        ("/api/users/top?limit=1001".into(), 400, "limit: expected a whole number from 1 to 1000"),
+        ("/api/servers/web-1/metrics/historical/abc".into(), 400, "hours: expected a whole number from 1 to 8760"),
+        ("/api/servers/%FF/status".into(), 400, "server_name: not UTF-8"),
+        ("/api/export/metrics.csv?from=nope".into(), 400, "from: expected an RFC 3339 time"),
+        ("/api/export/metrics.json?server=db-1&to=x".into(), 400, "to: expected"),
+        ("/api/users/top?server=ghost".into(), 404, "no server named \"ghost\""),
+        ("/api/export/users.csv?server=ghost".into(), 404, "no server named \"ghost\""),
+        ("/api/servers/db-1/bogus".into(), 404, "no section \"bogus\": use one of cpu, memory, disks"),
+        ("/api/export/users.pdf".into(), 404, "use .xlsx, .csv or .json"),
+        ("/api/export/passwords.csv".into(), 404, "try users or metrics"),
+    ];
+    for (path, status, says) in cases {
+        let (s, b) = api.get(&path).await;
+        assert_eq!(s, status, "{path}: {b}");
+        assert_error(&b, if status == 400 { "BAD_REQUEST" } else { "NOT_FOUND" });
+        let message = b["error"].as_str().unwrap();
+        assert!(message.contains(says), "{path}: {message:?} does not say {says:?}");
+        for axum in ["deserialize", "Invalid URL", "Failed to"] {
+            assert!(!message.contains(axum), "{path}: axum's words reach the client: {message:?}");
+        }
+    }
+    // A parameter only the other kind of export reads is not checked.
+    assert_eq!(api.get("/api/export/users.json?from=nope&max_points=0").await.0, 200);
 }
 
 /// A new collection result reaches an open `/api/events` stream as a `server` event.

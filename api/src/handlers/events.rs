@@ -3,6 +3,7 @@
 //! every 15 s. `X-Accel-Buffering: no` tells nginx not to buffer the stream.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -12,10 +13,10 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::state::AppState;
+use crate::events::EventHub;
 
-pub async fn stream(State(state): State<AppState>) -> impl IntoResponse {
-    let (rx, closed) = state.events.subscribe();
+pub async fn stream(State(hub): State<Arc<EventHub>>) -> impl IntoResponse {
+    let (rx, closed) = hub.subscribe();
     let sse =
         Sse::new(events(rx, closed)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keepalive"));
     let mut resp = sse.into_response();

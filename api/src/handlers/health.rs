@@ -7,7 +7,7 @@ use chrono::Utc;
 use fleetwatch_common::Health;
 
 use crate::error::{ApiError, Result};
-use crate::state::AppState;
+use crate::fleet::Fleet;
 
 /// `GET /api/health`: the seed's health body.
 pub async fn health() -> Json<Health> {
@@ -20,7 +20,7 @@ pub async fn healthz() -> (StatusCode, &'static str) {
 }
 
 /// `GET /readyz`: the database answers; 503 otherwise.
-pub async fn readyz(State(state): State<AppState>) -> Result<(StatusCode, &'static str)> {
-    state.store.ping().await.map_err(ApiError::Unavailable)?;
+pub async fn readyz(State(fleet): State<Fleet>) -> Result<(StatusCode, &'static str)> {
+    fleet.store().ping().await.map_err(ApiError::Unavailable)?;
     Ok((StatusCode::OK, "ready\n"))
 }

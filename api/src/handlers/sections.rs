@@ -2,84 +2,135 @@
 //! (optionally `?at=RFC3339` for the snapshot in force then) and the named series behind the
 //! history charts, `/api/servers/{name}/metrics/series`.
 
-use std::collections::HashMap;
+use std::str::FromStr;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use fleetwatch_common::{Details, DisksSection, NetworkSection, ProcessesSection, Section};
-use fleetwatch_store::TimeRange;
 use serde::Serialize;
 
-use super::servers::{max_points, time_window};
-use super::{known, parse_time, truncate};
-use crate::error::{ApiError, Result};
-use crate::state::AppState;
+use super::known;
+use crate::error::{ApiError, Result, echo};
+use crate::extract::{Path, Query};
+use crate::fleet::Fleet;
+use crate::params::{At, Points, SeriesName, Window};
 
-pub const SECTIONS: [&str; 9] =
-    ["cpu", "memory", "disks", "network", "processes", "users", "sessions", "containers", "system"];
+/// The parts of a server's latest collection that `/api/servers/{name}/{section}` serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionName {
+    Cpu,
+    Memory,
+    Disks,
+    Network,
+    Processes,
+    Users,
+    Sessions,
+    Containers,
+    System,
+}
 
-pub async fn section(
-    State(state): State<AppState>,
-    Path((name, section)): Path<(String, String)>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response> {
-    known(&state, &name)?;
-    if !SECTIONS.contains(&section.as_str()) {
-        return Err(ApiError::NotFound(format!(
-            "no section {:?}: use one of {}",
-            truncate(&section),
-            SECTIONS.join(", ")
-        )));
+impl SectionName {
+    pub const ALL: [Self; 9] = [
+        Self::Cpu,
+        Self::Memory,
+        Self::Disks,
+        Self::Network,
+        Self::Processes,
+        Self::Users,
+        Self::Sessions,
+        Self::Containers,
+        Self::System,
+    ];
+
+    /// The name in the URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cpu => "cpu",
+            Self::Memory => "memory",
+            Self::Disks => "disks",
+            Self::Network => "network",
+            Self::Processes => "processes",
+            Self::Users => "users",
+            Self::Sessions => "sessions",
+            Self::Containers => "containers",
+            Self::System => "system",
+        }
     }
-    if section == "users" {
-        let users = state.store.top_users(Some(&name), 1000).await?;
+}
+
+impl FromStr for SectionName {
+    /// A 404 naming the sections there are.
+    type Err = ApiError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|n| n.as_str() == s).ok_or_else(|| {
+            let all: Vec<&str> = Self::ALL.iter().map(|n| n.as_str()).collect();
+            ApiError::NotFound(format!("no section {:?}: use one of {}", echo(s), all.join(", ")))
+        })
+    }
+}
+
+/// `GET /api/servers/{server_name}/{section}?at=`.
+pub async fn section(
+    State(fleet): State<Fleet>,
+    Path((name, section)): Path<(String, String)>,
+    Query(At { at }): Query<At>,
+) -> Result<Response> {
+    known(&fleet, &name)?;
+    let section: SectionName = section.parse()?;
+    if section == SectionName::Users {
+        let users = fleet.store().top_users(Some(&name), 1000).await?;
         let timestamp = users.first().map(|u| u.timestamp);
         let timestamp = timestamp.ok_or_else(|| ApiError::NotFound(format!("no users collected for {name} yet")))?;
         return Ok(Json(Section { server_name: name, timestamp, data: users }).into_response());
     }
-    let at = q.get("at").map(|t| parse_time("at", t)).transpose()?;
-    let d = state
-        .store
+    let d = fleet
+        .store()
         .details(&name, at)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no details collected for {name} yet")))?;
-    let missing = |what: &str| ApiError::NotFound(format!("{what} on {name}"));
-    let wrap = |d: &Details, data: serde_json::Value| {
-        Json(Section { server_name: d.server_name.clone(), timestamp: d.timestamp, data }).into_response()
-    };
-    let data = match section.as_str() {
-        "cpu" => json(d.cpu.as_ref().ok_or_else(|| missing("no CPU figures"))?),
-        "memory" => json(d.memory.as_ref().ok_or_else(|| missing("no memory figures"))?),
-        "disks" => json(&DisksSection { usage: d.disks.clone(), io: d.disk_io.clone() }),
-        "network" => json(&NetworkSection { interfaces: d.network.clone(), tcp: d.tcp.clone() }),
-        "processes" => {
+    let data = pick(&d, section)?;
+    Ok(Json(Section { server_name: d.server_name, timestamp: d.timestamp, data }).into_response())
+}
+
+/// The part of `d` that `section` shows; a 404 when that part was not collected.
+fn pick(d: &Details, section: SectionName) -> Result<serde_json::Value> {
+    let missing = |what: &str| ApiError::NotFound(format!("{what} on {}", d.server_name));
+    match section {
+        SectionName::Cpu => json(d.cpu.as_ref().ok_or_else(|| missing("no CPU figures"))?),
+        SectionName::Memory => json(d.memory.as_ref().ok_or_else(|| missing("no memory figures"))?),
+        SectionName::Disks => json(&DisksSection { usage: d.disks.clone(), io: d.disk_io.clone() }),
+        SectionName::Network => json(&NetworkSection { interfaces: d.network.clone(), tcp: d.tcp.clone() }),
+        SectionName::Processes => {
             json(&ProcessesSection { by_cpu: d.processes_by_cpu.clone(), by_memory: d.processes_by_memory.clone() })
         }
-        "sessions" => json(&d.sessions),
-        "containers" => json(d.containers.as_ref().ok_or_else(|| missing("no usable docker or podman"))?),
-        _ => json(d.system.as_ref().ok_or_else(|| missing("no system information"))?),
-    }?;
-    Ok(wrap(&d, data))
+        SectionName::Sessions => json(&d.sessions),
+        SectionName::Containers => json(d.containers.as_ref().ok_or_else(|| missing("no usable docker or podman"))?),
+        SectionName::System => json(d.system.as_ref().ok_or_else(|| missing("no system information"))?),
+        // Read from the users table, not the details (answered by `section`).
+        SectionName::Users => Err(ApiError::Internal("the users section is not in the details".into())),
+    }
 }
 
 fn json<T: Serialize>(v: &T) -> Result<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// Without `name`: the series names of the latest sample. With `name`: its points within
-/// `from`/`to` (default: the last 24 hours), averaged into at most `max_points`.
+/// `GET /api/servers/{server_name}/metrics/series?name=&from=&to=&max_points=`. Without `name`:
+/// the series names of the latest sample. With `name`: its points within `from`/`to` (default:
+/// the last 24 hours), averaged into at most `max_points`.
 pub async fn series(
-    State(state): State<AppState>,
+    State(fleet): State<Fleet>,
     Path(server): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(SeriesName { name }): Query<SeriesName>,
+    Query(window): Query<Window>,
+    Query(points): Query<Points>,
 ) -> Result<Response> {
-    known(&state, &server)?;
-    let Some(series) = q.get("name") else {
-        return Ok(Json(state.store.series_names(&server).await?).into_response());
+    known(&fleet, &server)?;
+    let Some(series) = name else {
+        return Ok(Json(fleet.store().series_names(&server).await?).into_response());
     };
-    let (from, to) = time_window(&q)?;
-    let max_points = max_points(&q)?;
-    let points = state.store.series(&server, series, TimeRange { from, to, max_points: Some(max_points) }).await?;
-    Ok(Json(points).into_response())
+    let range = window.range(points.max_points.0)?;
+    Ok(Json(fleet.store().series(&server, &series, range).await?).into_response())
 }

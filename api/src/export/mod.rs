@@ -1,5 +1,8 @@
 //! Tables for export, and their three renderings: xlsx (real numbers and dates, formats, frozen
 //! header, autofilter), CSV (RFC 4180) and JSON. One model, so the three always agree.
+//! `tables` lays out the tables the exports hold.
+
+pub(crate) mod tables;
 
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};

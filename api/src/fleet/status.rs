@@ -1,5 +1,5 @@
-//! How a server's stored state, latest sample and the thresholds become its status.
-//! Pure: the caller passes the clock.
+//! How a server's stored state, latest sample and the thresholds become its status, and when
+//! a server is stale. Pure: the caller passes the clock.
 
 use std::time::Duration;
 

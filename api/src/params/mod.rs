@@ -1,0 +1,98 @@
+//! The API's typed edges: every query parameter (and path value) it reads, as small
+//! `#[derive(Deserialize)]` structs, one concept each, shared by the JSON handlers and the
+//! exports. A handler takes the ones it reads (`Query<Window>`, `Query<Points>`, …); unknown
+//! parameters are ignored; a bad value is a 400 naming the parameter (`crate::extract`).
+
+pub mod de;
+
+use chrono::{DateTime, Utc};
+use fleetwatch_store::TimeRange;
+use serde::Deserialize;
+
+use crate::error::{ApiError, Result};
+use de::Bounded;
+
+/// Longest history `…/metrics/historical/{hours}` may ask for: one year.
+pub const MAX_HOURS: u32 = 8760;
+/// Most points a history answer holds; the default is [`DEFAULT_POINTS`].
+pub const MAX_POINTS: u32 = 10_000;
+pub const DEFAULT_POINTS: u32 = 1_000;
+/// Most users `/api/users/top` lists; the default is [`DEFAULT_LIMIT`].
+pub const MAX_LIMIT: u32 = 1000;
+pub const DEFAULT_LIMIT: u32 = 10;
+
+/// The `{hours}` of `…/metrics/historical/{hours}`.
+pub type Hours = Bounded<1, MAX_HOURS>;
+
+/// `from` and `to`, RFC 3339 times; by default the 24 hours up to now.
+#[derive(Debug, Default, Deserialize)]
+pub struct Window {
+    #[serde(default, deserialize_with = "de::time")]
+    pub from: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl Window {
+    /// The window as the store's range, averaged into at most `max_points` points.
+    /// `from` must be before `to`.
+    pub fn range(&self, max_points: u32) -> Result<TimeRange> {
+        let to = self.to.unwrap_or_else(Utc::now);
+        let from = self.from.unwrap_or(to - chrono::Duration::hours(24));
+        if from >= to {
+            return Err(ApiError::BadRequest("from must be before to".into()));
+        }
+        Ok(TimeRange { from, to, max_points: Some(max_points) })
+    }
+}
+
+/// `max_points`: 1 to [`MAX_POINTS`], default [`DEFAULT_POINTS`].
+#[derive(Debug, Deserialize)]
+pub struct Points {
+    #[serde(default)]
+    pub max_points: Bounded<1, MAX_POINTS, DEFAULT_POINTS>,
+}
+
+/// `at`: the RFC 3339 time whose snapshot to show; by default the latest.
+#[derive(Debug, Deserialize)]
+pub struct At {
+    #[serde(default, deserialize_with = "de::time")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `name`: one named series (`cpu.busy`, …); without it, the list of names.
+#[derive(Debug, Deserialize)]
+pub struct SeriesName {
+    pub name: Option<String>,
+}
+
+/// `server`: one configured server; blank means all.
+#[derive(Debug, Default, Deserialize)]
+pub struct ServerFilter {
+    #[serde(default, deserialize_with = "de::filter")]
+    pub server: Option<String>,
+}
+
+/// Which users to list: the same filters serve the users table and its export. Blank means
+/// no filter.
+#[derive(Debug, Default, Deserialize)]
+pub struct UserFilter {
+    #[serde(default, deserialize_with = "de::filter")]
+    pub server: Option<String>,
+    /// A tag the user's server carries.
+    #[serde(default, deserialize_with = "de::filter")]
+    pub tag: Option<String>,
+    /// A case-insensitive substring of the user name.
+    #[serde(default, deserialize_with = "de::filter")]
+    pub q: Option<String>,
+}
+
+/// `limit`: 1 to [`MAX_LIMIT`], default [`DEFAULT_LIMIT`].
+#[derive(Debug, Deserialize)]
+pub struct Limit {
+    #[serde(default)]
+    pub limit: Bounded<1, MAX_LIMIT, DEFAULT_LIMIT>,
+}
+
+#[cfg(test)]
+mod tests;
