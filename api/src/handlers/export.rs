@@ -123,7 +123,7 @@ async fn metrics_tables(state: &AppState, q: &HashMap<String, String>) -> Result
     let users =
         filtered(state, &UserFilter { server: server.clone(), ..Default::default() }, MAX_LIMIT as usize).await?;
     tables.push(users_table(&users));
-    let mut processes = state.store.latest_processes(server.as_deref(), "cpu").await?;
+    let mut processes = state.store.latest_processes(server.as_deref(), fleetwatch_store::Ranking::Cpu).await?;
     processes.retain(|p| state.server(&p.server_name).is_some());
     if !processes.is_empty() {
         tables.push(processes_table(&processes));
