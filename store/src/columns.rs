@@ -2,8 +2,8 @@
 //!
 //! [`SAMPLE_COLUMNS`] drives everything that touches them: the INSERT's column list and bound
 //! values, the SELECT list, and the decoding of a row back into a [`Sample`] (by position, in
-//! the table's order). [`HISTORY_FIGURES`] does the same for the averaged history query. Adding a
-//! column to `samples` is one migration per backend and one line here.
+//! the table's order). [`HISTORY_FIGURES`] does the same for the averaged history query. Storing a new
+//! [`Sample`] field is one migration per backend and one line here.
 
 use fleetwatch_common::{HistoryPoint, Sample};
 use sqlx::query_builder::Separated;
