@@ -1,26 +1,33 @@
-//! Persistence for Fleetwatch: one [`Store`] trait, two backends (SQLite and PostgreSQL).
+//! Persistence for Fleetwatch: the [`Store`] trait and its SQLite and PostgreSQL backends, the
+//! only place in the workspace that knows SQL. It must not reach for HTTP, SSH or the collector:
+//! it stores what it is given and reads it back.
 //!
-//! Only this crate knows SQL. The backend is chosen once, from the URL scheme, by [`connect`].
-//!
-//! Timestamps are stored as unix epoch milliseconds: what goes in with finer precision comes
-//! back rounded down to the millisecond. Bounds (`since`, `before`) are compared exactly.
+//! The backend is chosen once, from the URL scheme, by [`connect`]. Timestamps are stored as unix
+//! epoch milliseconds: what goes in with finer precision comes back rounded down to the
+//! millisecond. Bounds (`since`, `before`) are compared exactly.
 
 mod backend;
+mod columns;
 mod error;
 mod postgres;
 mod rows;
 mod sql;
+mod sql_store;
 mod sqlite;
 mod types;
+mod values;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser};
 
+pub use backend::SqlStore;
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use types::{DbStats, HostKeyRecord, ProcessRecord, ServerState, TableStats, TimeRange, UserDisk, UserUsage};
+pub use types::{
+    DbStats, HostKeyRecord, ProcessRecord, Ranking, ServerState, TableStats, TimeRange, UserDisk, UserUsage,
+};
 
 /// Everything Fleetwatch stores. Every method is implemented identically by both backends,
 /// which the contract test in `store/tests/contract.rs` checks.
@@ -90,8 +97,8 @@ pub trait Store: Send + Sync + 'static {
     /// The series names of a server's latest sample.
     async fn series_names(&self, server_name: &str) -> Result<Vec<String>>;
 
-    /// Top processes (`ranking` "cpu" or "memory") of each server's latest sample, or of one server.
-    async fn latest_processes(&self, server_name: Option<&str>, ranking: &str) -> Result<Vec<ProcessRecord>>;
+    /// Top processes by `ranking` of each server's latest sample, or of one server.
+    async fn latest_processes(&self, server_name: Option<&str>, ranking: Ranking) -> Result<Vec<ProcessRecord>>;
 
     /// Replaces a server's per-user disk usage with a new measurement (bytes per user name).
     async fn record_user_disk(&self, server_name: &str, at: DateTime<Utc>, usage: &[(String, i64)]) -> Result<()>;

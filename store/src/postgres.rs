@@ -3,11 +3,11 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::PgPool;
+use sqlx::Postgres;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::backend::impl_store;
+use crate::backend::{Backend, SqlStore};
 use crate::error::Result;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -17,17 +17,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A [`crate::Store`] in a PostgreSQL database.
-pub struct PostgresStore {
-    pool: PgPool,
-}
+pub type PostgresStore = SqlStore<Postgres>;
 
-impl std::fmt::Debug for PostgresStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresStore").finish_non_exhaustive()
-    }
-}
-
-impl PostgresStore {
+impl SqlStore<Postgres> {
     /// Connects to `postgres://user:password@host:port/database` (or `postgresql://…`).
     /// Fails within about 5 s if the server cannot be reached; the database must exist.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -38,9 +30,15 @@ impl PostgresStore {
     }
 }
 
-impl_store!(
-    PostgresStore,
-    backend: "postgres",
-    migrator: MIGRATOR,
-    size_sql: crate::sql::POSTGRES_SIZE,
-);
+impl Backend for Postgres {
+    const LABEL: &'static str = "postgres";
+    const SIZE_SQL: &'static str = crate::sql::POSTGRES_SIZE;
+
+    fn migrator() -> &'static Migrator {
+        &MIGRATOR
+    }
+
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}

@@ -1,145 +1,14 @@
 //! Rows as both backends return them, and their conversion to the crate's types.
 //!
 //! The `FromRow` derives are generic over the database, so each row type serves SQLite and
-//! PostgreSQL alike. Timestamps travel as unix epoch milliseconds.
+//! PostgreSQL alike; each struct's fields are the columns its query selects. Timestamps travel
+//! as unix epoch milliseconds. (`samples` rows are decoded from [`crate::columns`] instead.)
 
-use chrono::{DateTime, Utc};
-use fleetwatch_common::{HistoryPoint, OfflineReason, Sample, TopUser};
+use fleetwatch_common::{OfflineReason, ProcessInfo, SeriesPoint, TopUser};
 
 use crate::error::{Error, Result};
-use crate::types::{HostKeyRecord, ServerState, TableStats};
-
-/// The millisecond a stored timestamp is rounded to (down: sub-millisecond digits are dropped).
-pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-/// The first whole millisecond at or after `t`: the bound to compare stored timestamps with, so
-/// that `ts_ms >= bound` means "at or after `t`" and `ts_ms < bound` means "before `t`".
-pub(crate) fn to_ms_ceil(t: DateTime<Utc>) -> i64 {
-    let floor = t.timestamp_millis();
-    if t.timestamp_subsec_nanos().is_multiple_of(1_000_000) { floor } else { floor.saturating_add(1) }
-}
-
-/// The bucket width (ms, at least 1) that splits `[from, to]` into at most `max_points` buckets;
-/// 1 ms (one point per sample) without a limit.
-pub(crate) fn bucket_width(from: i64, to: i64, max_points: Option<u32>) -> i64 {
-    let Some(max_points) = max_points else { return 1 };
-    let span = to.saturating_sub(from).saturating_add(1).max(1);
-    let n = i64::from(max_points.max(1));
-    (span + n - 1) / n
-}
-
-pub(crate) fn from_ms(ms: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::Corrupt(format!("timestamp {ms} ms is out of range")))
-}
-
-fn from_ms_opt(ms: Option<i64>) -> Result<Option<DateTime<Utc>>> {
-    ms.map(from_ms).transpose()
-}
-
-/// `None` for NaN and infinities, which the backends would store differently (SQLite turns
-/// NaN into NULL): "not available" is what such a reading means.
-pub(crate) fn finite(v: Option<f64>) -> Option<f64> {
-    v.filter(|x| x.is_finite())
-}
-
-/// A required measurement that is NaN or infinite is stored as 0, with a warning.
-pub(crate) fn finite_or_zero(v: f64, field: &str, server: &str, username: &str) -> f64 {
-    if v.is_finite() {
-        v
-    } else {
-        tracing::warn!(server = %server, user = %username, field, value = %v,
-            "non-finite user measurement stored as 0");
-        0.0
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct SampleRow {
-    server_name: String,
-    ts_ms: i64,
-    cpu_percent: Option<f64>,
-    cpu_load_1min: Option<f64>,
-    cpu_load_5min: Option<f64>,
-    cpu_load_15min: Option<f64>,
-    ram_percentage: Option<f64>,
-    swap_percentage: Option<f64>,
-    disk_percentage: Option<f64>,
-    logged_users: Option<i64>,
-    tcp_connections: Option<i64>,
-    uptime_seconds: Option<i64>,
-    cpu_cores: Option<i64>,
-    ram_total_bytes: Option<i64>,
-    ram_used_bytes: Option<i64>,
-    disk_total_bytes: Option<i64>,
-    disk_used_bytes: Option<i64>,
-    disk_mount: Option<String>,
-    hostname: Option<String>,
-}
-
-impl TryFrom<SampleRow> for Sample {
-    type Error = Error;
-
-    fn try_from(r: SampleRow) -> Result<Self> {
-        Ok(Sample {
-            server_name: r.server_name,
-            cpu_percent: r.cpu_percent,
-            cpu_load_1min: r.cpu_load_1min,
-            cpu_load_5min: r.cpu_load_5min,
-            cpu_load_15min: r.cpu_load_15min,
-            ram_percentage: r.ram_percentage,
-            swap_percentage: r.swap_percentage,
-            disk_percentage: r.disk_percentage,
-            logged_users: r.logged_users,
-            tcp_connections: r.tcp_connections,
-            uptime_seconds: r.uptime_seconds,
-            timestamp: from_ms(r.ts_ms)?,
-            cpu_cores: r.cpu_cores,
-            ram_total_bytes: r.ram_total_bytes,
-            ram_used_bytes: r.ram_used_bytes,
-            disk_total_bytes: r.disk_total_bytes,
-            disk_used_bytes: r.disk_used_bytes,
-            disk_mount: r.disk_mount,
-            hostname: r.hostname,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct HistoryRow {
-    ts_ms: i64,
-    cpu_percent: Option<f64>,
-    cpu_load_5min: Option<f64>,
-    ram_percentage: Option<f64>,
-    disk_percentage: Option<f64>,
-    cpu_load_1min: Option<f64>,
-    cpu_load_15min: Option<f64>,
-    swap_percentage: Option<f64>,
-    tcp_connections: Option<f64>,
-    logged_users: Option<f64>,
-    samples: i64,
-}
-
-impl TryFrom<HistoryRow> for HistoryPoint {
-    type Error = Error;
-
-    fn try_from(r: HistoryRow) -> Result<Self> {
-        Ok(HistoryPoint {
-            timestamp: from_ms(r.ts_ms)?,
-            cpu_percent: r.cpu_percent,
-            cpu_load_5min: r.cpu_load_5min,
-            ram_percentage: r.ram_percentage,
-            disk_percentage: r.disk_percentage,
-            cpu_load_1min: r.cpu_load_1min,
-            cpu_load_15min: r.cpu_load_15min,
-            swap_percentage: r.swap_percentage,
-            tcp_connections: r.tcp_connections,
-            logged_users: r.logged_users,
-            samples: r.samples,
-        })
-    }
-}
+use crate::types::{HostKeyRecord, ProcessRecord, Ranking, ServerState, TableStats, UserDisk};
+use crate::values::{from_ms, from_ms_opt};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct StateRow {
@@ -260,48 +129,6 @@ where
     rows.into_iter().map(T::try_from).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounds_round_up_to_the_next_whole_millisecond() {
-        let whole = DateTime::from_timestamp_millis(1_700_000_000_123).unwrap_or_default();
-        assert_eq!(to_ms(whole), 1_700_000_000_123);
-        assert_eq!(to_ms_ceil(whole), 1_700_000_000_123);
-        let later = whole + chrono::Duration::nanoseconds(1);
-        assert_eq!(to_ms(later), 1_700_000_000_123);
-        assert_eq!(to_ms_ceil(later), 1_700_000_000_124);
-        let before_epoch =
-            DateTime::from_timestamp_millis(-5).unwrap_or_default() + chrono::Duration::nanoseconds(500_000);
-        assert_eq!(to_ms(before_epoch), -5);
-        assert_eq!(to_ms_ceil(before_epoch), -4);
-    }
-
-    #[test]
-    fn non_finite_readings_are_not_available() {
-        assert_eq!(finite(Some(f64::NAN)), None);
-        assert_eq!(finite(Some(f64::INFINITY)), None);
-        assert_eq!(finite(Some(1.5)), Some(1.5));
-        assert_eq!(finite_or_zero(f64::NAN, "cpu", "s", "u"), 0.0);
-        assert_eq!(finite_or_zero(2.5, "cpu", "s", "u"), 2.5);
-    }
-
-    #[test]
-    fn an_unknown_stored_reason_is_corrupt_not_a_panic() {
-        let row = StateRow {
-            server_name: "web-1".into(),
-            ok: false,
-            last_attempt_ms: 0,
-            last_success_ms: None,
-            reason: Some("gremlins".into()),
-            detail: None,
-            duration_ms: 0,
-        };
-        assert!(matches!(ServerState::try_from(row), Err(Error::Corrupt(_))));
-    }
-}
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct SeriesRow {
     ts_ms: i64,
@@ -309,15 +136,11 @@ pub(crate) struct SeriesRow {
     samples: i64,
 }
 
-impl TryFrom<SeriesRow> for fleetwatch_common::SeriesPoint {
+impl TryFrom<SeriesRow> for SeriesPoint {
     type Error = Error;
 
     fn try_from(r: SeriesRow) -> Result<Self> {
-        Ok(fleetwatch_common::SeriesPoint {
-            timestamp: from_ms(r.ts_ms)?,
-            value: r.value.unwrap_or(f64::NAN),
-            samples: r.samples,
-        })
+        Ok(SeriesPoint { timestamp: from_ms(r.ts_ms)?, value: r.value.unwrap_or(f64::NAN), samples: r.samples })
     }
 }
 
@@ -337,16 +160,18 @@ pub(crate) struct ProcessRow {
     open_fds: Option<i64>,
 }
 
-impl TryFrom<ProcessRow> for crate::types::ProcessRecord {
+impl TryFrom<ProcessRow> for ProcessRecord {
     type Error = Error;
 
     fn try_from(r: ProcessRow) -> Result<Self> {
-        Ok(crate::types::ProcessRecord {
+        let ranking = Ranking::parse(&r.ranking)
+            .ok_or_else(|| Error::Corrupt(format!("unknown process ranking {:?} for {}", r.ranking, r.server_name)))?;
+        Ok(ProcessRecord {
             server_name: r.server_name,
             timestamp: from_ms(r.ts_ms)?,
-            ranking: r.ranking,
+            ranking,
             rank: r.rank,
-            process: fleetwatch_common::ProcessInfo {
+            process: ProcessInfo {
                 pid: r.pid,
                 user: r.username,
                 command: r.command,
@@ -372,15 +197,48 @@ pub(crate) struct UserDiskRow {
     ts_ms: i64,
 }
 
-impl TryFrom<UserDiskRow> for crate::types::UserDisk {
+impl TryFrom<UserDiskRow> for UserDisk {
     type Error = Error;
 
     fn try_from(r: UserDiskRow) -> Result<Self> {
-        Ok(crate::types::UserDisk {
-            server_name: r.server_name,
-            username: r.username,
-            bytes: r.bytes,
-            timestamp: from_ms(r.ts_ms)?,
-        })
+        Ok(UserDisk { server_name: r.server_name, username: r.username, bytes: r.bytes, timestamp: from_ms(r.ts_ms)? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_stored_ranking_is_corrupt_not_a_panic() {
+        let row = ProcessRow {
+            server_name: "web-1".into(),
+            ts_ms: 0,
+            ranking: "io".into(),
+            rank: 1,
+            pid: 1,
+            username: "root".into(),
+            command: "init".into(),
+            cpu_percent: 0.0,
+            rss_bytes: 0,
+            mem_percent: 0.0,
+            threads: 1,
+            open_fds: None,
+        };
+        assert!(matches!(ProcessRecord::try_from(row), Err(Error::Corrupt(_))));
+    }
+
+    #[test]
+    fn an_unknown_stored_reason_is_corrupt_not_a_panic() {
+        let row = StateRow {
+            server_name: "web-1".into(),
+            ok: false,
+            last_attempt_ms: 0,
+            last_success_ms: None,
+            reason: Some("gremlins".into()),
+            detail: None,
+            duration_ms: 0,
+        };
+        assert!(matches!(ServerState::try_from(row), Err(Error::Corrupt(_))));
     }
 }

@@ -4,25 +4,86 @@
 //! also binds by number. Everything else is the common subset of both dialects
 //! (`ON CONFLICT … DO UPDATE`, `RETURNING`, `CAST`, `TRUE`/`FALSE`); the contract test runs every
 //! statement against both.
+//!
+//! The statements that name the columns of `samples` (and of `sample_processes`) are generated
+//! once, at first use, from the lists in [`crate::columns`] and below.
 
-/// The columns of a `samples` row aliased `s`, in the order of [`crate::rows::SampleRow`].
-macro_rules! sample_columns {
-    () => {
-        "s.server_name, s.ts_ms, s.cpu_percent, s.cpu_load_1min, s.cpu_load_5min, \
-         s.cpu_load_15min, s.ram_percentage, s.swap_percentage, s.disk_percentage, \
-         s.logged_users, s.tcp_connections, s.uptime_seconds, s.cpu_cores, s.ram_total_bytes, \
-         s.ram_used_bytes, s.disk_total_bytes, s.disk_used_bytes, s.disk_mount, s.hostname"
-    };
-}
+use std::sync::LazyLock;
+
+use crate::columns::{HISTORY_FIGURES, SAMPLE_COLUMNS};
 
 pub(crate) const PING: &str = "SELECT 1";
 
-pub(crate) const INSERT_SAMPLE: &str = "INSERT INTO samples (server_name, ts_ms, cpu_percent, \
-     cpu_load_1min, cpu_load_5min, cpu_load_15min, ram_percentage, swap_percentage, \
-     disk_percentage, logged_users, tcp_connections, uptime_seconds, cpu_cores, ram_total_bytes, \
-     ram_used_bytes, disk_total_bytes, disk_used_bytes, disk_mount, hostname) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-     RETURNING id";
+// ---- Samples and their processes: generated from column lists ------------------------------
+
+/// `INSERT INTO samples (server_name, ts_ms, …) `: a `VALUES` tuple follows
+/// ([`crate::columns::push_sample`]), then `RETURNING id`.
+pub(crate) static INSERT_SAMPLE: LazyLock<String> =
+    LazyLock::new(|| format!("INSERT INTO samples ({}) ", comma_list(SAMPLE_COLUMNS.iter().map(|c| c.name))));
+
+/// The latest sample of every server, decoded by [`crate::columns::read_sample`].
+pub(crate) static LATEST_SAMPLES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM server_state st JOIN samples s ON s.id = st.last_sample_id",
+        comma_list(SAMPLE_COLUMNS.iter().map(|c| format!("s.{}", c.name)))
+    )
+});
+
+/// `$1` server: its latest sample.
+pub(crate) static LATEST_SAMPLE: LazyLock<String> =
+    LazyLock::new(|| format!("{} WHERE st.server_name = $1", LATEST_SAMPLES.as_str()));
+
+/// `$1` server, `$2` from (inclusive), `$3` to (inclusive), `$4` bucket width in ms (>= 1).
+/// Each bucket's point is the mean of its samples, stamped with its first sample's time; decoded
+/// by [`crate::columns::read_history_point`].
+/// `CAST(… AS DOUBLE PRECISION)`: PostgreSQL averages integers as NUMERIC; SQLite reads the type
+/// name as REAL.
+pub(crate) static HISTORY: LazyLock<String> = LazyLock::new(|| {
+    let averages = HISTORY_FIGURES.iter().map(|f| format!("CAST(AVG({0}) AS DOUBLE PRECISION) AS {0}", f.name));
+    format!(
+        "SELECT MIN(ts_ms) AS ts_ms, {}, COUNT(*) AS samples \
+         FROM samples WHERE server_name = $1 AND ts_ms >= $2 AND ts_ms <= $3 \
+         GROUP BY (ts_ms - $2) / $4 ORDER BY 1",
+        comma_list(averages)
+    )
+});
+
+/// The columns of `sample_processes` besides `sample_id`, in the order they are inserted (see
+/// `push_values` in `record_success`) and selected (into [`crate::rows::ProcessRow`]).
+const PROCESS_COLUMNS: &[&str] = &[
+    "server_name",
+    "ts_ms",
+    "ranking",
+    "rank",
+    "pid",
+    "username",
+    "command",
+    "cpu_percent",
+    "rss_bytes",
+    "mem_percent",
+    "threads",
+    "open_fds",
+];
+
+/// Prefix of the multi-row insert of process rows: `sample_id`, then [`PROCESS_COLUMNS`].
+pub(crate) static INSERT_PROCESSES: LazyLock<String> =
+    LazyLock::new(|| format!("INSERT INTO sample_processes (sample_id, {}) ", comma_list(PROCESS_COLUMNS.iter())));
+
+/// `$1` server or NULL, `$2` ranking: process rows of each server's latest sample.
+pub(crate) static LATEST_PROCESSES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM server_state st JOIN sample_processes p ON p.sample_id = st.last_sample_id \
+         WHERE (CAST($1 AS TEXT) IS NULL OR st.server_name = $1) AND p.ranking = $2 \
+         ORDER BY p.server_name, p.rank",
+        comma_list(PROCESS_COLUMNS.iter().map(|c| format!("p.{c}")))
+    )
+});
+
+fn comma_list<S: AsRef<str>>(items: impl Iterator<Item = S>) -> String {
+    items.map(|s| s.as_ref().to_owned()).collect::<Vec<_>>().join(", ")
+}
+
+// ---- Server state, users, host keys ------------------------------------------------------
 
 pub(crate) const INSERT_SAMPLE_USER: &str = "INSERT INTO sample_users (sample_id, server_name, \
      ts_ms, username, cpu, mem, rss_bytes, process_count, top_process, disk_bytes) \
@@ -48,33 +109,6 @@ pub(crate) const UPSERT_STATE_FAILURE: &str = "INSERT INTO server_state (server_
 
 pub(crate) const SERVER_STATES: &str = "SELECT server_name, ok, last_attempt_ms, \
      last_success_ms, reason, detail, duration_ms FROM server_state";
-
-pub(crate) const LATEST_SAMPLES: &str =
-    concat!("SELECT ", sample_columns!(), " FROM server_state st JOIN samples s ON s.id = st.last_sample_id");
-
-pub(crate) const LATEST_SAMPLE: &str = concat!(
-    "SELECT ",
-    sample_columns!(),
-    " FROM server_state st JOIN samples s ON s.id = st.last_sample_id WHERE st.server_name = $1"
-);
-
-/// `$1` server, `$2` from (inclusive), `$3` to (inclusive), `$4` bucket width in ms (>= 1).
-/// Each bucket's point is the mean of its samples, stamped with its first sample's time.
-/// `CAST(… AS DOUBLE PRECISION)`: PostgreSQL averages integers as NUMERIC; SQLite reads the type
-/// name as REAL.
-pub(crate) const HISTORY: &str = "SELECT MIN(ts_ms) AS ts_ms, \
-     CAST(AVG(cpu_percent) AS DOUBLE PRECISION) AS cpu_percent, \
-     CAST(AVG(cpu_load_5min) AS DOUBLE PRECISION) AS cpu_load_5min, \
-     CAST(AVG(ram_percentage) AS DOUBLE PRECISION) AS ram_percentage, \
-     CAST(AVG(disk_percentage) AS DOUBLE PRECISION) AS disk_percentage, \
-     CAST(AVG(cpu_load_1min) AS DOUBLE PRECISION) AS cpu_load_1min, \
-     CAST(AVG(cpu_load_15min) AS DOUBLE PRECISION) AS cpu_load_15min, \
-     CAST(AVG(swap_percentage) AS DOUBLE PRECISION) AS swap_percentage, \
-     CAST(AVG(tcp_connections) AS DOUBLE PRECISION) AS tcp_connections, \
-     CAST(AVG(logged_users) AS DOUBLE PRECISION) AS logged_users, \
-     COUNT(*) AS samples \
-     FROM samples WHERE server_name = $1 AND ts_ms >= $2 AND ts_ms <= $3 \
-     GROUP BY (ts_ms - $2) / $4 ORDER BY 1";
 
 /// `$1` server or NULL for all, `$2` limit.
 pub(crate) const TOP_USERS: &str = "SELECT u.username, u.server_name, u.cpu, u.mem, \
@@ -164,10 +198,6 @@ pub(crate) const LATEST_DETAILS: &str = "SELECT d.details_json FROM server_state
 pub(crate) const DETAILS_AT: &str = "SELECT details_json FROM sample_details \
      WHERE server_name = $1 AND ts_ms <= $2 ORDER BY ts_ms DESC LIMIT 1";
 
-/// Prefix of the multi-row insert of process rows (values pushed by a query builder).
-pub(crate) const INSERT_PROCESSES: &str = "INSERT INTO sample_processes (sample_id, server_name, ts_ms, \
-     ranking, rank, pid, username, command, cpu_percent, rss_bytes, mem_percent, threads, open_fds) ";
-
 /// Prefix of the multi-row insert of series rows.
 pub(crate) const INSERT_SERIES: &str = "INSERT INTO sample_series (sample_id, server_name, ts_ms, name, value) ";
 
@@ -180,13 +210,6 @@ pub(crate) const SERIES: &str = "SELECT MIN(ts_ms) AS ts_ms, \
 /// `$1` server: the series names of its latest sample.
 pub(crate) const SERIES_NAMES: &str = "SELECT se.name FROM server_state st \
      JOIN sample_series se ON se.sample_id = st.last_sample_id WHERE st.server_name = $1 ORDER BY se.name";
-
-/// `$1` server or NULL, `$2` ranking: process rows of each server's latest sample.
-pub(crate) const LATEST_PROCESSES: &str = "SELECT p.server_name, p.ts_ms, p.ranking, p.rank, p.pid, \
-     p.username, p.command, p.cpu_percent, p.rss_bytes, p.mem_percent, p.threads, p.open_fds \
-     FROM server_state st JOIN sample_processes p ON p.sample_id = st.last_sample_id \
-     WHERE (CAST($1 AS TEXT) IS NULL OR st.server_name = $1) AND p.ranking = $2 \
-     ORDER BY p.server_name, p.rank";
 
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bind limits.
 pub(crate) const INSERT_CHUNK: usize = 500;

@@ -4,11 +4,11 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::Sqlite;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::backend::impl_store;
+use crate::backend::{Backend, SqlStore};
 use crate::error::Result;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -17,17 +17,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A [`crate::Store`] in a SQLite database file.
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
+pub type SqliteStore = SqlStore<Sqlite>;
 
-impl std::fmt::Debug for SqliteStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").finish_non_exhaustive()
-    }
-}
-
-impl SqliteStore {
+impl SqlStore<Sqlite> {
     /// Opens (creating it and its parent directory if missing) the database at `url`:
     /// `sqlite://path/to/file.db` (relative to the working directory) or `sqlite:///abs/path.db`.
     /// `sqlite::memory:` gives a private in-memory database that lives as long as the store.
@@ -74,9 +66,15 @@ fn create_parent_dir(file: &Path) -> Result<()> {
     Ok(())
 }
 
-impl_store!(
-    SqliteStore,
-    backend: "sqlite",
-    migrator: MIGRATOR,
-    size_sql: crate::sql::SQLITE_SIZE,
-);
+impl Backend for Sqlite {
+    const LABEL: &'static str = "sqlite";
+    const SIZE_SQL: &'static str = crate::sql::SQLITE_SIZE;
+
+    fn migrator() -> &'static Migrator {
+        &MIGRATOR
+    }
+
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}

@@ -77,13 +77,42 @@ impl TimeRange {
     }
 }
 
+/// Which list of a sample's top processes: by CPU or by memory. Stored as `cpu` / `memory`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ranking {
+    Cpu,
+    Memory,
+}
+
+impl Ranking {
+    pub const ALL: [Ranking; 2] = [Ranking::Cpu, Ranking::Memory];
+
+    /// The text stored in `sample_processes.ranking`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cpu => "cpu",
+            Self::Memory => "memory",
+        }
+    }
+
+    /// The inverse of [`Ranking::as_str`], for values read back from the database.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Ranking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One stored top process of a server's latest sample.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessRecord {
     pub server_name: String,
     pub timestamp: DateTime<Utc>,
-    /// `cpu` or `memory`.
-    pub ranking: String,
+    pub ranking: Ranking,
     /// 1 = highest.
     pub rank: i64,
     pub process: fleetwatch_common::ProcessInfo,

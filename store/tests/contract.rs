@@ -13,7 +13,9 @@ use fleetwatch_common::{
     ContainerInfo, CpuBreakdown, CpuStats, Details, DiskUsage, HistoryPoint, MemoryStats, NetInterface, OfflineReason,
     ProcessInfo, Sample, Session, SystemInfo, TcpStats, TopUser,
 };
-use fleetwatch_store::{DbStats, Error, HostKeyRecord, ServerState, Store, TableStats, TimeRange, UserUsage, connect};
+use fleetwatch_store::{
+    DbStats, Error, HostKeyRecord, Ranking, ServerState, Store, TableStats, TimeRange, UserUsage, connect,
+};
 use sqlx::Connection;
 
 use support::PgTestDb;
@@ -677,11 +679,11 @@ async fn details_series_and_processes_round_trip(store: &dyn Store) {
     assert_eq!((one.len(), one[0].value, one[0].samples), (1, 20.0, 2));
     assert!(store.series("det-1", "no.such.series", range).await.unwrap().is_empty());
 
-    let by_cpu = store.latest_processes(Some("det-1"), "cpu").await.unwrap();
+    let by_cpu = store.latest_processes(Some("det-1"), Ranking::Cpu).await.unwrap();
     assert_eq!(by_cpu.iter().map(|p| (p.rank, p.process.pid)).collect::<Vec<_>>(), [(1, 10), (2, 11)]);
     assert_eq!(by_cpu[0].process, d2.processes_by_cpu[0]);
     assert_eq!(by_cpu[0].timestamp, t2);
-    assert_eq!(store.latest_processes(None, "memory").await.unwrap().len(), 1);
+    assert_eq!(store.latest_processes(None, Ranking::Memory).await.unwrap().len(), 1);
 
     // A sample without details (an old collector) leaves the latest details empty.
     store.record_success(&sparse_sample("det-1", t(1120)), &[], None, 1).await.unwrap();

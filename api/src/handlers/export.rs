@@ -133,7 +133,7 @@ async fn metrics_tables(fleet: &Fleet, filter: &ServerFilter, window: &Window) -
     }
     let users = UserFilter { server: filter.server.clone(), ..Default::default() };
     tables.push(users_table(&filtered(fleet, &users, MAX_LIMIT).await?));
-    let mut processes = fleet.store().latest_processes(server, "cpu").await?;
+    let mut processes = fleet.store().latest_processes(server, fleetwatch_store::Ranking::Cpu).await?;
     processes.retain(|p| fleet.server(&p.server_name).is_some());
     if !processes.is_empty() {
         tables.push(processes_table(&processes));
