@@ -16,7 +16,7 @@ const BOOT_TIME_TOLERANCE_SECONDS: u64 = 5;
 /// The per-host state carried from one cycle of a connection to the next: the counters rates
 /// are computed against, the facts read once per connection, and what earlier cycles learnt
 /// about the server (its `df`, its mounts, its containers, the owners of its processes) that
-/// the next program is told (see `ProgramOptions::next` in [`super::next_program`]).
+/// the next program is told (see `ProgramOptions::next` in `sample/next_program.rs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CarriedState {
     /// The `cpu` line of `/proc/stat`.

@@ -7,11 +7,11 @@
 //! readings, the server's own clock. Counters that go backwards (a reboot, a counter reset, a
 //! 32-bit wrap) give no rate, never a negative or absurd one.
 //!
-//! One file per concern: [`cpu`], [`memory`], [`disks`] (mounts and I/O), [`network`]
-//! (interfaces, TCP, listeners), [`processes`] and their [`owners`] (per-user usage, top
-//! lists), [`containers`], [`system`] (facts and sessions), the [`headline`] sample, and
-//! [`carried`], the state handed from one cycle to the next ([`next_program`] turns it into the
-//! next program's options). Depends on `parse` and `protocol`; neither depends on it.
+//! One file per concern: `cpu`, `memory`, `disks` (mounts and I/O), `network` (interfaces,
+//! TCP, listeners), `processes` and their `owners` (per-user usage, top lists), `containers`,
+//! `system` (facts and sessions), the `headline` sample, and `carried`, the state handed from
+//! one cycle to the next (`next_program` turns it into the next program's options). Depends on
+//! `parse` and `protocol`; neither depends on it.
 
 mod carried;
 mod containers;

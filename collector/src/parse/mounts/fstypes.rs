@@ -111,7 +111,7 @@ const NEVER_HANG_FSTYPES: &[&str] = &[
 ];
 
 /// Whether `/proc/mounts` (`proc_mounts`) lists a mount whose type is not known to never hang
-/// `df` (see [`NEVER_HANG_FSTYPES`]). Lines that cannot be read count as such a mount. The one
+/// `df` (see `NEVER_HANG_FSTYPES`). Lines that cannot be read count as such a mount. The one
 /// `autofs` mount systemd puts on every host, `/proc/sys/fs/binfmt_misc`, mounts a kernel file
 /// system and is not counted; any other automount point may stand for a network share.
 pub fn mounts_may_hang(proc_mounts: &str) -> bool {
