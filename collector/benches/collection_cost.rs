@@ -29,7 +29,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use fleetwatch_collector::parse::{ParseOptions, parse_output};
-use fleetwatch_collector::program::{ProgramOptions, program};
+use fleetwatch_collector::program::program;
+use fleetwatch_collector::protocol::{ContainerClient, ProgramOptions};
 use fleetwatch_collector::sample::build;
 
 const HEADING: &str = "## Collection cost on the monitored server";
@@ -221,7 +222,7 @@ fn main() -> ExitCode {
     if let Some(path) = a.print_next {
         let out = std::fs::read_to_string(&path).unwrap();
         let built = build("bench", Utc::now(), &parse_output(&out, &ParseOptions::default()), None).unwrap();
-        print!("{}", program(&ProgramOptions::next(Some(&built.counters))));
+        print!("{}", program(&ProgramOptions::next(Some(&built.carried))));
         return ExitCode::SUCCESS;
     }
     let hz = clock_ticks_per_second();
@@ -244,7 +245,7 @@ fn main() -> ExitCode {
     let snap = parse_output(&first_out, &ParseOptions::default());
     assert!(snap.errors.is_empty(), "the program fails here: {:?}", snap.errors);
     let first = build("bench", Utc::now(), &snap, None).unwrap();
-    let steady_opts = ProgramOptions::next(Some(&first.counters));
+    let steady_opts = ProgramOptions::next(Some(&first.carried));
     let steady = program(&steady_opts);
     let containers = match &docker_snap.containers {
         Some(fleetwatch_collector::parse::ContainerSection::Present { tool, containers, .. }) => {
@@ -312,17 +313,17 @@ fn main() -> ExitCode {
         // that asks the daemon uses curl on its socket where curl exists, else the CLI.
         let docker_first = build("bench", Utc::now(), &docker_snap, None).unwrap();
         let cached = |uptime_now: u64| {
-            let mut o = ProgramOptions::next(Some(&docker_first.counters));
+            let mut o = ProgramOptions::next(Some(&docker_first.carried));
             if let Some(seen) = o.containers.as_mut() {
                 seen.listed_at = uptime_now;
             }
             program(&o)
         };
-        let asking = |failed: &[&str]| {
+        let asking = |failed: &[ContainerClient]| {
             program(&ProgramOptions {
                 containers: None,
-                container_clients_failed: failed.iter().map(|c| (*c).to_owned()).collect(),
-                ..ProgramOptions::next(Some(&docker_first.counters))
+                container_clients_failed: failed.to_vec(),
+                ..ProgramOptions::next(Some(&docker_first.carried))
             })
         };
         let have = |tool: &str| {
@@ -336,9 +337,12 @@ fn main() -> ExitCode {
             ));
         }
         if have("curl") {
-            variants.push(("asking the daemon with curl (no nc)", asking(&["nc"])));
+            variants.push(("asking the daemon with curl (no nc)", asking(&[ContainerClient::Nc])));
         }
-        variants.push(("asking the daemon with the docker CLI (neither nc nor curl)", asking(&["nc", "curl"])));
+        variants.push((
+            "asking the daemon with the docker CLI (neither nc nor curl)",
+            asking(&[ContainerClient::Nc, ContainerClient::Curl]),
+        ));
         WITH_DOCKER.store(true, std::sync::atomic::Ordering::Relaxed);
         for (what, text) in variants {
             let runs = (a.runs / 4).max(10);
@@ -403,7 +407,7 @@ fn main() -> ExitCode {
         WITH_DOCKER.store(true, std::sync::atomic::Ordering::Relaxed);
         let listing = program(&ProgramOptions {
             containers: None,
-            container_clients_failed: vec!["nc".to_owned()],
+            container_clients_failed: vec![ContainerClient::Nc],
             ..steady_opts.clone()
         });
         let (_, listing_sections) = blocks(&listing);

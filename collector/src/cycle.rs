@@ -19,7 +19,7 @@ use crate::local;
 use crate::parse::user_disk::user_disk_usage;
 use crate::parse::{ParseOptions, parse_output};
 use crate::program::{ProgramOptions, program, user_disk_program};
-use crate::sample::{Built, Counters, build};
+use crate::sample::{Built, CarriedState, build};
 use crate::ssh::{SshSession, client_config};
 
 /// The command the program is sent to. Nothing is written on the server: the scripts arrive
@@ -68,7 +68,7 @@ struct Entry {
 #[derive(Default)]
 struct Slot {
     session: Option<SshSession>,
-    counters: Option<Counters>,
+    counters: Option<CarriedState>,
 }
 
 struct Pending {
@@ -257,7 +257,7 @@ impl Collector {
         let limit = self.settings.command_timeout();
         let (output, host_key, first_use) = self.exec_on(server, slot, &text, limit, mode).await?;
         let built = interpret(&server.name, &output, slot.counters.as_ref())?;
-        slot.counters = Some(built.counters);
+        slot.counters = Some(built.carried);
         Ok(Collected {
             sample: built.sample,
             users: built.users,
@@ -396,7 +396,7 @@ impl Collector {
 }
 
 /// Turns the program's output into a sample, telling a script failure from garbage.
-fn interpret(name: &str, output: &ExecOutput, prev: Option<&Counters>) -> Result<Built, CollectError> {
+fn interpret(name: &str, output: &ExecOutput, prev: Option<&CarriedState>) -> Result<Built, CollectError> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let snap = parse_output(&stdout, &ParseOptions::default());
     match build(name, Utc::now(), &snap, prev) {

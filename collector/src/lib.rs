@@ -13,6 +13,7 @@ pub mod hostkey;
 pub mod local;
 pub mod parse;
 pub mod program;
+pub mod protocol;
 pub mod sample;
 pub mod schedule;
 pub mod ssh;

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use fleetwatch_collector::parse::{
     ParseOptions, Snapshot, SocketSource, parse_mounts, parse_output, parse_users, split_sections,
 };
-use fleetwatch_collector::program::SECTIONS;
-use fleetwatch_collector::sample::{Built, Counters, build};
+use fleetwatch_collector::protocol::SECTIONS;
+use fleetwatch_collector::sample::{Built, CarriedState, build};
 use fleetwatch_common::Details;
 
 const DEBIAN_BASELINE: &str = include_str!("fixtures/debian12/baseline.txt");
@@ -40,7 +40,7 @@ fn snap(text: &str) -> Snapshot {
     parse_output(text, &ParseOptions::default())
 }
 
-fn built(text: &str, prev: Option<&Counters>) -> Built {
+fn built(text: &str, prev: Option<&CarriedState>) -> Built {
     build("srv", now(), &snap(text), prev).unwrap()
 }
 
@@ -183,9 +183,9 @@ fn debian12_figures_are_sane_from_baseline_then_next_cycle() {
     assert!(d.processes_by_memory.windows(2).all(|w| w[0].rss_bytes >= w[1].rss_bytes));
     assert!(d.processes_by_cpu.windows(2).all(|w| w[0].cpu_percent >= w[1].cpu_percent));
     assert_eq!(d.containers, None, "no docker: None, not an empty list");
-    assert!(!first.counters.top_pids.is_empty() && first.counters.inventory.is_some());
+    assert!(!first.carried.top_pids.is_empty() && first.carried.inventory.is_some());
 
-    let next = built(DEBIAN_NEXT, Some(&first.counters));
+    let next = built(DEBIAN_NEXT, Some(&first.carried));
     assert_sane(&next);
     assert!(next.warnings.is_empty(), "{:?}", next.warnings);
     assert!(next.sample.cpu_percent.is_some());
@@ -196,7 +196,7 @@ fn debian12_figures_are_sane_from_baseline_then_next_cycle() {
     assert_eq!(d.cpu.as_ref().and_then(|c| c.model.as_deref()), Some("AMD EPYC"));
     let with_fds = d.processes_by_memory.iter().filter(|p| p.open_fds.is_some()).count();
     assert!(with_fds >= 5, "{:?}", d.processes_by_memory);
-    let bash = built(DEBIAN_BASH, Some(&first.counters));
+    let bash = built(DEBIAN_BASH, Some(&first.carried));
     assert_sane(&bash);
     let busybox = built(BUSYBOX_BASELINE, None);
     assert_sane(&busybox);
@@ -209,7 +209,7 @@ fn docker_containers_captured_with_a_cpu_quota() {
     // `docker run --cpus 0.2` of a busy loop: 20 % of one core by construction (cgroup v1 here).
     let first = built(DOCKER_BASELINE, None);
     assert_sane(&first);
-    let next = built(DOCKER_NEXT, Some(&first.counters));
+    let next = built(DOCKER_NEXT, Some(&first.carried));
     assert_sane(&next);
     let list = next.details.containers.clone().unwrap();
     let by_name = |n: &str| list.iter().find(|c| c.name == n).unwrap().clone();
@@ -510,7 +510,7 @@ fn centos6_without_memavailable_and_old_formats() {
     assert!(b.warnings.iter().any(|w| w.contains("two readings")), "{:?}", b.warnings);
     assert_eq!(users(&b), [("mysql", 0.0, 1, "mysqld"), ("root", 0.0, 2, "init")]);
     // Its counters make the next cycle's rates possible.
-    assert!(b.counters.cpu.is_some() && b.counters.procs.is_some() && b.counters.disks.is_some());
+    assert!(b.carried.cpu.is_some() && b.carried.procs.is_some() && b.carried.disks.is_some());
 
     let d = &b.details;
     let mem = d.memory.as_ref().unwrap();
@@ -598,7 +598,7 @@ fn counter_resets_never_give_negative_or_absurd_rates() {
     assert_eq!(before.sample.cpu_percent, None);
 
     for (name, text) in [("reboot", RESET_REBOOT), ("backwards", RESET_BACKWARDS)] {
-        let b = built(text, Some(&before.counters));
+        let b = built(text, Some(&before.carried));
         assert_sane(&b);
         assert_eq!(b.sample.cpu_percent, None, "{name}");
         assert!(b.users.iter().all(|u| u.cpu == 0.0), "{name}: {:?}", b.users);
@@ -607,12 +607,12 @@ fn counter_resets_never_give_negative_or_absurd_rates() {
         assert!(d.cpu.as_ref().is_some_and(|c| c.total.is_none() && c.cores.is_empty()), "{name}");
         assert!(d.disk_io.is_empty() && d.network.is_empty() && d.processes_by_cpu.is_empty(), "{name}: {d:?}");
         // The reading after a reset is the next cycle's reference.
-        let after = built(RESET_AFTER, Some(&b.counters));
+        let after = built(RESET_AFTER, Some(&b.carried));
         assert_sane(&after);
     }
 
     // Δtotal 400 over 2 CPUs = 200 ticks per core; worker +300 ticks = 150 % of one core.
-    let after = built(RESET_AFTER, Some(&before.counters));
+    let after = built(RESET_AFTER, Some(&before.carried));
     assert_sane(&after);
     assert!(close(after.sample.cpu_percent, 25.0));
     assert_eq!(users(&after), [("worker", 150.0, 1, "worker"), ("root", 1.0, 2, "init")]);
@@ -761,7 +761,7 @@ fn mutated_fixtures_never_panic() {
     ];
     for base in [UBUNTU, DOCKER_NEXT] {
         let first = build("srv", now(), &snap(DOCKER_BASELINE), None).unwrap();
-        let mut prev: Option<Counters> = Some(first.counters);
+        let mut prev: Option<CarriedState> = Some(first.carried);
         for _ in 0..300 {
             let mut text = base.to_owned();
             for _ in 0..(1 + next() % 8) {
@@ -774,7 +774,7 @@ fn mutated_fixtures_never_panic() {
             let s = snap(&text);
             if let Ok(b) = build("srv", now(), &s, prev.as_ref()) {
                 assert_sane(&b);
-                prev = Some(b.counters);
+                prev = Some(b.carried);
             }
         }
     }
@@ -795,7 +795,7 @@ fn absurd_counter_values_saturate() {
     let first = build("srv", now(), &s, None).unwrap();
     assert_sane(&first);
     assert_eq!(first.sample.ram_total_bytes, Some(i64::MAX));
-    let again = build("srv", now(), &s, Some(&first.counters)).unwrap();
+    let again = build("srv", now(), &s, Some(&first.carried)).unwrap();
     assert_eq!(again.sample.cpu_percent, None, "no tick passed");
     assert!(again.details.disk_io.is_empty() && again.details.network.is_empty(), "no time passed: no rate");
     // A later reading whose counters wrapped to small values: skipped, never negative.
@@ -804,7 +804,7 @@ fn absurd_counter_values_saturate() {
          ==> /proc/diskstats <==\n 8 0 sda 1 0 1 0 1 0 1 0 0 1 0\n\
          ==> /proc/net/dev <==\n  eth0: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n",
     );
-    let b = build("srv", now(), &snap(&wrapped), Some(&first.counters)).unwrap();
+    let b = build("srv", now(), &snap(&wrapped), Some(&first.carried)).unwrap();
     assert_sane(&b);
     assert!(b.details.disk_io.is_empty() && b.details.network.is_empty());
 }

@@ -100,14 +100,14 @@ fn two_cycles(world: &World<'_>, name: &str) -> (Snapshot, Built, String) {
     let first = build(name, Utc::now(), &s, None).unwrap();
     assert_details(&first, name, true);
 
-    let next_text = program(&ProgramOptions::next(Some(&first.counters)));
+    let next_text = program(&ProgramOptions::next(Some(&first.carried)));
     assert!(next_text.contains("@@fw begin fds"), "{name}: the next cycle counts descriptors");
     let out = run(world, &next_text, dir.path());
     let s = snap(&out);
     assert!(s.errors.is_empty(), "{name}, next cycle: {:?}", s.errors);
     assert!(s.warnings.is_empty(), "{name}, next cycle: {:?}", s.warnings);
     assert!(s.inventory.is_none() && s.baseline.is_none(), "{name}: kept, not read again");
-    let next = build(name, Utc::now(), &s, Some(&first.counters)).unwrap();
+    let next = build(name, Utc::now(), &s, Some(&first.carried)).unwrap();
     assert_details(&next, name, false);
     // Owners: the next program asks only about processes newer than the first cycle's, and the
     // kept ones place the rest.
@@ -152,7 +152,7 @@ fn assert_details(b: &Built, name: &str, first: bool) {
     assert_eq!(d.containers, None, "{name}: no docker socket in this environment");
     assert!(b.users.iter().any(|u| u.username == "root"), "{name}");
     if first {
-        assert!(b.counters.inventory.is_some() && b.counters.page_size.is_some(), "{name}");
+        assert!(b.carried.inventory.is_some() && b.carried.page_size.is_some(), "{name}");
     }
 }
 

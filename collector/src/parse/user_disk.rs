@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::passwd::parse_passwd;
 use super::{Parsed, Problem, numbered_lines, split_sections};
+use crate::protocol::SectionName;
 
 /// `(uid, bytes)` per directory line; bad lines become warnings.
 pub fn parse_user_disk(body: &str) -> Result<Parsed<Vec<(u32, i64)>>, Problem> {
@@ -25,14 +26,14 @@ pub fn parse_user_disk(body: &str) -> Result<Parsed<Vec<(u32, i64)>>, Problem> {
 /// shown as `uid N`).
 pub fn user_disk_usage(stdout: &str) -> Result<BTreeMap<String, i64>, String> {
     let sections = split_sections(stdout);
-    let find = |name: &str| sections.iter().find(|s| s.name == name);
-    let usage = find("user_disk").ok_or("user_disk: section missing")?;
+    let find = |name: SectionName| sections.iter().find(|s| s.name == name.as_str());
+    let usage = find(SectionName::UserDisk).ok_or("user_disk: section missing")?;
     if usage.status.is_none() {
         return Err("user_disk: output truncated".into());
     }
     let dirs = parse_user_disk(usage.body).map_err(|p| format!("user_disk: {}", p.message))?.value;
     let names: HashMap<u32, String> =
-        find("passwd").and_then(|s| parse_passwd(s.body).ok()).map(|p| p.value).unwrap_or_default();
+        find(SectionName::Passwd).and_then(|s| parse_passwd(s.body).ok()).map(|p| p.value).unwrap_or_default();
     let mut total = BTreeMap::new();
     for (uid, bytes) in dirs {
         let name = names.get(&uid).cloned().unwrap_or_else(|| format!("uid {uid}"));

@@ -1,0 +1,169 @@
+//! What a program is asked to do, and the words earlier cycles learnt that it is told.
+
+use super::section::{ORDER, SectionName};
+
+/// At most this many processes get their descriptors counted.
+pub const MAX_FD_PIDS: usize = 64;
+
+/// Which `df` a server has, learnt from the first cycle of a connection (see `scripts/mounts.sh`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DfFlavour {
+    /// GNU `df --output=…`: blocks, inodes and type in one run.
+    Gnu,
+    /// POSIX `df -P -k` and `df -P -i` (busybox, old coreutils).
+    Posix,
+}
+
+impl DfFlavour {
+    /// The value of the `df` variable of `scripts/mounts.sh`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Gnu => "gnu",
+            Self::Posix => "posix",
+        }
+    }
+}
+
+/// How `scripts/containers.sh` asked the daemon for its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerClient {
+    /// `nc -U` on the daemon's socket (the answer follows an `@@http` line).
+    Nc,
+    /// `curl --unix-socket` (the body follows an `@@json` line).
+    Curl,
+    /// The `docker`/`podman` CLI (`docker ps -a` lines follow an `@@ps` line): the last resort,
+    /// never given up.
+    Cli,
+}
+
+impl ContainerClient {
+    /// The word in the script's `avoid` variable.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Nc => "nc",
+            Self::Curl => "curl",
+            Self::Cli => "cli",
+        }
+    }
+}
+
+/// What the collector remembers of a server's containers between cycles, so that the daemon is
+/// asked for the list only when it may have changed (see `scripts/containers.sh`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainersSeen {
+    /// Ids of the running containers the last cycle found in the cgroups, in the order printed.
+    pub running: Vec<String>,
+    /// The server's uptime (whole seconds) when the daemon last gave the list.
+    pub listed_at: u64,
+    /// Whether a container of that list has a health check (its health can change at any time).
+    pub health_checks: bool,
+}
+
+impl ContainersSeen {
+    /// Seconds after which the list is asked for again even when no container started or
+    /// stopped (see [`LIST_EVERY_WITH_HEALTH_CHECKS`] and [`LIST_EVERY`]).
+    pub fn list_every(&self) -> u64 {
+        if self.health_checks { LIST_EVERY_WITH_HEALTH_CHECKS } else { LIST_EVERY }
+    }
+}
+
+/// Where a container has a health check, the daemon is asked for the list at least this often
+/// (seconds of the server's uptime): health changes without any container starting or stopping.
+/// Docker runs health checks every 30 s by default and declares a container unhealthy after
+/// three failures, so a minute keeps up with it.
+pub const LIST_EVERY_WITH_HEALTH_CHECKS: u64 = 60;
+/// Otherwise only a container created or removed without running changes the list: asked for
+/// once an hour.
+pub const LIST_EVERY: u64 = 3600;
+
+/// What to put in a program. `ProgramOptions::next` (in `sample::next_program`, which knows
+/// the state carried between cycles) builds the options of a cycle from the previous one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramOptions {
+    /// Read `files` once as `files0`, sleep a second, then run the usual sections: CPU, disk
+    /// and network rates can then be computed without a previous cycle. Used on the first
+    /// cycle of a connection.
+    pub baseline: bool,
+    /// Read the facts that do not change while the server is up (`inventory`, `pagesize`);
+    /// the collector keeps them between cycles afterwards.
+    pub inventory: bool,
+    /// Count the open descriptors of these processes (the previous cycle's top ones).
+    pub fd_pids: Vec<u32>,
+    /// The `df` that works there; `None`: try GNU, fall back to POSIX.
+    pub df: Option<DfFlavour>,
+    /// Run `df` under `timeout`: a mount that can hang it (network, FUSE, unknown type) is or
+    /// may be there.
+    pub df_guard: bool,
+    /// The containers of the last cycle; `None`: ask the daemon for the list now.
+    pub containers: Option<ContainersSeen>,
+    /// Clients of the daemon's socket that failed before: not tried again.
+    pub container_clients_failed: Vec<ContainerClient>,
+    /// Ask for the owners of the processes above this pid only (the collector knows the
+    /// others'); `None`: of all.
+    pub owners_since: Option<u32>,
+}
+
+impl Default for ProgramOptions {
+    /// The program of a first reading without baseline: everything but the sleep.
+    fn default() -> Self {
+        Self {
+            baseline: false,
+            inventory: true,
+            fd_pids: Vec::new(),
+            df: None,
+            df_guard: true,
+            containers: None,
+            container_clients_failed: Vec::new(),
+            owners_since: None,
+        }
+    }
+}
+
+impl ProgramOptions {
+    /// Whether the program has `section`.
+    pub fn has(&self, section: SectionName) -> bool {
+        match section {
+            SectionName::Files0 => self.baseline,
+            SectionName::Inventory | SectionName::PageSize => self.inventory,
+            SectionName::Fds => !self.fd_pids.is_empty(),
+            SectionName::Procs | SectionName::Procs0 | SectionName::UserDisk | SectionName::Passwd => false,
+            SectionName::Files
+            | SectionName::Owners
+            | SectionName::Users
+            | SectionName::Sockets
+            | SectionName::Containers
+            | SectionName::Mounts => true,
+        }
+    }
+
+    /// The sections of the program, in the order they run.
+    pub fn sections(&self) -> impl Iterator<Item = SectionName> + '_ {
+        ORDER.into_iter().filter(|s| self.has(*s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{OPTIONAL_SECTIONS, SECTIONS};
+
+    #[test]
+    fn every_program_has_the_required_sections_and_the_options_add_the_others() {
+        let plain = ProgramOptions { inventory: false, ..ProgramOptions::default() };
+        assert!(plain.sections().eq(SECTIONS));
+        let full = ProgramOptions { baseline: true, inventory: true, fd_pids: vec![1], ..plain.clone() };
+        assert!(full.sections().eq(ORDER));
+        let optional: Vec<SectionName> = full.sections().filter(|s| !plain.has(*s)).collect();
+        assert_eq!(optional.len(), OPTIONAL_SECTIONS.len() + 1, "{optional:?}");
+        assert!(!full.has(SectionName::UserDisk) && !full.has(SectionName::Procs0));
+    }
+
+    #[test]
+    fn words_of_the_scripts() {
+        assert_eq!([DfFlavour::Gnu.as_str(), DfFlavour::Posix.as_str()], ["gnu", "posix"]);
+        let clients = [ContainerClient::Nc, ContainerClient::Curl, ContainerClient::Cli].map(ContainerClient::as_str);
+        assert_eq!(clients, ["nc", "curl", "cli"]);
+        let seen = ContainersSeen { health_checks: true, ..ContainersSeen::default() };
+        assert_eq!((seen.list_every(), ContainersSeen::default().list_every()), (60, 3600));
+    }
+}

@@ -1,0 +1,318 @@
+//! [`CarriedState`]: what one cycle of a connection hands to the next.
+//!
+//! Rates need two readings of the counters: the previous cycle's, kept here, or on the first
+//! cycle of a connection the baseline the program read one second earlier (`files0`). Counters
+//! that go backwards (a reboot, a counter reset, a 32-bit wrap) mean the two cannot be compared.
+
+use std::collections::HashMap;
+
+use crate::parse::{Container, ContainerSection, CpuStat, CpuTimes, DiskStat, Inventory, NetDev, ProcStat, Snapshot};
+use crate::protocol::{ContainerClient, ContainersSeen, DfFlavour};
+
+/// Boot times (`btime`) further apart than this mean a reboot. `btime` is computed by the
+/// kernel from the wall clock, so it moves by a second or so when NTP steps the clock.
+const BOOT_TIME_TOLERANCE_SECONDS: u64 = 5;
+
+/// The per-host state carried from one cycle of a connection to the next: the counters rates
+/// are computed against, the facts read once per connection, and what earlier cycles learnt
+/// about the server (its `df`, its mounts, its containers, the owners of its processes) that
+/// the next program is told (see `ProgramOptions::next` in `sample/next_program.rs`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CarriedState {
+    /// The `cpu` line of `/proc/stat`.
+    pub cpu: Option<CpuTimes>,
+    /// The `cpuN` lines, by CPU number.
+    pub per_cpu: Vec<(u32, CpuTimes)>,
+    pub procs: Option<ProcCounters>,
+    /// `btime`, seconds since the epoch: a different value means the server rebooted.
+    pub boot_time: Option<u64>,
+    /// Seconds since boot: a smaller value means the server rebooted.
+    pub uptime_seconds: Option<f64>,
+    /// `/proc/diskstats` by device name.
+    pub disks: Option<Timed<HashMap<String, DiskStat>>>,
+    /// `/proc/net/dev` by interface name.
+    pub nets: Option<Timed<HashMap<String, NetDev>>>,
+    /// CPU time (µs) of each running container, by container id.
+    pub containers: Option<Timed<HashMap<String, u64>>>,
+    /// Kernel, OS and CPU model: read on the first cycle of a connection (and after a reboot).
+    pub inventory: Option<Inventory>,
+    /// Bytes per page, read with the inventory.
+    pub page_size: Option<u64>,
+    /// The processes of this cycle's top lists: the next program counts their descriptors.
+    pub top_pids: Vec<u32>,
+    /// The `df` that works on the server (from the first cycle that read the mounts).
+    pub df: Option<DfFlavour>,
+    /// Whether the last mount table had a mount that can hang `df` (`None`: not read).
+    pub mounts_may_hang: Option<bool>,
+    /// The running containers of the last cycle and when the daemon last gave its list.
+    pub containers_seen: Option<ContainersSeen>,
+    /// The daemon's last container list (names, images, states; no usage).
+    pub container_list: Option<Vec<Container>>,
+    /// Clients of the daemon's socket that failed on this connection.
+    pub container_clients_failed: Vec<ContainerClient>,
+    /// The owner of every process of the last cycle: pid → (start time, uid).
+    pub owners: HashMap<u32, (u64, u32)>,
+    /// The SSH user's uid (the owner of the program's own shell), learnt when all were asked.
+    pub self_uid: Option<u32>,
+    /// Whether every process of the last cycle could be placed (no pid reused behind the cache).
+    pub owners_complete: bool,
+    /// The server's uptime when the owners of all processes were last asked for.
+    pub owners_all_at: Option<f64>,
+    /// The last pid the kernel had given out at this reading (`/proc/loadavg`).
+    pub last_pid: Option<u32>,
+}
+
+/// The owners of all processes are asked for again at least this often (seconds of the
+/// server's uptime), to see a process that changed its uid after it was first seen (a daemon
+/// dropping root).
+pub const OWNERS_ALL_EVERY_SECS: f64 = 600.0;
+
+impl CarriedState {
+    /// The last pid given out at this reading, when the next program may ask about the owners
+    /// of the processes started after it only (see `scripts/owners.sh`); `None` to ask about all.
+    pub fn owners_since(&self) -> Option<u32> {
+        let fresh = match (self.owners_all_at, self.uptime_seconds) {
+            (Some(at), Some(now)) => now >= at && now - at < OWNERS_ALL_EVERY_SECS,
+            _ => false,
+        };
+        if !(self.owners_complete && fresh && self.self_uid.is_some()) {
+            return None;
+        }
+        self.last_pid
+    }
+}
+
+/// A reading together with the server's uptime when it was taken.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timed<T> {
+    /// `/proc/uptime` read with the counters, in seconds.
+    pub uptime: f64,
+    pub value: T,
+}
+
+impl<T> Timed<T> {
+    /// The two readings of one part and the seconds between them; `None` unless both exist
+    /// and time went forwards.
+    pub(super) fn interval<'a>(before: Option<&'a Self>, now: Option<&'a Self>) -> Option<(&'a Self, &'a Self, f64)> {
+        let (before, now) = (before?, now?);
+        Some((before, now, before.seconds_to(now)?))
+    }
+
+    /// Seconds from `self` to `later`, if positive.
+    fn seconds_to(&self, later: &Self) -> Option<f64> {
+        let dt = later.uptime - self.uptime;
+        (dt.is_finite() && dt > 0.0).then_some(dt)
+    }
+}
+
+/// The CPU ticks of every process at one reading.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcCounters {
+    pub by_pid: HashMap<u32, ProcCounter>,
+    /// The latest start time among the processes, in ticks since boot: the time of the
+    /// reading itself, since the program's own `head` is one of them. A process missing from
+    /// this reading that started later is new; one that started earlier was missed.
+    pub read_at_ticks: u64,
+}
+
+/// One process at one reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcCounter {
+    /// Identifies the process together with its pid (pids are reused).
+    pub starttime: u64,
+    /// utime + stime.
+    pub ticks: u64,
+}
+
+impl ProcCounters {
+    pub fn from_procs(procs: &[ProcStat]) -> Self {
+        Self {
+            by_pid: procs
+                .iter()
+                .map(|p| {
+                    let c = ProcCounter { starttime: p.starttime, ticks: p.ticks() };
+                    (p.pid, c)
+                })
+                .collect(),
+            read_at_ticks: procs.iter().map(|p| p.starttime).max().unwrap_or(0),
+        }
+    }
+}
+
+/// One reading's counters, before the facts kept across cycles are added.
+struct Reading<'a> {
+    stat: Option<&'a CpuStat>,
+    procs: Option<&'a [ProcStat]>,
+    uptime: Option<f64>,
+    disks: Option<&'a [DiskStat]>,
+    nets: Option<&'a [NetDev]>,
+    containers: Option<&'a ContainerSection>,
+}
+
+impl CarriedState {
+    /// The counters of this reading alone (not the baseline), with the facts it read.
+    pub fn from_snapshot(snap: &Snapshot) -> Self {
+        let mut c = Self::from_reading(&Reading {
+            stat: snap.stat.as_ref(),
+            procs: snap.procs.as_deref(),
+            uptime: snap.uptime.map(|u| u.seconds),
+            disks: snap.diskstats.as_deref(),
+            nets: snap.netdev.as_deref(),
+            containers: snap.containers.as_ref(),
+        });
+        c.inventory = snap.inventory.clone();
+        c.page_size = snap.pagesize;
+        c
+    }
+
+    /// The counters of the baseline reading, if the program took one.
+    pub fn baseline(snap: &Snapshot) -> Option<Self> {
+        let b = snap.baseline.as_ref()?;
+        let stat = b.stat.as_ref()?;
+        Some(Self::from_reading(&Reading {
+            stat: Some(stat),
+            procs: b.procs.as_deref(),
+            uptime: b.uptime.map(|u| u.seconds),
+            disks: b.diskstats.as_deref(),
+            nets: b.netdev.as_deref(),
+            containers: None,
+        }))
+    }
+
+    fn from_reading(r: &Reading<'_>) -> Self {
+        fn timed<T>(uptime: Option<f64>, value: T) -> Option<Timed<T>> {
+            uptime.map(|uptime| Timed { uptime, value })
+        }
+        let containers = match r.containers {
+            Some(ContainerSection::Present { containers, .. }) => {
+                timed(r.uptime, containers.iter().filter_map(|c| Some((c.id.clone(), c.usage.cpu_usec?))).collect())
+            }
+            _ => None,
+        };
+        Self {
+            cpu: r.stat.map(|s| s.all),
+            per_cpu: r.stat.map(|s| s.per_cpu.clone()).unwrap_or_default(),
+            procs: r.procs.map(ProcCounters::from_procs),
+            boot_time: r.stat.and_then(|s| s.boot_time),
+            uptime_seconds: r.uptime,
+            disks: r.disks.and_then(|d| timed(r.uptime, d.iter().map(|d| (d.name.clone(), d.clone())).collect())),
+            nets: r.nets.and_then(|n| timed(r.uptime, n.iter().map(|n| (n.name.clone(), n.clone())).collect())),
+            containers,
+            ..Self::default()
+        }
+    }
+
+    /// The counters to compare the next cycle with: this reading's (`self`), and where a part
+    /// of it failed, the `earlier` one's. Only the counters: the facts and what was learnt are
+    /// the caller's to add.
+    pub(super) fn or_earlier(&self, earlier: Option<&Self>) -> Self {
+        Self {
+            cpu: self.cpu.or_else(|| earlier.and_then(|e| e.cpu)),
+            per_cpu: if self.cpu.is_some() {
+                self.per_cpu.clone()
+            } else {
+                earlier.map(|e| e.per_cpu.clone()).unwrap_or_default()
+            },
+            procs: self.procs.clone().or_else(|| earlier.and_then(|e| e.procs.clone())),
+            boot_time: self.boot_time.or_else(|| earlier.and_then(|e| e.boot_time)),
+            uptime_seconds: self.uptime_seconds.or_else(|| earlier.and_then(|e| e.uptime_seconds)),
+            // Timed: a kept older reading still gives the right interval next cycle.
+            disks: self.disks.clone().or_else(|| earlier.and_then(|e| e.disks.clone())),
+            nets: self.nets.clone().or_else(|| earlier.and_then(|e| e.nets.clone())),
+            containers: self.containers.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Whether `later` can be compared with `self`: same boot, no counter gone backwards.
+    pub(super) fn same_boot_as(&self, later: &CarriedState) -> bool {
+        if let (Some(a), Some(b)) = (self.boot_time, later.boot_time)
+            && a.abs_diff(b) > BOOT_TIME_TOLERANCE_SECONDS
+        {
+            return false;
+        }
+        if let (Some(a), Some(b)) = (self.uptime_seconds, later.uptime_seconds)
+            && b < a
+        {
+            return false;
+        }
+        if let (Some(a), Some(b)) = (self.cpu, later.cpu)
+            && b.total() < a.total()
+        {
+            return false;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::build;
+    use crate::sample::fixtures::{at, proc, snapshot, times};
+
+    #[test]
+    fn a_reboot_gives_no_rate() {
+        let before = snapshot(100_000, vec![proc(1, "init", 5000, 1, 1)], &[]);
+        let mut now = snapshot(1200, vec![proc(1, "init", 15, 1, 1)], &[(1, 0)]);
+        if let Some(s) = now.stat.as_mut() {
+            s.boot_time = Some(1_700_100_000);
+        }
+        let built =
+            build("s", at(), &now, Some(&CarriedState::from_snapshot(&before))).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(built.sample.cpu_percent, None);
+        assert!(built.users.iter().all(|u| u.cpu == 0.0));
+        assert!(built.warnings.iter().any(|w| w.contains("reboot")));
+        assert_eq!(built.carried.boot_time, Some(1_700_100_000));
+    }
+
+    #[test]
+    fn a_reading_compares_with_an_earlier_one_of_the_same_boot_only() {
+        let at = |boot: u64, uptime: f64, busy: u64| CarriedState {
+            boot_time: Some(boot),
+            uptime_seconds: Some(uptime),
+            cpu: Some(times(busy, 100, 0)),
+            ..CarriedState::default()
+        };
+        let earlier = at(1000, 50.0, 100);
+        assert!(earlier.same_boot_as(&at(1000 + BOOT_TIME_TOLERANCE_SECONDS, 60.0, 200)), "NTP stepped btime");
+        assert!(!earlier.same_boot_as(&at(1000 + BOOT_TIME_TOLERANCE_SECONDS + 1, 60.0, 200)), "another boot");
+        assert!(!earlier.same_boot_as(&at(1000, 40.0, 200)), "uptime went back");
+        assert!(!earlier.same_boot_as(&at(1000, 60.0, 50)), "ticks went back");
+        assert!(CarriedState::default().same_boot_as(&earlier), "nothing known: nothing against it");
+    }
+
+    #[test]
+    fn a_part_that_failed_keeps_the_earlier_reading_of_it() {
+        let mut before = snapshot(1000, vec![proc(1, "init", 0, 1, 1)], &[]);
+        before.uptime = Some(crate::parse::Uptime { seconds: 10.0, idle_seconds: None });
+        before.diskstats = Some(Vec::new());
+        let earlier = CarriedState::from_snapshot(&before);
+        let failed = CarriedState { top_pids: vec![9], ..CarriedState::default() };
+        let kept = failed.or_earlier(Some(&earlier));
+        assert_eq!((kept.cpu, kept.boot_time, kept.uptime_seconds), (earlier.cpu, Some(1_700_000_000), Some(10.0)));
+        assert_eq!((kept.per_cpu.len(), kept.procs.is_some()), (2, true));
+        assert_eq!(kept.disks.map(|d| d.uptime), Some(10.0), "with the time of its reading");
+        assert!(kept.top_pids.is_empty(), "only the counters are carried over");
+        let fresh = CarriedState::from_snapshot(&snapshot(2000, vec![], &[]));
+        assert_eq!(fresh.or_earlier(Some(&earlier)).cpu, fresh.cpu);
+    }
+
+    #[test]
+    fn owners_of_new_processes_only_while_the_cache_is_whole_and_fresh() {
+        let kept = CarriedState {
+            owners_complete: true,
+            owners_all_at: Some(100.0),
+            uptime_seconds: Some(130.0),
+            self_uid: Some(1000),
+            last_pid: Some(4242),
+            ..CarriedState::default()
+        };
+        assert_eq!(kept.owners_since(), Some(4242));
+        assert_eq!(CarriedState { owners_complete: false, ..kept.clone() }.owners_since(), None);
+        assert_eq!(CarriedState { self_uid: None, ..kept.clone() }.owners_since(), None);
+        assert_eq!(CarriedState { uptime_seconds: Some(90.0), ..kept.clone() }.owners_since(), None, "rebooted");
+        let late = Some(100.0 + OWNERS_ALL_EVERY_SECS);
+        assert_eq!(CarriedState { uptime_seconds: late, ..kept }.owners_since(), None);
+    }
+}
