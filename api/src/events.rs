@@ -90,7 +90,7 @@ pub(crate) async fn run(state: AppState, every: Duration) {
                         if changed.contains(&&meta.name) {
                             let info = ServerInfo {
                                 name: meta.name.clone(),
-                                transport: meta.transport.clone(),
+                                transport: meta.transport,
                                 host: meta.host.clone(),
                                 port: meta.port,
                                 tags: meta.tags.clone(),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fleetwatch_common::Thresholds;
+use fleetwatch_common::{Thresholds, Transport};
 use fleetwatch_store::Store;
 
 use crate::events::EventHub;
@@ -12,7 +12,7 @@ use crate::events::EventHub;
 #[derive(Debug, Clone)]
 pub struct ServerMeta {
     pub name: String,
-    pub transport: String,
+    pub transport: Transport,
     pub host: Option<String>,
     pub port: Option<u16>,
     pub tags: Vec<String>,

@@ -27,7 +27,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<ServerInfo>>
         .zip(fleet)
         .map(|(m, (status, latest))| ServerInfo {
             name: m.name.clone(),
-            transport: m.transport.clone(),
+            transport: m.transport,
             host: m.host.clone(),
             port: m.port,
             tags: m.tags.clone(),
