@@ -33,7 +33,7 @@ pub fn client_config() -> Arc<client::Config> {
 /// The credential offered to the server: a password (still secret), or a loaded private key.
 enum Offer<'a> {
     Password(&'a SecretString),
-    Key(PrivateKey),
+    Key(Arc<PrivateKey>),
 }
 
 /// An authenticated SSH connection.
@@ -90,10 +90,10 @@ impl SshSession {
         // Loaded only now: like credentials are offered, they are read once the key is trusted.
         let offer = match &server.credentials {
             Credentials::Password(pw) => Offer::Password(pw),
-            Credentials::Key { path, passphrase } => Offer::Key(
+            Credentials::Key { path, passphrase } => Offer::Key(Arc::new(
                 russh::keys::load_secret_key(path, passphrase.as_ref().map(|p| p.expose_secret()))
                     .map_err(|source| CollectError::Credentials { path: path.clone(), source })?,
-            ),
+            )),
         };
         let auth = async {
             match offer {
@@ -101,7 +101,7 @@ impl SshSession {
                 Offer::Key(key) => {
                     let hash =
                         if key.algorithm().is_rsa() { handle.best_supported_rsa_hash().await?.flatten() } else { None };
-                    handle.authenticate_publickey(&server.user, PrivateKeyWithHashAlg::new(Arc::new(key), hash)).await
+                    handle.authenticate_publickey(&server.user, PrivateKeyWithHashAlg::new(key, hash)).await
                 }
             }
         };

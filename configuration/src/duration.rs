@@ -49,7 +49,9 @@ impl Unit {
     fn count(self, d: Duration) -> Option<u64> {
         match self {
             Unit::Secs => (d.subsec_nanos() == 0).then_some(d.as_secs()),
-            Unit::Millis => (d.subsec_nanos() % 1_000_000 == 0).then(|| u64::try_from(d.as_millis()).ok()).flatten(),
+            Unit::Millis => {
+                d.subsec_nanos().is_multiple_of(1_000_000).then(|| u64::try_from(d.as_millis()).ok()).flatten()
+            }
         }
     }
 }
@@ -72,8 +74,9 @@ impl Visitor<'_> for Whole {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
-        let d = humantime::parse_duration(v.trim())
-            .map_err(|e| E::custom(format!("{v:?} is not a duration ({EXAMPLES}): {e}")))?;
+        let d = humantime::parse_duration(v.trim()).map_err(|e| {
+            E::custom(format!("{v:?} is not a duration ({EXAMPLES}, or a number of {}): {e}", self.0.name()))
+        })?;
         self.0.count(d).ok_or_else(|| E::custom(format!("{v:?} is not a whole number of {}", self.0.name())))
     }
 }
