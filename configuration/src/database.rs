@@ -1,6 +1,7 @@
 //! The database URL from the environment: `DATABASE_URL` (or `_FILE`), else one built from the
 //! seed's `POSTGRES_HOST`/`_PORT`/`_USER`/`_PASSWORD` (or `_FILE`)/`_DB`.
 
+use fleetwatch_common::percent_encode as encode;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::env::{Env, secret_var};
@@ -25,17 +26,4 @@ pub(crate) fn from_env(env: &dyn Env) -> Result<Option<SecretString>> {
         None => format!("{}@", encode(&user)),
     };
     Ok(Some(SecretString::from(format!("postgres://{auth}{host}:{port}/{}", encode(&db)))))
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986), for URL user info.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
