@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -48,9 +49,9 @@ pub enum Command {
     },
     /// Row counts, oldest and newest sample per table, database size.
     DbStats,
-    /// Delete samples older than a duration (e.g. 90d, 12h).
+    /// Delete samples older than a duration (e.g. 90d, 12h, "1h 30m"; a bare number is seconds).
     Cleanup {
-        #[arg(long, default_value = "90d", value_name = "DURATION")]
-        older_than: String,
+        #[arg(long, default_value = "90d", value_name = "DURATION", value_parser = fleetwatch_config::duration::parse)]
+        older_than: Duration,
     },
 }

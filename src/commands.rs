@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use fleetwatch_api::{AppState, ServerMeta};
-use fleetwatch_collector::config::{Config, ProcessEnv, config_path};
 use fleetwatch_collector::{Cluster, Collector, Schedule};
+use fleetwatch_config::{Config, ProcessEnv, Server, config_path};
 use fleetwatch_store::Store;
 use secrecy::ExposeSecret;
 
@@ -15,7 +15,7 @@ use crate::cli::{Cli, Command};
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::DefaultConfig => {
-            print!("{}", fleetwatch_collector::config::EXAMPLE);
+            print!("{}", fleetwatch_config::EXAMPLE);
             return Ok(ExitCode::SUCCESS);
         }
         Command::Script { baseline } => {
@@ -43,7 +43,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Api => serve(config, false, true).await,
         Command::DbStats => db_stats(&config).await,
         Command::Healthcheck { collector } => healthcheck(&config, collector).await,
-        Command::Cleanup { older_than } => cleanup(&config, &older_than).await,
+        Command::Cleanup { older_than } => cleanup(&config, older_than).await,
     }
 }
 
@@ -154,10 +154,10 @@ async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn meta(s: &fleetwatch_collector::Server) -> ServerMeta {
+fn meta(s: &Server) -> ServerMeta {
     ServerMeta {
         name: s.name.clone(),
-        transport: s.transport().into(),
+        transport: s.transport(),
         host: s.ssh.as_ref().map(|x| x.host.clone()),
         port: s.ssh.as_ref().map(|x| x.port),
         tags: s.tags.clone(),
@@ -204,22 +204,8 @@ async fn db_stats(config: &Config) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Parses `90d`, `12h`, `30m`, `45s`.
-fn parse_duration(s: &str) -> Result<chrono::Duration> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num.parse().with_context(|| format!("{s:?}: expected a number followed by d, h, m or s"))?;
-    Ok(match unit {
-        "d" => chrono::Duration::days(n),
-        "h" => chrono::Duration::hours(n),
-        "m" => chrono::Duration::minutes(n),
-        "s" | "" => chrono::Duration::seconds(n),
-        _ => bail!("{s:?}: the unit must be d, h, m or s"),
-    })
-}
-
-async fn cleanup(config: &Config, older_than: &str) -> Result<ExitCode> {
-    let age = parse_duration(older_than)?;
+async fn cleanup(config: &Config, older_than: std::time::Duration) -> Result<ExitCode> {
+    let age = chrono::Duration::from_std(older_than).context("--older-than is too long")?;
     let store = open_store(config).await?;
     let before = chrono::Utc::now() - age;
     let deleted = store.cleanup(before).await?;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use fleetwatch_collector::config::Config;
+use fleetwatch_config::Config;
 use harness::{read, repo, run, text, yaml};
 use secrecy::ExposeSecret;
 use serde_json::Value;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fleetwatch_collector::config::Config;
+use fleetwatch_config::Config;
 use harness::{read, repo, run, text, yaml, yaml_docs};
 use serde_json::Value;
 
@@ -210,7 +210,7 @@ fn the_manifests_are_consistent_with_each_other_and_the_binary() {
     assert_eq!(mounted["mountPath"], "/etc/fleetwatch", "the image's WORKDIR: ./fleetwatch.toml");
     for s in &config.servers {
         if let Some(ssh) = &s.ssh
-            && let fleetwatch_collector::config::Credentials::Key { path, .. } = &ssh.credentials
+            && let fleetwatch_config::Credentials::Key { path, .. } = &ssh.credentials
         {
             assert!(
                 path.starts_with(Path::new(keys_mount["mountPath"].as_str().unwrap())),

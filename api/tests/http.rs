@@ -30,7 +30,7 @@ impl Api {
 fn meta(name: &str, tags: &[&str]) -> ServerMeta {
     ServerMeta {
         name: name.into(),
-        transport: "ssh".into(),
+        transport: fleetwatch_common::Transport::Ssh,
         host: Some(format!("{name}.example")),
         port: Some(22),
         tags: tags.iter().map(|t| t.to_string()).collect(),

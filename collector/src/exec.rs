@@ -1,6 +1,8 @@
 //! The output of running the program on a server, whatever the transport.
 
-use crate::error::CollectError;
+use std::fmt;
+
+use crate::error::{CollectError, ScriptError};
 
 #[derive(Debug, Default)]
 pub struct ExecOutput {
@@ -13,7 +15,7 @@ pub struct ExecOutput {
 impl ExecOutput {
     pub(crate) fn push_stdout(&mut self, data: &[u8], cap: usize) -> Result<(), CollectError> {
         if self.stdout.len() + data.len() > cap {
-            return Err(CollectError::Script(format!("output exceeded {} KiB", cap / 1024)));
+            return Err(ScriptError::OutputTooLarge { cap_kib: cap / 1024 }.into());
         }
         self.stdout.extend_from_slice(data);
         Ok(())
@@ -25,9 +27,32 @@ impl ExecOutput {
     }
 
     /// The first line of stderr, for an error message (bounded).
-    pub fn stderr_summary(&self) -> String {
-        let text = String::from_utf8_lossy(&self.stderr);
+    pub fn stderr_summary(&self) -> StderrExcerpt {
+        StderrExcerpt::of(&self.stderr)
+    }
+}
+
+/// The first non-blank line of a program's stderr, at most [`StderrExcerpt::MAX_CHARS`]
+/// characters: all of a script's own words that an error message may carry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StderrExcerpt(String);
+
+impl StderrExcerpt {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn of(stderr: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(stderr);
         let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-        line.chars().take(200).collect()
+        Self(line.chars().take(Self::MAX_CHARS).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StderrExcerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }

@@ -1,9 +1,11 @@
 //! Host key verification. Never accept-any: a key is trusted because it matches a pinned
 //! fingerprint, an OpenSSH known_hosts file, or the fingerprint recorded on first use.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use russh::keys::{HashAlg, PublicKey, PublicKeyOrCertificate};
 
 use crate::error::CollectError;
@@ -12,11 +14,35 @@ use crate::error::CollectError;
 #[derive(Debug, Clone)]
 pub enum Expectation {
     /// A known fingerprint; `source` says where it came from (for the mismatch message).
-    Fingerprint { fingerprint: String, source: String },
+    Fingerprint { fingerprint: String, source: TrustSource },
     /// An OpenSSH known_hosts file; the host must be listed.
     KnownHosts { path: PathBuf, host: String, port: u16 },
     /// No record yet: accept, and the caller records what was seen.
     FirstUse,
+}
+
+/// Why a fingerprint is expected: shown beside it when the server presents another one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustSource {
+    /// `host_key` (or `SERVER<n>_HOST_KEY`) in the configuration.
+    Pinned,
+    /// Recorded in the store when the server was first seen.
+    FirstUse { at: DateTime<Utc> },
+    /// Listed in an OpenSSH known_hosts file.
+    KnownHosts(PathBuf),
+    /// Another collector recorded a different key for this server at the same moment.
+    ConcurrentFirstUse,
+}
+
+impl fmt::Display for TrustSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pinned => f.write_str("pinned in the configuration"),
+            Self::FirstUse { at } => write!(f, "trusted on first use at {}", at.to_rfc3339()),
+            Self::KnownHosts(path) => write!(f, "{}", path.display()),
+            Self::ConcurrentFirstUse => f.write_str("trust on first use"),
+        }
+    }
 }
 
 /// What happened when the server showed its key.
@@ -32,7 +58,7 @@ pub enum Verdict {
     Mismatch {
         expected: String,
         presented: String,
-        source: String,
+        source: TrustSource,
     },
     Unknown {
         presented: String,
@@ -87,9 +113,11 @@ impl Verifier {
                 match russh::keys::check_known_hosts_path(host, *port, key, path) {
                     Ok(true) => Verdict::Trusted { fingerprint: presented },
                     Ok(false) => Verdict::Unknown { presented, known_hosts: file },
-                    Err(russh::keys::Error::KeyChanged { line }) => {
-                        Verdict::Mismatch { expected: format!("the key on line {line}"), presented, source: file }
-                    }
+                    Err(russh::keys::Error::KeyChanged { line }) => Verdict::Mismatch {
+                        expected: format!("the key on line {line}"),
+                        presented,
+                        source: TrustSource::KnownHosts(path.clone()),
+                    },
                     Err(e) => Verdict::Unknown { presented, known_hosts: format!("{file} ({e})") },
                 }
             }

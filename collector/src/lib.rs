@@ -1,11 +1,11 @@
 //! The collector: schedule → SSH (or local `sh`) → embedded scripts → pure parsers → store.
+//! It must never write to a monitored host (the program arrives on stdin), never wait without a
+//! timeout, and never read its settings from anywhere but a `fleetwatch_config` value handed to it.
 //!
-//! Invariants: the program goes to the server on stdin and writes nothing there; parsers
-//! (`parse`, `sample`) do no I/O; every network wait is bounded by a timeout; secrets stay
-//! `SecretString` until the SSH auth call.
+//! Invariants: parsers (`parse`, `sample`) do no I/O; secrets stay `SecretString` until the SSH
+//! auth call; one server's failure never delays another.
 
 pub mod cluster;
-pub mod config;
 pub mod cycle;
 pub mod error;
 pub mod exec;
@@ -19,7 +19,6 @@ pub mod schedule;
 pub mod ssh;
 
 pub use cluster::Cluster;
-pub use config::{Config, Server};
 pub use cycle::{Collected, Collector, Mode, ServerReport};
-pub use error::{CollectError, ConfigError};
+pub use error::CollectError;
 pub use schedule::Schedule;

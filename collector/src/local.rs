@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
 
-use crate::error::CollectError;
+use crate::error::{CollectError, LocalStep, ScriptError, Stage};
 use crate::exec::ExecOutput;
 use crate::ssh::{MAX_STDERR, MAX_STDOUT};
 
@@ -19,11 +19,11 @@ pub async fn exec(stdin: &[u8], limit: Duration) -> Result<ExecOutput, CollectEr
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| CollectError::Script(format!("cannot start sh: {e}")))?;
+        .map_err(|e| local_error(LocalStep::Start, e))?;
     let (Some(mut input), Some(mut stdout), Some(mut stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
     else {
-        return Err(CollectError::Script("sh has no stdio pipes".into()));
+        return Err(ScriptError::NoPipes.into());
     };
     let program = stdin.to_vec();
     let run = async move {
@@ -41,15 +41,19 @@ pub async fn exec(stdin: &[u8], limit: Duration) -> Result<ExecOutput, CollectEr
         if let Err(e) = w {
             tracing::debug!(error = %e, "writing the program to sh failed");
         }
-        o.map_err(|e| CollectError::Script(format!("reading output failed: {e}")))?;
-        e.map_err(|e| CollectError::Script(format!("reading stderr failed: {e}")))?;
-        let status = child.wait().await.map_err(|e| CollectError::Script(format!("waiting for sh: {e}")))?;
+        o.map_err(|e| local_error(LocalStep::ReadStdout, e))?;
+        e.map_err(|e| local_error(LocalStep::ReadStderr, e))?;
+        let status = child.wait().await.map_err(|e| local_error(LocalStep::Wait, e))?;
         let mut output = ExecOutput { stderr: err, exit_status: status.code(), ..Default::default() };
         output.push_stdout(&out, MAX_STDOUT)?;
         Ok(output)
     };
     match timeout(limit, run).await {
         Ok(r) => r,
-        Err(_) => Err(CollectError::Timeout { stage: "running the scripts", secs: limit.as_secs() }),
+        Err(_) => Err(CollectError::Timeout { stage: Stage::RunningScripts, secs: limit.as_secs() }),
     }
+}
+
+fn local_error(step: LocalStep, source: std::io::Error) -> CollectError {
+    ScriptError::Local { step, source }.into()
 }

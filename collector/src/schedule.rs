@@ -4,13 +4,24 @@
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
-use tokio_cron_scheduler::{Job, JobScheduler};
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::cycle::Collector;
 
+/// The scheduler could not be started (the cron expressions are validated with the config, so
+/// this is rare).
 #[derive(Debug, thiserror::Error)]
-#[error("scheduler: {0}")]
-pub struct ScheduleError(String);
+pub enum ScheduleError {
+    #[error("scheduler: {0}")]
+    Scheduler(#[from] JobSchedulerError),
+    #[error("scheduler: invalid {job} {expr:?}: {source}")]
+    InvalidSchedule {
+        job: &'static str,
+        expr: String,
+        #[source]
+        source: JobSchedulerError,
+    },
+}
 
 /// A running schedule; [`Schedule::stop`] waits for the cycle in flight.
 pub struct Schedule {
@@ -24,15 +35,15 @@ impl Schedule {
     /// Starts the schedule (and a first cycle at once when `collect_on_start`).
     pub async fn start(collector: Arc<Collector>) -> Result<Self, ScheduleError> {
         let running = Arc::new(Mutex::new(()));
-        let scheduler = JobScheduler::new().await.map_err(|e| ScheduleError(e.to_string()))?;
+        let scheduler = JobScheduler::new().await?;
         let expr = collector.settings().schedule.clone();
         let (c, r) = (collector.clone(), running.clone());
         let job = Job::new_async(expr.as_str(), move |_id, _sched| {
             let (c, r) = (c.clone(), r.clone());
             Box::pin(async move { run_guarded(&c, &r).await })
         })
-        .map_err(|e| ScheduleError(format!("invalid schedule {expr:?}: {e}")))?;
-        scheduler.add(job).await.map_err(|e| ScheduleError(e.to_string()))?;
+        .map_err(|source| ScheduleError::InvalidSchedule { job: "schedule", expr: expr.clone(), source })?;
+        scheduler.add(job).await?;
         let disk = &collector.settings().user_disk;
         if disk.enabled {
             let expr = disk.schedule.clone();
@@ -48,11 +59,15 @@ impl Schedule {
                     }
                 })
             })
-            .map_err(|e| ScheduleError(format!("invalid user_disk schedule {expr:?}: {e}")))?;
-            scheduler.add(job).await.map_err(|e| ScheduleError(e.to_string()))?;
+            .map_err(|source| ScheduleError::InvalidSchedule {
+                job: "user_disk schedule",
+                expr: expr.clone(),
+                source,
+            })?;
+            scheduler.add(job).await?;
             tracing::info!(schedule = %expr, "per-user disk usage scheduled");
         }
-        scheduler.start().await.map_err(|e| ScheduleError(e.to_string()))?;
+        scheduler.start().await?;
         let heartbeat = collector.cluster().cloned().map(|cluster| {
             tracing::info!(member = %cluster.id(), "collector member of a cluster; servers are split by lease");
             tokio::spawn(async move {

@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use russh::ChannelMsg;
 use russh::client::{self, Handle};
-use russh::keys::PrivateKeyWithHashAlg;
-use secrecy::ExposeSecret;
+use russh::keys::{PrivateKey, PrivateKeyWithHashAlg};
+use secrecy::{ExposeSecret, SecretString};
 use tokio::time::timeout;
 
-use crate::config::{Credentials, SshServer};
-use crate::error::CollectError;
+use fleetwatch_config::{Credentials, SshServer};
+
+use crate::error::{ChannelStep, CollectError, ConnectionError, Stage};
 use crate::exec::ExecOutput;
 use crate::hostkey::{Expectation, Verdict, Verifier};
 
@@ -27,6 +28,12 @@ pub fn client_config() -> Arc<client::Config> {
         keepalive_max: 3,
         ..Default::default()
     })
+}
+
+/// The credential offered to the server: a password (still secret), or a loaded private key.
+enum Offer<'a> {
+    Password(&'a SecretString),
+    Key(Arc<PrivateKey>),
 }
 
 /// An authenticated SSH connection.
@@ -47,7 +54,7 @@ impl SshSession {
         let secs = connect_timeout.as_secs();
         let addr = format!("{}:{}", server.host, server.port);
         let addrs: Vec<_> = match timeout(connect_timeout, tokio::net::lookup_host(addr.as_str())).await {
-            Err(_) => return Err(CollectError::Timeout { stage: "resolving the host name", secs }),
+            Err(_) => return Err(CollectError::Timeout { stage: Stage::Resolving, secs }),
             Ok(Err(_)) => return Err(CollectError::Dns { host: server.host.clone() }),
             Ok(Ok(a)) => a.collect(),
         };
@@ -55,11 +62,11 @@ impl SshSession {
             return Err(CollectError::Dns { host: server.host.clone() });
         }
         let stream = match timeout(connect_timeout, tokio::net::TcpStream::connect(&addrs[..])).await {
-            Err(_) => return Err(CollectError::Timeout { stage: "connecting", secs }),
+            Err(_) => return Err(CollectError::Timeout { stage: Stage::Connecting, secs }),
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                 return Err(CollectError::ConnectionRefused { addr });
             }
-            Ok(Err(e)) => return Err(CollectError::Connection(format!("{addr}: {e}"))),
+            Ok(Err(source)) => return Err(ConnectionError::Tcp { addr, source }.into()),
             Ok(Ok(s)) => s,
         };
         if let Err(e) = stream.set_nodelay(true) {
@@ -69,35 +76,38 @@ impl SshSession {
         let connected = timeout(connect_timeout, client::connect_stream(config, stream, verifier)).await;
         let take_verdict = || verdict_slot.lock().ok().and_then(|mut v| v.take());
         let mut handle = match connected {
-            Err(_) => return Err(CollectError::Timeout { stage: "waiting for the SSH handshake", secs }),
-            Ok(Err(e)) => {
+            Err(_) => return Err(CollectError::Timeout { stage: Stage::Handshake, secs }),
+            Ok(Err(source)) => {
                 if let Some(err) = take_verdict().and_then(Verdict::into_error) {
                     return Err(err);
                 }
-                return Err(CollectError::Connection(format!("SSH handshake with {addr} failed: {e}")));
+                return Err(ConnectionError::Handshake { addr, source }.into());
             }
             Ok(Ok(h)) => h,
         };
-        let verdict = take_verdict().ok_or_else(|| CollectError::Connection("no host key was verified".into()))?;
+        let verdict = take_verdict().ok_or(ConnectionError::NoVerdict)?;
 
+        // Loaded only now: like credentials are offered, they are read once the key is trusted.
+        let offer = match &server.credentials {
+            Credentials::Password(pw) => Offer::Password(pw),
+            Credentials::Key { path, passphrase } => Offer::Key(Arc::new(
+                russh::keys::load_secret_key(path, passphrase.as_ref().map(|p| p.expose_secret()))
+                    .map_err(|source| CollectError::Credentials { path: path.clone(), source })?,
+            )),
+        };
         let auth = async {
-            match &server.credentials {
-                Credentials::Password(pw) => handle.authenticate_password(&server.user, pw.expose_secret()).await,
-                Credentials::Key { path, passphrase } => {
-                    let key = russh::keys::load_secret_key(path, passphrase.as_ref().map(|p| p.expose_secret()))
-                        .map_err(|e| {
-                            russh::Error::InvalidConfig(format!("cannot load identity file {}: {e}", path.display()))
-                        })?;
+            match offer {
+                Offer::Password(pw) => handle.authenticate_password(&server.user, pw.expose_secret()).await,
+                Offer::Key(key) => {
                     let hash =
                         if key.algorithm().is_rsa() { handle.best_supported_rsa_hash().await?.flatten() } else { None };
-                    handle.authenticate_publickey(&server.user, PrivateKeyWithHashAlg::new(Arc::new(key), hash)).await
+                    handle.authenticate_publickey(&server.user, PrivateKeyWithHashAlg::new(key, hash)).await
                 }
             }
         };
         match timeout(connect_timeout, auth).await {
-            Err(_) => Err(CollectError::Timeout { stage: "authenticating", secs }),
-            Ok(Err(russh::Error::InvalidConfig(msg))) => Err(CollectError::Credentials(msg)),
-            Ok(Err(e)) => Err(CollectError::Connection(format!("authentication with {addr} failed: {e}"))),
+            Err(_) => Err(CollectError::Timeout { stage: Stage::Authenticating, secs }),
+            Ok(Err(source)) => Err(ConnectionError::Auth { addr, source }.into()),
             Ok(Ok(r)) if r.success() => Ok(Self { handle, verdict }),
             Ok(Ok(_)) => Err(CollectError::AuthFailed { user: server.user.clone() }),
         }
@@ -111,17 +121,10 @@ impl SshSession {
     pub async fn exec(&self, command: &str, stdin: &[u8], limit: Duration) -> Result<ExecOutput, CollectError> {
         let secs = limit.as_secs();
         let run = async {
-            let mut channel = self
-                .handle
-                .channel_open_session()
-                .await
-                .map_err(|e| CollectError::Connection(format!("cannot open a channel: {e}")))?;
-            channel.exec(true, command).await.map_err(|e| CollectError::Connection(format!("exec failed: {e}")))?;
-            channel
-                .data_bytes(stdin.to_vec())
-                .await
-                .map_err(|e| CollectError::Connection(format!("sending the script failed: {e}")))?;
-            channel.eof().await.map_err(|e| CollectError::Connection(format!("sending EOF failed: {e}")))?;
+            let mut channel = self.handle.channel_open_session().await.map_err(channel_error(ChannelStep::Open))?;
+            channel.exec(true, command).await.map_err(channel_error(ChannelStep::Exec))?;
+            channel.data_bytes(stdin.to_vec()).await.map_err(channel_error(ChannelStep::SendScript))?;
+            channel.eof().await.map_err(channel_error(ChannelStep::SendEof))?;
             let mut out = ExecOutput::default();
             // Exit status may come before the last data, and EOF and exit status in either order:
             // read until the channel is closed.
@@ -141,7 +144,7 @@ impl SshSession {
         };
         match timeout(limit, run).await {
             Ok(r) => r,
-            Err(_) => Err(CollectError::Timeout { stage: "running the scripts", secs }),
+            Err(_) => Err(CollectError::Timeout { stage: Stage::RunningScripts, secs }),
         }
     }
 
@@ -150,4 +153,8 @@ impl SshSession {
             tracing::debug!(error = %e, "disconnect failed");
         }
     }
+}
+
+fn channel_error(step: ChannelStep) -> impl FnOnce(russh::Error) -> CollectError {
+    move |source| ConnectionError::Channel { step, source }.into()
 }

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fleetwatch_collector::Collector;
-use fleetwatch_collector::config::{CollectorSettings, Config};
 use fleetwatch_common::details::ContainerInfo;
+use fleetwatch_config::{CollectorSettings, Config};
 use fleetwatch_store::Store;
 use support::{Sshd, TEST_USER};
 

@@ -7,9 +7,9 @@ mod support;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use fleetwatch_collector::config::{CollectorSettings, Config};
 use fleetwatch_collector::{CollectError, Collector, ServerReport};
 use fleetwatch_common::OfflineReason;
+use fleetwatch_config::{CollectorSettings, Config};
 use fleetwatch_store::{Store, TimeRange};
 use support::{SilentServer, Sshd, TEST_USER, closed_port, test_password};
 
@@ -46,7 +46,7 @@ fn key_server(name: &str, sshd: &Sshd, host_key: Option<&str>) -> String {
     )
 }
 
-fn servers(toml: &str) -> Vec<fleetwatch_collector::Server> {
+fn servers(toml: &str) -> Vec<fleetwatch_config::Server> {
     Config::from_toml(toml, &BTreeMap::new()).unwrap().servers
 }
 

@@ -25,9 +25,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fleetwatch_collector::config::{CollectorSettings, Config};
 use fleetwatch_collector::{Collected, Collector};
 use fleetwatch_common::Details;
+use fleetwatch_config::{CollectorSettings, Config};
 use fleetwatch_store::Store;
 use support::{Sshd, TEST_USER, unique_loopback};
 

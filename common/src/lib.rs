@@ -4,8 +4,10 @@
 
 pub mod details;
 pub mod status;
+pub mod url;
 pub mod wire;
 
 pub use details::*;
 pub use status::{Level, Status, Threshold, Thresholds};
+pub use url::percent_encode;
 pub use wire::*;

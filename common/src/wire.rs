@@ -157,12 +157,62 @@ pub struct ServerStatus {
     pub detail: Option<String>,
 }
 
+/// How a server is reached. Serialised as `"ssh"` or `"local"`, in the API and in the config.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// Over SSH (the default).
+    #[default]
+    Ssh,
+    /// The scripts run on the machine Fleetwatch runs on, without SSH.
+    Local,
+}
+
+impl Transport {
+    /// Every transport, in the order error messages list them.
+    pub const ALL: [Transport; 2] = [Transport::Ssh, Transport::Local];
+
+    /// The word used in the config and the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Ssh => "ssh",
+            Transport::Local => "local",
+        }
+    }
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A word that names no [`Transport`]; its message lists the accepted ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownTransport(pub String);
+
+impl std::fmt::Display for UnknownTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let accepted: Vec<&str> = Transport::ALL.iter().map(|t| t.as_str()).collect();
+        write!(f, "unknown transport {:?}: expected one of {}", self.0, accepted.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownTransport {}
+
+impl std::str::FromStr for Transport {
+    type Err = UnknownTransport;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Transport::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| UnknownTransport(s.to_owned()))
+    }
+}
+
 /// `GET /api/servers`: one configured server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerInfo {
     pub name: String,
-    /// `ssh` or `local`.
-    pub transport: String,
+    pub transport: Transport,
     pub host: Option<String>,
     pub port: Option<u16>,
     pub tags: Vec<String>,
@@ -254,6 +304,16 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", r.as_str()));
         }
         assert_eq!(OfflineReason::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn transports_keep_their_json_words_and_list_them_when_unknown() {
+        for t in Transport::ALL {
+            assert_eq!(serde_json::to_string(&t).unwrap_or_default(), format!("\"{t}\""));
+            assert_eq!(t.as_str().parse::<Transport>(), Ok(t));
+        }
+        let e = "telnet".parse::<Transport>().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("telnet") && e.contains("ssh, local"), "{e}");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //!
 //! The API is served by the same origin as this page, so every URL is relative.
 
-use fleetwatch_common::{ErrorBody, HistoryPoint, Overview, Section, ServerInfo, TopUser, UiConfig};
+use fleetwatch_common::{
+    ErrorBody, HistoryPoint, Overview, Section, ServerInfo, TopUser, UiConfig, percent_encode as encode,
+};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
@@ -141,19 +143,6 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
     let parts: Vec<String> =
         pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
     if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
-}
-
-/// Percent-encodes everything but the unreserved characters of RFC 3986.
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// RFC 3339 in UTC, whole seconds, from epoch ms.

@@ -228,7 +228,7 @@ mod tests {
     fn server(name: &str, tags: &[&str], status: Status) -> ServerInfo {
         ServerInfo {
             name: name.into(),
-            transport: "ssh".into(),
+            transport: fleetwatch_common::Transport::Ssh,
             host: Some(format!("{name}.example")),
             port: Some(22),
             tags: tags.iter().map(|t| t.to_string()).collect(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use fleetwatch_common::{Overview, Sample, ServerInfo, ServerStatus, Thresholds};
+use fleetwatch_common::{Overview, Sample, ServerInfo, ServerStatus, Thresholds, Transport};
 use fleetwatch_store::{Result, ServerState, Store};
 
 use status::{evaluate, stale_age};
@@ -19,7 +19,7 @@ use status::{evaluate, stale_age};
 #[derive(Debug, Clone)]
 pub struct ServerMeta {
     pub name: String,
-    pub transport: String,
+    pub transport: Transport,
     pub host: Option<String>,
     pub port: Option<u16>,
     pub tags: Vec<String>,
@@ -50,7 +50,7 @@ impl ServerView<'_> {
         let m = self.meta;
         ServerInfo {
             name: m.name.clone(),
-            transport: m.transport.clone(),
+            transport: m.transport,
             host: m.host.clone(),
             port: m.port,
             tags: m.tags.clone(),

@@ -25,7 +25,7 @@ pub fn StatusCard(
     let address = match (host, port) {
         (Some(h), Some(p)) if p != 22 => format!("{h}:{p}"),
         (Some(h), _) => h,
-        (None, _) => transport,
+        (None, _) => transport.to_string(),
     };
     let s = latest.as_ref();
     let get = |f: fn(&Sample) -> Option<f64>| s.and_then(f);

@@ -1,0 +1,185 @@
+//! One collection cycle over the fleet: bounded concurrency, one reused connection per server,
+//! retries with backoff, and every outcome recorded. One bad server never stops the others.
+//!
+//! `mod.rs` holds the collector and the per-server attempt loop; `connection` the kept SSH
+//! sessions, `interpret` output → sample, `outage` recording and the buffer for a database
+//! outage, `user_disk` the slow per-user disk run, `report` what a run hands back.
+
+mod connection;
+mod interpret;
+mod outage;
+mod report;
+mod user_disk;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fleetwatch_config::{CollectorSettings, Server};
+use fleetwatch_store::Store;
+use futures::StreamExt;
+use tokio::sync::Mutex;
+
+pub use connection::REMOTE_COMMAND;
+pub use report::{Collected, Mode, ServerReport};
+
+use crate::cluster::Cluster;
+use crate::error::CollectError;
+use crate::program::{ProgramOptions, program};
+use crate::sample::CarriedState;
+use crate::ssh::{SshSession, client_config};
+use interpret::interpret;
+use outage::Pending;
+
+/// One configured server and what is kept for it between cycles.
+struct Entry {
+    server: Server,
+    slot: Mutex<Slot>,
+}
+
+/// Held (locked) while the server is being collected.
+#[derive(Default)]
+struct Slot {
+    session: Option<SshSession>,
+    carried: Option<CarriedState>,
+}
+
+/// The collector: owns the connections and the per-server state carried between cycles.
+pub struct Collector {
+    entries: Vec<Arc<Entry>>,
+    store: Arc<dyn Store>,
+    settings: CollectorSettings,
+    ssh_config: Arc<russh::client::Config>,
+    pending: std::sync::Mutex<VecDeque<Pending>>,
+    /// Set when this collector shares the fleet with other processes.
+    cluster: Option<Arc<Cluster>>,
+}
+
+impl Collector {
+    pub fn new(servers: Vec<Server>, store: Arc<dyn Store>, settings: CollectorSettings) -> Self {
+        let entries =
+            servers.into_iter().map(|server| Arc::new(Entry { server, slot: Mutex::new(Slot::default()) })).collect();
+        Self { entries, store, settings, ssh_config: client_config(), pending: Default::default(), cluster: None }
+    }
+
+    /// Shares the fleet with the other collector processes on the same database: each cycle
+    /// collects only the servers this process holds the lease of.
+    pub fn with_cluster(mut self, cluster: Arc<Cluster>) -> Self {
+        self.cluster = Some(cluster);
+        self
+    }
+
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.as_ref()
+    }
+
+    pub fn settings(&self) -> &CollectorSettings {
+        &self.settings
+    }
+
+    /// Collects every server once and stores the outcomes.
+    pub async fn run_cycle(&self) -> Vec<ServerReport> {
+        self.flush_pending().await;
+        let started = Instant::now();
+        let Some(entries) = self.claimed().await else { return Vec::new() };
+        let reports = self.run_on(entries, Mode::Store).await;
+        let failed = reports.iter().filter(|r| r.result.is_err()).count();
+        tracing::info!(
+            servers = reports.len(),
+            failed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "collection cycle finished"
+        );
+        reports
+    }
+
+    /// Connects to every server and runs the scripts without storing anything.
+    pub async fn check(&self) -> Vec<ServerReport> {
+        self.run_on(self.entries.clone(), Mode::DryRun).await
+    }
+
+    /// The servers this process may collect now: all of them, or in a cluster those whose lease
+    /// it holds. `None` when the leases cannot be read: then nothing is collected, rather than
+    /// risk polling a server another member is polling.
+    async fn claimed(&self) -> Option<Vec<Arc<Entry>>> {
+        let Some(cluster) = &self.cluster else { return Some(self.entries.clone()) };
+        let names: Vec<String> = self.entries.iter().map(|e| e.server.name.clone()).collect();
+        match cluster.claim(&names).await {
+            Ok(mine) => Some(self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect()),
+            Err(e) => {
+                tracing::error!(error = ?e, "cannot read the collector leases; nothing collected this time");
+                None
+            }
+        }
+    }
+
+    async fn run_on(&self, entries: Vec<Arc<Entry>>, mode: Mode) -> Vec<ServerReport> {
+        futures::stream::iter(entries)
+            .map(|entry| async move { self.collect(&entry, mode).await })
+            .buffer_unordered(self.settings.concurrency)
+            .collect()
+            .await
+    }
+
+    /// Closes every open SSH connection.
+    pub async fn shutdown(&self) {
+        for entry in &self.entries {
+            let session = entry.slot.lock().await.session.take();
+            if let Some(s) = session {
+                s.close().await;
+            }
+        }
+    }
+
+    /// One server: attempts with exponential backoff while the failure is retryable, then the
+    /// outcome recorded (when storing).
+    #[tracing::instrument(skip_all, fields(server = %entry.server.name))]
+    async fn collect(&self, entry: &Entry, mode: Mode) -> ServerReport {
+        let started = Instant::now();
+        let name = entry.server.name.clone();
+        let Ok(mut slot) = entry.slot.try_lock() else {
+            tracing::warn!("previous collection still running; skipped");
+            return ServerReport { name, result: Err(CollectError::Busy), duration: Duration::ZERO, attempts: 0 };
+        };
+        let mut attempts = 0;
+        let mut backoff = self.settings.retry_backoff();
+        let result = loop {
+            attempts += 1;
+            match self.attempt(&entry.server, &mut slot, mode).await {
+                Ok(c) => break Ok(c),
+                Err(e) if e.retryable() && attempts < self.settings.retries => {
+                    tracing::debug!(error = %e, attempt = attempts, "attempt failed; retrying");
+                    if let Some(s) = slot.session.take() {
+                        s.close().await;
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff = backoff.saturating_mul(2);
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        let duration = started.elapsed();
+        if mode == Mode::Store {
+            self.record(&name, &result, duration).await;
+        }
+        ServerReport { name, result, duration, attempts }
+    }
+
+    /// Runs the next program on the server and turns its output into a sample; the state it
+    /// carries is kept for the next cycle.
+    async fn attempt(&self, server: &Server, slot: &mut Slot, mode: Mode) -> Result<Collected, CollectError> {
+        let text = program(&ProgramOptions::next(slot.carried.as_ref()));
+        let limit = self.settings.command_timeout();
+        let ran = self.exec_on(server, slot, &text, limit, mode).await?;
+        let built = interpret(&server.name, &ran.output, slot.carried.as_ref())?;
+        slot.carried = Some(built.carried);
+        Ok(Collected {
+            sample: built.sample,
+            users: built.users,
+            details: Some(built.details),
+            warnings: built.warnings,
+            host_key: ran.host_key,
+            first_use: ran.first_use,
+        })
+    }
+}
