@@ -127,3 +127,18 @@ impl crate::channel::SecretSource for Secrets {
         self.0.get(&path.display().to_string()).cloned().ok_or_else(|| "No such file or directory".to_owned())
     }
 }
+
+/// Rules from an `[alerts]` section in TOML, with a 10-minute `stale_after`.
+pub fn rules(toml_text: &str) -> crate::RuleSet {
+    let cfg: crate::AlertsConfig = toml::from_str(toml_text).unwrap_or_else(|e| panic!("{e}"));
+    let defaults = crate::Defaults { stale_after: std::time::Duration::from_secs(600), ..Default::default() };
+    match cfg.validate(&defaults, &Secrets::default()) {
+        Ok(a) => a.rules,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// A server that answered with `sample` (and `details`).
+pub fn view<'a>(sample: &'a Sample, details: Option<&'a Details>) -> crate::ServerView<'a> {
+    crate::ServerView { name: &sample.server_name, tags: &[], latest: Some(sample), details, failure: None }
+}
