@@ -20,6 +20,8 @@ pub enum GlobError {
 pub struct Glob {
     pattern: String,
     literal: bool,
+    /// `*` (or `**`…): matches everything, the common case of `disk[*]`.
+    any: bool,
 }
 
 impl Glob {
@@ -28,7 +30,8 @@ impl Glob {
         if pattern.is_empty() {
             return Err(GlobError::Empty);
         }
-        Ok(Self { pattern: pattern.to_owned(), literal: !pattern.contains(['*', '?']) })
+        let any = pattern.bytes().all(|b| b == b'*');
+        Ok(Self { pattern: pattern.to_owned(), literal: !pattern.contains(['*', '?']), any })
     }
 
     /// A pattern over server names. Brackets, braces and whitespace are refused rather than
@@ -52,6 +55,9 @@ impl Glob {
     pub fn matches(&self, text: &str) -> bool {
         if self.literal {
             return self.pattern == text;
+        }
+        if self.any {
+            return true;
         }
         wildcard(self.pattern.as_bytes(), text)
     }

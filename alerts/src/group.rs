@@ -79,34 +79,16 @@ pub fn group(rules: &RuleSet, transitions: &[Transition]) -> Vec<Notification> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Defaults;
     use crate::builtin::{DISK_FULL, SERVER_OFFLINE};
-    use crate::config::AlertsConfig;
-    use crate::fixture::Secrets;
     use crate::fixture::t0;
     use crate::state::AlertState;
 
     fn rules() -> RuleSet {
-        let cfg: AlertsConfig = toml::from_str(
-            r#"
-            [[channels]]
-            name = "ops"
-            kind = "webhook"
-            url = "https://hooks.example/ops"
-            [[channels]]
-            name = "chat"
-            kind = "slack"
-            url = "https://hooks.example/chat"
-            [[rules]]
-            name = "disk-full"
-            channels = ["ops"]
-            "#,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        match cfg.validate(&Defaults::default(), &Secrets::default()) {
-            Ok(a) => a.rules,
-            Err(e) => panic!("{e}"),
-        }
+        crate::fixture::rules(concat!(
+            "channels = [{ name = 'ops', kind = 'webhook', url = 'https://hooks.example/ops' },",
+            "            { name = 'chat', kind = 'slack', url = 'https://hooks.example/chat' }]\n",
+            "rules = [{ name = 'disk-full', channels = ['ops'] }]",
+        ))
     }
 
     fn t(rule: &str, server: &str, kind: TransitionKind, severity: Severity, notify: bool) -> Transition {

@@ -14,10 +14,10 @@ mod tests;
 
 use std::fmt;
 
-use fleetwatch_common::{Details, Sample};
+use fleetwatch_common::{ContainerInfo, Details, DiskIo, DiskUsage, NetInterface, Sample};
 
 use crate::glob::{Glob, GlobError};
-use table::{CONTAINER, DETAILS, DISK, DISKIO, HEADLINES, NET, SampleFn, family_field};
+use table::{CONTAINER, DETAILS, DISK, DISKIO, HEADLINES, NET, Reader, SampleFn, family_field};
 
 /// Why a metric name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,13 +49,13 @@ pub struct Metric {
 #[derive(Clone)]
 enum Source {
     Headline(SampleFn),
-    Details(fn(&Details) -> Option<f64>),
+    Details(Reader<Details>),
     Core(Glob),
-    Disk(Glob, fn(&fleetwatch_common::DiskUsage) -> Option<f64>),
-    DiskIo(Glob, fn(&fleetwatch_common::DiskIo) -> Option<f64>),
-    Net(Glob, fn(&fleetwatch_common::NetInterface) -> Option<f64>),
+    Disk(Glob, Reader<DiskUsage>),
+    DiskIo(Glob, Reader<DiskIo>),
+    Net(Glob, Reader<NetInterface>),
     Tcp(Glob),
-    Container(Glob, fn(&fleetwatch_common::ContainerInfo) -> Option<f64>),
+    Container(Glob, Reader<ContainerInfo>),
 }
 
 impl Metric {
@@ -191,7 +191,7 @@ fn family<'a, T>(
     items: &'a [T],
     name: fn(&T) -> &String,
     key: &Glob,
-    field: fn(&T) -> Option<f64>,
+    field: Reader<T>,
     mut each: impl FnMut(&'a str, f64),
 ) -> Coverage {
     for item in items {

@@ -6,11 +6,10 @@ use crate::fixture::{at, details, sample, view};
 
 const TEN_MIN: Duration = Duration::from_secs(600);
 
-fn read(
-    check: Check,
-    server: &ServerView<'_>,
-    secs: i64,
-) -> (Vec<(String, Option<Severity>, Option<String>)>, Coverage) {
+/// (instance, severity reached, detail) of each reading.
+type Got = Vec<(String, Option<Severity>, Option<String>)>;
+
+fn read(check: Check, server: &ServerView<'_>, secs: i64) -> (Got, Coverage) {
     let mut out = Vec::new();
     let coverage = check.read(server, TEN_MIN, at(secs), &mut out);
     (out.into_iter().map(|r| (r.instance.to_owned(), r.reached, r.detail)).collect(), coverage)

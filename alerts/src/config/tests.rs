@@ -6,6 +6,7 @@ use super::*;
 use crate::builtin::{CPU_HIGH, DISK_FULL, SERVER_OFFLINE};
 use crate::fixture::Secrets;
 
+/// A webhook and a mail channel.
 const CHANNELS: &str = r#"
 [[channels]]
 name = "ops"
@@ -20,7 +21,7 @@ to = ["ops@example"]
 "#;
 
 fn validate(rules: &str) -> Result<Alerting, ConfigErrors> {
-    let cfg: AlertsConfig = toml::from_str(&format!("{CHANNELS}\n{rules}")).unwrap_or_else(|e| panic!("{e}"));
+    let cfg: AlertsConfig = toml::from_str(&format!("{rules}\n{CHANNELS}")).unwrap_or_else(|e| panic!("{e}"));
     cfg.validate(&Defaults::default(), &Secrets::default())
 }
 
@@ -107,38 +108,15 @@ fn a_built_in_rule_is_overridden_by_name_or_switched_off() {
 fn every_mistake_names_its_key() {
     let got = errors(
         r#"
-        [[rules]]
-        name = "a"
-        metric = "cpu_percent"
-        warning = 90
-        critical = 80
-        channels = ["ops", "pager"]
-        [[rules]]
-        name = "b"
-        metric = "disk[*].used_pct"
-        warning = 80
-        [[rules]]
-        name = "c"
-        metric = "cpu_percent"
-        warning = 80
-        clear = 85
-        servers = ["web-[0-9]"]
-        [[rules]]
-        name = "a"
-        metric = "cpu_percent"
-        warning = 1
-        [[rules]]
-        name = "d"
-        [[rules]]
-        name = "e"
-        metric = "free"
-        below = true
-        warning = 10
-        critical = 20
-        renotify_secs = 0
-        [[rules]]
-        name = "server-offline"
-        warning = 3
+        rules = [
+            { name = "a", metric = "cpu_percent", warning = 90, critical = 80, channels = ["ops", "pager"] },
+            { name = "b", metric = "disk[*].used_pct", warning = 80 },
+            { name = "c", metric = "cpu_percent", warning = 80, clear = 85, servers = ["web-[0-9]"] },
+            { name = "a", metric = "cpu_percent", warning = 1 },
+            { name = "d" },
+            { name = "e", metric = "free", below = true, warning = 10, critical = 20, renotify_secs = 0 },
+            { name = "server-offline", warning = 3 },
+        ]
         "#,
     );
     let keys: Vec<&str> = got.iter().filter_map(|e| e.split_once(':').map(|(k, _)| k)).collect();

@@ -4,6 +4,10 @@
 use fleetwatch_common::{ContainerInfo, Details, DiskIo, DiskUsage, NetInterface, Sample};
 
 pub(super) type SampleFn = fn(&Sample) -> Option<f64>;
+/// Reads one figure of a `T`.
+pub(super) type Reader<T> = fn(&T) -> Option<f64>;
+/// A field name and its reader.
+pub(super) type Field<T> = (&'static str, Reader<T>);
 
 fn int(v: Option<i64>) -> Option<f64> {
     v.map(|v| v as f64)
@@ -29,7 +33,7 @@ pub(super) const HEADLINES: &[(&str, &[&str], SampleFn)] = &[
 ];
 
 /// Single series of [`Details`]: `cpu.*` of the total, `mem.*`, `system.*`.
-pub(super) const DETAILS: &[(&str, fn(&Details) -> Option<f64>)] = &[
+pub(super) const DETAILS: &[Field<Details>] = &[
     ("cpu.busy", |d| Some(d.cpu.as_ref()?.total.as_ref()?.busy)),
     ("cpu.user", |d| Some(d.cpu.as_ref()?.total.as_ref()?.user)),
     ("cpu.nice", |d| Some(d.cpu.as_ref()?.total.as_ref()?.nice)),
@@ -56,14 +60,14 @@ pub(super) const DETAILS: &[(&str, fn(&Details) -> Option<f64>)] = &[
 ];
 
 /// Fields of `disk[<mount>]`.
-pub(super) const DISK: &[(&str, fn(&DiskUsage) -> Option<f64>)] = &[
+pub(super) const DISK: &[Field<DiskUsage>] = &[
     ("used_percent", |d| Some(d.used_percent)),
     ("used_bytes", |d| Some(d.used_bytes as f64)),
     ("inodes_percent", |d| d.inodes_percent),
 ];
 
 /// Fields of `diskio[<device>]`.
-pub(super) const DISKIO: &[(&str, fn(&DiskIo) -> Option<f64>)] = &[
+pub(super) const DISKIO: &[Field<DiskIo>] = &[
     ("read_bytes_per_sec", |d| Some(d.read_bytes_per_sec)),
     ("write_bytes_per_sec", |d| Some(d.write_bytes_per_sec)),
     ("reads_per_sec", |d| Some(d.reads_per_sec)),
@@ -72,7 +76,7 @@ pub(super) const DISKIO: &[(&str, fn(&DiskIo) -> Option<f64>)] = &[
 ];
 
 /// Fields of `net[<interface>]`.
-pub(super) const NET: &[(&str, fn(&NetInterface) -> Option<f64>)] = &[
+pub(super) const NET: &[Field<NetInterface>] = &[
     ("rx_bytes_per_sec", |n| Some(n.rx_bytes_per_sec)),
     ("tx_bytes_per_sec", |n| Some(n.tx_bytes_per_sec)),
     ("rx_packets_per_sec", |n| Some(n.rx_packets_per_sec)),
@@ -84,10 +88,10 @@ pub(super) const NET: &[(&str, fn(&NetInterface) -> Option<f64>)] = &[
 ];
 
 /// Fields of `container[<name>]`.
-pub(super) const CONTAINER: &[(&str, fn(&ContainerInfo) -> Option<f64>)] =
+pub(super) const CONTAINER: &[Field<ContainerInfo>] =
     &[("cpu_percent", |c| c.cpu_percent), ("memory_bytes", |c| c.memory_bytes.map(|v| v as f64))];
 
 /// The reader of `field` in a family's table.
-pub(super) fn family_field<T>(table: &[(&str, fn(&T) -> Option<f64>)], field: &str) -> Option<fn(&T) -> Option<f64>> {
+pub(super) fn family_field<T>(table: &[Field<T>], field: &str) -> Option<Reader<T>> {
     table.iter().find(|f| f.0 == field).map(|f| f.1)
 }
