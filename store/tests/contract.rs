@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
@@ -16,7 +14,7 @@ use fleetwatch_common::{
 use fleetwatch_store::{DbStats, Error, HostKeyRecord, ServerState, Store, TableStats, TimeRange, UserUsage, connect};
 use sqlx::Connection;
 
-use support::PgTestDb;
+use fleetwatch_testkit::PgTestDb;
 
 // ---------------------------------------------------------------------------------------------
 // Runners
