@@ -3,31 +3,13 @@
 //! Needs `make frontend` (the dashboard build) and chromium + chromium-driver (`make test-deps`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod harness;
-
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::Locator;
-use harness::{free_port, wait_for};
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
-fn web_dir() -> PathBuf {
-    let dir = std::env::var("FLEETWATCH_TEST_WEB_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
-    assert!(dir.join("index.html").exists(), "no dashboard build in {}: run `make frontend`", dir.display());
-    dir
-}
+use fleetwatch_testkit::{KillOnDrop, free_port, headless_chromium, wait_for, web_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_one_card_per_server() {
@@ -51,7 +33,7 @@ async fn the_dashboard_shows_one_card_per_server() {
         ),
     )
     .unwrap();
-    let _serve = Kill(
+    let _serve = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_fleetwatch"))
             .arg("--config")
             .arg(&config)
@@ -71,7 +53,7 @@ async fn the_dashboard_shows_one_card_per_server() {
     })
     .await;
 
-    let (_driver, browser) = harness::headless_chromium(tmp.path(), "1280,900").await;
+    let (_driver, browser) = headless_chromium(tmp.path(), "1280,900").await;
 
     browser.goto(&base).await.unwrap();
     let cards = wait_for("two server cards", Duration::from_secs(30), || async {

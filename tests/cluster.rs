@@ -3,65 +3,16 @@
 //! collector leave cleanly and exit 0.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod harness;
-
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use fleetwatch_store::{Store, TimeRange};
-use harness::wait_for;
-use sqlx::Connection;
+use fleetwatch_testkit::{KillOnDrop, PgTestDb, wait_for};
 
 const SERVERS: usize = 16;
-
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
-fn pg_base() -> String {
-    std::env::var("FLEETWATCH_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-struct Db {
-    name: String,
-    url: String,
-}
-
-impl Db {
-    async fn create() -> Self {
-        let name = format!("fw_cluster_{}_{}", std::process::id(), Utc::now().timestamp_subsec_nanos());
-        let mut admin = sqlx::PgConnection::connect(&pg_base()).await.expect("PostgreSQL (make test-deps starts one)");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
-        let url = format!("{}/{name}", pg_base().rsplit_once('/').unwrap().0);
-        Self { name, url }
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let base = pg_base();
-        // A fresh runtime: Drop may run while the test's runtime is shutting down.
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                if let Ok(mut admin) = sqlx::PgConnection::connect(&base).await {
-                    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.ok();
-                }
-            });
-        })
-        .join()
-        .ok();
-    }
-}
 
 fn config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
     let mut toml = format!(
@@ -75,8 +26,8 @@ fn config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
     path
 }
 
-fn collector(config: &std::path::Path) -> Proc {
-    Proc(
+fn collector(config: &std::path::Path) -> KillOnDrop {
+    KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_fleetwatch"))
             .arg("--config")
             .arg(config)
@@ -110,7 +61,7 @@ async fn assert_no_double_polling(store: &dyn Store) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_collectors_split_the_fleet_and_take_over_a_dead_ones_servers() {
-    let db = Db::create().await;
+    let db = PgTestDb::create().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), &db.url);
     let status =

@@ -4,14 +4,12 @@
 //! binary's configuration loader against each other. tests/stack.rs runs the same topology for real.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod harness;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
 use fleetwatch_config::Config;
-use harness::{read, repo, run, text, yaml};
+use fleetwatch_testkit::{read, repo, run, text, yaml};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 

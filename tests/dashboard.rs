@@ -1,5 +1,5 @@
 //! End to end: the real `fleetwatch serve` collects real `sshd` test hosts (each on its own
-//! loopback address, see `collector/tests/support`) every two seconds, and headless Chromium
+//! loopback address, see `testkit/`) every two seconds, and headless Chromium
 //! (through chromedriver) drives the dashboard: every tab, the filters and sorting, the Excel
 //! export, the theme toggle, the live updates (a new sample, a server going down), and a fleet
 //! longer than the screen (only the cards near the viewport are built; none is lost).
@@ -10,20 +10,17 @@
 //! so they run in parallel. Screenshots land in `target/screenshots/dashboard-*.png`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod harness;
-#[path = "../collector/tests/support/mod.rs"]
-mod support;
-
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
+use fleetwatch_testkit::{
+    KillOnDrop, Proc, Sshd, TEST_USER, free_port, headless_chromium, unique_loopback, wait_until,
+};
 use serde_json::{Value, json};
-use support::{Sshd, TEST_USER};
 
 /// Collection every two seconds: live updates and failures show up fast.
 const SCHEDULE: &str = "*/2 * * * * *";
@@ -31,45 +28,15 @@ const SCHEDULE: &str = "*/2 * * * * *";
 const SLOW: Duration = Duration::from_secs(60);
 const QUICK: Duration = Duration::from_secs(20);
 
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
+/// The dashboard build, with the charts.
 fn web_dir() -> PathBuf {
-    let dir = std::env::var("FLEETWATCH_TEST_WEB_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
-    assert!(dir.join("index.html").exists(), "no dashboard build in {}: run `make frontend`", dir.display());
+    let dir = fleetwatch_testkit::web_dir();
     assert!(
         dir.join("vendor/uPlot.iife.min.js").exists(),
         "the dashboard build in {} is older than the charts: run `make frontend`",
         dir.display()
     );
     dir
-}
-
-/// Polls `check` until it returns `Ok`, failing with `what` and the last `Err` after `limit`.
-async fn wait_until<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, String>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        match check().await {
-            Ok(v) => return v,
-            Err(last) => assert!(Instant::now() < deadline, "timed out waiting for {what}; last seen: {last}"),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// One monitored test host.
@@ -85,17 +52,17 @@ struct Stack {
     /// The server's `RUST_LOG`.
     log: &'static str,
     /// `fleetwatch serve`; `None` while a test has stopped it.
-    serve: Option<Kill>,
+    serve: Option<KillOnDrop>,
     http: reqwest::Client,
     browser: Client,
     hosts: Vec<Host>,
-    _driver: harness::Proc,
+    _driver: Proc,
     _tmp: tempfile::TempDir,
 }
 
 /// `fleetwatch serve` with `RUST_LOG=<log>` (its log goes to the test's output).
-fn serve(config: &Path, log: &str) -> Kill {
-    Kill(
+fn serve(config: &Path, log: &str) -> KillOnDrop {
+    KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_fleetwatch"))
             .arg("--config")
             .arg(config)
@@ -137,7 +104,7 @@ impl Stack {
             started.push(Host { name, sshd });
         }
         for name in dead {
-            let ip = support::unique_loopback();
+            let ip = unique_loopback();
             servers += &format!(
                 "[[servers]]\nname = \"{name}\"\nhost = \"{ip}\"\nport = 1\nuser = \"{TEST_USER}\"\n\
                  identity_file = \"/nonexistent\"\n"
@@ -184,7 +151,7 @@ impl Stack {
         })
         .await;
 
-        let (driver, browser) = harness::headless_chromium(tmp.path(), window).await;
+        let (driver, browser) = headless_chromium(tmp.path(), window).await;
         Self { base, config, log, serve, http, browser, hosts: started, _driver: driver, _tmp: tmp }
     }
 

@@ -3,14 +3,12 @@
 //! the configuration they give `fleetwatch`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod harness;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fleetwatch_config::Config;
-use harness::{read, repo, run, text, yaml, yaml_docs};
+use fleetwatch_testkit::{read, repo, run, text, yaml, yaml_docs};
 use serde_json::Value;
 
 /// The oldest Kubernetes the manifests promise to work on; the newest the validator knows is

@@ -3,13 +3,11 @@
 //! compose commands; collect-once, db-stats and cleanup-data pick the stack or the native binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod harness;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use harness::{repo, run, text};
+use fleetwatch_testkit::{repo, run, text};
 
 /// Every target that needs the compose stack.
 const STACK_TARGETS: [&str; 14] = [

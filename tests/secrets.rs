@@ -2,12 +2,9 @@
 //! and a wrong password, at the most verbose log level.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../collector/tests/support/mod.rs"]
-mod support;
-
 use std::process::Command;
 
-use support::{Sshd, TEST_USER, test_password};
+use fleetwatch_testkit::{Sshd, TEST_USER, test_password};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passwords_never_reach_logs_or_output_even_at_trace_level() {

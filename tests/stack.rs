@@ -6,15 +6,15 @@
 //! Needs `make test-deps` (nginx, envsubst, openssl, curl, PostgreSQL) and `make frontend`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod harness;
-
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use harness::{PgTestDb, Proc, copy_dir, free_port, open_up, repo, run, text, wait_for};
+use fleetwatch_testkit::{
+    PgTestDb, Proc, copy_dir, free_port, headless_chromium, open_up, repo, run, text, wait_for, web_dir,
+};
 use reqwest::header::HeaderMap;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -23,12 +23,6 @@ const NOBODY: u32 = 65534;
 
 /// A name with a content hash, as a hashing build would make: nginx must cache it for long.
 const HASHED_ASSET: &str = "fixture.0123456789abcdef.js";
-
-fn built_web_dir() -> PathBuf {
-    let dir = std::env::var("FLEETWATCH_TEST_WEB_DIR").map(PathBuf::from).unwrap_or_else(|_| repo().join("dist"));
-    assert!(dir.join("index.html").exists(), "no dashboard build in {}: run `make frontend`", dir.display());
-    dir
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(30)).build().unwrap()
@@ -192,7 +186,7 @@ fn curl_https(ca: &Path, port: u16, path: &str) -> (String, String, String) {
 /// A test directory readable by nginx (not root), with the dashboard and a self-signed certificate.
 fn prepare(tmp: &Path) -> (PathBuf, PathBuf) {
     let web = tmp.join("web");
-    copy_dir(&built_web_dir(), &web);
+    copy_dir(&web_dir(), &web);
     std::fs::write(web.join(HASHED_ASSET), "export const hashed = true;\n").unwrap();
     let certs = tmp.join("certs");
     let out = run(Command::new(repo().join("nginx/make-cert.sh")).arg(&certs).args(["localhost", "127.0.0.1"]));
@@ -409,7 +403,7 @@ async fn the_dashboard_renders_through_nginx_under_its_csp() {
     let nginx = start_nginx(tmp.path(), &format!("127.0.0.1:{api_port}"), &web, None).await;
     wait_for_collected(&nginx.http).await;
 
-    let (driver, browser) = harness::headless_chromium(tmp.path(), "1280,900").await;
+    let (driver, browser) = headless_chromium(tmp.path(), "1280,900").await;
     browser.goto(&format!("{}/", nginx.http)).await.unwrap();
     let card = wait_for("the local server's card, rendered by the WASM app", Duration::from_secs(30), || async {
         let cards = browser.find_all(fantoccini::Locator::Css(".server-card")).await.ok()?;

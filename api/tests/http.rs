@@ -8,8 +8,8 @@ use chrono::{Duration as Age, Utc};
 use fleetwatch_api::{AppState, ServerMeta};
 use fleetwatch_common::{CpuBreakdown, CpuStats, Details, OfflineReason, ProcessInfo, Sample, Thresholds};
 use fleetwatch_store::{Store, UserUsage};
+use fleetwatch_testkit::PgTestDb;
 use serde_json::Value;
-use sqlx::Connection;
 
 struct Api {
     base: String,
@@ -516,42 +516,18 @@ async fn api_on_sqlite() {
     live_event_arrives(&api, store.as_ref()).await;
 }
 
-fn pg_base() -> String {
-    std::env::var("FLEETWATCH_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-async fn admin() -> sqlx::PgConnection {
-    sqlx::PgConnection::connect(&pg_base())
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL unreachable at {}: {e} (make test-deps starts one)", pg_base()))
-}
-
-async fn fresh_pg() -> (String, String) {
-    let name = format!("fw_api_{}_{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or_default());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin().await).await.unwrap();
-    let base = pg_base();
-    let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
-    (name, url)
-}
-
-async fn drop_pg(name: &str) {
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-        .execute(&mut admin().await)
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn api_on_postgres_and_a_database_outage() {
-    let (name, url) = fresh_pg().await;
-    let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
+    let db = PgTestDb::create().await;
+    let name = db.name().to_string();
+    let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&db.url).await.unwrap());
     seed(store.as_ref()).await;
     let api = start(store.clone()).await;
     story(&api).await;
     live_event_arrives(&api, store.as_ref()).await;
 
     // The database goes away: readiness fails, requests get a safe 5xx body.
-    drop_pg(&name).await;
+    db.drop_db().await;
     let (s, b) = api.get("/readyz").await;
     assert_eq!(s, 503);
     assert_error(&b, "SERVICE_UNAVAILABLE");

@@ -12,8 +12,6 @@
 //! `fwtest` account of `.ci/test-deps.sh`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -24,7 +22,7 @@ use fleetwatch_collector::Collector;
 use fleetwatch_common::details::ContainerInfo;
 use fleetwatch_config::{CollectorSettings, Config};
 use fleetwatch_store::Store;
-use support::{Sshd, TEST_USER};
+use fleetwatch_testkit::{Sshd, TEST_USER};
 
 /// A dockerd of this test only; stopped (and its containers removed) on drop.
 struct Dockerd {

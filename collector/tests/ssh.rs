@@ -1,8 +1,6 @@
-//! The collector against real OpenSSH servers on loopback (see `support`), storing into a real
+//! The collector against real OpenSSH servers on loopback (see `testkit/`), storing into a real
 //! SQLite file. Fault injection (a server that never answers) uses a fake TCP listener.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +9,7 @@ use fleetwatch_collector::{CollectError, Collector, ServerReport};
 use fleetwatch_common::OfflineReason;
 use fleetwatch_config::{CollectorSettings, Config};
 use fleetwatch_store::{Store, TimeRange};
-use support::{SilentServer, Sshd, TEST_USER, closed_port, test_password};
+use fleetwatch_testkit::{SilentServer, Sshd, TEST_USER, closed_port, test_password};
 
 struct Fixture {
     _dir: tempfile::TempDir,

@@ -1,5 +1,5 @@
 //! Ground truth: the test creates a known load on this machine, collects it through a real
-//! `sshd` (see `support`) as the test account `fwtest`, and checks the figures against it.
+//! `sshd` (see `testkit/`) as the test account `fwtest`, and checks the figures against it.
 //!
 //! - a busy loop of `fwtest`: the top process, and `fwtest` the top user, at 100 % of a core ± 15;
 //! - 200 MiB allocated and touched by a process of `fwtest`: its RSS and the user's, ± 10 %;
@@ -14,14 +14,12 @@
 //! lock so their loads do not blur one another; each has its own sshd, addresses and ports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,7 +27,7 @@ use fleetwatch_collector::{Collected, Collector};
 use fleetwatch_common::Details;
 use fleetwatch_config::{CollectorSettings, Config};
 use fleetwatch_store::Store;
-use support::{Sshd, TEST_USER, unique_loopback};
+use fleetwatch_testkit::{KillOnDrop, Sshd, TEST_USER, unique_loopback};
 
 const MIB: i64 = 1 << 20;
 
@@ -83,16 +81,6 @@ fn uid_gid(user: &str) -> (u32, u32) {
     (id("-u"), id("-g"))
 }
 
-/// A child process killed when the test ends, however it ends.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
 /// Waits until `cond` holds, at most `secs` seconds, polling every 20 ms.
 async fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -133,7 +121,7 @@ async fn a_process_burning_one_core_is_the_top_process_and_its_user_the_top_user
     // the owner of as a new one (they ask only about processes started since the last cycle).
     host.cycle().await;
     let (uid, gid) = uid_gid(TEST_USER);
-    let burner = Guard(
+    let burner = KillOnDrop(
         Command::new("/bin/sh")
             .args(["-c", "while :; do :; done"])
             .uid(uid)
@@ -231,7 +219,7 @@ async fn memory_allocated_and_touched_shows_in_rss() {
     let (before, _) = host.cycle().await;
     let rss_before = before.users.iter().find(|u| u.username == TEST_USER).map_or(0, |u| u.rss_bytes);
 
-    let mut child = Guard(
+    let mut child = KillOnDrop(
         Command::new(&exe)
             .args(["--exact", "child_allocates_200_mib", "--ignored", "--nocapture", "--test-threads=1"])
             .env("FW_TRUTH_ALLOCATE", "1")

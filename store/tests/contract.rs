@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
@@ -18,7 +16,7 @@ use fleetwatch_store::{
 };
 use sqlx::Connection;
 
-use support::PgTestDb;
+use fleetwatch_testkit::PgTestDb;
 
 // ---------------------------------------------------------------------------------------------
 // Runners

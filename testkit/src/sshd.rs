@@ -1,27 +1,19 @@
-//! Test harness: real OpenSSH `sshd` processes on their own loopback addresses, with their own
-//! config and host keys, plus fault-injecting fake servers. Needs root, `/usr/sbin/sshd` and the
-//! `fwtest` account prepared by `.ci/test-deps.sh` (run `make test-deps`).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Real OpenSSH `sshd` processes, each on a loopback address of its own with its own config and
+//! host keys, as the test account. Needs root, `/usr/sbin/sshd` and the `fwtest` account prepared
+//! by `.ci/test-deps.sh` (run `make test-deps`).
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 use tokio::io::AsyncReadExt;
 
+use crate::net::unique_loopback;
+
+/// The account every test sshd lets in (created by `.ci/test-deps.sh`).
 pub const TEST_USER: &str = "fwtest";
-
-static NEXT: AtomicU32 = AtomicU32::new(1);
-
-/// A loopback address no other test of this run uses: 127.<pid-derived>.<counter>.<1..>.
-pub fn unique_loopback() -> Ipv4Addr {
-    let n = NEXT.fetch_add(1, Ordering::SeqCst);
-    let pid = std::process::id();
-    Ipv4Addr::new(127, 10 + (pid % 200) as u8, (n / 250) as u8 + 1, (n % 250) as u8 + 2)
-}
 
 /// The password of the test account, written by `.ci/test-deps.sh`.
 pub fn test_password() -> String {
@@ -51,10 +43,13 @@ pub fn fingerprint(pubfile: &Path) -> String {
     text.split_whitespace().nth(1).expect("fingerprint").to_string()
 }
 
-/// A running sshd.
+/// A running sshd, stopped when dropped.
 pub struct Sshd {
+    /// Its config, keys and log; removed with it.
     pub dir: TempDir,
+    /// Where it listens.
     pub addr: SocketAddr,
+    /// Its host key's `SHA256:…` fingerprint, to pin.
     pub host_fingerprint: String,
     /// The client key authorised for `fwtest`.
     pub client_key: PathBuf,
@@ -132,7 +127,6 @@ impl Sshd {
     }
 
     /// A `[[servers]]` entry for this sshd as the test account, by key, with its host key pinned.
-    #[allow(dead_code)] // not every test binary that shares this module uses it
     pub fn server_toml(&self, name: &str) -> String {
         format!(
             "[[servers]]\nname = \"{name}\"\nhost = \"{}\"\nport = {}\nuser = \"{TEST_USER}\"\nidentity_file = \"{}\"\nhost_key = \"{}\"\n",
@@ -143,6 +137,7 @@ impl Sshd {
         )
     }
 
+    /// Its log so far (`LogLevel VERBOSE`), for messages.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -154,6 +149,7 @@ impl Sshd {
         p
     }
 
+    /// Kills it and waits for it to exit.
     pub fn stop(&mut self) {
         self.child.kill().ok();
         self.child.wait().ok();
@@ -164,35 +160,4 @@ impl Drop for Sshd {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// A fake server that accepts TCP connections and never says a word (fault injection).
-pub struct SilentServer {
-    pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl SilentServer {
-    pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::new(unique_loopback().into(), 2222)).await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((s, _)) = listener.accept().await {
-                held.push(s);
-            }
-        });
-        Self { addr, task }
-    }
-}
-
-impl Drop for SilentServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// A loopback address and port where nothing listens.
-pub fn closed_port() -> SocketAddr {
-    SocketAddr::new(unique_loopback().into(), 2222)
 }
