@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod files;
+pub mod layers;
 pub mod net;
 pub mod pg;
 pub mod process;
@@ -18,6 +19,7 @@ pub mod yaml;
 
 pub use browser::{headless_chromium, web_dir};
 pub use files::{copy_dir, open_up, read, repo};
+pub use layers::layer_violations;
 pub use net::{closed_port, free_port, unique_loopback};
 pub use pg::PgTestDb;
 pub use process::{KillOnDrop, Proc, run, signal, text};

@@ -5,6 +5,7 @@
 
 mod connection;
 mod script;
+mod trust;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -12,9 +13,8 @@ use std::path::PathBuf;
 use fleetwatch_common::OfflineReason;
 
 pub use connection::{ChannelStep, ConnectionError};
-pub use script::{ExitStatus, LocalStep, ParseError, ScriptError};
-
-use crate::hostkey::TrustSource;
+pub use script::{ExitStatus, LocalStep, ParseError, ScriptError, StderrExcerpt};
+pub use trust::TrustSource;
 
 /// Why one server could not be collected.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use crate::exec::StderrExcerpt;
 use crate::sample::BuildError;
 
 /// Why the program failed (offline reason "script failed"; retried).
@@ -76,4 +75,29 @@ pub enum ParseError {
     /// (`user_disk: …`).
     #[error("{0}")]
     UserDisk(String),
+}
+
+/// The first non-blank line of a program's stderr, at most [`StderrExcerpt::MAX_CHARS`]
+/// characters: all of a script's own words that an error message may carry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StderrExcerpt(String);
+
+impl StderrExcerpt {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn of(stderr: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(stderr);
+        let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+        Self(line.chars().take(Self::MAX_CHARS).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StderrExcerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }

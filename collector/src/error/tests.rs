@@ -6,7 +6,6 @@ use chrono::TimeZone;
 use fleetwatch_common::OfflineReason;
 
 use super::*;
-use crate::exec::StderrExcerpt;
 
 fn credentials() -> CollectError {
     let path = PathBuf::from("/nonexistent/fleetwatch-test-key");

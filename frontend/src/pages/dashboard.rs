@@ -10,6 +10,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::components::status_card::StatusCard;
+use crate::components::tag_select::TagSelect;
 use crate::fleet::{Filter, Fleet};
 use crate::format::{ago, local_time};
 use crate::live;
@@ -120,30 +121,12 @@ pub fn Dashboard() -> impl IntoView {
                     prop:value=move || query.get("q")
                     on:input=move |ev| query.set(&[("q", &event_target_value(&ev))])
                 />
-                <label>
-                    "Tag "
-                    <select
-                        data-testid="filter-tag"
-                        prop:value=move || query.get("tag")
-                        on:change=move |ev| query.set(&[("tag", &event_target_value(&ev))])
-                    >
-                        <option value="">"all"</option>
-                        {move || {
-                            let selected = query.get("tag");
-                            tags.get()
-                                .into_iter()
-                                .map(|t| {
-                                    let sel = t == selected;
-                                    view! {
-                                        <option value=t.clone() selected=sel>
-                                            {t.clone()}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </select>
-                </label>
+                <TagSelect
+                    testid="filter-tag"
+                    selected=Signal::derive(move || query.get("tag"))
+                    tags=tags
+                    on_pick=move |t| query.set(&[("tag", &t)])
+                />
                 <label>
                     "Status "
                     <select

@@ -11,6 +11,7 @@ use fleetwatch_common::TopUser;
 use leptos::prelude::*;
 
 use crate::api::{Client, MAX_USERS, users_export_url};
+use crate::components::tag_select::TagSelect;
 use crate::components::users_table::{Column, Sort, UsersTable, sort_users};
 use crate::fleet::Fleet;
 use crate::query::Query;
@@ -139,30 +140,12 @@ pub fn Users() -> impl IntoView {
                         }}
                     </select>
                 </label>
-                <label>
-                    "Tag "
-                    <select
-                        data-testid="users-tag"
-                        prop:value=move || tag.get()
-                        on:change=move |ev| query.set(&[("tag", &event_target_value(&ev)), ("page", "")])
-                    >
-                        <option value="">"all"</option>
-                        {move || {
-                            let selected = tag.get();
-                            tags.get()
-                                .into_iter()
-                                .map(|t| {
-                                    let sel = t == selected;
-                                    view! {
-                                        <option value=t.clone() selected=sel>
-                                            {t.clone()}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </select>
-                </label>
+                <TagSelect
+                    testid="users-tag"
+                    selected=tag
+                    tags=tags
+                    on_pick=move |t| query.set(&[("tag", &t), ("page", "")])
+                />
                 <span class="shown" data-testid="users-count" aria-live="polite">
                     {move || {
                         users
