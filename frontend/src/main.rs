@@ -1,4 +1,6 @@
 //! Entry point of the Fleetwatch dashboard: install the panic hook and mount the app.
+//! It talks to the server only through the JSON API (`api.rs`), with the wire types of `common`:
+//! it never copies a DTO and holds no secret.
 
 mod api;
 mod app;
