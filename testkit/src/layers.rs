@@ -39,7 +39,7 @@ pub fn layer_violations(src: &Path, layers: &[&[&str]]) -> Vec<String> {
             text.lines().filter(|l| !l.trim_start().starts_with("//")).map(|l| format!("{l}\n")).collect();
         for used in code.split("crate::").skip(1) {
             let target: String = used.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            if target != module && !layer(&target).is_some_and(|l| l > own) {
+            if target != module && layer(&target).is_none_or(|l| l <= own) {
                 wrong.push(format!("{}: {module} imports crate::{target}", rel.display()));
             }
         }
