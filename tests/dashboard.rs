@@ -205,26 +205,37 @@ impl Stack {
 }
 
 /// Kills an sshd with every connection it forked (by process id, from its pid file), so the
-/// collector's open connection drops too: the host is really gone.
+/// collector's open connection drops too: the host is really gone. Each process is stopped
+/// (SIGSTOP) as soon as it is found, so none can fork a child the scan would miss (a shell for
+/// the next cycle's exec, on a busy machine); then all of them are killed.
 fn kill_sshd_tree(sshd: &mut Sshd) {
     let pidfile = sshd.dir.path().join("sshd.pid");
     let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let signal = |sig: &str, pid: u32| {
+        Command::new("kill").arg(sig).arg(pid.to_string()).stderr(Stdio::null()).status().unwrap();
+    };
+    signal("-STOP", pid);
     let mut doomed = vec![pid];
-    let mut i = 0;
-    while i < doomed.len() {
+    loop {
+        let before = doomed.len();
         for entry in std::fs::read_dir("/proc").unwrap().flatten() {
             let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
             let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
             // `pid (comm) state ppid …`; comm may hold spaces, so read after the last ')'.
             let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1));
-            if ppid.and_then(|p| p.parse::<u32>().ok()) == Some(doomed[i]) && !doomed.contains(&child) {
+            if ppid.and_then(|p| p.parse::<u32>().ok()).is_some_and(|p| doomed.contains(&p)) && !doomed.contains(&child)
+            {
+                signal("-STOP", child);
                 doomed.push(child);
             }
         }
-        i += 1;
+        // A full scan that found nothing new: every process of the tree is stopped.
+        if doomed.len() == before {
+            break;
+        }
     }
     for pid in doomed.iter().rev() {
-        Command::new("kill").arg("-9").arg(pid.to_string()).status().unwrap();
+        signal("-KILL", *pid);
     }
     sshd.stop();
 }
