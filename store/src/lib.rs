@@ -22,7 +22,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser};
 
-pub use alerts::{AlertStore, ChannelResult, Evaluation, HistoryEntry, HistoryQuery, NewNotification, OutboxItem};
+pub use alerts::{
+    AlertStore, Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, NewNotification, OutboxItem,
+};
 pub use backend::SqlStore;
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use fleetwatch_alerts::{Channel, Notification, RenderContext, render};
-use fleetwatch_store::{ChannelResult, OutboxItem, Store};
+use fleetwatch_store::{Attempt, ChannelResult, Claim, OutboxItem, Store};
 use tokio::task::JoinHandle;
 
 use super::send::{SendError, send};
@@ -95,8 +95,14 @@ impl Delivery {
     pub async fn run_once(&self, channel: &Channel) -> usize {
         let now = Utc::now();
         let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let claimed =
-            self.store.claim_notifications(&channel.name, &self.member, now, now + lease, self.settings.batch).await;
+        let claim = Claim {
+            channel: &channel.name,
+            member: &self.member,
+            now,
+            lease_until: now + lease,
+            limit: self.settings.batch,
+        };
+        let claimed = self.store.claim_notifications(claim).await;
         let items = match claimed {
             Ok(items) => items,
             Err(e) => {
@@ -144,7 +150,9 @@ impl Delivery {
                     Some(at) => tracing::warn!(error = %e, retry_at = %at, "notification not delivered; will retry"),
                     None => tracing::error!(error = %e, "notification not delivered; giving up after the last attempt"),
                 }
-                self.store.notification_failed(item.id, &self.member, &e.to_string(), retry_at, now).await
+                let error = e.to_string();
+                let attempt = Attempt { error: &error, retry_at, at: now };
+                self.store.notification_failed(item.id, &self.member, attempt).await
             }
         };
         if let Err(e) = stored {

@@ -11,9 +11,9 @@ mod types;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use fleetwatch_alerts::Alert;
+use fleetwatch_alerts::{Acknowledgement, Alert};
 
-pub use types::{ChannelResult, Evaluation, HistoryEntry, HistoryQuery, NewNotification, OutboxItem};
+pub use types::{Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, NewNotification, OutboxItem};
 
 use crate::error::Result;
 
@@ -31,44 +31,24 @@ pub trait AlertStore: Send + Sync {
 
     /// Acknowledges a firing alert (stops re-notification until it resolves). Returns whether
     /// a firing alert was found.
-    async fn acknowledge_alert(
-        &self,
-        server: &str,
-        rule: &str,
-        instance: &str,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool>;
+    async fn acknowledge_alert(&self, server: &str, rule: &str, instance: &str, ack: &Acknowledgement) -> Result<bool>;
 
     /// Stored transitions, newest first.
     async fn alert_history(&self, query: &HistoryQuery) -> Result<Vec<HistoryEntry>>;
 
     /// Claims up to `limit` notifications of `channel` that are due at `now` and not delivered,
     /// given up or claimed by a live lease, for `member` until `lease_until`; counts the attempt.
+    /// Returns them by id.
     /// Safe with several collectors on one database: a row is claimed by one of them at a time
     /// (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite serialises writers).
-    async fn claim_notifications(
-        &self,
-        channel: &str,
-        member: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<OutboxItem>>;
+    async fn claim_notifications(&self, claim: Claim<'_>) -> Result<Vec<OutboxItem>>;
 
     /// Marks a claimed notification delivered. False when `member` no longer held it.
     async fn notification_delivered(&self, id: i64, member: &str, at: DateTime<Utc>) -> Result<bool>;
 
     /// Records a failed attempt of a claimed notification: tried again at `retry_at`, or given
-    /// up (at `now`) when `retry_at` is `None`. `error` must hold no secret.
-    async fn notification_failed(
-        &self,
-        id: i64,
-        member: &str,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Result<bool>;
+    /// up when it has none. False when `member` no longer held it.
+    async fn notification_failed(&self, id: i64, member: &str, attempt: Attempt<'_>) -> Result<bool>;
 
     /// The outbox (of one channel or all), oldest first, delivered rows included.
     async fn outbox(&self, channel: Option<&str>) -> Result<Vec<OutboxItem>>;

@@ -3,13 +3,13 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use fleetwatch_alerts::{Alert, Transition};
+use fleetwatch_alerts::{Acknowledgement, Alert, Transition};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use super::AlertStore;
 use super::rows::{AckRow, AlertRow, ChannelRow, HistoryRow, OutboxRow, word};
 use super::sql;
-use super::types::{ChannelResult, Evaluation, HistoryEntry, HistoryQuery, OutboxItem};
+use super::types::{Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, OutboxItem};
 use crate::backend::SqlStore;
 use crate::error::Result;
 use crate::rows::convert;
@@ -99,12 +99,11 @@ macro_rules! alert_store {
                 server: &str,
                 rule: &str,
                 instance: &str,
-                by: &str,
-                at: DateTime<Utc>,
+                ack: &Acknowledgement,
             ) -> Result<bool> {
                 let done = sqlx::query(sql::ACK_ALERT)
-                    .bind(by)
-                    .bind(to_ms(at))
+                    .bind(ack.by.as_str())
+                    .bind(to_ms(ack.at))
                     .bind(server)
                     .bind(rule)
                     .bind(instance)
@@ -124,20 +123,13 @@ macro_rules! alert_store {
                 convert(rows)
             }
 
-            async fn claim_notifications(
-                &self,
-                channel: &str,
-                member: &str,
-                now: DateTime<Utc>,
-                lease_until: DateTime<Utc>,
-                limit: i64,
-            ) -> Result<Vec<OutboxItem>> {
+            async fn claim_notifications(&self, c: Claim<'_>) -> Result<Vec<OutboxItem>> {
                 let rows = sqlx::query_as::<_, OutboxRow>($claim)
-                    .bind(member)
-                    .bind(to_ms(lease_until))
-                    .bind(channel)
-                    .bind(to_ms(now))
-                    .bind(limit)
+                    .bind(c.member)
+                    .bind(to_ms(c.lease_until))
+                    .bind(c.channel)
+                    .bind(to_ms(c.now))
+                    .bind(c.limit)
                     .fetch_all(&self.pool)
                     .await?;
                 let mut items: Vec<OutboxItem> = convert(rows)?;
@@ -151,18 +143,11 @@ macro_rules! alert_store {
                 Ok(done.rows_affected() > 0)
             }
 
-            async fn notification_failed(
-                &self,
-                id: i64,
-                member: &str,
-                error: &str,
-                retry_at: Option<DateTime<Utc>>,
-                now: DateTime<Utc>,
-            ) -> Result<bool> {
-                let gave_up = retry_at.is_none().then(|| to_ms(now));
+            async fn notification_failed(&self, id: i64, member: &str, a: Attempt<'_>) -> Result<bool> {
+                let gave_up = a.retry_at.is_none().then(|| to_ms(a.at));
                 let done = sqlx::query(sql::FAILED)
-                    .bind(error)
-                    .bind(retry_at.map(to_ms))
+                    .bind(a.error)
+                    .bind(a.retry_at.map(to_ms))
                     .bind(gave_up)
                     .bind(id)
                     .bind(member)

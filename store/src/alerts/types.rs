@@ -66,3 +66,23 @@ pub struct Evaluation<'a> {
     /// Queued in the outbox.
     pub notifications: &'a [NewNotification],
 }
+
+/// What [`crate::AlertStore::claim_notifications`] asks for: up to `limit` notifications of
+/// `channel` due at `now`, for `member` until `lease_until`.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub channel: &'a str,
+    pub member: &'a str,
+    pub now: DateTime<Utc>,
+    pub lease_until: DateTime<Utc>,
+    pub limit: i64,
+}
+
+/// A failed delivery attempt: tried again at `retry_at`, or given up (at `at`) without one.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    /// Why it failed; must hold no secret.
+    pub error: &'a str,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+}

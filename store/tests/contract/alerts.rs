@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use fleetwatch_alerts::{Acknowledgement, Alert, AlertBook, AlertState, Severity, Transition, TransitionKind};
-use fleetwatch_store::{ChannelResult, Evaluation, HistoryQuery, NewNotification, Store};
+use fleetwatch_store::{Attempt, ChannelResult, Evaluation, HistoryQuery, NewNotification, Store};
 
 use super::t;
 
@@ -68,9 +68,19 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
     assert_eq!((stored[0].0.as_str(), stored[0].1.rule.as_str()), ("al-1", "cpu-high"));
 
     // An acknowledgement made meanwhile survives the next evaluation; only firing alerts take one.
-    assert!(store.acknowledge_alert("al-2", "server-offline", "", "alice", at).await.unwrap());
-    assert!(!store.acknowledge_alert("al-1", "cpu-high", "", "alice", at).await.unwrap(), "pending");
-    assert!(!store.acknowledge_alert("nobody", "cpu-high", "", "alice", at).await.unwrap());
+    assert!(
+        store
+            .acknowledge_alert("al-2", "server-offline", "", &Acknowledgement { by: "alice".into(), at })
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store.acknowledge_alert("al-1", "cpu-high", "", &Acknowledgement { by: "alice".into(), at }).await.unwrap(),
+        "pending"
+    );
+    assert!(
+        !store.acknowledge_alert("nobody", "cpu-high", "", &Acknowledgement { by: "alice".into(), at }).await.unwrap()
+    );
     let only_al2 = ["al-2".to_string()];
     let e = Evaluation { servers: &only_al2, book: &book, transitions: &[], notifications: &[] };
     store.save_evaluation(e, at).await.unwrap();
@@ -103,36 +113,51 @@ async fn outbox_claims_retries_and_delivery(store: &dyn Store, at: DateTime<Utc>
     let ops = store.outbox(Some("ops")).await.unwrap();
     assert_eq!((ops.len(), ops[0].payload.as_str(), ops[0].attempts), (1, "{\"n\":1}", 0));
     assert_eq!((ops[0].created, ops[0].next_attempt, ops[0].delivered), (at, at, None));
-    assert!(store.claim_notifications("ops", "m-a", at - Duration::seconds(1), lease, 10).await.unwrap().is_empty());
+    assert!(
+        store.claim_notifications(claim("ops", "m-a", at - Duration::seconds(1), lease, 10)).await.unwrap().is_empty()
+    );
 
-    let claimed = store.claim_notifications("ops", "m-a", at, lease, 10).await.unwrap();
+    let claimed = store.claim_notifications(claim("ops", "m-a", at, lease, 10)).await.unwrap();
     assert_eq!((claimed.len(), claimed[0].attempts), (1, 1));
     let id = claimed[0].id;
-    assert!(store.claim_notifications("ops", "m-b", at, lease, 10).await.unwrap().is_empty(), "leased");
+    assert!(store.claim_notifications(claim("ops", "m-b", at, lease, 10)).await.unwrap().is_empty(), "leased");
     assert!(!store.notification_delivered(id, "m-b", at).await.unwrap(), "not m-b's");
 
     // A failure with a retry time: due again then, for anyone.
     let retry = at + Duration::seconds(30);
-    assert!(store.notification_failed(id, "m-a", "HTTP 500", Some(retry), at).await.unwrap());
-    assert!(store.claim_notifications("ops", "m-b", at, lease, 10).await.unwrap().is_empty(), "not yet due");
-    let again = store.claim_notifications("ops", "m-b", retry, lease, 10).await.unwrap();
+    assert!(
+        store.notification_failed(id, "m-a", Attempt { error: "HTTP 500", retry_at: Some(retry), at }).await.unwrap()
+    );
+    assert!(store.claim_notifications(claim("ops", "m-b", at, lease, 10)).await.unwrap().is_empty(), "not yet due");
+    let again = store.claim_notifications(claim("ops", "m-b", retry, lease, 10)).await.unwrap();
     assert_eq!((again[0].attempts, again[0].last_error.as_deref()), (2, Some("HTTP 500")));
     assert!(store.notification_delivered(id, "m-b", retry).await.unwrap());
     let done = &store.outbox(Some("ops")).await.unwrap()[0];
     assert_eq!((done.delivered, done.last_error.as_deref()), (Some(retry), None));
-    assert!(store.claim_notifications("ops", "m-b", retry, lease, 10).await.unwrap().is_empty(), "delivered once");
+    assert!(
+        store.claim_notifications(claim("ops", "m-b", retry, lease, 10)).await.unwrap().is_empty(),
+        "delivered once"
+    );
 
     // A lease that ran out (a killed collector) lets another member take the row.
-    let chat = store.claim_notifications("chat", "m-a", at, lease, 10).await.unwrap();
+    let chat = store.claim_notifications(claim("chat", "m-a", at, lease, 10)).await.unwrap();
     assert_eq!(chat.len(), 1);
     let after = lease + Duration::seconds(1);
-    let taken = store.claim_notifications("chat", "m-b", after, after + Duration::seconds(60), 10).await.unwrap();
+    let taken =
+        store.claim_notifications(claim("chat", "m-b", after, after + Duration::seconds(60), 10)).await.unwrap();
     assert_eq!(taken.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(), [(chat[0].id, 2)]);
     // Giving up keeps the row, with the error, out of every later claim.
-    assert!(store.notification_failed(chat[0].id, "m-b", "HTTP 404", None, after).await.unwrap());
+    assert!(
+        store
+            .notification_failed(chat[0].id, "m-b", Attempt { error: "HTTP 404", retry_at: None, at: after })
+            .await
+            .unwrap()
+    );
     let row = &store.outbox(Some("chat")).await.unwrap()[0];
     assert_eq!((row.gave_up, row.delivered), (Some(after), None));
-    assert!(store.claim_notifications("chat", "m-a", after + Duration::days(1), lease, 10).await.unwrap().is_empty());
+    assert!(
+        store.claim_notifications(claim("chat", "m-a", after + Duration::days(1), lease, 10)).await.unwrap().is_empty()
+    );
 
     two_members_claim_each_row_once(store, at).await;
 }
@@ -148,8 +173,8 @@ async fn two_members_claim_each_row_once(store: &dyn Store, at: DateTime<Utc>) {
     let mut b = Vec::new();
     for _ in 0..8 {
         let (x, y) = tokio::join!(
-            store.claim_notifications("race", "m-a", at, lease, 3),
-            store.claim_notifications("race", "m-b", at, lease, 3)
+            store.claim_notifications(claim("race", "m-a", at, lease, 3)),
+            store.claim_notifications(claim("race", "m-b", at, lease, 3))
         );
         a.extend(x.unwrap().into_iter().map(|i| i.id));
         b.extend(y.unwrap().into_iter().map(|i| i.id));
@@ -169,4 +194,14 @@ async fn channel_results_are_kept(store: &dyn Store, at: DateTime<Utc>) {
     let ok = ChannelResult { at: at + Duration::seconds(1), ok: true, error: None, ..failing };
     store.record_channel_result(&ok).await.unwrap();
     assert_eq!(store.channel_results().await.unwrap(), [fine, ok]);
+}
+
+fn claim<'a>(
+    channel: &'a str,
+    member: &'a str,
+    now: chrono::DateTime<chrono::Utc>,
+    lease_until: chrono::DateTime<chrono::Utc>,
+    limit: i64,
+) -> fleetwatch_store::Claim<'a> {
+    fleetwatch_store::Claim { channel, member, now, lease_until, limit }
 }
