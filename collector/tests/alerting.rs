@@ -231,7 +231,15 @@ async fn queued_messages_survive_a_receiver_outage_and_a_killed_sender() {
     // Killed between claiming and sending: the claim's lease runs out, another process sends it.
     queue(store.as_ref(), "claimed then killed").await;
     let now = chrono::Utc::now();
-    let claimed = store.claim_notifications(claim("ops", "killed", now, now + chrono::Duration::seconds(1), 10)).await;
+    let claimed = store
+        .claim_notifications(fleetwatch_store::Claim {
+            channel: "ops",
+            member: "killed",
+            now,
+            lease_until: now + chrono::Duration::seconds(1),
+            limit: 10,
+        })
+        .await;
     assert_eq!(claimed.unwrap().len(), 1);
     deliver_until(&second, &ops, &hook.log, "the orphaned message", |m| m.len() == 2).await;
     assert_eq!(details_of(&hook.log), ["queued while down", "claimed then killed"]);
@@ -324,14 +332,4 @@ async fn two_workers_on_one_postgres_send_each_message_once() {
     assert_eq!(got, want, "each message exactly once");
     drop(store);
     pg.drop_db().await;
-}
-
-fn claim<'a>(
-    channel: &'a str,
-    member: &'a str,
-    now: chrono::DateTime<chrono::Utc>,
-    lease_until: chrono::DateTime<chrono::Utc>,
-    limit: i64,
-) -> fleetwatch_store::Claim<'a> {
-    fleetwatch_store::Claim { channel, member, now, lease_until, limit }
 }
