@@ -333,3 +333,32 @@ async fn two_workers_on_one_postgres_send_each_message_once() {
     drop(store);
     pg.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silence_holds_the_message_back_until_it_is_lifted() {
+    let hook = Receiver::start(&[]).await;
+    let toml = format!("[[servers]]\nname = \"here\"\ntransport = \"local\"\n{}{UP_RULE}", webhook(&hook.url()));
+    let setup = Setup::new(&toml).await;
+    let now = chrono::Utc::now();
+    let spec = fleetwatch_alerts::SilenceSpec {
+        servers: vec!["her*".into()],
+        end: Some(now + chrono::Duration::hours(1)),
+        comment: "maintenance".into(),
+        ..Default::default()
+    };
+    let id = setup.store.create_silence(&spec, "alice", now).await.unwrap();
+    let collector = setup.collector();
+    collector.run_cycle().await;
+    let stored = setup.store.alerts().await.unwrap();
+    assert!(stored.iter().any(|(s, a)| s == "here" && a.rule == "up" && !a.notified), "recorded: {stored:?}");
+    assert!(setup.store.outbox(None).await.unwrap().is_empty(), "nothing queued while silenced");
+
+    assert!(setup.store.delete_silence(id).await.unwrap());
+    collector.run_cycle().await;
+    let delivery = setup.delivery(setup.store.clone(), "m-1");
+    let ops = setup.channel("ops");
+    deliver_until(&delivery, &ops, &hook.log, "the message once the silence is lifted", |m| {
+        has(m, "firing", "up", "here")
+    })
+    .await;
+}

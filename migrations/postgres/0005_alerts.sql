@@ -67,3 +67,12 @@ CREATE TABLE alert_channels (
     at_ms   BIGINT NOT NULL,
     error   TEXT
 );
+
+-- Silences made at run time (the API); standing ones live in the config. The spec is the
+-- engine's SilenceSpec as JSON (servers, tags, rules, start, end, cron, duration, comment).
+CREATE TABLE alert_silences (
+    id         BIGSERIAL PRIMARY KEY,
+    spec       TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_ms BIGINT NOT NULL
+);

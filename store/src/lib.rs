@@ -24,6 +24,7 @@ use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoin
 
 pub use alerts::{
     AlertStore, Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, NewNotification, OutboxItem,
+    StoredSilence,
 };
 pub use backend::SqlStore;
 pub use error::{Error, Result};

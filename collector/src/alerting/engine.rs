@@ -1,13 +1,14 @@
 //! Evaluation: the book is read from the store each time (so a restart neither re-sends nor
 //! forgets, and acknowledgements made through the API count), the servers' latest samples,
-//! details and failures are read back, and the outcome is saved in one transaction.
+//! details and failures are read back, the silences made through the API join the configured
+//! ones, and the outcome is saved in one transaction.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
-use fleetwatch_alerts::{AlertBook, Alerting, Failure, ServerView, Transition, evaluate, group};
+use fleetwatch_alerts::{AlertBook, Alerting, Failure, ServerView, Silence, Transition, evaluate, group};
 use fleetwatch_common::{Details, Sample};
 use fleetwatch_config::Server;
 use fleetwatch_store::{Evaluation, NewNotification, ServerState, Store};
@@ -89,7 +90,14 @@ impl AlertEngine {
             })
             .collect();
         let a = &self.alerting;
-        let transitions = evaluate(&mut book, &a.rules, &views, &a.silences, now);
+        let mut silences = a.silences.clone();
+        for stored in self.store.silences().await? {
+            match Silence::new(stored.spec) {
+                Ok(s) => silences.push(s),
+                Err(e) => tracing::warn!(silence = stored.id, error = %e, "stored silence ignored"),
+            }
+        }
+        let transitions = evaluate(&mut book, &a.rules, &views, &silences, now);
         let notifications = group(&a.rules, &transitions)
             .iter()
             .map(|n| Ok(NewNotification { channel: n.channel.clone(), payload: serde_json::to_string(n)? }))

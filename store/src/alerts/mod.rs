@@ -1,5 +1,6 @@
 //! Alerting's storage: the alert book (pending and firing alerts), the history of their
-//! transitions, the notification outbox and each channel's last delivery result.
+//! transitions, the notification outbox, each channel's last delivery result, and the silences
+//! made at run time.
 //!
 //! [`AlertStore`] is a supertrait of [`crate::Store`], so every store has it; `store.rs`
 //! implements it once for both backends.
@@ -11,9 +12,11 @@ mod types;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use fleetwatch_alerts::{Acknowledgement, Alert};
+use fleetwatch_alerts::{Acknowledgement, Alert, SilenceSpec};
 
-pub use types::{Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, NewNotification, OutboxItem};
+pub use types::{
+    Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, NewNotification, OutboxItem, StoredSilence,
+};
 
 use crate::error::Result;
 
@@ -58,4 +61,14 @@ pub trait AlertStore: Send + Sync {
 
     /// Every channel's last delivery result, by name.
     async fn channel_results(&self) -> Result<Vec<ChannelResult>>;
+
+    /// Stores a silence made at run time; returns its id. The caller checks it first
+    /// (`fleetwatch_alerts::Silence::new`).
+    async fn create_silence(&self, spec: &SilenceSpec, by: &str, at: DateTime<Utc>) -> Result<i64>;
+
+    /// The silences made at run time, oldest first (expired ones included until deleted).
+    async fn silences(&self) -> Result<Vec<StoredSilence>>;
+
+    /// Deletes a silence; returns whether it existed.
+    async fn delete_silence(&self, id: i64) -> Result<bool>;
 }

@@ -5,7 +5,7 @@ use fleetwatch_alerts::{Acknowledgement, Alert, Transition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::types::{ChannelResult, HistoryEntry, OutboxItem};
+use super::types::{ChannelResult, HistoryEntry, OutboxItem, StoredSilence};
 use crate::error::{Error, Result};
 use crate::values::{from_ms, from_ms_opt};
 
@@ -163,5 +163,22 @@ impl TryFrom<ChannelRow> for ChannelResult {
 
     fn try_from(r: ChannelRow) -> Result<Self> {
         Ok(ChannelResult { channel: r.channel, ok: r.ok, at: from_ms(r.at_ms)?, error: r.error })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SilenceRow {
+    id: i64,
+    spec: String,
+    created_by: String,
+    created_ms: i64,
+}
+
+impl TryFrom<SilenceRow> for StoredSilence {
+    type Error = Error;
+
+    fn try_from(r: SilenceRow) -> Result<Self> {
+        let spec = serde_json::from_str(&r.spec).map_err(|e| Error::Corrupt(format!("silence {}: {e}", r.id)))?;
+        Ok(StoredSilence { id: r.id, spec, created_by: r.created_by, created: from_ms(r.created_ms)? })
     }
 }

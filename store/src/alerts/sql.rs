@@ -72,3 +72,11 @@ pub(crate) const CHANNEL_RESULT: &str = "INSERT INTO alert_channels (channel, ok
      error = excluded.error";
 
 pub(crate) const CHANNEL_RESULTS: &str = "SELECT channel, ok, at_ms, error FROM alert_channels ORDER BY channel";
+
+/// `$1` spec (JSON), `$2` by, `$3` at (ms).
+pub(crate) const INSERT_SILENCE: &str =
+    "INSERT INTO alert_silences (spec, created_by, created_ms) VALUES ($1, $2, $3) RETURNING id";
+
+pub(crate) const SILENCES: &str = "SELECT id, spec, created_by, created_ms FROM alert_silences ORDER BY id";
+
+pub(crate) const DELETE_SILENCE: &str = "DELETE FROM alert_silences WHERE id = $1";

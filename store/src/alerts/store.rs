@@ -3,15 +3,15 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use fleetwatch_alerts::{Acknowledgement, Alert, Transition};
+use fleetwatch_alerts::{Acknowledgement, Alert, SilenceSpec, Transition};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use super::AlertStore;
-use super::rows::{AckRow, AlertRow, ChannelRow, HistoryRow, OutboxRow, word};
+use super::rows::{AckRow, AlertRow, ChannelRow, HistoryRow, OutboxRow, SilenceRow, word};
 use super::sql;
-use super::types::{Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, OutboxItem};
+use super::types::{Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, OutboxItem, StoredSilence};
 use crate::backend::SqlStore;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::rows::convert;
 use crate::values::{finite, to_ms};
 
@@ -173,6 +173,27 @@ macro_rules! alert_store {
 
             async fn channel_results(&self) -> Result<Vec<ChannelResult>> {
                 convert(sqlx::query_as::<_, ChannelRow>(sql::CHANNEL_RESULTS).fetch_all(&self.pool).await?)
+            }
+
+            async fn create_silence(&self, spec: &SilenceSpec, by: &str, at: DateTime<Utc>) -> Result<i64> {
+                let json = serde_json::to_string(spec)
+                    .map_err(|e| Error::Corrupt(format!("silence cannot be encoded: {e}")))?;
+                let id: i64 = sqlx::query_scalar(sql::INSERT_SILENCE)
+                    .bind(json)
+                    .bind(by)
+                    .bind(to_ms(at))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(id)
+            }
+
+            async fn silences(&self) -> Result<Vec<StoredSilence>> {
+                convert(sqlx::query_as::<_, SilenceRow>(sql::SILENCES).fetch_all(&self.pool).await?)
+            }
+
+            async fn delete_silence(&self, id: i64) -> Result<bool> {
+                let done = sqlx::query(sql::DELETE_SILENCE).bind(id).execute(&self.pool).await?;
+                Ok(done.rows_affected() > 0)
             }
         }
     };

@@ -1,7 +1,7 @@
 //! What the alerting tables hold, as the store hands it out and takes it in.
 
 use chrono::{DateTime, Utc};
-use fleetwatch_alerts::{AlertBook, Transition};
+use fleetwatch_alerts::{AlertBook, SilenceSpec, Transition};
 
 /// A notification to queue: the channel's name and the rendered-later message as JSON text
 /// (a `fleetwatch_alerts::Notification`). Never a secret: secrets are read at send time.
@@ -85,4 +85,13 @@ pub struct Attempt<'a> {
     pub error: &'a str,
     pub retry_at: Option<DateTime<Utc>>,
     pub at: DateTime<Utc>,
+}
+
+/// A silence made at run time, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSilence {
+    pub id: i64,
+    pub spec: SilenceSpec,
+    pub created_by: String,
+    pub created: DateTime<Utc>,
 }

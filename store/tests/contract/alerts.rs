@@ -2,7 +2,9 @@
 //! channel results. Driven from `story` for every backend.
 
 use chrono::{DateTime, Duration, Utc};
-use fleetwatch_alerts::{Acknowledgement, Alert, AlertBook, AlertState, Severity, Transition, TransitionKind};
+use fleetwatch_alerts::{
+    Acknowledgement, Alert, AlertBook, AlertState, Severity, SilenceSpec, Transition, TransitionKind,
+};
 use fleetwatch_store::{Attempt, ChannelResult, Evaluation, HistoryQuery, NewNotification, Store};
 
 use super::t;
@@ -106,6 +108,30 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
 
     outbox_claims_retries_and_delivery(store, at).await;
     channel_results_are_kept(store, at).await;
+    silences_are_kept_until_deleted(store, at).await;
+}
+
+async fn silences_are_kept_until_deleted(store: &dyn Store, at: DateTime<Utc>) {
+    assert!(store.silences().await.unwrap().is_empty());
+    let spec = SilenceSpec {
+        servers: vec!["db-*".into()],
+        rules: vec!["disk-full".into()],
+        end: Some(at + Duration::hours(2)),
+        comment: "backup".into(),
+        ..Default::default()
+    };
+    let weekly = SilenceSpec { cron: Some("0 0 2 * * Sun".into()), duration_secs: Some(7200), ..spec.clone() };
+    let first = store.create_silence(&spec, "alice", at).await.unwrap();
+    let second = store.create_silence(&weekly, "bob", at).await.unwrap();
+    let stored = store.silences().await.unwrap();
+    assert_eq!(
+        stored.iter().map(|s| (s.id, s.spec.clone(), s.created_by.as_str())).collect::<Vec<_>>(),
+        [(first, spec, "alice"), (second, weekly, "bob")]
+    );
+    assert_eq!(stored[0].created, at);
+    assert!(store.delete_silence(first).await.unwrap());
+    assert!(!store.delete_silence(first).await.unwrap(), "already gone");
+    assert_eq!(store.silences().await.unwrap().len(), 1);
 }
 
 async fn outbox_claims_retries_and_delivery(store: &dyn Store, at: DateTime<Utc>) {
