@@ -197,7 +197,7 @@ async fn queue(store: &dyn Store, text: &str) {
     payload["alerts"][0]["detail"] = text.into();
     let notes = [NewNotification { channel: "ops".into(), payload: payload.to_string() }];
     let book = Default::default();
-    let e = Evaluation { servers: &[], book: &book, transitions: &[], notifications: &notes };
+    let e = Evaluation { servers: &[], book: &book, transitions: &[], notifications: &notes, member: None };
     store.save_evaluation(e, chrono::Utc::now()).await.unwrap();
 }
 

@@ -45,8 +45,8 @@ impl AlertEngine {
     }
 
     /// [`Self::evaluate`], with a failure logged and counted instead of returned.
-    pub async fn evaluate_logged(&self, servers: &[String], now: DateTime<Utc>) {
-        match self.evaluate(servers, now).await {
+    pub async fn evaluate_logged(&self, servers: &[String], member: Option<&str>, now: DateTime<Utc>) {
+        match self.evaluate(servers, member, now).await {
             Ok(changes) if !changes.is_empty() => tracing::info!(changes = changes.len(), "alerts changed"),
             Ok(_) => {}
             Err(e) => {
@@ -57,8 +57,14 @@ impl AlertEngine {
     }
 
     /// Evaluates `servers` (configured ones; others are skipped) at `now`; returns the changes,
-    /// which are stored with the queued notifications before this returns.
-    pub async fn evaluate(&self, servers: &[String], now: DateTime<Utc>) -> Result<Vec<Transition>, EvaluateError> {
+    /// which are stored with the queued notifications before this returns. In a cluster,
+    /// `member` is this process's id: nothing is saved unless it still holds every server's lease.
+    pub async fn evaluate(
+        &self,
+        servers: &[String],
+        member: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Transition>, EvaluateError> {
         let _one = self.running.lock().await;
         let servers: Vec<String> = servers.iter().filter(|s| self.tags.contains_key(*s)).cloned().collect();
         let mut book = AlertBook::from_alerts(self.store.alerts().await?);
@@ -102,8 +108,13 @@ impl AlertEngine {
             .iter()
             .map(|n| Ok(NewNotification { channel: n.channel.clone(), payload: serde_json::to_string(n)? }))
             .collect::<Result<Vec<_>, serde_json::Error>>()?;
-        let evaluation =
-            Evaluation { servers: &servers, book: &book, transitions: &transitions, notifications: &notifications };
+        let evaluation = Evaluation {
+            servers: &servers,
+            book: &book,
+            transitions: &transitions,
+            notifications: &notifications,
+            member,
+        };
         self.store.save_evaluation(evaluation, now).await?;
         Ok(transitions)
     }

@@ -97,7 +97,12 @@ impl Collector {
         let Some(alerts) = &self.alerts else { return };
         let Some(entries) = self.claimed().await else { return };
         let names: Vec<String> = entries.iter().map(|e| e.server.name.clone()).collect();
-        alerts.evaluate_logged(&names, chrono::Utc::now()).await;
+        alerts.evaluate_logged(&names, self.member(), chrono::Utc::now()).await;
+    }
+
+    /// This process's id in a cluster.
+    fn member(&self) -> Option<&str> {
+        self.cluster.as_ref().map(|c| c.id())
     }
 
     pub fn cluster(&self) -> Option<&Arc<Cluster>> {
@@ -116,7 +121,7 @@ impl Collector {
         let names: Vec<String> = entries.iter().map(|e| e.server.name.clone()).collect();
         let reports = self.run_on(entries, Mode::Store).await;
         if let Some(alerts) = &self.alerts {
-            alerts.evaluate_logged(&names, chrono::Utc::now()).await;
+            alerts.evaluate_logged(&names, self.member(), chrono::Utc::now()).await;
         }
         let failed = reports.iter().filter(|r| r.result.is_err()).count();
         tracing::info!(

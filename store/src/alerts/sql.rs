@@ -8,6 +8,12 @@ pub(crate) const ALERTS: &str = "SELECT server_name, rule, instance, state, seve
 pub(crate) const ACKS_OF_SERVER: &str =
     "SELECT rule, instance, acked_by, acked_ms FROM alerts WHERE server_name = $1 AND acked_by IS NOT NULL";
 
+/// `$1` server: who holds its lease. PostgreSQL keeps the row share-locked until the commit,
+/// so the lease cannot change hands while an evaluation is saved; SQLite serialises writers.
+pub(crate) const LEASE_HOLDER_SQLITE: &str = "SELECT member_id FROM collector_leases WHERE server_name = $1";
+pub(crate) const LEASE_HOLDER_POSTGRES: &str =
+    "SELECT member_id FROM collector_leases WHERE server_name = $1 FOR SHARE";
+
 pub(crate) const DELETE_ALERTS_OF_SERVER: &str = "DELETE FROM alerts WHERE server_name = $1";
 
 /// Prefix of the multi-row insert of alerts.

@@ -19,7 +19,7 @@ use crate::values::{finite, to_ms};
 const CHUNK: usize = 200;
 
 macro_rules! alert_store {
-    ($db:ty, $claim:expr) => {
+    ($db:ty, $claim:expr, $lease_holder:expr) => {
         #[async_trait]
         impl AlertStore for SqlStore<$db> {
             async fn alerts(&self) -> Result<Vec<(String, Alert)>> {
@@ -28,6 +28,15 @@ macro_rules! alert_store {
 
             async fn save_evaluation(&self, e: Evaluation<'_>, now: DateTime<Utc>) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
+                if let Some(member) = e.member {
+                    for server in e.servers {
+                        let holder: Option<String> =
+                            sqlx::query_scalar($lease_holder).bind(server.as_str()).fetch_optional(&mut *tx).await?;
+                        if holder.as_deref() != Some(member) {
+                            return Err(Error::Conflict(format!("{member} no longer holds the lease of {server}")));
+                        }
+                    }
+                }
                 for server in e.servers {
                     let acks: Vec<AckRow> =
                         sqlx::query_as(sql::ACKS_OF_SERVER).bind(server.as_str()).fetch_all(&mut *tx).await?;
@@ -199,5 +208,5 @@ macro_rules! alert_store {
     };
 }
 
-alert_store!(Sqlite, sql::CLAIM_SQLITE);
-alert_store!(Postgres, sql::CLAIM_POSTGRES);
+alert_store!(Sqlite, sql::CLAIM_SQLITE, sql::LEASE_HOLDER_SQLITE);
+alert_store!(Postgres, sql::CLAIM_POSTGRES, sql::LEASE_HOLDER_POSTGRES);

@@ -65,6 +65,10 @@ pub struct Evaluation<'a> {
     pub transitions: &'a [Transition],
     /// Queued in the outbox.
     pub notifications: &'a [NewNotification],
+    /// In a collector cluster: the member that evaluated. Nothing is written unless it still
+    /// holds the lease of every server in `servers` (the whole save fails with
+    /// `Error::Conflict`), so a server is evaluated and notified by one member only.
+    pub member: Option<&'a str>,
 }
 
 /// What [`crate::AlertStore::claim_notifications`] asks for: up to `limit` notifications of

@@ -63,7 +63,8 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
     ]);
     let transitions = [transition("al-1", "disk-full", TransitionKind::Firing, at)];
     let notes = [note("ops", 1), note("chat", 2)];
-    let e = Evaluation { servers: &servers, book: &book, transitions: &transitions, notifications: &notes };
+    let e =
+        Evaluation { servers: &servers, book: &book, transitions: &transitions, notifications: &notes, member: None };
     store.save_evaluation(e, at).await.unwrap();
     let stored = store.alerts().await.unwrap();
     assert_eq!(AlertBook::from_alerts(stored.clone()), book, "the book round-trips");
@@ -84,7 +85,7 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
         !store.acknowledge_alert("nobody", "cpu-high", "", &Acknowledgement { by: "alice".into(), at }).await.unwrap()
     );
     let only_al2 = ["al-2".to_string()];
-    let e = Evaluation { servers: &only_al2, book: &book, transitions: &[], notifications: &[] };
+    let e = Evaluation { servers: &only_al2, book: &book, transitions: &[], notifications: &[], member: None };
     store.save_evaluation(e, at).await.unwrap();
     let acked = store.alerts().await.unwrap().into_iter().find(|(s, _)| s == "al-2").unwrap().1;
     assert_eq!(acked.acknowledged, Some(Acknowledgement { by: "alice".into(), at }));
@@ -93,7 +94,7 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
     let empty = AlertBook::default();
     let resolved = [transition("al-1", "disk-full", TransitionKind::Resolved, at + Duration::seconds(5))];
     let only_al1 = ["al-1".to_string()];
-    let e = Evaluation { servers: &only_al1, book: &empty, transitions: &resolved, notifications: &[] };
+    let e = Evaluation { servers: &only_al1, book: &empty, transitions: &resolved, notifications: &[], member: None };
     store.save_evaluation(e, at).await.unwrap();
     let left: Vec<String> = store.alerts().await.unwrap().into_iter().map(|(s, a)| format!("{s}/{}", a.rule)).collect();
     assert_eq!(left, ["al-2/server-offline"]);
@@ -109,6 +110,25 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
     outbox_claims_retries_and_delivery(store, at).await;
     channel_results_are_kept(store, at).await;
     silences_are_kept_until_deleted(store, at).await;
+    only_the_lease_holder_saves(store, at).await;
+}
+
+/// In a cluster, an evaluation is saved only by the member holding every server's lease.
+async fn only_the_lease_holder_saves(store: &dyn Store, at: DateTime<Utc>) {
+    let now = Utc::now();
+    store.heartbeat("eval-a", now).await.unwrap();
+    assert!(store.acquire_lease("lease-1", "eval-a", now, now - Duration::seconds(30)).await.unwrap());
+    let servers = ["lease-1".to_string()];
+    let book = AlertBook::from_alerts([("lease-1".to_string(), alert("up", "", AlertState::Firing, at))]);
+    let notes = [note("lease", 1)];
+    let by = |member| Evaluation { servers: &servers, book: &book, transitions: &[], notifications: &notes, member };
+    let refused = store.save_evaluation(by(Some("eval-b")), at).await;
+    assert!(matches!(refused, Err(fleetwatch_store::Error::Conflict(_))), "{refused:?}");
+    assert!(store.outbox(Some("lease")).await.unwrap().is_empty(), "nothing of a refused save is kept");
+    assert!(!store.alerts().await.unwrap().iter().any(|(s, _)| s == "lease-1"));
+    store.save_evaluation(by(Some("eval-a")), at).await.unwrap();
+    assert_eq!(store.outbox(Some("lease")).await.unwrap().len(), 1);
+    store.leave("eval-a").await.unwrap();
 }
 
 async fn silences_are_kept_until_deleted(store: &dyn Store, at: DateTime<Utc>) {
@@ -192,7 +212,7 @@ async fn outbox_claims_retries_and_delivery(store: &dyn Store, at: DateTime<Utc>
 async fn two_members_claim_each_row_once(store: &dyn Store, at: DateTime<Utc>) {
     let notes: Vec<NewNotification> = (0..40).map(|n| note("race", n)).collect();
     let book = AlertBook::default();
-    let e = Evaluation { servers: &[], book: &book, transitions: &[], notifications: &notes };
+    let e = Evaluation { servers: &[], book: &book, transitions: &[], notifications: &notes, member: None };
     store.save_evaluation(e, at).await.unwrap();
     let lease = at + Duration::seconds(60);
     let mut a = Vec::new();
