@@ -362,3 +362,49 @@ async fn a_silence_holds_the_message_back_until_it_is_lifted() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_collectors_on_one_postgres_notify_each_change_once() {
+    let pg = PgTestDb::create().await;
+    let hook = Receiver::start(&[]).await;
+    let servers: String =
+        (0..4).map(|i| format!("[[servers]]\nname = \"node-{i}\"\ntransport = \"local\"\n")).collect();
+    let setup = Setup::new(&format!("{servers}{}{UP_RULE}", webhook(&hook.url()))).await;
+    let member = |store: Arc<dyn Store>| {
+        let cluster = Arc::new(fleetwatch_collector::Cluster::new(store.clone(), Duration::from_secs(30)));
+        let engine = AlertEngine::new(store.clone(), setup.config.alerting.clone(), &setup.config.servers);
+        let settings = CollectorSettings { retries: 1, ..Default::default() };
+        let id = cluster.id().to_owned();
+        let collector = Collector::new(setup.config.servers.clone(), store.clone(), settings)
+            .with_cluster(cluster)
+            .with_alerts(Arc::new(engine));
+        (collector, Arc::new(setup.delivery(store, &id)))
+    };
+    let (a, da) = member(open(&pg.url).await);
+    let (b, db) = member(open(&pg.url).await);
+    // Both know each other before they split the fleet.
+    a.cluster().unwrap().heartbeat().await.unwrap();
+    b.cluster().unwrap().heartbeat().await.unwrap();
+    let handles: Vec<_> = [da, db].into_iter().flat_map(|d| d.spawn()).collect();
+    for _ in 0..2 {
+        let (ra, rb) = tokio::join!(a.run_cycle(), b.run_cycle());
+        assert_eq!(ra.len() + rb.len(), 4, "each server collected by one member");
+    }
+    wait_for("the four `up` alerts told", LIMIT, || async {
+        (alerts_of(&hook.log.delivered()).iter().filter(|a| a.1 == "up").count() >= 4).then_some(())
+    })
+    .await;
+    // The second cycles changed nothing: once the outbox is empty, exactly four were told.
+    let store = open(&pg.url).await;
+    wait_for("the outbox drained", LIMIT, || async {
+        store.outbox(None).await.unwrap().iter().all(|r| r.delivered.is_some()).then_some(())
+    })
+    .await;
+    handles.iter().for_each(|h| h.abort());
+    let mut told: Vec<String> =
+        alerts_of(&hook.log.delivered()).into_iter().filter(|a| a.1 == "up").map(|a| a.2).collect();
+    told.sort();
+    assert_eq!(told, ["node-0", "node-1", "node-2", "node-3"], "each change told once");
+    drop(store);
+    pg.drop_db().await;
+}
