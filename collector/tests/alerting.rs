@@ -77,6 +77,7 @@ fn fast() -> DeliverySettings {
         max_attempts: 5,
         lease: Duration::from_secs(60),
         batch: 20,
+        keep: Duration::from_secs(3_600),
     }
 }
 

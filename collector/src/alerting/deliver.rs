@@ -30,6 +30,8 @@ pub struct DeliverySettings {
     pub lease: Duration,
     /// Rows claimed at once per channel.
     pub batch: i64,
+    /// Delivered and given-up rows are deleted once this old.
+    pub keep: Duration,
 }
 
 impl Default for DeliverySettings {
@@ -42,6 +44,7 @@ impl Default for DeliverySettings {
             max_attempts: 12,
             lease: Duration::from_secs(300),
             batch: 20,
+            keep: Duration::from_secs(7 * 86_400),
         }
     }
 }
@@ -76,9 +79,10 @@ impl Delivery {
         Self { store, channels, public_url, member, settings, http: reqwest::Client::new() }
     }
 
-    /// Starts one task per channel; abort the handles to stop.
+    /// Starts one task per channel, and one that purges old finished rows hourly; abort the
+    /// handles to stop.
     pub fn spawn(self: Arc<Self>) -> Vec<JoinHandle<()>> {
-        (0..self.channels.len())
+        let mut tasks: Vec<JoinHandle<()>> = (0..self.channels.len())
             .map(|i| {
                 let me = self.clone();
                 tokio::spawn(async move {
@@ -88,7 +92,25 @@ impl Delivery {
                     }
                 })
             })
-            .collect()
+            .collect();
+        let me = self.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                me.purge().await;
+                tokio::time::sleep(Duration::from_secs(3_600)).await;
+            }
+        }));
+        tasks
+    }
+
+    /// Deletes delivered and given-up rows older than `keep`.
+    pub async fn purge(&self) {
+        let keep = chrono::Duration::from_std(self.settings.keep).unwrap_or(chrono::Duration::days(7));
+        match self.store.purge_notifications(Utc::now() - keep).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "old notifications purged from the outbox"),
+            Err(e) => tracing::warn!(error = %e, "cannot purge the notification outbox"),
+        }
     }
 
     /// Claims and sends what is due for `channel`; returns how many were delivered.

@@ -56,6 +56,12 @@ pub trait AlertStore: Send + Sync {
     /// The outbox (of one channel or all), oldest first, delivered rows included.
     async fn outbox(&self, channel: Option<&str>) -> Result<Vec<OutboxItem>>;
 
+    /// How many notifications wait (neither delivered nor given up), for `/metrics`.
+    async fn outbox_depth(&self) -> Result<i64>;
+
+    /// Deletes delivered and given-up notifications finished before `before`; returns how many.
+    async fn purge_notifications(&self, before: DateTime<Utc>) -> Result<u64>;
+
     /// Keeps a channel's last delivery result.
     async fn record_channel_result(&self, result: &ChannelResult) -> Result<()>;
 

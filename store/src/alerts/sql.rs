@@ -86,3 +86,11 @@ pub(crate) const INSERT_SILENCE: &str =
 pub(crate) const SILENCES: &str = "SELECT id, spec, created_by, created_ms FROM alert_silences ORDER BY id";
 
 pub(crate) const DELETE_SILENCE: &str = "DELETE FROM alert_silences WHERE id = $1";
+
+/// Notifications neither delivered nor given up.
+pub(crate) const OUTBOX_DEPTH: &str =
+    "SELECT COUNT(*) FROM alert_outbox WHERE delivered_ms IS NULL AND gave_up_ms IS NULL";
+
+/// `$1` before (ms): delivered or given-up rows finished before it.
+pub(crate) const PURGE_OUTBOX: &str = "DELETE FROM alert_outbox \
+     WHERE COALESCE(delivered_ms, gave_up_ms) IS NOT NULL AND COALESCE(delivered_ms, gave_up_ms) < $1";

@@ -169,6 +169,15 @@ macro_rules! alert_store {
                 convert(sqlx::query_as::<_, OutboxRow>(sql::OUTBOX).bind(channel).fetch_all(&self.pool).await?)
             }
 
+            async fn outbox_depth(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar(sql::OUTBOX_DEPTH).fetch_one(&self.pool).await?)
+            }
+
+            async fn purge_notifications(&self, before: DateTime<Utc>) -> Result<u64> {
+                let done = sqlx::query(sql::PURGE_OUTBOX).bind(to_ms(before)).execute(&self.pool).await?;
+                Ok(done.rows_affected())
+            }
+
             async fn record_channel_result(&self, r: &ChannelResult) -> Result<()> {
                 sqlx::query(sql::CHANNEL_RESULT)
                     .bind(r.channel.as_str())

@@ -205,7 +205,12 @@ async fn outbox_claims_retries_and_delivery(store: &dyn Store, at: DateTime<Utc>
         store.claim_notifications(claim("chat", "m-a", after + Duration::days(1), lease, 10)).await.unwrap().is_empty()
     );
 
+    assert_eq!(store.outbox_depth().await.unwrap(), 0, "one delivered, one given up");
+    assert_eq!(store.purge_notifications(after).await.unwrap(), 1, "the delivered one, finished before");
+    assert_eq!(store.outbox(None).await.unwrap().len(), 1);
+
     two_members_claim_each_row_once(store, at).await;
+    assert_eq!(store.outbox_depth().await.unwrap(), 40, "claimed, not delivered");
 }
 
 /// Two members claiming at the same time get disjoint rows, and together all of them.
