@@ -38,6 +38,7 @@ mkdir -p /run/sshd
 need_pip=()
 python3 -c 'import kubernetes_validate' 2>/dev/null || need_pip+=(kubernetes-validate)
 python3 -c 'import check_jsonschema' 2>/dev/null || need_pip+=(check-jsonschema)
+python3 -c 'import aiosmtpd' 2>/dev/null || need_pip+=(aiosmtpd)   # collector/tests/alerting.rs: a real SMTP server
 if [ ${#need_pip[@]} -gt 0 ]; then
   echo "test-deps: installing ${need_pip[*]} (pip)"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${need_pip[@]}"

@@ -47,6 +47,12 @@ pub enum Command {
         #[arg(long)]
         baseline: bool,
     },
+    /// Send a test message through one `[[alerts.channels]]` entry and print what the receiver
+    /// answered (exit 1 when it was not delivered).
+    NotifyTest {
+        /// The channel's `name`.
+        channel: String,
+    },
     /// Row counts, oldest and newest sample per table, database size.
     DbStats,
     /// Delete samples older than a duration (e.g. 90d, 12h, "1h 30m"; a bare number is seconds).

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use fleetwatch_api::{AppState, ServerMeta};
+use fleetwatch_collector::alerting::{AlertEngine, Delivery, DeliverySettings};
 use fleetwatch_collector::{Cluster, Collector, Schedule};
 use fleetwatch_config::{Config, ProcessEnv, Server, config_path};
 use fleetwatch_store::Store;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::DbStats => db_stats(&config).await,
         Command::Healthcheck { collector } => healthcheck(&config, collector).await,
         Command::Cleanup { older_than } => cleanup(&config, older_than).await,
+        Command::NotifyTest { channel } => crate::notify_test::notify_test(&config, &channel).await,
     }
 }
 
@@ -115,10 +117,20 @@ async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
     let store = open_store(&config).await?;
     let schedule = if collect {
         let cluster = Arc::new(Cluster::new(store.clone(), config.collector.member_timeout()));
+        let engine = AlertEngine::new(store.clone(), config.alerting.clone(), &config.servers);
+        let delivery = Arc::new(Delivery::new(
+            store.clone(),
+            config.alerting.channels.clone(),
+            config.public_url.clone(),
+            cluster.id().to_owned(),
+            DeliverySettings::default(),
+        ));
         let collector = Arc::new(
-            Collector::new(config.servers.clone(), store.clone(), config.collector.clone()).with_cluster(cluster),
+            Collector::new(config.servers.clone(), store.clone(), config.collector.clone())
+                .with_cluster(cluster)
+                .with_alerts(Arc::new(engine)),
         );
-        Some((Schedule::start(collector.clone()).await?, collector))
+        Some((Schedule::start(collector.clone()).await?, collector, delivery.spawn()))
     } else {
         None
     };
@@ -146,7 +158,8 @@ async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
     } else {
         shutdown_signal().await;
     }
-    if let Some((schedule, collector)) = schedule {
+    if let Some((schedule, collector, delivery)) = schedule {
+        delivery.iter().for_each(|d| d.abort());
         tracing::info!("stopping: finishing the cycle in flight");
         schedule.stop().await;
         collector.shutdown().await;

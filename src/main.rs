@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod logging;
+mod notify_test;
 
 use std::process::ExitCode;
 

@@ -31,4 +31,4 @@ pub use metric::Metric;
 pub use render::{Outgoing, RenderContext, render};
 pub use rule::{Rule, RuleConfig, RuleSet};
 pub use silence::{Silence, SilenceSpec, is_silenced};
-pub use state::{AckError, Alert, AlertBook, AlertState, Severity, Transition, TransitionKind};
+pub use state::{AckError, Acknowledgement, Alert, AlertBook, AlertState, Severity, Transition, TransitionKind};

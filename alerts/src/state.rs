@@ -333,6 +333,20 @@ impl AlertBook {
         Some(t)
     }
 
+    /// A book holding `alerts` (server, alert), e.g. as read back from a store.
+    pub fn from_alerts(alerts: impl IntoIterator<Item = (String, Alert)>) -> Self {
+        let mut book = Self::default();
+        for (server, alert) in alerts {
+            book.servers.entry(server).or_default().push(alert);
+        }
+        book
+    }
+
+    /// The alerts of one server.
+    pub fn server(&self, server: &str) -> &[Alert] {
+        self.servers.get(server).map_or(&[], Vec::as_slice)
+    }
+
     /// Drops every alert of a server that is no longer configured, without transitions.
     pub fn forget_server(&mut self, server: &str) -> Vec<Alert> {
         self.servers.remove(server).unwrap_or_default()

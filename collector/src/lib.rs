@@ -5,6 +5,7 @@
 //! Invariants: parsers (`parse`, `sample`) do no I/O; secrets stay `SecretString` until the SSH
 //! auth call; one server's failure never delays another.
 
+pub mod alerting;
 pub mod cluster;
 pub mod cycle;
 pub mod error;

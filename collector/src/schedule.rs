@@ -29,7 +29,12 @@ pub struct Schedule {
     running: Arc<Mutex<()>>,
     collector: Arc<Collector>,
     heartbeat: Option<tokio::task::JoinHandle<()>>,
+    /// The alert staleness timer, when alerts are on.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
+
+/// How often alerts are evaluated between cycles (for staleness).
+const ALERT_TIMER: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Schedule {
     /// Starts the schedule (and a first cycle at once when `collect_on_start`).
@@ -68,6 +73,7 @@ impl Schedule {
             tracing::info!(schedule = %expr, "per-user disk usage scheduled");
         }
         scheduler.start().await?;
+        let mut tasks = Vec::new();
         let heartbeat = collector.cluster().cloned().map(|cluster| {
             tracing::info!(member = %cluster.id(), "collector member of a cluster; servers are split by lease");
             tokio::spawn(async move {
@@ -79,12 +85,22 @@ impl Schedule {
                 }
             })
         });
+        if collector.alerts().is_some() {
+            // Staleness: servers whose collection stopped (a dead collector, a hung cycle).
+            let (c, every) = (collector.clone(), ALERT_TIMER);
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    c.evaluate_alerts().await;
+                }
+            }));
+        }
         if collector.settings().collect_on_start {
             let (c, r) = (collector.clone(), running.clone());
             tokio::spawn(async move { run_guarded(&c, &r).await });
         }
         tracing::info!(schedule = %expr, "collector scheduled");
-        Ok(Self { scheduler, running, collector, heartbeat })
+        Ok(Self { scheduler, running, collector, heartbeat, tasks })
     }
 
     /// Stops scheduling and waits for the cycle in flight to finish and be stored.
@@ -95,6 +111,9 @@ impl Schedule {
         let _finished = self.running.lock().await;
         if let Some(h) = self.heartbeat.take() {
             h.abort();
+        }
+        for t in self.tasks.drain(..) {
+            t.abort();
         }
         if let Some(cluster) = self.collector.cluster() {
             cluster.leave().await;

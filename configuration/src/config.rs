@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use fleetwatch_alerts::Alerting;
 use fleetwatch_common::Thresholds;
 use secrecy::SecretString;
 
@@ -13,7 +14,7 @@ use crate::file::FileConfig;
 use crate::server::Server;
 use crate::settings::{CollectorSettings, UiSettings};
 use crate::source::ConfigSource;
-use crate::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, database, seed_env, servers, validate};
+use crate::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, alerts, database, seed_env, servers, validate};
 
 /// The validated configuration. Its `Debug` shows no secret.
 #[derive(Debug, Clone)]
@@ -27,6 +28,11 @@ pub struct Config {
     pub thresholds: Thresholds,
     pub ui: UiSettings,
     pub servers: Vec<Server>,
+    /// Where people reach the dashboard (`public_url`): notifications link under it.
+    pub public_url: Option<String>,
+    /// `[alerts]`, checked: rules (built-in ones included), channels with their secrets read,
+    /// standing silences.
+    pub alerting: Alerting,
     /// Where the configuration came from, for the logs.
     pub source: ConfigSource,
 }
@@ -68,6 +74,8 @@ impl Config {
         validate::collector(&file.collector)?;
         validate::thresholds(&file.thresholds)?;
         validate::ui(&file.ui)?;
+        let alerting = alerts::alerting(&file.alerts, file.thresholds, &file.collector, env)?;
+        let public_url = alerts::public_url(file.public_url, env)?;
 
         let mut all = Vec::new();
         for (i, s) in file.servers.into_iter().enumerate() {
@@ -94,6 +102,8 @@ impl Config {
             thresholds: file.thresholds,
             ui: file.ui,
             servers: all,
+            public_url,
+            alerting,
             source,
         })
     }

@@ -9,6 +9,9 @@ pub enum ConfigError {
     Parse { path: String, message: String },
     #[error("{key}: {message}")]
     Invalid { key: String, message: String },
+    /// Problems in `[alerts]`, each naming its key.
+    #[error("{0}")]
+    Alerts(fleetwatch_alerts::ConfigErrors),
 }
 
 impl ConfigError {

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use fleetwatch_alerts::AlertsConfig;
 use fleetwatch_common::{Thresholds, Transport};
 use serde::Deserialize;
 
@@ -15,12 +16,15 @@ pub(crate) struct FileConfig {
     pub database_url: Option<String>,
     pub listen: Option<String>,
     pub web_dir: Option<PathBuf>,
+    pub public_url: Option<String>,
     #[serde(default)]
     pub collector: CollectorSettings,
     #[serde(default)]
     pub thresholds: Thresholds,
     #[serde(default)]
     pub ui: UiSettings,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
     #[serde(default)]
     pub servers: Vec<FileServer>,
 }

@@ -1,8 +1,10 @@
-//! Fleetwatch's whole configuration (database, listener, API, dashboard, collector, servers):
+//! Fleetwatch's whole configuration (database, listener, API, dashboard, collector, servers,
+//! alerts):
 //! built-in defaults, then a TOML file, then environment variables, validated once at start.
 //! It only reads the config file, secret files and the environment: no network, no database.
 //! Secrets become [`secrecy::SecretString`] here, and every `Debug` that could be logged redacts them.
 
+mod alerts;
 mod config;
 mod database;
 pub mod duration;

@@ -6,6 +6,7 @@
 //! epoch milliseconds: what goes in with finer precision comes back rounded down to the
 //! millisecond. Bounds (`since`, `before`) are compared exactly.
 
+mod alerts;
 mod backend;
 mod columns;
 mod error;
@@ -21,6 +22,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser};
 
+pub use alerts::{
+    AlertStore, Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, NewNotification, OutboxItem,
+    StoredSilence,
+};
 pub use backend::SqlStore;
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
@@ -32,7 +37,7 @@ pub use types::{
 /// Everything Fleetwatch stores. Every method is implemented identically by both backends,
 /// which the contract test in `store/tests/contract.rs` checks.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AlertStore + Send + Sync + 'static {
     /// Applies the embedded migrations of this backend.
     async fn migrate(&self) -> Result<()>;
 

@@ -23,6 +23,7 @@ use crate::{Store, sql};
 impl<DB> Store for SqlStore<DB>
 where
     DB: Backend,
+    SqlStore<DB>: crate::AlertStore,
     DB::Connection: Migrate,
     DB::Arguments: IntoArguments<DB>,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,

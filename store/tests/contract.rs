@@ -18,6 +18,9 @@ use sqlx::Connection;
 
 use fleetwatch_testkit::PgTestDb;
 
+#[path = "contract/alerts.rs"]
+mod alerts;
+
 // ---------------------------------------------------------------------------------------------
 // Runners
 
@@ -131,6 +134,7 @@ async fn story(store: &dyn Store, backend: &str) {
     cleanup_deletes_old_samples_but_not_latest(store, backend).await;
     details_series_and_processes_round_trip(store).await;
     user_disk_is_replaced_and_joined_to_top_users(store).await;
+    alerts::alerts_book_history_and_outbox(store).await;
 }
 
 async fn an_empty_store_has_nothing(store: &dyn Store, backend: &str) {

@@ -23,6 +23,7 @@ use tokio::sync::Mutex;
 pub use connection::REMOTE_COMMAND;
 pub use report::{Collected, Mode, ServerReport};
 
+use crate::alerting::AlertEngine;
 use crate::cluster::Cluster;
 use crate::error::CollectError;
 use crate::program::{ProgramOptions, program};
@@ -53,13 +54,23 @@ pub struct Collector {
     pending: std::sync::Mutex<VecDeque<Pending>>,
     /// Set when this collector shares the fleet with other processes.
     cluster: Option<Arc<Cluster>>,
+    /// Set when alerts are evaluated after each cycle.
+    alerts: Option<Arc<AlertEngine>>,
 }
 
 impl Collector {
     pub fn new(servers: Vec<Server>, store: Arc<dyn Store>, settings: CollectorSettings) -> Self {
         let entries =
             servers.into_iter().map(|server| Arc::new(Entry { server, slot: Mutex::new(Slot::default()) })).collect();
-        Self { entries, store, settings, ssh_config: client_config(), pending: Default::default(), cluster: None }
+        Self {
+            entries,
+            store,
+            settings,
+            ssh_config: client_config(),
+            pending: Default::default(),
+            cluster: None,
+            alerts: None,
+        }
     }
 
     /// Shares the fleet with the other collector processes on the same database: each cycle
@@ -67,6 +78,31 @@ impl Collector {
     pub fn with_cluster(mut self, cluster: Arc<Cluster>) -> Self {
         self.cluster = Some(cluster);
         self
+    }
+
+    /// Evaluates alerts right after each cycle, on the servers it collected.
+    pub fn with_alerts(mut self, alerts: Arc<AlertEngine>) -> Self {
+        self.alerts = Some(alerts);
+        self
+    }
+
+    pub fn alerts(&self) -> Option<&Arc<AlertEngine>> {
+        self.alerts.as_ref()
+    }
+
+    /// Evaluates alerts on the servers this process holds (all, or its leases in a cluster),
+    /// from what the store holds: the staleness timer's evaluation. Never fails: errors are
+    /// logged and counted by the engine.
+    pub async fn evaluate_alerts(&self) {
+        let Some(alerts) = &self.alerts else { return };
+        let Some(entries) = self.claimed().await else { return };
+        let names: Vec<String> = entries.iter().map(|e| e.server.name.clone()).collect();
+        alerts.evaluate_logged(&names, self.member(), chrono::Utc::now()).await;
+    }
+
+    /// This process's id in a cluster.
+    fn member(&self) -> Option<&str> {
+        self.cluster.as_ref().map(|c| c.id())
     }
 
     pub fn cluster(&self) -> Option<&Arc<Cluster>> {
@@ -82,7 +118,11 @@ impl Collector {
         self.flush_pending().await;
         let started = Instant::now();
         let Some(entries) = self.claimed().await else { return Vec::new() };
+        let names: Vec<String> = entries.iter().map(|e| e.server.name.clone()).collect();
         let reports = self.run_on(entries, Mode::Store).await;
+        if let Some(alerts) = &self.alerts {
+            alerts.evaluate_logged(&names, self.member(), chrono::Utc::now()).await;
+        }
         let failed = reports.iter().filter(|r| r.result.is_err()).count();
         tracing::info!(
             servers = reports.len(),

@@ -1,0 +1,96 @@
+//! The SQL of the alerting tables (see `migrations/*/0005_alerts.sql`), shared by both backends.
+
+pub(crate) const ALERTS: &str = "SELECT server_name, rule, instance, state, severity, since_ms, firing_since_ms, \
+     fired_value, value, detail, acked_by, acked_ms, notified, last_notified_ms \
+     FROM alerts ORDER BY server_name, rule, instance";
+
+/// `$1` server: its acknowledgements, kept when an evaluation rewrites its alerts.
+pub(crate) const ACKS_OF_SERVER: &str =
+    "SELECT rule, instance, acked_by, acked_ms FROM alerts WHERE server_name = $1 AND acked_by IS NOT NULL";
+
+/// `$1` server: who holds its lease. PostgreSQL keeps the row share-locked until the commit,
+/// so the lease cannot change hands while an evaluation is saved; SQLite serialises writers.
+pub(crate) const LEASE_HOLDER_SQLITE: &str = "SELECT member_id FROM collector_leases WHERE server_name = $1";
+pub(crate) const LEASE_HOLDER_POSTGRES: &str =
+    "SELECT member_id FROM collector_leases WHERE server_name = $1 FOR SHARE";
+
+pub(crate) const DELETE_ALERTS_OF_SERVER: &str = "DELETE FROM alerts WHERE server_name = $1";
+
+/// Prefix of the multi-row insert of alerts.
+pub(crate) const INSERT_ALERTS: &str = "INSERT INTO alerts (server_name, rule, instance, state, severity, since_ms, \
+     firing_since_ms, fired_value, value, detail, acked_by, acked_ms, notified, last_notified_ms) ";
+
+/// `$1` by, `$2` at, `$3` server, `$4` rule, `$5` instance: only a firing alert.
+pub(crate) const ACK_ALERT: &str = "UPDATE alerts SET acked_by = $1, acked_ms = $2 \
+     WHERE server_name = $3 AND rule = $4 AND instance = $5 AND state = 'firing'";
+
+/// Prefix of the multi-row insert of history rows.
+pub(crate) const INSERT_HISTORY: &str = "INSERT INTO alert_history (server_name, rule, instance, kind, from_state, \
+     to_state, severity, previous_severity, metric, fired_value, value, since_ms, at_ms, detail, notify, silenced) ";
+
+/// `$1` from, `$2` to (ms, inclusive), `$3` server or NULL, `$4` limit: newest first.
+pub(crate) const HISTORY: &str = "SELECT id, server_name, rule, instance, kind, from_state, to_state, severity, \
+     previous_severity, metric, fired_value, value, since_ms, at_ms, detail, notify, silenced \
+     FROM alert_history WHERE at_ms >= $1 AND at_ms <= $2 \
+     AND (CAST($3 AS TEXT) IS NULL OR server_name = $3) ORDER BY at_ms DESC, id DESC LIMIT $4";
+
+/// `$1` channel, `$2` payload, `$3` created = first attempt (ms).
+pub(crate) const ENQUEUE: &str =
+    "INSERT INTO alert_outbox (channel, payload, created_ms, next_attempt_ms) VALUES ($1, $2, $3, $3)";
+
+/// The claim, with the backend's row lock (`FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on
+/// SQLite, which serialises writers). `$1` member, `$2` lease end (ms), `$3` channel, `$4` now
+/// (ms), `$5` limit. The outer conditions repeat the inner ones, so a row taken meanwhile by
+/// another member is not taken again.
+macro_rules! claim_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE alert_outbox SET claimed_by = $1, lease_until_ms = $2, attempts = attempts + 1 ",
+            "WHERE id IN (SELECT id FROM alert_outbox WHERE channel = $3 AND delivered_ms IS NULL ",
+            "AND gave_up_ms IS NULL AND next_attempt_ms <= $4 ",
+            "AND (lease_until_ms IS NULL OR lease_until_ms < $4) ORDER BY id LIMIT $5",
+            $lock,
+            ") AND delivered_ms IS NULL AND gave_up_ms IS NULL ",
+            "AND (lease_until_ms IS NULL OR lease_until_ms < $4) ",
+            "RETURNING id, channel, payload, created_ms, attempts, next_attempt_ms, last_error, delivered_ms, gave_up_ms"
+        )
+    };
+}
+pub(crate) const CLAIM_SQLITE: &str = claim_sql!("");
+pub(crate) const CLAIM_POSTGRES: &str = claim_sql!(" FOR UPDATE SKIP LOCKED");
+
+/// `$1` at (ms), `$2` id, `$3` member: only while the member holds the row.
+pub(crate) const DELIVERED: &str = "UPDATE alert_outbox SET delivered_ms = $1, claimed_by = NULL, \
+     lease_until_ms = NULL, last_error = NULL WHERE id = $2 AND claimed_by = $3";
+
+/// `$1` error, `$2` next attempt (ms) or NULL, `$3` gave up at (ms) or NULL, `$4` id, `$5` member.
+pub(crate) const FAILED: &str = "UPDATE alert_outbox SET last_error = $1, \
+     next_attempt_ms = COALESCE($2, next_attempt_ms), gave_up_ms = $3, claimed_by = NULL, lease_until_ms = NULL \
+     WHERE id = $4 AND claimed_by = $5";
+
+/// `$1` channel or NULL: every row, oldest first.
+pub(crate) const OUTBOX: &str = "SELECT id, channel, payload, created_ms, attempts, next_attempt_ms, last_error, \
+     delivered_ms, gave_up_ms FROM alert_outbox WHERE (CAST($1 AS TEXT) IS NULL OR channel = $1) ORDER BY id";
+
+/// `$1` channel, `$2` ok, `$3` at (ms), `$4` error.
+pub(crate) const CHANNEL_RESULT: &str = "INSERT INTO alert_channels (channel, ok, at_ms, error) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (channel) DO UPDATE SET ok = excluded.ok, at_ms = excluded.at_ms, \
+     error = excluded.error";
+
+pub(crate) const CHANNEL_RESULTS: &str = "SELECT channel, ok, at_ms, error FROM alert_channels ORDER BY channel";
+
+/// `$1` spec (JSON), `$2` by, `$3` at (ms).
+pub(crate) const INSERT_SILENCE: &str =
+    "INSERT INTO alert_silences (spec, created_by, created_ms) VALUES ($1, $2, $3) RETURNING id";
+
+pub(crate) const SILENCES: &str = "SELECT id, spec, created_by, created_ms FROM alert_silences ORDER BY id";
+
+pub(crate) const DELETE_SILENCE: &str = "DELETE FROM alert_silences WHERE id = $1";
+
+/// Notifications neither delivered nor given up.
+pub(crate) const OUTBOX_DEPTH: &str =
+    "SELECT COUNT(*) FROM alert_outbox WHERE delivered_ms IS NULL AND gave_up_ms IS NULL";
+
+/// `$1` before (ms): delivered or given-up rows finished before it.
+pub(crate) const PURGE_OUTBOX: &str = "DELETE FROM alert_outbox \
+     WHERE COALESCE(delivered_ms, gave_up_ms) IS NOT NULL AND COALESCE(delivered_ms, gave_up_ms) < $1";

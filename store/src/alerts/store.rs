@@ -1,0 +1,221 @@
+//! [`AlertStore`] for both backends: written once, expanded for each pool by [`alert_store!`]
+//! (concrete types keep the driver bounds out of sight).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use fleetwatch_alerts::{Acknowledgement, Alert, SilenceSpec, Transition};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
+
+use super::AlertStore;
+use super::rows::{AckRow, AlertRow, ChannelRow, HistoryRow, OutboxRow, SilenceRow, word};
+use super::sql;
+use super::types::{Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, OutboxItem, StoredSilence};
+use crate::backend::SqlStore;
+use crate::error::{Error, Result};
+use crate::rows::convert;
+use crate::values::{finite, to_ms};
+
+/// Rows per multi-row insert.
+const CHUNK: usize = 200;
+
+macro_rules! alert_store {
+    ($db:ty, $claim:expr, $lease_holder:expr) => {
+        #[async_trait]
+        impl AlertStore for SqlStore<$db> {
+            async fn alerts(&self) -> Result<Vec<(String, Alert)>> {
+                convert(sqlx::query_as::<_, AlertRow>(sql::ALERTS).fetch_all(&self.pool).await?)
+            }
+
+            async fn save_evaluation(&self, e: Evaluation<'_>, now: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                if let Some(member) = e.member {
+                    for server in e.servers {
+                        let holder: Option<String> =
+                            sqlx::query_scalar($lease_holder).bind(server.as_str()).fetch_optional(&mut *tx).await?;
+                        if holder.as_deref() != Some(member) {
+                            return Err(Error::Conflict(format!("{member} no longer holds the lease of {server}")));
+                        }
+                    }
+                }
+                for server in e.servers {
+                    let acks: Vec<AckRow> =
+                        sqlx::query_as(sql::ACKS_OF_SERVER).bind(server.as_str()).fetch_all(&mut *tx).await?;
+                    sqlx::query(sql::DELETE_ALERTS_OF_SERVER).bind(server.as_str()).execute(&mut *tx).await?;
+                    let alerts = e.book.server(server);
+                    for chunk in alerts.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(sql::INSERT_ALERTS);
+                        qb.push_values(chunk, |mut b, a| {
+                            let kept = acks.iter().find(|k| k.rule == a.rule && k.instance == a.instance);
+                            let (by, at) = match (&a.acknowledged, kept) {
+                                (Some(ack), _) => (Some(ack.by.clone()), Some(to_ms(ack.at))),
+                                (None, Some(k)) => (Some(k.acked_by.clone()), Some(k.acked_ms)),
+                                (None, None) => (None, None),
+                            };
+                            b.push_bind(server.as_str())
+                                .push_bind(a.rule.as_str())
+                                .push_bind(a.instance.as_str())
+                                .push_bind(word(&a.state))
+                                .push_bind(word(&a.severity))
+                                .push_bind(to_ms(a.since))
+                                .push_bind(a.firing_since.map(to_ms))
+                                .push_bind(finite(a.fired_value))
+                                .push_bind(finite(a.value))
+                                .push_bind(a.detail.as_deref())
+                                .push_bind(by)
+                                .push_bind(at)
+                                .push_bind(a.notified)
+                                .push_bind(a.last_notified.map(to_ms));
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                }
+                for chunk in e.transitions.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(sql::INSERT_HISTORY);
+                    qb.push_values(chunk, |mut b, t: &Transition| {
+                        b.push_bind(t.server.as_str())
+                            .push_bind(t.rule.as_str())
+                            .push_bind(t.instance.as_str())
+                            .push_bind(word(&t.kind))
+                            .push_bind(word(&t.from))
+                            .push_bind(word(&t.to))
+                            .push_bind(word(&t.severity))
+                            .push_bind(t.previous_severity.as_ref().map(word))
+                            .push_bind(t.metric.as_deref())
+                            .push_bind(finite(t.fired_value))
+                            .push_bind(finite(t.value))
+                            .push_bind(to_ms(t.since))
+                            .push_bind(to_ms(t.at))
+                            .push_bind(t.detail.as_deref())
+                            .push_bind(t.notify)
+                            .push_bind(t.silenced);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                for n in e.notifications {
+                    sqlx::query(sql::ENQUEUE)
+                        .bind(n.channel.as_str())
+                        .bind(n.payload.as_str())
+                        .bind(to_ms(now))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn acknowledge_alert(
+                &self,
+                server: &str,
+                rule: &str,
+                instance: &str,
+                ack: &Acknowledgement,
+            ) -> Result<bool> {
+                let done = sqlx::query(sql::ACK_ALERT)
+                    .bind(ack.by.as_str())
+                    .bind(to_ms(ack.at))
+                    .bind(server)
+                    .bind(rule)
+                    .bind(instance)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn alert_history(&self, q: &HistoryQuery) -> Result<Vec<HistoryEntry>> {
+                let rows = sqlx::query_as::<_, HistoryRow>(sql::HISTORY)
+                    .bind(to_ms(q.from))
+                    .bind(to_ms(q.to))
+                    .bind(q.server.as_deref())
+                    .bind(q.limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                convert(rows)
+            }
+
+            async fn claim_notifications(&self, c: Claim<'_>) -> Result<Vec<OutboxItem>> {
+                let rows = sqlx::query_as::<_, OutboxRow>($claim)
+                    .bind(c.member)
+                    .bind(to_ms(c.lease_until))
+                    .bind(c.channel)
+                    .bind(to_ms(c.now))
+                    .bind(c.limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut items: Vec<OutboxItem> = convert(rows)?;
+                items.sort_by_key(|i| i.id);
+                Ok(items)
+            }
+
+            async fn notification_delivered(&self, id: i64, member: &str, at: DateTime<Utc>) -> Result<bool> {
+                let done =
+                    sqlx::query(sql::DELIVERED).bind(to_ms(at)).bind(id).bind(member).execute(&self.pool).await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn notification_failed(&self, id: i64, member: &str, a: Attempt<'_>) -> Result<bool> {
+                let gave_up = a.retry_at.is_none().then(|| to_ms(a.at));
+                let done = sqlx::query(sql::FAILED)
+                    .bind(a.error)
+                    .bind(a.retry_at.map(to_ms))
+                    .bind(gave_up)
+                    .bind(id)
+                    .bind(member)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn outbox(&self, channel: Option<&str>) -> Result<Vec<OutboxItem>> {
+                convert(sqlx::query_as::<_, OutboxRow>(sql::OUTBOX).bind(channel).fetch_all(&self.pool).await?)
+            }
+
+            async fn outbox_depth(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar(sql::OUTBOX_DEPTH).fetch_one(&self.pool).await?)
+            }
+
+            async fn purge_notifications(&self, before: DateTime<Utc>) -> Result<u64> {
+                let done = sqlx::query(sql::PURGE_OUTBOX).bind(to_ms(before)).execute(&self.pool).await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn record_channel_result(&self, r: &ChannelResult) -> Result<()> {
+                sqlx::query(sql::CHANNEL_RESULT)
+                    .bind(r.channel.as_str())
+                    .bind(r.ok)
+                    .bind(to_ms(r.at))
+                    .bind(r.error.as_deref())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn channel_results(&self) -> Result<Vec<ChannelResult>> {
+                convert(sqlx::query_as::<_, ChannelRow>(sql::CHANNEL_RESULTS).fetch_all(&self.pool).await?)
+            }
+
+            async fn create_silence(&self, spec: &SilenceSpec, by: &str, at: DateTime<Utc>) -> Result<i64> {
+                let json = serde_json::to_string(spec)
+                    .map_err(|e| Error::Corrupt(format!("silence cannot be encoded: {e}")))?;
+                let id: i64 = sqlx::query_scalar(sql::INSERT_SILENCE)
+                    .bind(json)
+                    .bind(by)
+                    .bind(to_ms(at))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(id)
+            }
+
+            async fn silences(&self) -> Result<Vec<StoredSilence>> {
+                convert(sqlx::query_as::<_, SilenceRow>(sql::SILENCES).fetch_all(&self.pool).await?)
+            }
+
+            async fn delete_silence(&self, id: i64) -> Result<bool> {
+                let done = sqlx::query(sql::DELETE_SILENCE).bind(id).execute(&self.pool).await?;
+                Ok(done.rows_affected() > 0)
+            }
+        }
+    };
+}
+
+alert_store!(Sqlite, sql::CLAIM_SQLITE, sql::LEASE_HOLDER_SQLITE);
+alert_store!(Postgres, sql::CLAIM_POSTGRES, sql::LEASE_HOLDER_POSTGRES);

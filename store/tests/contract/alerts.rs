@@ -1,0 +1,258 @@
+//! The alerting part of the contract: the alert book, its history, the outbox and its claims,
+//! channel results. Driven from `story` for every backend.
+
+use chrono::{DateTime, Duration, Utc};
+use fleetwatch_alerts::{
+    Acknowledgement, Alert, AlertBook, AlertState, Severity, SilenceSpec, Transition, TransitionKind,
+};
+use fleetwatch_store::{Attempt, ChannelResult, Evaluation, HistoryQuery, NewNotification, Store};
+
+use super::t;
+
+fn alert(rule: &str, instance: &str, state: AlertState, at: DateTime<Utc>) -> Alert {
+    Alert {
+        rule: rule.into(),
+        instance: instance.into(),
+        state,
+        severity: Severity::Critical,
+        since: at,
+        firing_since: (state == AlertState::Firing).then_some(at),
+        fired_value: Some(97.5),
+        value: Some(98.25),
+        detail: Some("connection refused".into()),
+        acknowledged: None,
+        notified: state == AlertState::Firing,
+        last_notified: (state == AlertState::Firing).then_some(at),
+    }
+}
+
+fn transition(server: &str, rule: &str, kind: TransitionKind, at: DateTime<Utc>) -> Transition {
+    Transition {
+        rule: rule.into(),
+        server: server.into(),
+        instance: "/var".into(),
+        kind,
+        from: AlertState::Pending,
+        to: AlertState::Firing,
+        severity: Severity::Critical,
+        previous_severity: Some(Severity::Warning),
+        metric: Some("disk[/var].used_percent".into()),
+        fired_value: Some(91.0),
+        value: Some(92.5),
+        since: at - Duration::seconds(60),
+        at,
+        detail: None,
+        notify: true,
+        silenced: false,
+    }
+}
+
+fn note(channel: &str, n: usize) -> NewNotification {
+    NewNotification { channel: channel.into(), payload: format!("{{\"n\":{n}}}") }
+}
+
+pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
+    let at = t(3000);
+    assert!(store.alerts().await.unwrap().is_empty());
+    let servers = ["al-1".to_string(), "al-2".to_string()];
+    let book = AlertBook::from_alerts([
+        // In the order the store reads them back: by server, rule, instance.
+        ("al-1".to_string(), alert("cpu-high", "", AlertState::Pending, at)),
+        ("al-1".to_string(), alert("disk-full", "/var", AlertState::Firing, at)),
+        ("al-2".to_string(), alert("server-offline", "", AlertState::Firing, at)),
+    ]);
+    let transitions = [transition("al-1", "disk-full", TransitionKind::Firing, at)];
+    let notes = [note("ops", 1), note("chat", 2)];
+    let e =
+        Evaluation { servers: &servers, book: &book, transitions: &transitions, notifications: &notes, member: None };
+    store.save_evaluation(e, at).await.unwrap();
+    let stored = store.alerts().await.unwrap();
+    assert_eq!(AlertBook::from_alerts(stored.clone()), book, "the book round-trips");
+    assert_eq!((stored[0].0.as_str(), stored[0].1.rule.as_str()), ("al-1", "cpu-high"));
+
+    // An acknowledgement made meanwhile survives the next evaluation; only firing alerts take one.
+    assert!(
+        store
+            .acknowledge_alert("al-2", "server-offline", "", &Acknowledgement { by: "alice".into(), at })
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store.acknowledge_alert("al-1", "cpu-high", "", &Acknowledgement { by: "alice".into(), at }).await.unwrap(),
+        "pending"
+    );
+    assert!(
+        !store.acknowledge_alert("nobody", "cpu-high", "", &Acknowledgement { by: "alice".into(), at }).await.unwrap()
+    );
+    let only_al2 = ["al-2".to_string()];
+    let e = Evaluation { servers: &only_al2, book: &book, transitions: &[], notifications: &[], member: None };
+    store.save_evaluation(e, at).await.unwrap();
+    let acked = store.alerts().await.unwrap().into_iter().find(|(s, _)| s == "al-2").unwrap().1;
+    assert_eq!(acked.acknowledged, Some(Acknowledgement { by: "alice".into(), at }));
+
+    // Resolving: an evaluation of al-1 with no alert left removes its rows, not al-2's.
+    let empty = AlertBook::default();
+    let resolved = [transition("al-1", "disk-full", TransitionKind::Resolved, at + Duration::seconds(5))];
+    let only_al1 = ["al-1".to_string()];
+    let e = Evaluation { servers: &only_al1, book: &empty, transitions: &resolved, notifications: &[], member: None };
+    store.save_evaluation(e, at).await.unwrap();
+    let left: Vec<String> = store.alerts().await.unwrap().into_iter().map(|(s, a)| format!("{s}/{}", a.rule)).collect();
+    assert_eq!(left, ["al-2/server-offline"]);
+
+    let q = HistoryQuery { from: at, to: at + Duration::seconds(5), server: None, limit: 10 };
+    let history = store.alert_history(&q).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].transition, resolved[0], "newest first, every field kept");
+    assert_eq!(history[1].transition, transitions[0]);
+    let q = HistoryQuery { server: Some("al-2".into()), ..q };
+    assert!(store.alert_history(&q).await.unwrap().is_empty());
+
+    outbox_claims_retries_and_delivery(store, at).await;
+    channel_results_are_kept(store, at).await;
+    silences_are_kept_until_deleted(store, at).await;
+    only_the_lease_holder_saves(store, at).await;
+}
+
+/// In a cluster, an evaluation is saved only by the member holding every server's lease.
+async fn only_the_lease_holder_saves(store: &dyn Store, at: DateTime<Utc>) {
+    let now = Utc::now();
+    store.heartbeat("eval-a", now).await.unwrap();
+    assert!(store.acquire_lease("lease-1", "eval-a", now, now - Duration::seconds(30)).await.unwrap());
+    let servers = ["lease-1".to_string()];
+    let book = AlertBook::from_alerts([("lease-1".to_string(), alert("up", "", AlertState::Firing, at))]);
+    let notes = [note("lease", 1)];
+    let by = |member| Evaluation { servers: &servers, book: &book, transitions: &[], notifications: &notes, member };
+    let refused = store.save_evaluation(by(Some("eval-b")), at).await;
+    assert!(matches!(refused, Err(fleetwatch_store::Error::Conflict(_))), "{refused:?}");
+    assert!(store.outbox(Some("lease")).await.unwrap().is_empty(), "nothing of a refused save is kept");
+    assert!(!store.alerts().await.unwrap().iter().any(|(s, _)| s == "lease-1"));
+    store.save_evaluation(by(Some("eval-a")), at).await.unwrap();
+    assert_eq!(store.outbox(Some("lease")).await.unwrap().len(), 1);
+    store.leave("eval-a").await.unwrap();
+}
+
+async fn silences_are_kept_until_deleted(store: &dyn Store, at: DateTime<Utc>) {
+    assert!(store.silences().await.unwrap().is_empty());
+    let spec = SilenceSpec {
+        servers: vec!["db-*".into()],
+        rules: vec!["disk-full".into()],
+        end: Some(at + Duration::hours(2)),
+        comment: "backup".into(),
+        ..Default::default()
+    };
+    let weekly = SilenceSpec { cron: Some("0 0 2 * * Sun".into()), duration_secs: Some(7200), ..spec.clone() };
+    let first = store.create_silence(&spec, "alice", at).await.unwrap();
+    let second = store.create_silence(&weekly, "bob", at).await.unwrap();
+    let stored = store.silences().await.unwrap();
+    assert_eq!(
+        stored.iter().map(|s| (s.id, s.spec.clone(), s.created_by.as_str())).collect::<Vec<_>>(),
+        [(first, spec, "alice"), (second, weekly, "bob")]
+    );
+    assert_eq!(stored[0].created, at);
+    assert!(store.delete_silence(first).await.unwrap());
+    assert!(!store.delete_silence(first).await.unwrap(), "already gone");
+    assert_eq!(store.silences().await.unwrap().len(), 1);
+}
+
+async fn outbox_claims_retries_and_delivery(store: &dyn Store, at: DateTime<Utc>) {
+    let lease = at + Duration::seconds(60);
+    let ops = store.outbox(Some("ops")).await.unwrap();
+    assert_eq!((ops.len(), ops[0].payload.as_str(), ops[0].attempts), (1, "{\"n\":1}", 0));
+    assert_eq!((ops[0].created, ops[0].next_attempt, ops[0].delivered), (at, at, None));
+    assert!(
+        store.claim_notifications(claim("ops", "m-a", at - Duration::seconds(1), lease, 10)).await.unwrap().is_empty()
+    );
+
+    let claimed = store.claim_notifications(claim("ops", "m-a", at, lease, 10)).await.unwrap();
+    assert_eq!((claimed.len(), claimed[0].attempts), (1, 1));
+    let id = claimed[0].id;
+    assert!(store.claim_notifications(claim("ops", "m-b", at, lease, 10)).await.unwrap().is_empty(), "leased");
+    assert!(!store.notification_delivered(id, "m-b", at).await.unwrap(), "not m-b's");
+
+    // A failure with a retry time: due again then, for anyone.
+    let retry = at + Duration::seconds(30);
+    assert!(
+        store.notification_failed(id, "m-a", Attempt { error: "HTTP 500", retry_at: Some(retry), at }).await.unwrap()
+    );
+    assert!(store.claim_notifications(claim("ops", "m-b", at, lease, 10)).await.unwrap().is_empty(), "not yet due");
+    let again = store.claim_notifications(claim("ops", "m-b", retry, lease, 10)).await.unwrap();
+    assert_eq!((again[0].attempts, again[0].last_error.as_deref()), (2, Some("HTTP 500")));
+    assert!(store.notification_delivered(id, "m-b", retry).await.unwrap());
+    let done = &store.outbox(Some("ops")).await.unwrap()[0];
+    assert_eq!((done.delivered, done.last_error.as_deref()), (Some(retry), None));
+    assert!(
+        store.claim_notifications(claim("ops", "m-b", retry, lease, 10)).await.unwrap().is_empty(),
+        "delivered once"
+    );
+
+    // A lease that ran out (a killed collector) lets another member take the row.
+    let chat = store.claim_notifications(claim("chat", "m-a", at, lease, 10)).await.unwrap();
+    assert_eq!(chat.len(), 1);
+    let after = lease + Duration::seconds(1);
+    let taken =
+        store.claim_notifications(claim("chat", "m-b", after, after + Duration::seconds(60), 10)).await.unwrap();
+    assert_eq!(taken.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(), [(chat[0].id, 2)]);
+    // Giving up keeps the row, with the error, out of every later claim.
+    assert!(
+        store
+            .notification_failed(chat[0].id, "m-b", Attempt { error: "HTTP 404", retry_at: None, at: after })
+            .await
+            .unwrap()
+    );
+    let row = &store.outbox(Some("chat")).await.unwrap()[0];
+    assert_eq!((row.gave_up, row.delivered), (Some(after), None));
+    assert!(
+        store.claim_notifications(claim("chat", "m-a", after + Duration::days(1), lease, 10)).await.unwrap().is_empty()
+    );
+
+    assert_eq!(store.outbox_depth().await.unwrap(), 0, "one delivered, one given up");
+    assert_eq!(store.purge_notifications(after).await.unwrap(), 1, "the delivered one, finished before");
+    assert_eq!(store.outbox(None).await.unwrap().len(), 1);
+
+    two_members_claim_each_row_once(store, at).await;
+    assert_eq!(store.outbox_depth().await.unwrap(), 40, "claimed, not delivered");
+}
+
+/// Two members claiming at the same time get disjoint rows, and together all of them.
+async fn two_members_claim_each_row_once(store: &dyn Store, at: DateTime<Utc>) {
+    let notes: Vec<NewNotification> = (0..40).map(|n| note("race", n)).collect();
+    let book = AlertBook::default();
+    let e = Evaluation { servers: &[], book: &book, transitions: &[], notifications: &notes, member: None };
+    store.save_evaluation(e, at).await.unwrap();
+    let lease = at + Duration::seconds(60);
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for _ in 0..8 {
+        let (x, y) = tokio::join!(
+            store.claim_notifications(claim("race", "m-a", at, lease, 3)),
+            store.claim_notifications(claim("race", "m-b", at, lease, 3))
+        );
+        a.extend(x.unwrap().into_iter().map(|i| i.id));
+        b.extend(y.unwrap().into_iter().map(|i| i.id));
+    }
+    let mut all: Vec<i64> = a.iter().chain(&b).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), a.len() + b.len(), "no row claimed twice: {a:?} {b:?}");
+    assert_eq!(all.len(), 40);
+}
+
+async fn channel_results_are_kept(store: &dyn Store, at: DateTime<Utc>) {
+    let failing = ChannelResult { channel: "ops".into(), ok: false, at, error: Some("HTTP 500".into()) };
+    store.record_channel_result(&failing).await.unwrap();
+    let fine = ChannelResult { channel: "chat".into(), ok: true, at, error: None };
+    store.record_channel_result(&fine).await.unwrap();
+    let ok = ChannelResult { at: at + Duration::seconds(1), ok: true, error: None, ..failing };
+    store.record_channel_result(&ok).await.unwrap();
+    assert_eq!(store.channel_results().await.unwrap(), [fine, ok]);
+}
+
+fn claim<'a>(
+    channel: &'a str,
+    member: &'a str,
+    now: chrono::DateTime<chrono::Utc>,
+    lease_until: chrono::DateTime<chrono::Utc>,
+    limit: i64,
+) -> fleetwatch_store::Claim<'a> {
+    fleetwatch_store::Claim { channel, member, now, lease_until, limit }
+}
