@@ -12,7 +12,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("common", &[]),
     ("alerts", &["fleetwatch-common"]),
     ("configuration", &["fleetwatch-common", "fleetwatch-alerts"]),
-    ("store", &["fleetwatch-common"]),
+    ("store", &["fleetwatch-common", "fleetwatch-alerts"]),
     ("collector", &["fleetwatch-common", "fleetwatch-config", "fleetwatch-store", "fleetwatch-alerts"]),
     ("api", &["fleetwatch-common", "fleetwatch-store", "fleetwatch-alerts"]),
     ("frontend", &["fleetwatch-common"]),

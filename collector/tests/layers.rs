@@ -8,6 +8,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["schedule"],
     &["cycle"],
+    &["alerting"],
     &["cluster"],
     &["local"],
     &["ssh"],
