@@ -14,7 +14,7 @@ use super::known;
 use crate::error::{ApiError, Result, echo};
 use crate::extract::{self, Path, Query};
 use crate::fleet::Fleet;
-use crate::params::{AlertFilter, ServerFilter, Window};
+use crate::params::{ServerFilter, SeverityFilter, TagFilter, Window};
 
 /// Most transitions `/api/alerts/history` answers, newest first.
 pub const MAX_HISTORY: i64 = 1000;
@@ -65,7 +65,12 @@ pub struct AckBody {
 }
 
 /// `GET /api/alerts?server=&tag=&severity=`: pending and firing alerts of configured servers.
-pub async fn list(State(fleet): State<Fleet>, Query(f): Query<AlertFilter>) -> Result<Json<Vec<AlertItem>>> {
+pub async fn list(
+    State(fleet): State<Fleet>,
+    Query(f): Query<ServerFilter>,
+    Query(TagFilter { tag }): Query<TagFilter>,
+    Query(SeverityFilter { severity }): Query<SeverityFilter>,
+) -> Result<Json<Vec<AlertItem>>> {
     if let Some(name) = &f.server {
         known(&fleet, name)?;
     }
@@ -75,8 +80,8 @@ pub async fn list(State(fleet): State<Fleet>, Query(f): Query<AlertFilter>) -> R
         .filter(|(server, alert)| {
             let Some(meta) = fleet.server(server) else { return false };
             f.server.as_ref().is_none_or(|s| s == server)
-                && f.tag.as_ref().is_none_or(|t| meta.tags.iter().any(|x| x == t))
-                && f.severity.is_none_or(|s| s == alert.severity)
+                && tag.as_ref().is_none_or(|t| meta.tags.iter().any(|x| x == t))
+                && severity.is_none_or(|s| s == alert.severity)
         })
         .map(|(server, alert)| AlertItem { server, alert })
         .collect();

@@ -94,16 +94,16 @@ pub struct UserFilter {
     pub q: Option<String>,
 }
 
-/// Which current alerts to list (`/api/alerts`). Blank means no filter.
+/// `tag`: a tag the server carries; blank means any.
 #[derive(Debug, Default, Deserialize)]
-pub struct AlertFilter {
-    #[serde(default, deserialize_with = "de::filter")]
-    pub server: Option<String>,
-    /// A tag the alert's server carries.
+pub struct TagFilter {
     #[serde(default, deserialize_with = "de::filter")]
     pub tag: Option<String>,
-    /// `warning` or `critical`.
-    #[serde(default)]
+}
+
+/// `severity`: `warning` or `critical`; absent means both.
+#[derive(Debug, Default, Deserialize)]
+pub struct SeverityFilter {
     pub severity: Option<Severity>,
 }
 
