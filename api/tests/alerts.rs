@@ -7,50 +7,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Duration as Age, Utc};
 use fleetwatch_alerts::{Alert, AlertBook, AlertState, Severity, Transition, TransitionKind};
-use fleetwatch_api::{AppState, ServerMeta};
+use fleetwatch_api::AppState;
 use fleetwatch_common::Thresholds;
 use fleetwatch_store::{ChannelResult, Evaluation, NewNotification, Store};
 use fleetwatch_testkit::PgTestDb;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-struct Api {
-    base: String,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-    _server: tokio::task::JoinHandle<()>,
-}
-
-impl Api {
-    async fn call(&self, method: Method, path: &str, body: Option<&str>) -> (u16, Value) {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(body) = body {
-            req = req.header("content-type", "application/json").body(body.to_string());
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.call(Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Option<&str>) -> (u16, Value) {
-        self.call(Method::POST, path, body).await
-    }
-}
-
-fn meta(name: &str, tags: &[&str]) -> ServerMeta {
-    ServerMeta {
-        name: name.into(),
-        transport: fleetwatch_common::Transport::Ssh,
-        host: Some(format!("{name}.example")),
-        port: Some(22),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-    }
-}
+mod common;
+use common::{Api, meta};
 
 fn alert(rule: &str, instance: &str, state: AlertState, severity: Severity, at: DateTime<Utc>) -> Alert {
     let firing = state == AlertState::Firing;
@@ -119,13 +84,7 @@ async fn start(store: Arc<dyn Store>) -> Api {
     std::fs::write(dir.path().join("index.html"), "<html>fleetwatch</html>").unwrap();
     let servers = vec![meta("web-1", &["web"]), meta("db-1", &["db"])];
     let state = AppState::new(store, servers, Thresholds::default(), Duration::from_secs(3600), 30);
-    let app = fleetwatch_api::router(state, dir.path());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        fleetwatch_api::serve(listener, app, std::future::pending()).await.unwrap();
-    });
-    Api { base, client: reqwest::Client::new(), _dir: dir, _server: server }
+    Api::serve(state, dir).await
 }
 
 /// The seed's error body with `code`, its message containing `names`.
