@@ -1,11 +1,11 @@
-//! Our `Query` and `Path` extractors: axum's, with every rejection turned into an [`ApiError`],
+//! Our `Query`, `Path` and `Json` extractors: axum's, with every rejection turned into an [`ApiError`],
 //! so a bad parameter gets the one error body and axum's own rejection text never reaches a
 //! client. The message names the parameter: `max_points: expected a whole number from 1 to
 //! 10000, got "0"` (the readers in `crate::params::de` say what they accept).
 
-use axum::extract::FromRequestParts;
 use axum::extract::path::ErrorKind;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::Uri;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -71,4 +71,39 @@ fn path_error(kind: ErrorKind) -> ApiError {
         other => return ApiError::Internal(other.to_string()),
     };
     ApiError::BadRequest(message)
+}
+
+/// A JSON request body as a `T`. A body that does not parse is a 400 naming the field
+/// (`end: premature end of input`), never axum's rejection text.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned> Json<T> {
+    /// Reads `bytes` as JSON, whatever the content type: for an optional body.
+    pub fn parse(bytes: &[u8]) -> Result<T> {
+        axum::Json::from_bytes(bytes).map(|j| j.0).map_err(json_error)
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        axum::Json::from_request(req, state).await.map(|j| Json(j.0)).map_err(json_error)
+    }
+}
+
+fn json_error(e: JsonRejection) -> ApiError {
+    match e {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::BadRequest("expected a JSON body (Content-Type: application/json)".into())
+        }
+        JsonRejection::JsonDataError(_) | JsonRejection::JsonSyntaxError(_) => {
+            // As for Query: the cause (serde_path_to_error's) starts with the field's path.
+            let cause = std::error::Error::source(&e).map(ToString::to_string);
+            ApiError::BadRequest(cause.unwrap_or_else(|| "malformed JSON body".into()))
+        }
+        // The body could not be read (too large, connection lost).
+        other => ApiError::BadRequest(format!("unreadable body: {}", other.status())),
+    }
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::services::{ServeDir, ServeFile};
@@ -12,7 +12,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::handlers::{events, export, health, sections, servers, system, ui, users};
+use crate::handlers::{alerts, events, export, health, sections, servers, silences, system, ui, users};
 use crate::state::AppState;
 
 /// The API under `/api`, health probes, and the dashboard from `web_dir` at `/`.
@@ -36,6 +36,13 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/events", get(events::stream))
         .route("/ui-config", get(ui::config))
         .route("/export/{file}", get(export::download))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/history", get(alerts::history))
+        .route("/alerts/channels", get(alerts::channels))
+        .route("/alerts/{server}/{rule}/ack", post(alerts::ack))
+        .route("/alerts/{server}/{rule}/{instance}/ack", post(alerts::ack))
+        .route("/silences", get(silences::list).post(silences::create))
+        .route("/silences/{id}", delete(silences::delete))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
 

@@ -5,37 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Duration as Age, Utc};
-use fleetwatch_api::{AppState, ServerMeta};
+use fleetwatch_api::AppState;
 use fleetwatch_common::{CpuBreakdown, CpuStats, Details, OfflineReason, ProcessInfo, Sample, Thresholds};
 use fleetwatch_store::{Store, UserUsage};
 use fleetwatch_testkit::PgTestDb;
 use serde_json::Value;
 
-struct Api {
-    base: String,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-    _server: tokio::task::JoinHandle<()>,
-}
-
-impl Api {
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-}
-
-fn meta(name: &str, tags: &[&str]) -> ServerMeta {
-    ServerMeta {
-        name: name.into(),
-        transport: fleetwatch_common::Transport::Ssh,
-        host: Some(format!("{name}.example")),
-        port: Some(22),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-    }
-}
+mod common;
+use common::{Api, meta};
 
 fn sample(name: &str, minutes_ago: i64, cpu: f64, ram: f64, disk: f64) -> Sample {
     Sample {
@@ -125,13 +102,7 @@ async fn start_with(store: Arc<dyn Store>, stale_after: Duration) -> Api {
     let servers = vec![meta("web-1", &["web"]), meta("db-1", &["db"]), meta("down", &[])];
     let state = AppState::new(store, servers, Thresholds::default(), stale_after, 30);
     state.start_events(Duration::from_millis(50));
-    let app = fleetwatch_api::router(state, dir.path());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        fleetwatch_api::serve(listener, app, std::future::pending()).await.unwrap();
-    });
-    Api { base, client: reqwest::Client::new(), _dir: dir, _server: server }
+    Api::serve(state, dir).await
 }
 
 fn assert_error(body: &Value, code: &str) {

@@ -19,8 +19,19 @@ pub async fn healthz() -> (StatusCode, &'static str) {
     (StatusCode::OK, "ok\n")
 }
 
-/// `GET /readyz`: the database answers; 503 otherwise.
-pub async fn readyz(State(fleet): State<Fleet>) -> Result<(StatusCode, &'static str)> {
-    fleet.store().ping().await.map_err(ApiError::Unavailable)?;
-    Ok((StatusCode::OK, "ready\n"))
+/// `GET /readyz`: the database answers; 503 otherwise. The body then tells the notifications
+/// waiting in the outbox and the channels whose last delivery failed:
+/// `ready\noutbox_depth 0\nfailing_channels ops,chat\n` (lines left out if unreadable).
+pub async fn readyz(State(fleet): State<Fleet>) -> Result<(StatusCode, String)> {
+    let store = fleet.store();
+    store.ping().await.map_err(ApiError::Unavailable)?;
+    let mut body = String::from("ready\n");
+    if let Ok(depth) = store.outbox_depth().await {
+        body.push_str(&format!("outbox_depth {depth}\n"));
+    }
+    if let Ok(results) = store.channel_results().await {
+        let failing: Vec<_> = results.into_iter().filter(|r| !r.ok).map(|r| r.channel).collect();
+        body.push_str(&format!("failing_channels {}\n", failing.join(",")));
+    }
+    Ok((StatusCode::OK, body))
 }

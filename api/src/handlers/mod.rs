@@ -2,11 +2,13 @@
 //! their parameters through `crate::extract` as the structs of `crate::params`, and answer JSON
 //! or files; nothing here is called by anything but the route table.
 
+pub mod alerts;
 pub mod events;
 pub mod export;
 pub mod health;
 pub mod sections;
 pub mod servers;
+pub mod silences;
 pub mod system;
 pub mod ui;
 pub mod users;

@@ -6,6 +6,7 @@
 pub mod de;
 
 use chrono::{DateTime, Utc};
+use fleetwatch_alerts::Severity;
 use fleetwatch_store::TimeRange;
 use serde::Deserialize;
 
@@ -37,12 +38,18 @@ impl Window {
     /// The window as the store's range, averaged into at most `max_points` points.
     /// `from` must be before `to`.
     pub fn range(&self, max_points: u32) -> Result<TimeRange> {
+        let (from, to) = self.bounds()?;
+        Ok(TimeRange { from, to, max_points: Some(max_points) })
+    }
+
+    /// `from` and `to` with their defaults; `from` must be before `to`.
+    pub fn bounds(&self) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
         let to = self.to.unwrap_or_else(Utc::now);
         let from = self.from.unwrap_or(to - chrono::Duration::hours(24));
         if from >= to {
             return Err(ApiError::BadRequest("from must be before to".into()));
         }
-        Ok(TimeRange { from, to, max_points: Some(max_points) })
+        Ok((from, to))
     }
 }
 
@@ -85,6 +92,19 @@ pub struct UserFilter {
     /// A case-insensitive substring of the user name.
     #[serde(default, deserialize_with = "de::filter")]
     pub q: Option<String>,
+}
+
+/// `tag`: a tag the server carries; blank means any.
+#[derive(Debug, Default, Deserialize)]
+pub struct TagFilter {
+    #[serde(default, deserialize_with = "de::filter")]
+    pub tag: Option<String>,
+}
+
+/// `severity`: `warning` or `critical`; absent means both.
+#[derive(Debug, Default, Deserialize)]
+pub struct SeverityFilter {
+    pub severity: Option<Severity>,
 }
 
 /// `limit`: 1 to [`MAX_LIMIT`], default [`DEFAULT_LIMIT`].

@@ -1,0 +1,129 @@
+//! `/api/alerts…`: the current alerts, their history, acknowledgements and the channels' last
+//! delivery results.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use fleetwatch_alerts::{Acknowledgement, Alert, Transition};
+use fleetwatch_store::HistoryQuery;
+use serde::{Deserialize, Serialize};
+
+use super::known;
+use crate::error::{ApiError, Result, echo};
+use crate::extract::{self, Path, Query};
+use crate::fleet::Fleet;
+use crate::params::{ServerFilter, SeverityFilter, TagFilter, Window};
+
+/// Most transitions `/api/alerts/history` answers, newest first.
+pub const MAX_HISTORY: i64 = 1000;
+
+/// One current alert: its server and the alert's own fields.
+#[derive(Debug, Serialize)]
+pub struct AlertItem {
+    pub server: String,
+    #[serde(flatten)]
+    pub alert: Alert,
+}
+
+/// One stored transition with its id.
+#[derive(Debug, Serialize)]
+pub struct HistoryItem {
+    pub id: i64,
+    #[serde(flatten)]
+    pub transition: Transition,
+}
+
+/// A channel's last delivery result: never its URL or secret.
+#[derive(Debug, Serialize)]
+pub struct ChannelItem {
+    pub name: String,
+    pub ok: bool,
+    pub at: DateTime<Utc>,
+    pub error: Option<String>,
+}
+
+/// Which alert to acknowledge; `instance` is left out for a rule with one alert per server.
+#[derive(Debug, Deserialize)]
+pub struct AlertKey {
+    pub server: String,
+    pub rule: String,
+    #[serde(default)]
+    pub instance: String,
+}
+
+/// The optional body of an acknowledgement.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckBody {
+    #[serde(default)]
+    pub by: Option<String>,
+    /// Logged, not stored (the store's acknowledgement holds who and when).
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `GET /api/alerts?server=&tag=&severity=`: pending and firing alerts of configured servers.
+pub async fn list(
+    State(fleet): State<Fleet>,
+    Query(f): Query<ServerFilter>,
+    Query(TagFilter { tag }): Query<TagFilter>,
+    Query(SeverityFilter { severity }): Query<SeverityFilter>,
+) -> Result<Json<Vec<AlertItem>>> {
+    if let Some(name) = &f.server {
+        known(&fleet, name)?;
+    }
+    let alerts = fleet.store().alerts().await?;
+    let items = alerts
+        .into_iter()
+        .filter(|(server, alert)| {
+            let Some(meta) = fleet.server(server) else { return false };
+            f.server.as_ref().is_none_or(|s| s == server)
+                && tag.as_ref().is_none_or(|t| meta.tags.iter().any(|x| x == t))
+                && severity.is_none_or(|s| s == alert.severity)
+        })
+        .map(|(server, alert)| AlertItem { server, alert })
+        .collect();
+    Ok(Json(items))
+}
+
+/// `GET /api/alerts/history?from=&to=&server=`: transitions seen in the window, newest first.
+pub async fn history(
+    State(fleet): State<Fleet>,
+    Query(window): Query<Window>,
+    Query(f): Query<ServerFilter>,
+) -> Result<Json<Vec<HistoryItem>>> {
+    if let Some(name) = &f.server {
+        known(&fleet, name)?;
+    }
+    let (from, to) = window.bounds()?;
+    let query = HistoryQuery { from, to, server: f.server, limit: MAX_HISTORY };
+    let entries = fleet.store().alert_history(&query).await?;
+    Ok(Json(entries.into_iter().map(|e| HistoryItem { id: e.id, transition: e.transition }).collect()))
+}
+
+/// `POST /api/alerts/{server}/{rule}[/{instance}]/ack`, body `{"by": …, "comment": …}`
+/// optional: acknowledges a firing alert; 404 when there is none.
+pub async fn ack(State(fleet): State<Fleet>, Path(key): Path<AlertKey>, body: Bytes) -> Result<StatusCode> {
+    let body: AckBody =
+        if body.iter().all(u8::is_ascii_whitespace) { AckBody::default() } else { extract::Json::parse(&body)? };
+    let ack = Acknowledgement { by: body.by.unwrap_or_else(|| "api".into()), at: Utc::now() };
+    if fleet.store().acknowledge_alert(&key.server, &key.rule, &key.instance, &ack).await? {
+        tracing::info!(server = %key.server, rule = %key.rule, instance = %key.instance, by = %ack.by, comment = ?body.comment, "alert acknowledged");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!(
+            "no firing alert {:?} of server {:?} (instance {:?})",
+            echo(&key.rule),
+            echo(&key.server),
+            echo(&key.instance)
+        )))
+    }
+}
+
+/// `GET /api/alerts/channels`: each channel's last delivery result, by name.
+pub async fn channels(State(fleet): State<Fleet>) -> Result<Json<Vec<ChannelItem>>> {
+    let results = fleet.store().channel_results().await?;
+    Ok(Json(results.into_iter().map(|r| ChannelItem { name: r.channel, ok: r.ok, at: r.at, error: r.error }).collect()))
+}

@@ -1,0 +1,283 @@
+//! The alert endpoints on a real listener, against SQLite and PostgreSQL: the store is seeded
+//! through its `AlertStore` methods, the answers are read as JSON.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Duration as Age, Utc};
+use fleetwatch_alerts::{Alert, AlertBook, AlertState, Severity, Transition, TransitionKind};
+use fleetwatch_api::AppState;
+use fleetwatch_common::Thresholds;
+use fleetwatch_store::{ChannelResult, Evaluation, NewNotification, Store};
+use fleetwatch_testkit::PgTestDb;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+mod common;
+use common::{Api, meta};
+
+fn alert(rule: &str, instance: &str, state: AlertState, severity: Severity, at: DateTime<Utc>) -> Alert {
+    let firing = state == AlertState::Firing;
+    Alert {
+        rule: rule.into(),
+        instance: instance.into(),
+        state,
+        severity,
+        since: at,
+        firing_since: firing.then_some(at),
+        fired_value: Some(97.5),
+        value: Some(98.25),
+        detail: None,
+        acknowledged: None,
+        notified: firing,
+        last_notified: firing.then_some(at),
+    }
+}
+
+fn transition(server: &str, rule: &str, at: DateTime<Utc>) -> Transition {
+    Transition {
+        rule: rule.into(),
+        server: server.into(),
+        instance: String::new(),
+        kind: TransitionKind::Firing,
+        from: AlertState::Pending,
+        to: AlertState::Firing,
+        severity: Severity::Critical,
+        previous_severity: None,
+        metric: None,
+        fired_value: Some(91.0),
+        value: Some(92.5),
+        since: at - Age::seconds(60),
+        at,
+        detail: None,
+        notify: true,
+        silenced: false,
+    }
+}
+
+/// `web-1` (tag web): disk-full /var firing critical. `db-1` (tag db): cpu-high pending
+/// warning, server-offline firing warning. `ghost` (not configured): firing, never shown.
+async fn seed(store: &dyn Store) {
+    store.migrate().await.unwrap();
+    let at = Utc::now() - Age::minutes(30);
+    let servers = ["web-1", "db-1", "ghost"].map(String::from);
+    let book = AlertBook::from_alerts([
+        ("web-1".to_string(), alert("disk-full", "/var", AlertState::Firing, Severity::Critical, at)),
+        ("db-1".to_string(), alert("cpu-high", "", AlertState::Pending, Severity::Warning, at)),
+        ("db-1".to_string(), alert("server-offline", "", AlertState::Firing, Severity::Warning, at)),
+        ("ghost".to_string(), alert("server-offline", "", AlertState::Firing, Severity::Critical, at)),
+    ]);
+    let transitions = [transition("web-1", "disk-full", at), transition("db-1", "server-offline", at - Age::hours(2))];
+    let notes = [NewNotification { channel: "ops".into(), payload: "{}".into() }];
+    let e =
+        Evaluation { servers: &servers, book: &book, transitions: &transitions, notifications: &notes, member: None };
+    store.save_evaluation(e, at).await.unwrap();
+    let ops = ChannelResult { channel: "ops".into(), ok: true, at, error: None };
+    store.record_channel_result(&ops).await.unwrap();
+    let chat = ChannelResult { channel: "chat".into(), ok: false, at, error: Some("HTTP 500".into()) };
+    store.record_channel_result(&chat).await.unwrap();
+}
+
+async fn start(store: Arc<dyn Store>) -> Api {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<html>fleetwatch</html>").unwrap();
+    let servers = vec![meta("web-1", &["web"]), meta("db-1", &["db"])];
+    let state = AppState::new(store, servers, Thresholds::default(), Duration::from_secs(3600), 30);
+    Api::serve(state, dir).await
+}
+
+/// The seed's error body with `code`, its message containing `names`.
+fn assert_error(status: u16, body: &Value, want: u16, code: &str, names: &str) {
+    assert_eq!(status, want, "{body}");
+    assert_eq!(body["success"], false, "{body}");
+    assert_eq!(body["details"]["code"], code, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains(names), "{error:?} should name {names:?}");
+    assert!(!error.contains("Failed to deserialize"), "axum's rejection text leaks: {error:?}");
+}
+
+/// `(server, rule, instance)` of each alert of the answer.
+fn keys(body: &Value) -> Vec<(String, String, String)> {
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let s = |k: &str| a[k].as_str().unwrap().to_string();
+            (s("server"), s("rule"), s("instance"))
+        })
+        .collect()
+}
+
+fn key(server: &str, rule: &str, instance: &str) -> (String, String, String) {
+    (server.into(), rule.into(), instance.into())
+}
+
+async fn current_alerts(api: &Api) {
+    let (s, b) = api.get("/api/alerts").await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        keys(&b),
+        [key("db-1", "cpu-high", ""), key("db-1", "server-offline", ""), key("web-1", "disk-full", "/var")],
+        "the unconfigured server's alert is left out"
+    );
+    let disk = &b[2];
+    assert_eq!((disk["state"].as_str(), disk["severity"].as_str()), (Some("firing"), Some("critical")), "{disk}");
+    assert_eq!(disk["value"], 98.25);
+    assert_eq!(disk["acknowledged"], Value::Null);
+
+    let (_, b) = api.get("/api/alerts?server=db-1").await;
+    assert_eq!(keys(&b).len(), 2, "{b}");
+    let (_, b) = api.get("/api/alerts?tag=web").await;
+    assert_eq!(keys(&b), [key("web-1", "disk-full", "/var")]);
+    let (_, b) = api.get("/api/alerts?severity=warning&tag=db").await;
+    assert_eq!(keys(&b).len(), 2, "{b}");
+    let (_, b) = api.get("/api/alerts?severity=critical").await;
+    assert_eq!(keys(&b), [key("web-1", "disk-full", "/var")]);
+    let (_, b) = api.get("/api/alerts?server=&tag=").await;
+    assert_eq!(keys(&b).len(), 3, "blank means no filter: {b}");
+
+    let (s, b) = api.get("/api/alerts?severity=loud").await;
+    assert_error(s, &b, 400, "BAD_REQUEST", "severity");
+    let (s, b) = api.get("/api/alerts?server=nope").await;
+    assert_error(s, &b, 404, "NOT_FOUND", "nope");
+}
+
+async fn history(api: &Api) {
+    let (s, b) = api.get("/api/alerts/history").await;
+    assert_eq!(s, 200, "{b}");
+    let rows = b.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{b}");
+    assert_eq!(rows[0]["server"], "web-1", "newest first: {b}");
+    assert_eq!(rows[0]["kind"], "firing");
+    assert!(rows[0]["id"].as_i64().is_some(), "{b}");
+
+    let (_, b) = api.get("/api/alerts/history?server=db-1").await;
+    assert_eq!(b.as_array().unwrap().len(), 1, "{b}");
+    assert_eq!(b[0]["rule"], "server-offline");
+    let from = (Utc::now() - Age::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (_, b) = api.get(&format!("/api/alerts/history?from={from}")).await;
+    assert_eq!(b.as_array().unwrap().len(), 1, "the window leaves the older one out: {b}");
+
+    let (s, b) = api.get("/api/alerts/history?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z").await;
+    assert_error(s, &b, 400, "BAD_REQUEST", "from");
+    let (s, b) = api.get("/api/alerts/history?to=yesterday").await;
+    assert_error(s, &b, 400, "BAD_REQUEST", "to");
+    let (s, b) = api.get("/api/alerts/history?server=nope").await;
+    assert_error(s, &b, 404, "NOT_FOUND", "nope");
+}
+
+async fn acknowledgements(api: &Api) {
+    // The instance `/var`, percent-encoded in its path segment.
+    let (s, b) = api.post("/api/alerts/web-1/disk-full/%2Fvar/ack", Some(r#"{"by":"alice","comment":"on it"}"#)).await;
+    assert_eq!(s, 204, "{b}");
+    // No instance, no body.
+    let (s, b) = api.post("/api/alerts/db-1/server-offline/ack", None).await;
+    assert_eq!(s, 204, "{b}");
+
+    let (_, b) = api.get("/api/alerts").await;
+    let acked: Vec<_> = b.as_array().unwrap().iter().map(|a| a["acknowledged"]["by"].clone()).collect();
+    assert_eq!(acked, [Value::Null, json!("api"), json!("alice")], "{b}");
+    assert!(b[2]["acknowledged"]["at"].as_str().is_some(), "{b}");
+
+    let (s, b) = api.post("/api/alerts/db-1/cpu-high/ack", None).await;
+    assert_error(s, &b, 404, "NOT_FOUND", "cpu-high");
+    let (s, b) = api.post("/api/alerts/web-1/no-such-rule/%2Fvar/ack", None).await;
+    assert_error(s, &b, 404, "NOT_FOUND", "no-such-rule");
+    let (s, b) = api.post("/api/alerts/web-1/disk-full/%2Fvar/ack", Some(r#"{"by": 7}"#)).await;
+    assert_error(s, &b, 400, "BAD_REQUEST", "by");
+}
+
+async fn silences(api: &Api) {
+    let (s, b) = api.get("/api/silences").await;
+    assert_eq!((s, b.clone()), (200, json!([])));
+
+    let end = (Utc::now() + Age::hours(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let spec = json!({"servers": ["web-*"], "rules": ["disk-full"], "end": end, "comment": "backup"}).to_string();
+    let (s, created) = api.post("/api/silences", Some(&spec)).await;
+    assert_eq!(s, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["servers"], json!(["web-*"]));
+    assert_eq!(created["created_by"], "api");
+
+    let (_, b) = api.get("/api/silences").await;
+    let list = b.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{b}");
+    assert_eq!(
+        (list[0]["id"].as_i64(), &list[0]["comment"], &list[0]["rules"]),
+        (Some(id), &json!("backup"), &json!(["disk-full"]))
+    );
+
+    for (body, names) in [
+        (r#"{"servers": "web-*", "end": "2030-01-01T00:00:00Z"}"#, "servers"),
+        (r#"{"end": "next week"}"#, "end"),
+        (r#"{"servers": ["a"]}"#, "end"),
+        (r#"{"end": "2030-01-01T00:00:00Z", "colour": "red"}"#, "colour"),
+        (r#"{"servers": ["a"], "cron": "0 2 * * Sun", "duration_secs": 60}"#, "cron"),
+        ("{not json", "line 1"),
+    ] {
+        let (s, b) = api.post("/api/silences", Some(body)).await;
+        assert_error(s, &b, 400, "BAD_REQUEST", names);
+    }
+    let r = api.client.post(format!("{}/api/silences", api.base)).body("{}").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400, "a body without a JSON content type");
+    let b: Value = r.json().await.unwrap();
+    assert_error(400, &b, 400, "BAD_REQUEST", "JSON");
+
+    let (s, b) = api.call(Method::DELETE, &format!("/api/silences/{id}"), None).await;
+    assert_eq!(s, 204, "{b}");
+    let (s, b) = api.call(Method::DELETE, &format!("/api/silences/{id}"), None).await;
+    assert_error(s, &b, 404, "NOT_FOUND", &id.to_string());
+    let (s, b) = api.call(Method::DELETE, "/api/silences/abc", None).await;
+    assert_error(s, &b, 400, "BAD_REQUEST", "abc");
+    let (_, b) = api.get("/api/silences").await;
+    assert_eq!(b, json!([]));
+}
+
+async fn channels_and_readiness(api: &Api) {
+    let (s, b) = api.get("/api/alerts/channels").await;
+    assert_eq!(s, 200, "{b}");
+    let list = b.as_array().unwrap();
+    let names: Vec<_> = list.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["chat", "ops"], "{b}");
+    assert_eq!((&list[0]["ok"], &list[0]["error"]), (&json!(false), &json!("HTTP 500")));
+    assert_eq!((&list[1]["ok"], &list[1]["error"]), (&json!(true), &Value::Null));
+    for c in list {
+        let mut fields: Vec<_> = c.as_object().unwrap().keys().map(String::as_str).collect();
+        fields.sort_unstable();
+        assert_eq!(fields, ["at", "error", "name", "ok"], "only these, never a URL or secret: {c}");
+    }
+    let text = b.to_string();
+    for leak in ["http://", "https://", "url", "secret", "token"] {
+        assert!(!text.to_lowercase().contains(leak), "channels leak {leak:?}: {text}");
+    }
+
+    let (s, b) = api.get("/readyz").await;
+    assert_eq!(s, 200);
+    assert_eq!(b, json!("ready\noutbox_depth 1\nfailing_channels chat\n"));
+}
+
+async fn story(api: &Api) {
+    current_alerts(api).await;
+    history(api).await;
+    acknowledgements(api).await;
+    silences(api).await;
+    channels_and_readiness(api).await;
+}
+
+#[tokio::test]
+async fn alert_endpoints_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::from(fleetwatch_store::connect(&format!("sqlite://{}", dir.path().join("a.db").display())).await.unwrap());
+    seed(store.as_ref()).await;
+    story(&start(store).await).await;
+}
+
+#[tokio::test]
+async fn alert_endpoints_on_postgres() {
+    let db = PgTestDb::create().await;
+    let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&db.url).await.unwrap());
+    seed(store.as_ref()).await;
+    story(&start(store).await).await;
+}
