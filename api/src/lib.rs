@@ -2,8 +2,8 @@
 //! xlsx. Only this crate knows HTTP; it never writes samples or server states.
 //!
 //! Layers, each importing only the ones after it: `router` → `handlers` → `extract`, `params`
-//! (the typed edges), `export` → `state` (data only) → `events` (the live-stream hub) → `fleet`
-//! (status, overview, staleness) → `error`, the store. So the hub and the fleet view never
+//! (the typed edges), `export`, `metrics` (the Prometheus text) → `state` (data only) →
+//! `events` (the live-stream hub) → `fleet` (status, overview, staleness) → `error`, the store. So the hub and the fleet view never
 //! reach a handler, and every page and live update reads the fleet the same way.
 
 mod error;
@@ -12,6 +12,7 @@ pub mod export;
 mod extract;
 mod fleet;
 mod handlers;
+mod metrics;
 mod params;
 mod router;
 mod state;

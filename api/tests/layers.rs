@@ -5,8 +5,15 @@
 use std::path::Path;
 
 /// First to last; a module may import its own files and the modules of later layers.
-const LAYERS: &[&[&str]] =
-    &[&["router"], &["handlers"], &["extract", "params", "export"], &["state"], &["events"], &["fleet"], &["error"]];
+const LAYERS: &[&[&str]] = &[
+    &["router"],
+    &["handlers"],
+    &["extract", "params", "export", "metrics"],
+    &["state"],
+    &["events"],
+    &["fleet"],
+    &["error"],
+];
 
 #[test]
 fn modules_import_only_later_layers() {

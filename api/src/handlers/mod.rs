@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod events;
 pub mod export;
 pub mod health;
+pub mod metrics;
 pub mod sections;
 pub mod servers;
 pub mod silences;

@@ -1,0 +1,23 @@
+//! `GET /metrics`: the Prometheus scrape (rendered by `crate::metrics`).
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use crate::error::Result;
+use crate::fleet::Fleet;
+use crate::metrics::{CONTENT_TYPE, Snapshot, render};
+
+/// The fleet, its alerts (of configured servers) and the outbox and channels as gauges. The
+/// fleet and the alerts must be readable; the outbox depth and the channels are left out when
+/// they are not.
+pub async fn scrape(State(fleet): State<Fleet>) -> Result<impl IntoResponse> {
+    let store = fleet.store();
+    let servers = fleet.view().await?;
+    let mut alerts = store.alerts().await?;
+    alerts.retain(|(server, _)| fleet.server(server).is_some());
+    let outbox_depth = store.outbox_depth().await.ok();
+    let channels = store.channel_results().await.unwrap_or_default();
+    let body = render(&Snapshot { servers: &servers, alerts: &alerts, outbox_depth, channels: &channels });
+    Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], body))
+}
