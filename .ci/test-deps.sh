@@ -20,6 +20,7 @@ command -v curl >/dev/null || need_apt+=(curl)
 command -v setpriv >/dev/null || need_apt+=(util-linux)   # nginx runs unprivileged in tests/stack.rs
 command -v unshare >/dev/null || need_apt+=(util-linux)   # collector/tests/portability.rs
 command -v mkfs.ext4 >/dev/null || need_apt+=(e2fsprogs)  # collector/tests/truth.rs (a loop-mounted test disk)
+[ -x /usr/bin/promtool ] || need_apt+=(prometheus)     # api/tests/metrics.rs (promtool check metrics)
 command -v ps >/dev/null || need_apt+=(procps)
 # collector/tests/containers.rs: a private Docker daemon (started by the test, on its own socket),
 # asked over its socket with netcat-openbsd's `nc -U`, as on Ubuntu where it is installed by default.
