@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Duration as Age, Utc};
-use fleetwatch_alerts::{Alert, AlertBook, AlertState, Severity, Transition, TransitionKind};
+use fleetwatch_alerts::{AlertBook, AlertState, Severity, Transition, TransitionKind};
 use fleetwatch_api::AppState;
 use fleetwatch_common::Thresholds;
 use fleetwatch_store::{ChannelResult, Evaluation, NewNotification, Store};
@@ -15,25 +15,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 mod common;
-use common::{Api, meta};
-
-fn alert(rule: &str, instance: &str, state: AlertState, severity: Severity, at: DateTime<Utc>) -> Alert {
-    let firing = state == AlertState::Firing;
-    Alert {
-        rule: rule.into(),
-        instance: instance.into(),
-        state,
-        severity,
-        since: at,
-        firing_since: firing.then_some(at),
-        fired_value: Some(97.5),
-        value: Some(98.25),
-        detail: None,
-        acknowledged: None,
-        notified: firing,
-        last_notified: firing.then_some(at),
-    }
-}
+use common::{Api, alert, meta};
 
 fn transition(server: &str, rule: &str, at: DateTime<Utc>) -> Transition {
     Transition {

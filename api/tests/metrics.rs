@@ -8,32 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Duration as Age, Utc};
-use fleetwatch_alerts::{Alert, AlertBook, AlertState, Severity};
+use fleetwatch_alerts::{AlertBook, AlertState, Severity};
 use fleetwatch_api::AppState;
 use fleetwatch_common::{OfflineReason, Sample, Thresholds};
 use fleetwatch_store::{ChannelResult, Evaluation, NewNotification, Store};
 use fleetwatch_testkit::PgTestDb;
 
 mod common;
-use common::{Api, meta};
-
-fn alert(rule: &str, instance: &str, state: AlertState, severity: Severity) -> Alert {
-    let at = Utc::now() - Age::minutes(30);
-    Alert {
-        rule: rule.into(),
-        instance: instance.into(),
-        state,
-        severity,
-        since: at,
-        firing_since: (state == AlertState::Firing).then_some(at),
-        fired_value: Some(97.5),
-        value: Some(98.25),
-        detail: None,
-        acknowledged: None,
-        notified: false,
-        last_notified: None,
-    }
-}
+use common::{Api, alert, meta};
 
 /// `web-1` healthy with a full sample, `db-1` failing authentication, `odd` (a tag that needs
 /// escaping) never collected; `web-1` has a firing alert, `db-1` a pending one; one
@@ -61,10 +43,11 @@ async fn seed(store: &dyn Store) {
     store.record_success(&db, &[], None, 5).await.unwrap();
     store.record_failure("db-1", now, OfflineReason::AuthenticationFailed, "denied", 5).await.unwrap();
 
+    let at = now - Age::minutes(30);
     let servers = ["web-1", "db-1"].map(String::from);
     let book = AlertBook::from_alerts([
-        ("web-1".to_string(), alert("disk-full", "/var", AlertState::Firing, Severity::Critical)),
-        ("db-1".to_string(), alert("cpu-high", "", AlertState::Pending, Severity::Warning)),
+        ("web-1".to_string(), alert("disk-full", "/var", AlertState::Firing, Severity::Critical, at)),
+        ("db-1".to_string(), alert("cpu-high", "", AlertState::Pending, Severity::Warning, at)),
     ]);
     let notes = [NewNotification { channel: "ops".into(), payload: "{}".into() }];
     let e = Evaluation { servers: &servers, book: &book, transitions: &[], notifications: &notes, member: None };

@@ -1,6 +1,8 @@
 //! What the API's test files share: a server on a real listener and a client for it.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use chrono::{DateTime, Utc};
+use fleetwatch_alerts::{Alert, AlertState, Severity};
 use fleetwatch_api::{AppState, ServerMeta};
 use reqwest::Method;
 use serde_json::Value;
@@ -52,5 +54,24 @@ pub fn meta(name: &str, tags: &[&str]) -> ServerMeta {
         host: Some(format!("{name}.example")),
         port: Some(22),
         tags: tags.iter().map(|t| t.to_string()).collect(),
+    }
+}
+
+/// A stored alert of `rule` on `instance` since `at`; a firing one fired then and was told.
+pub fn alert(rule: &str, instance: &str, state: AlertState, severity: Severity, at: DateTime<Utc>) -> Alert {
+    let firing = state == AlertState::Firing;
+    Alert {
+        rule: rule.into(),
+        instance: instance.into(),
+        state,
+        severity,
+        since: at,
+        firing_since: firing.then_some(at),
+        fired_value: Some(97.5),
+        value: Some(98.25),
+        detail: None,
+        acknowledged: None,
+        notified: firing,
+        last_notified: firing.then_some(at),
     }
 }
