@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use fleetwatch_alerts::Channel;
 use fleetwatch_collector::Collector;
-use fleetwatch_collector::alerting::{AlertEngine, Delivery, DeliverySettings, test_notification};
+use fleetwatch_collector::alerting::{
+    AlertEngine, Delivery, DeliverySettings, Observation, Observed, test_notification,
+};
 use fleetwatch_config::{CollectorSettings, Config};
 use fleetwatch_store::{Evaluation, NewNotification, Store};
 use fleetwatch_testkit::{KillOnDrop, PgTestDb, Sshd, closed_port, free_port, wait_for};
@@ -408,4 +410,74 @@ async fn two_collectors_on_one_postgres_notify_each_change_once() {
     assert_eq!(told, ["node-0", "node-1", "node-2", "node-3"], "each change told once");
     drop(store);
     pg.drop_db().await;
+}
+
+/// A rule that fires on any host and whose value never changes: at least one CPU core.
+const CORES_RULE: &str =
+    "[[alerts.rules]]\nname = \"cores\"\nmetric = \"cpu_cores\"\nwarning = 1\nfor_secs = 0\nchannels = [\"ops\"]\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cycle_evaluates_what_it_holds_and_writes_only_what_changed() {
+    let toml = format!(
+        "[[servers]]\nname = \"here\"\ntransport = \"local\"\n{}{CORES_RULE}",
+        webhook("http://127.0.0.1:9/hook")
+    );
+    let setup = Setup::new(&toml).await;
+    // Every write of the `cores` alert is counted by the database itself (the built-in rules
+    // may come and go on a busy machine).
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&setup.url()).await.unwrap();
+    for stmt in [
+        "CREATE TABLE alert_writes (n INTEGER NOT NULL)",
+        "CREATE TRIGGER alert_insert AFTER INSERT ON alerts WHEN NEW.rule = 'cores' BEGIN INSERT INTO alert_writes VALUES (1); END",
+        "CREATE TRIGGER alert_update AFTER UPDATE ON alerts WHEN NEW.rule = 'cores' BEGIN INSERT INTO alert_writes VALUES (1); END",
+        "CREATE TRIGGER alert_delete AFTER DELETE ON alerts WHEN OLD.rule = 'cores' BEGIN INSERT INTO alert_writes VALUES (1); END",
+    ] {
+        sqlx::query(stmt).execute(&mut db).await.unwrap();
+    }
+    let writes = async |db: &mut sqlx::SqliteConnection| -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM alert_writes").fetch_one(db).await.unwrap()
+    };
+
+    // The engine is handed the cycle's own sample: with nothing stored, the rule still fires.
+    let engine = AlertEngine::new(setup.store.clone(), setup.config.alerting.clone(), &setup.config.servers);
+    let sample = fleetwatch_common::Sample {
+        server_name: "here".into(),
+        cpu_cores: Some(4),
+        timestamp: chrono::Utc::now(),
+        ..Default::default()
+    };
+    let observed =
+        [Observed { server: "here", observation: Observation::Collected { sample: &sample, details: None } }];
+    let outcome = engine.evaluate_cycle(&observed, None, chrono::Utc::now()).await.unwrap();
+    assert_eq!((outcome.transitions.len(), outcome.queued), (1, 1), "{outcome:?}");
+    assert!(setup.store.latest_samples().await.unwrap().is_empty(), "nothing was read from the samples");
+    assert_eq!(writes(&mut db).await, 1, "one alert inserted");
+
+    // Real cycles: the alert holds with the same value, so nothing is written again.
+    let collector = setup.collector();
+    for _ in 0..3 {
+        let (reports, outcome) = collector.run_cycle_with_alerts().await;
+        assert!(reports[0].result.is_ok(), "{:?}", reports[0].result);
+        let outcome = outcome.expect("evaluated");
+        assert!(!outcome.transitions.iter().any(|t| t.rule == "cores"), "{:?}", outcome.transitions);
+    }
+    let mut cores = setup.store.alerts().await.unwrap();
+    cores.retain(|(_, a)| a.rule == "cores");
+    assert_eq!(cores.len(), 1, "{cores:?}");
+    let expected = sample.cpu_cores.map(|c| c as f64);
+    let wrote = writes(&mut db).await;
+    if cores[0].1.value == expected {
+        assert_eq!(wrote, 1, "an unchanged alert is not rewritten");
+    } else {
+        assert_eq!(wrote, 2, "the value changed once (this host's core count), then never again");
+    }
+
+    // A resolution deletes the row: the rule no longer watches the server.
+    let mut alerting = setup.config.alerting.clone();
+    alerting.rules.rules.retain(|r| r.name != "cores");
+    let engine = AlertEngine::new(setup.store.clone(), alerting, &setup.config.servers);
+    let outcome = engine.evaluate_cycle(&observed, None, chrono::Utc::now()).await.unwrap();
+    assert!(outcome.transitions.iter().any(|t| t.rule == "cores"), "{:?}", outcome.transitions);
+    assert!(!setup.store.alerts().await.unwrap().iter().any(|(_, a)| a.rule == "cores"));
+    assert_eq!(writes(&mut db).await, wrote + 1);
 }

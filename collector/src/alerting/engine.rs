@@ -1,7 +1,10 @@
-//! Evaluation: the book is read from the store each time (so a restart neither re-sends nor
-//! forgets, and acknowledgements made through the API count), the servers' latest samples,
-//! details and failures are read back, the silences made through the API join the configured
-//! ones, and the outcome is saved in one transaction.
+//! Evaluation. After a cycle the engine evaluates what the cycle itself holds (its samples,
+//! details and failures, handed in as [`Observed`]): nothing is read back but the alert book and
+//! the silences. The staleness timer has no cycle at hand and reads the servers' states and
+//! latest samples from the store (two queries, no details). Either way the book is read from
+//! the store each time (so a restart neither re-sends nor forgets, and acknowledgements made
+//! through the API count), the silences made through the API join the configured ones, and the
+//! outcome is saved in one transaction.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use fleetwatch_alerts::{AlertBook, Alerting, Failure, ServerView, Silence, Transition, evaluate, group};
-use fleetwatch_common::{Details, Sample};
+use fleetwatch_common::{Details, OfflineReason, Sample};
 use fleetwatch_config::Server;
 use fleetwatch_store::{Evaluation, NewNotification, ServerState, Store};
 use tokio::sync::Mutex;
@@ -21,6 +24,35 @@ pub enum EvaluateError {
     Store(#[from] fleetwatch_store::Error),
     #[error("a notification cannot be encoded: {0}")]
     Encode(#[from] serde_json::Error),
+}
+
+/// What one cycle found on one server, as the cycle holds it.
+#[derive(Debug, Clone, Copy)]
+pub enum Observation<'a> {
+    Collected {
+        sample: &'a Sample,
+        details: Option<&'a Details>,
+    },
+    /// `detail` is the safe sentence stored with the failure.
+    Failed {
+        reason: OfflineReason,
+        detail: &'a str,
+    },
+}
+
+/// One server's outcome in a cycle.
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    pub server: &'a str,
+    pub observation: Observation<'a>,
+}
+
+/// What an evaluation changed and queued.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub transitions: Vec<Transition>,
+    /// Notifications queued in the outbox (one per channel and group).
+    pub queued: usize,
 }
 
 /// Evaluates the configured rules for the servers this process collects.
@@ -44,57 +76,83 @@ impl AlertEngine {
         self.errors.load(Ordering::Relaxed)
     }
 
-    /// [`Self::evaluate`], with a failure logged and counted instead of returned.
-    pub async fn evaluate_logged(&self, servers: &[String], member: Option<&str>, now: DateTime<Utc>) {
-        match self.evaluate(servers, member, now).await {
-            Ok(changes) if !changes.is_empty() => tracing::info!(changes = changes.len(), "alerts changed"),
-            Ok(_) => {}
+    /// A result logged (and a failure counted) rather than returned.
+    pub fn log(&self, result: Result<Outcome, EvaluateError>) -> Option<Outcome> {
+        match result {
+            Ok(o) => {
+                if !o.transitions.is_empty() {
+                    tracing::info!(changes = o.transitions.len(), queued = o.queued, "alerts changed");
+                }
+                Some(o)
+            }
             Err(e) => {
                 self.errors.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(error = %e, "alert evaluation failed; the next one starts from the stored state");
+                None
             }
         }
     }
 
-    /// Evaluates `servers` (configured ones; others are skipped) at `now`; returns the changes,
-    /// which are stored with the queued notifications before this returns. In a cluster,
+    /// Evaluates what a cycle just found (configured servers only) at `now`. In a cluster,
     /// `member` is this process's id: nothing is saved unless it still holds every server's lease.
-    pub async fn evaluate(
+    pub async fn evaluate_cycle(
+        &self,
+        observed: &[Observed<'_>],
+        member: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, EvaluateError> {
+        let views: Vec<ServerView<'_>> = observed
+            .iter()
+            .filter_map(|o| {
+                let tags = self.tags.get(o.server)?;
+                let (latest, details, failure) = match o.observation {
+                    Observation::Collected { sample, details } => (Some(sample), details, None),
+                    Observation::Failed { reason, detail } => {
+                        (None, None, Some(Failure { reason, detail: Some(detail) }))
+                    }
+                };
+                Some(ServerView { name: o.server, tags, latest, details, failure })
+            })
+            .collect();
+        self.run(&views, member, now).await
+    }
+
+    /// Evaluates `servers` (configured ones; others are skipped) from what the store holds: the
+    /// staleness timer's evaluation. Details are not read, so the rules that need them
+    /// (series, sections, containers) keep their alerts as they are until the next cycle.
+    pub async fn evaluate_stored(
         &self,
         servers: &[String],
         member: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Transition>, EvaluateError> {
-        let _one = self.running.lock().await;
-        let servers: Vec<String> = servers.iter().filter(|s| self.tags.contains_key(*s)).cloned().collect();
-        let mut book = AlertBook::from_alerts(self.store.alerts().await?);
+    ) -> Result<Outcome, EvaluateError> {
         let states: HashMap<String, ServerState> =
             self.store.server_states().await?.into_iter().map(|s| (s.server_name.clone(), s)).collect();
         let samples: HashMap<String, Sample> =
             self.store.latest_samples().await?.into_iter().map(|s| (s.server_name.clone(), s)).collect();
-        let mut details: HashMap<&str, Details> = HashMap::new();
-        for name in &servers {
-            if states.get(name).is_some_and(|s| s.ok)
-                && let Some(d) = self.store.details(name, None).await?
-            {
-                details.insert(name, d);
-            }
-        }
         let views: Vec<ServerView<'_>> = servers
             .iter()
-            .map(|name| {
-                let state = states.get(name);
-                ServerView {
-                    name,
-                    tags: self.tags.get(name).map_or(&[], Vec::as_slice),
-                    latest: samples.get(name),
-                    details: details.get(name.as_str()),
-                    failure: state
-                        .filter(|s| !s.ok)
-                        .and_then(|s| s.reason.map(|reason| Failure { reason, detail: s.detail.as_deref() })),
-                }
+            .filter_map(|name| {
+                let tags = self.tags.get(name)?;
+                let failure = states
+                    .get(name)
+                    .filter(|s| !s.ok)
+                    .and_then(|s| s.reason.map(|reason| Failure { reason, detail: s.detail.as_deref() }));
+                Some(ServerView { name, tags, latest: samples.get(name), details: None, failure })
             })
             .collect();
+        self.run(&views, member, now).await
+    }
+
+    async fn run(
+        &self,
+        views: &[ServerView<'_>],
+        member: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, EvaluateError> {
+        let _one = self.running.lock().await;
+        let servers: Vec<String> = views.iter().map(|v| v.name.to_owned()).collect();
+        let mut book = AlertBook::from_alerts(self.store.alerts().await?);
         let a = &self.alerting;
         let mut silences = a.silences.clone();
         for stored in self.store.silences().await? {
@@ -103,7 +161,7 @@ impl AlertEngine {
                 Err(e) => tracing::warn!(silence = stored.id, error = %e, "stored silence ignored"),
             }
         }
-        let transitions = evaluate(&mut book, &a.rules, &views, &silences, now);
+        let transitions = evaluate(&mut book, &a.rules, views, &silences, now);
         let notifications = group(&a.rules, &transitions)
             .iter()
             .map(|n| Ok(NewNotification { channel: n.channel.clone(), payload: serde_json::to_string(n)? }))
@@ -116,6 +174,6 @@ impl AlertEngine {
             member,
         };
         self.store.save_evaluation(evaluation, now).await?;
-        Ok(transitions)
+        Ok(Outcome { transitions, queued: notifications.len() })
     }
 }

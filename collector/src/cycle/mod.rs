@@ -23,7 +23,7 @@ use tokio::sync::Mutex;
 pub use connection::REMOTE_COMMAND;
 pub use report::{Collected, Mode, ServerReport};
 
-use crate::alerting::AlertEngine;
+use crate::alerting::{AlertEngine, Observation, Observed, Outcome};
 use crate::cluster::Cluster;
 use crate::error::CollectError;
 use crate::program::{ProgramOptions, program};
@@ -97,7 +97,7 @@ impl Collector {
         let Some(alerts) = &self.alerts else { return };
         let Some(entries) = self.claimed().await else { return };
         let names: Vec<String> = entries.iter().map(|e| e.server.name.clone()).collect();
-        alerts.evaluate_logged(&names, self.member(), chrono::Utc::now()).await;
+        alerts.log(alerts.evaluate_stored(&names, self.member(), chrono::Utc::now()).await);
     }
 
     /// This process's id in a cluster.
@@ -115,14 +115,28 @@ impl Collector {
 
     /// Collects every server once and stores the outcomes.
     pub async fn run_cycle(&self) -> Vec<ServerReport> {
+        self.run_cycle_with_alerts().await.0
+    }
+
+    /// [`Self::run_cycle`], and what the alert evaluation that follows it changed and queued
+    /// (`None` without alerts, or when the evaluation failed: that is logged and counted).
+    pub async fn run_cycle_with_alerts(&self) -> (Vec<ServerReport>, Option<Outcome>) {
         self.flush_pending().await;
         let started = Instant::now();
-        let Some(entries) = self.claimed().await else { return Vec::new() };
-        let names: Vec<String> = entries.iter().map(|e| e.server.name.clone()).collect();
+        let Some(entries) = self.claimed().await else { return (Vec::new(), None) };
         let reports = self.run_on(entries, Mode::Store).await;
-        if let Some(alerts) = &self.alerts {
-            alerts.evaluate_logged(&names, self.member(), chrono::Utc::now()).await;
-        }
+        let outcome = match &self.alerts {
+            Some(alerts) => {
+                let failures: Vec<String> = reports
+                    .iter()
+                    .map(|r| r.result.as_ref().err().map(ToString::to_string).unwrap_or_default())
+                    .collect();
+                let observed: Vec<Observed<'_>> =
+                    reports.iter().zip(&failures).filter_map(|(r, detail)| observed(r, detail)).collect();
+                alerts.log(alerts.evaluate_cycle(&observed, self.member(), chrono::Utc::now()).await)
+            }
+            None => None,
+        };
         let failed = reports.iter().filter(|r| r.result.is_err()).count();
         tracing::info!(
             servers = reports.len(),
@@ -130,7 +144,7 @@ impl Collector {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "collection cycle finished"
         );
-        reports
+        (reports, outcome)
     }
 
     /// Connects to every server and runs the scripts without storing anything.
@@ -222,4 +236,15 @@ impl Collector {
             first_use: ran.first_use,
         })
     }
+}
+
+/// What the alert evaluation is told of a report: nothing for a server skipped because its
+/// previous collection still ran (nothing was stored for it either).
+fn observed<'a>(r: &'a ServerReport, failure: &'a str) -> Option<Observed<'a>> {
+    let observation = match &r.result {
+        Ok(c) => Observation::Collected { sample: &c.sample, details: c.details.as_ref() },
+        Err(CollectError::Busy) => return None,
+        Err(e) => Observation::Failed { reason: e.reason(), detail: failure },
+    };
+    Some(Observed { server: &r.name, observation })
 }

@@ -5,6 +5,7 @@
 //! [`AlertStore`] is a supertrait of [`crate::Store`], so every store has it; `store.rs`
 //! implements it once for both backends.
 
+mod diff;
 mod rows;
 mod sql;
 mod store;
@@ -27,9 +28,10 @@ pub trait AlertStore: Send + Sync {
     async fn alerts(&self) -> Result<Vec<(String, Alert)>>;
 
     /// One evaluation's outcome, in ONE transaction, so each transition is recorded and
-    /// notified exactly once: the stored alerts of `servers` become the book's (an
-    /// acknowledgement stored meanwhile, e.g. through the API, is kept while the alert lives),
-    /// the transitions join the history and the notifications the outbox.
+    /// notified exactly once: the stored alerts of `servers` become the book's (only the alerts
+    /// that changed are written; an acknowledgement stored meanwhile, e.g. through the API, is
+    /// kept while the alert lives), the transitions join the history and the notifications the
+    /// outbox.
     async fn save_evaluation(&self, evaluation: Evaluation<'_>, now: DateTime<Utc>) -> Result<()>;
 
     /// Acknowledges a firing alert (stops re-notification until it resolves). Returns whether

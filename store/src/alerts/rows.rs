@@ -64,14 +64,6 @@ impl TryFrom<AlertRow> for (String, Alert) {
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct AckRow {
-    pub rule: String,
-    pub instance: String,
-    pub acked_by: String,
-    pub acked_ms: i64,
-}
-
-#[derive(sqlx::FromRow)]
 pub(crate) struct HistoryRow {
     id: i64,
     server_name: String,

@@ -4,21 +4,26 @@ pub(crate) const ALERTS: &str = "SELECT server_name, rule, instance, state, seve
      fired_value, value, detail, acked_by, acked_ms, notified, last_notified_ms \
      FROM alerts ORDER BY server_name, rule, instance";
 
-/// `$1` server: its acknowledgements, kept when an evaluation rewrites its alerts.
-pub(crate) const ACKS_OF_SERVER: &str =
-    "SELECT rule, instance, acked_by, acked_ms FROM alerts WHERE server_name = $1 AND acked_by IS NOT NULL";
+/// `$1` member: the servers whose lease it holds. PostgreSQL keeps the rows share-locked until
+/// the commit, so no lease can change hands while an evaluation is saved; SQLite serialises
+/// writers.
+pub(crate) const LEASES_OF_SQLITE: &str = "SELECT server_name FROM collector_leases WHERE member_id = $1";
+pub(crate) const LEASES_OF_POSTGRES: &str = "SELECT server_name FROM collector_leases WHERE member_id = $1 FOR SHARE";
 
-/// `$1` server: who holds its lease. PostgreSQL keeps the row share-locked until the commit,
-/// so the lease cannot change hands while an evaluation is saved; SQLite serialises writers.
-pub(crate) const LEASE_HOLDER_SQLITE: &str = "SELECT member_id FROM collector_leases WHERE server_name = $1";
-pub(crate) const LEASE_HOLDER_POSTGRES: &str =
-    "SELECT member_id FROM collector_leases WHERE server_name = $1 FOR SHARE";
+/// Prefix of the multi-row delete of alerts: `(server, rule, instance)` rows follow as `VALUES`,
+/// then [`DELETE_ALERTS_END`].
+pub(crate) const DELETE_ALERTS: &str = "DELETE FROM alerts WHERE (server_name, rule, instance) IN (";
+pub(crate) const DELETE_ALERTS_END: &str = ")";
 
-pub(crate) const DELETE_ALERTS_OF_SERVER: &str = "DELETE FROM alerts WHERE server_name = $1";
-
-/// Prefix of the multi-row insert of alerts.
-pub(crate) const INSERT_ALERTS: &str = "INSERT INTO alerts (server_name, rule, instance, state, severity, since_ms, \
+/// Prefix of the multi-row upsert of alerts (the columns of [`ALERTS`]); [`UPSERT_ALERTS_END`]
+/// follows the rows. An alert already stored takes the new values, but keeps its
+/// acknowledgement: only the acknowledgement itself writes those columns.
+pub(crate) const UPSERT_ALERTS: &str = "INSERT INTO alerts (server_name, rule, instance, state, severity, since_ms, \
      firing_since_ms, fired_value, value, detail, acked_by, acked_ms, notified, last_notified_ms) ";
+pub(crate) const UPSERT_ALERTS_END: &str = " ON CONFLICT (server_name, rule, instance) DO UPDATE SET \
+     state = excluded.state, severity = excluded.severity, since_ms = excluded.since_ms, \
+     firing_since_ms = excluded.firing_since_ms, fired_value = excluded.fired_value, value = excluded.value, \
+     detail = excluded.detail, notified = excluded.notified, last_notified_ms = excluded.last_notified_ms";
 
 /// `$1` by, `$2` at, `$3` server, `$4` rule, `$5` instance: only a firing alert.
 pub(crate) const ACK_ALERT: &str = "UPDATE alerts SET acked_by = $1, acked_ms = $2 \

@@ -1,15 +1,17 @@
 //! [`AlertStore`] for both backends: written once, expanded for each pool by [`alert_store!`]
 //! (concrete types keep the driver bounds out of sight).
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fleetwatch_alerts::{Acknowledgement, Alert, SilenceSpec, Transition};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use super::AlertStore;
-use super::rows::{AckRow, AlertRow, ChannelRow, HistoryRow, OutboxRow, SilenceRow, word};
-use super::sql;
+use super::rows::{AlertRow, ChannelRow, HistoryRow, OutboxRow, SilenceRow, word};
 use super::types::{Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, OutboxItem, StoredSilence};
+use super::{diff, sql};
 use crate::backend::SqlStore;
 use crate::error::{Error, Result};
 use crate::rows::convert;
@@ -19,7 +21,7 @@ use crate::values::{finite, to_ms};
 const CHUNK: usize = 200;
 
 macro_rules! alert_store {
-    ($db:ty, $claim:expr, $lease_holder:expr) => {
+    ($db:ty, $claim:expr, $leases_of:expr) => {
         #[async_trait]
         impl AlertStore for SqlStore<$db> {
             async fn alerts(&self) -> Result<Vec<(String, Alert)>> {
@@ -29,45 +31,44 @@ macro_rules! alert_store {
             async fn save_evaluation(&self, e: Evaluation<'_>, now: DateTime<Utc>) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
                 if let Some(member) = e.member {
-                    for server in e.servers {
-                        let holder: Option<String> =
-                            sqlx::query_scalar($lease_holder).bind(server.as_str()).fetch_optional(&mut *tx).await?;
-                        if holder.as_deref() != Some(member) {
-                            return Err(Error::Conflict(format!("{member} no longer holds the lease of {server}")));
-                        }
+                    let held: Vec<String> = sqlx::query_scalar($leases_of).bind(member).fetch_all(&mut *tx).await?;
+                    let held: HashSet<&str> = held.iter().map(String::as_str).collect();
+                    if let Some(server) = e.servers.iter().find(|s| !held.contains(s.as_str())) {
+                        return Err(Error::Conflict(format!("{member} no longer holds the lease of {server}")));
                     }
                 }
-                for server in e.servers {
-                    let acks: Vec<AckRow> =
-                        sqlx::query_as(sql::ACKS_OF_SERVER).bind(server.as_str()).fetch_all(&mut *tx).await?;
-                    sqlx::query(sql::DELETE_ALERTS_OF_SERVER).bind(server.as_str()).execute(&mut *tx).await?;
-                    let alerts = e.book.server(server);
-                    for chunk in alerts.chunks(CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new(sql::INSERT_ALERTS);
-                        qb.push_values(chunk, |mut b, a| {
-                            let kept = acks.iter().find(|k| k.rule == a.rule && k.instance == a.instance);
-                            let (by, at) = match (&a.acknowledged, kept) {
-                                (Some(ack), _) => (Some(ack.by.clone()), Some(to_ms(ack.at))),
-                                (None, Some(k)) => (Some(k.acked_by.clone()), Some(k.acked_ms)),
-                                (None, None) => (None, None),
-                            };
-                            b.push_bind(server.as_str())
-                                .push_bind(a.rule.as_str())
-                                .push_bind(a.instance.as_str())
-                                .push_bind(word(&a.state))
-                                .push_bind(word(&a.severity))
-                                .push_bind(to_ms(a.since))
-                                .push_bind(a.firing_since.map(to_ms))
-                                .push_bind(finite(a.fired_value))
-                                .push_bind(finite(a.value))
-                                .push_bind(a.detail.as_deref())
-                                .push_bind(by)
-                                .push_bind(at)
-                                .push_bind(a.notified)
-                                .push_bind(a.last_notified.map(to_ms));
-                        });
-                        qb.build().execute(&mut *tx).await?;
-                    }
+                let stored: Vec<(String, Alert)> =
+                    convert(sqlx::query_as::<_, AlertRow>(sql::ALERTS).fetch_all(&mut *tx).await?)?;
+                let changes = diff::changes(&stored, e.servers, e.book);
+                for chunk in changes.deleted.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(sql::DELETE_ALERTS);
+                    qb.push_values(chunk, |mut b, (server, rule, instance)| {
+                        b.push_bind(*server).push_bind(*rule).push_bind(*instance);
+                    });
+                    qb.push(sql::DELETE_ALERTS_END);
+                    qb.build().execute(&mut *tx).await?;
+                }
+                for chunk in changes.upserted.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(sql::UPSERT_ALERTS);
+                    qb.push_values(chunk, |mut b, (server, a)| {
+                        let ack = a.acknowledged.as_ref();
+                        b.push_bind(*server)
+                            .push_bind(a.rule.as_str())
+                            .push_bind(a.instance.as_str())
+                            .push_bind(word(&a.state))
+                            .push_bind(word(&a.severity))
+                            .push_bind(to_ms(a.since))
+                            .push_bind(a.firing_since.map(to_ms))
+                            .push_bind(finite(a.fired_value))
+                            .push_bind(finite(a.value))
+                            .push_bind(a.detail.as_deref())
+                            .push_bind(ack.map(|k| k.by.as_str()))
+                            .push_bind(ack.map(|k| to_ms(k.at)))
+                            .push_bind(a.notified)
+                            .push_bind(a.last_notified.map(to_ms));
+                    });
+                    qb.push(sql::UPSERT_ALERTS_END);
+                    qb.build().execute(&mut *tx).await?;
                 }
                 for chunk in e.transitions.chunks(CHUNK) {
                     let mut qb = QueryBuilder::<$db>::new(sql::INSERT_HISTORY);
@@ -217,5 +218,5 @@ macro_rules! alert_store {
     };
 }
 
-alert_store!(Sqlite, sql::CLAIM_SQLITE, sql::LEASE_HOLDER_SQLITE);
-alert_store!(Postgres, sql::CLAIM_POSTGRES, sql::LEASE_HOLDER_POSTGRES);
+alert_store!(Sqlite, sql::CLAIM_SQLITE, sql::LEASES_OF_SQLITE);
+alert_store!(Postgres, sql::CLAIM_POSTGRES, sql::LEASES_OF_POSTGRES);
