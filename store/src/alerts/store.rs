@@ -1,18 +1,18 @@
-//! [`AlertStore`] for both backends: written once, expanded for each pool by [`alert_store!`]
-//! (concrete types keep the driver bounds out of sight).
+//! [`AlertStore`] for both backends, written once, generic in the backend like the rest of
+//! the store; [`AlertSql`] holds the little SQL that differs.
 
 use std::collections::HashSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fleetwatch_alerts::{Acknowledgement, Alert, SilenceSpec, Transition};
-use sqlx::{Postgres, QueryBuilder, Sqlite};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Postgres, QueryBuilder, Sqlite, Type};
 
 use super::AlertStore;
 use super::rows::{AlertRow, ChannelRow, HistoryRow, OutboxRow, SilenceRow, word};
 use super::types::{Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, OutboxItem, StoredSilence};
 use super::{diff, sql};
-use crate::backend::SqlStore;
+use crate::backend::{Backend, SqlStore};
 use crate::error::{Error, Result};
 use crate::rows::convert;
 use crate::values::{finite, to_ms};
@@ -20,203 +20,221 @@ use crate::values::{finite, to_ms};
 /// Rows per multi-row insert.
 const CHUNK: usize = 200;
 
-macro_rules! alert_store {
-    ($db:ty, $claim:expr, $leases_of:expr) => {
-        #[async_trait]
-        impl AlertStore for SqlStore<$db> {
-            async fn alerts(&self) -> Result<Vec<(String, Alert)>> {
-                convert(sqlx::query_as::<_, AlertRow>(sql::ALERTS).fetch_all(&self.pool).await?)
-            }
-
-            async fn save_evaluation(&self, e: Evaluation<'_>, now: DateTime<Utc>) -> Result<()> {
-                let mut tx = self.pool.begin().await?;
-                if let Some(member) = e.member {
-                    let held: Vec<String> = sqlx::query_scalar($leases_of).bind(member).fetch_all(&mut *tx).await?;
-                    let held: HashSet<&str> = held.iter().map(String::as_str).collect();
-                    if let Some(server) = e.servers.iter().find(|s| !held.contains(s.as_str())) {
-                        return Err(Error::Conflict(format!("{member} no longer holds the lease of {server}")));
-                    }
-                }
-                let stored: Vec<(String, Alert)> =
-                    convert(sqlx::query_as::<_, AlertRow>(sql::ALERTS).fetch_all(&mut *tx).await?)?;
-                let changes = diff::changes(&stored, e.servers, e.book);
-                for chunk in changes.deleted.chunks(CHUNK) {
-                    let mut qb = QueryBuilder::<$db>::new(sql::DELETE_ALERTS);
-                    qb.push_values(chunk, |mut b, (server, rule, instance)| {
-                        b.push_bind(*server).push_bind(*rule).push_bind(*instance);
-                    });
-                    qb.push(sql::DELETE_ALERTS_END);
-                    qb.build().execute(&mut *tx).await?;
-                }
-                for chunk in changes.upserted.chunks(CHUNK) {
-                    let mut qb = QueryBuilder::<$db>::new(sql::UPSERT_ALERTS);
-                    qb.push_values(chunk, |mut b, (server, a)| {
-                        let ack = a.acknowledged.as_ref();
-                        b.push_bind(*server)
-                            .push_bind(a.rule.as_str())
-                            .push_bind(a.instance.as_str())
-                            .push_bind(word(&a.state))
-                            .push_bind(word(&a.severity))
-                            .push_bind(to_ms(a.since))
-                            .push_bind(a.firing_since.map(to_ms))
-                            .push_bind(finite(a.fired_value))
-                            .push_bind(finite(a.value))
-                            .push_bind(a.detail.as_deref())
-                            .push_bind(ack.map(|k| k.by.as_str()))
-                            .push_bind(ack.map(|k| to_ms(k.at)))
-                            .push_bind(a.notified)
-                            .push_bind(a.last_notified.map(to_ms));
-                    });
-                    qb.push(sql::UPSERT_ALERTS_END);
-                    qb.build().execute(&mut *tx).await?;
-                }
-                for chunk in e.transitions.chunks(CHUNK) {
-                    let mut qb = QueryBuilder::<$db>::new(sql::INSERT_HISTORY);
-                    qb.push_values(chunk, |mut b, t: &Transition| {
-                        b.push_bind(t.server.as_str())
-                            .push_bind(t.rule.as_str())
-                            .push_bind(t.instance.as_str())
-                            .push_bind(word(&t.kind))
-                            .push_bind(word(&t.from))
-                            .push_bind(word(&t.to))
-                            .push_bind(word(&t.severity))
-                            .push_bind(t.previous_severity.as_ref().map(word))
-                            .push_bind(t.metric.as_deref())
-                            .push_bind(finite(t.fired_value))
-                            .push_bind(finite(t.value))
-                            .push_bind(to_ms(t.since))
-                            .push_bind(to_ms(t.at))
-                            .push_bind(t.detail.as_deref())
-                            .push_bind(t.notify)
-                            .push_bind(t.silenced);
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
-                for n in e.notifications {
-                    sqlx::query(sql::ENQUEUE)
-                        .bind(n.channel.as_str())
-                        .bind(n.payload.as_str())
-                        .bind(to_ms(now))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn acknowledge_alert(
-                &self,
-                server: &str,
-                rule: &str,
-                instance: &str,
-                ack: &Acknowledgement,
-            ) -> Result<bool> {
-                let done = sqlx::query(sql::ACK_ALERT)
-                    .bind(ack.by.as_str())
-                    .bind(to_ms(ack.at))
-                    .bind(server)
-                    .bind(rule)
-                    .bind(instance)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            async fn alert_history(&self, q: &HistoryQuery) -> Result<Vec<HistoryEntry>> {
-                let rows = sqlx::query_as::<_, HistoryRow>(sql::HISTORY)
-                    .bind(to_ms(q.from))
-                    .bind(to_ms(q.to))
-                    .bind(q.server.as_deref())
-                    .bind(q.limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                convert(rows)
-            }
-
-            async fn claim_notifications(&self, c: Claim<'_>) -> Result<Vec<OutboxItem>> {
-                let rows = sqlx::query_as::<_, OutboxRow>($claim)
-                    .bind(c.member)
-                    .bind(to_ms(c.lease_until))
-                    .bind(c.channel)
-                    .bind(to_ms(c.now))
-                    .bind(c.limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let mut items: Vec<OutboxItem> = convert(rows)?;
-                items.sort_by_key(|i| i.id);
-                Ok(items)
-            }
-
-            async fn notification_delivered(&self, id: i64, member: &str, at: DateTime<Utc>) -> Result<bool> {
-                let done =
-                    sqlx::query(sql::DELIVERED).bind(to_ms(at)).bind(id).bind(member).execute(&self.pool).await?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            async fn notification_failed(&self, id: i64, member: &str, a: Attempt<'_>) -> Result<bool> {
-                let gave_up = a.retry_at.is_none().then(|| to_ms(a.at));
-                let done = sqlx::query(sql::FAILED)
-                    .bind(a.error)
-                    .bind(a.retry_at.map(to_ms))
-                    .bind(gave_up)
-                    .bind(id)
-                    .bind(member)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            async fn outbox(&self, channel: Option<&str>) -> Result<Vec<OutboxItem>> {
-                convert(sqlx::query_as::<_, OutboxRow>(sql::OUTBOX).bind(channel).fetch_all(&self.pool).await?)
-            }
-
-            async fn outbox_depth(&self) -> Result<i64> {
-                Ok(sqlx::query_scalar(sql::OUTBOX_DEPTH).fetch_one(&self.pool).await?)
-            }
-
-            async fn purge_notifications(&self, before: DateTime<Utc>) -> Result<u64> {
-                let done = sqlx::query(sql::PURGE_OUTBOX).bind(to_ms(before)).execute(&self.pool).await?;
-                Ok(done.rows_affected())
-            }
-
-            async fn record_channel_result(&self, r: &ChannelResult) -> Result<()> {
-                sqlx::query(sql::CHANNEL_RESULT)
-                    .bind(r.channel.as_str())
-                    .bind(r.ok)
-                    .bind(to_ms(r.at))
-                    .bind(r.error.as_deref())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn channel_results(&self) -> Result<Vec<ChannelResult>> {
-                convert(sqlx::query_as::<_, ChannelRow>(sql::CHANNEL_RESULTS).fetch_all(&self.pool).await?)
-            }
-
-            async fn create_silence(&self, spec: &SilenceSpec, by: &str, at: DateTime<Utc>) -> Result<i64> {
-                let json = serde_json::to_string(spec)
-                    .map_err(|e| Error::Corrupt(format!("silence cannot be encoded: {e}")))?;
-                let id: i64 = sqlx::query_scalar(sql::INSERT_SILENCE)
-                    .bind(json)
-                    .bind(by)
-                    .bind(to_ms(at))
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(id)
-            }
-
-            async fn silences(&self) -> Result<Vec<StoredSilence>> {
-                convert(sqlx::query_as::<_, SilenceRow>(sql::SILENCES).fetch_all(&self.pool).await?)
-            }
-
-            async fn delete_silence(&self, id: i64) -> Result<bool> {
-                let done = sqlx::query(sql::DELETE_SILENCE).bind(id).execute(&self.pool).await?;
-                Ok(done.rows_affected() > 0)
-            }
-        }
-    };
+/// The alerting SQL that differs between the backends: the row locks.
+pub trait AlertSql: Backend {
+    /// The outbox claim ([`sql::CLAIM_SQLITE`], [`sql::CLAIM_POSTGRES`]).
+    const CLAIM: &'static str;
+    /// The servers whose lease a member holds, locked until the commit where the backend can.
+    const LEASES_OF: &'static str;
 }
 
-alert_store!(Sqlite, sql::CLAIM_SQLITE, sql::LEASES_OF_SQLITE);
-alert_store!(Postgres, sql::CLAIM_POSTGRES, sql::LEASES_OF_POSTGRES);
+impl AlertSql for Sqlite {
+    const CLAIM: &'static str = sql::CLAIM_SQLITE;
+    const LEASES_OF: &'static str = sql::LEASES_OF_SQLITE;
+}
+
+impl AlertSql for Postgres {
+    const CLAIM: &'static str = sql::CLAIM_POSTGRES;
+    const LEASES_OF: &'static str = sql::LEASES_OF_POSTGRES;
+}
+
+/// Written once for both backends; the `where` clause is what it asks of a sqlx database
+/// (both drivers meet it), as for [`crate::Store`] in `sql_store.rs`.
+#[async_trait]
+impl<DB> AlertStore for SqlStore<DB>
+where
+    DB: AlertSql,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'a> &'a str: ColumnIndex<DB::Row> + Encode<'a, DB> + Type<DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB>,
+    for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB>,
+    for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB>,
+    for<'a> i32: Decode<'a, DB> + Type<DB>,
+    for<'a> f64: Decode<'a, DB> + Type<DB>,
+    for<'a> Option<f64>: Encode<'a, DB>,
+    for<'a> bool: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+{
+    async fn alerts(&self) -> Result<Vec<(String, Alert)>> {
+        convert(sqlx::query_as::<_, AlertRow>(sql::ALERTS).fetch_all(&self.pool).await?)
+    }
+
+    async fn save_evaluation(&self, e: Evaluation<'_>, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(member) = e.member {
+            let held: Vec<String> = sqlx::query_scalar(DB::LEASES_OF).bind(member).fetch_all(&mut *tx).await?;
+            let held: HashSet<&str> = held.iter().map(String::as_str).collect();
+            if let Some(server) = e.servers.iter().find(|s| !held.contains(s.as_str())) {
+                return Err(Error::Conflict(format!("{member} no longer holds the lease of {server}")));
+            }
+        }
+        let stored: Vec<(String, Alert)> =
+            convert(sqlx::query_as::<_, AlertRow>(sql::ALERTS).fetch_all(&mut *tx).await?)?;
+        let changes = diff::changes(&stored, e.servers, e.book);
+        for chunk in changes.deleted.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<DB>::new(sql::DELETE_ALERTS);
+            qb.push_values(chunk, |mut b, (server, rule, instance)| {
+                b.push_bind(*server).push_bind(*rule).push_bind(*instance);
+            });
+            qb.push(sql::DELETE_ALERTS_END);
+            qb.build().execute(&mut *tx).await?;
+        }
+        for chunk in changes.upserted.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<DB>::new(sql::UPSERT_ALERTS);
+            qb.push_values(chunk, |mut b, (server, a)| {
+                let ack = a.acknowledged.as_ref();
+                b.push_bind(*server)
+                    .push_bind(a.rule.as_str())
+                    .push_bind(a.instance.as_str())
+                    .push_bind(word(&a.state))
+                    .push_bind(word(&a.severity))
+                    .push_bind(to_ms(a.since))
+                    .push_bind(a.firing_since.map(to_ms))
+                    .push_bind(finite(a.fired_value))
+                    .push_bind(finite(a.value))
+                    .push_bind(a.detail.as_deref())
+                    .push_bind(ack.map(|k| k.by.as_str()))
+                    .push_bind(ack.map(|k| to_ms(k.at)))
+                    .push_bind(a.notified)
+                    .push_bind(a.last_notified.map(to_ms));
+            });
+            qb.push(sql::UPSERT_ALERTS_END);
+            qb.build().execute(&mut *tx).await?;
+        }
+        for chunk in e.transitions.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<DB>::new(sql::INSERT_HISTORY);
+            qb.push_values(chunk, |mut b, t: &Transition| {
+                b.push_bind(t.server.as_str())
+                    .push_bind(t.rule.as_str())
+                    .push_bind(t.instance.as_str())
+                    .push_bind(word(&t.kind))
+                    .push_bind(word(&t.from))
+                    .push_bind(word(&t.to))
+                    .push_bind(word(&t.severity))
+                    .push_bind(t.previous_severity.as_ref().map(word))
+                    .push_bind(t.metric.as_deref())
+                    .push_bind(finite(t.fired_value))
+                    .push_bind(finite(t.value))
+                    .push_bind(to_ms(t.since))
+                    .push_bind(to_ms(t.at))
+                    .push_bind(t.detail.as_deref())
+                    .push_bind(t.notify)
+                    .push_bind(t.silenced);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        for n in e.notifications {
+            sqlx::query(sql::ENQUEUE)
+                .bind(n.channel.as_str())
+                .bind(n.payload.as_str())
+                .bind(to_ms(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn acknowledge_alert(&self, server: &str, rule: &str, instance: &str, ack: &Acknowledgement) -> Result<bool> {
+        let done = sqlx::query(sql::ACK_ALERT)
+            .bind(ack.by.as_str())
+            .bind(to_ms(ack.at))
+            .bind(server)
+            .bind(rule)
+            .bind(instance)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&done) > 0)
+    }
+
+    async fn alert_history(&self, q: &HistoryQuery) -> Result<Vec<HistoryEntry>> {
+        let rows = sqlx::query_as::<_, HistoryRow>(sql::HISTORY)
+            .bind(to_ms(q.from))
+            .bind(to_ms(q.to))
+            .bind(q.server.as_deref())
+            .bind(q.limit)
+            .fetch_all(&self.pool)
+            .await?;
+        convert(rows)
+    }
+
+    async fn claim_notifications(&self, c: Claim<'_>) -> Result<Vec<OutboxItem>> {
+        let rows = sqlx::query_as::<_, OutboxRow>(DB::CLAIM)
+            .bind(c.member)
+            .bind(to_ms(c.lease_until))
+            .bind(c.channel)
+            .bind(to_ms(c.now))
+            .bind(c.limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut items: Vec<OutboxItem> = convert(rows)?;
+        items.sort_by_key(|i| i.id);
+        Ok(items)
+    }
+
+    async fn notification_delivered(&self, id: i64, member: &str, at: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(sql::DELIVERED).bind(to_ms(at)).bind(id).bind(member).execute(&self.pool).await?;
+        Ok(DB::rows_affected(&done) > 0)
+    }
+
+    async fn notification_failed(&self, id: i64, member: &str, a: Attempt<'_>) -> Result<bool> {
+        let gave_up = a.retry_at.is_none().then(|| to_ms(a.at));
+        let done = sqlx::query(sql::FAILED)
+            .bind(a.error)
+            .bind(a.retry_at.map(to_ms))
+            .bind(gave_up)
+            .bind(id)
+            .bind(member)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&done) > 0)
+    }
+
+    async fn outbox(&self, channel: Option<&str>) -> Result<Vec<OutboxItem>> {
+        convert(sqlx::query_as::<_, OutboxRow>(sql::OUTBOX).bind(channel).fetch_all(&self.pool).await?)
+    }
+
+    async fn outbox_depth(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(sql::OUTBOX_DEPTH).fetch_one(&self.pool).await?)
+    }
+
+    async fn purge_notifications(&self, before: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query(sql::PURGE_OUTBOX).bind(to_ms(before)).execute(&self.pool).await?;
+        Ok(DB::rows_affected(&done))
+    }
+
+    async fn record_channel_result(&self, r: &ChannelResult) -> Result<()> {
+        sqlx::query(sql::CHANNEL_RESULT)
+            .bind(r.channel.as_str())
+            .bind(r.ok)
+            .bind(to_ms(r.at))
+            .bind(r.error.as_deref())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn channel_results(&self) -> Result<Vec<ChannelResult>> {
+        convert(sqlx::query_as::<_, ChannelRow>(sql::CHANNEL_RESULTS).fetch_all(&self.pool).await?)
+    }
+
+    async fn create_silence(&self, spec: &SilenceSpec, by: &str, at: DateTime<Utc>) -> Result<i64> {
+        let json =
+            serde_json::to_string(spec).map_err(|e| Error::Corrupt(format!("silence cannot be encoded: {e}")))?;
+        let id: i64 =
+            sqlx::query_scalar(sql::INSERT_SILENCE).bind(json).bind(by).bind(to_ms(at)).fetch_one(&self.pool).await?;
+        Ok(id)
+    }
+
+    async fn silences(&self) -> Result<Vec<StoredSilence>> {
+        convert(sqlx::query_as::<_, SilenceRow>(sql::SILENCES).fetch_all(&self.pool).await?)
+    }
+
+    async fn delete_silence(&self, id: i64) -> Result<bool> {
+        let done = sqlx::query(sql::DELETE_SILENCE).bind(id).execute(&self.pool).await?;
+        Ok(DB::rows_affected(&done) > 0)
+    }
+}
