@@ -54,13 +54,19 @@ pub enum TransitionKind {
     Renotify,
     /// firing → resolved.
     Resolved,
+    /// Someone acknowledged a firing alert (recorded by the store, never by an evaluation;
+    /// not notified).
+    Acknowledged,
 }
 
-/// Who acknowledged a firing alert, and when.
+/// Who acknowledged a firing alert, when, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acknowledgement {
     pub by: String,
     pub at: DateTime<Utc>,
+    /// What they said ("looking into it", a ticket number…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// One pending or firing alert of one server.
@@ -297,15 +303,14 @@ impl AlertBook {
         server: &str,
         rule: &str,
         instance: &str,
-        by: &str,
-        now: DateTime<Utc>,
+        ack: Acknowledgement,
     ) -> Result<&Alert, AckError> {
         let alerts = self.servers.get_mut(server).ok_or(AckError::NotFound)?;
         let alert = alerts.iter_mut().find(|a| a.rule == rule && a.instance == instance).ok_or(AckError::NotFound)?;
         if alert.state != AlertState::Firing {
             return Err(AckError::NotFiring);
         }
-        alert.acknowledged = Some(Acknowledgement { by: by.to_owned(), at: now });
+        alert.acknowledged = Some(ack);
         Ok(alert)
     }
 

@@ -161,6 +161,50 @@ async fn acknowledgements(api: &Api) {
     let acked: Vec<_> = b.as_array().unwrap().iter().map(|a| a["acknowledged"]["by"].clone()).collect();
     assert_eq!(acked, [Value::Null, json!("api"), json!("alice")], "{b}");
     assert!(b[2]["acknowledged"]["at"].as_str().is_some(), "{b}");
+    assert_eq!(b[2]["acknowledged"]["comment"], "on it", "{b}");
+    assert_eq!(b[1]["acknowledged"].get("comment"), None, "no comment given: {b}");
+
+    // Each acknowledgement joins the history, with who and why.
+    let (_, b) = api.get("/api/alerts/history?server=web-1").await;
+    assert_eq!(
+        (&b[0]["kind"], &b[0]["rule"], &b[0]["instance"]),
+        (&json!("acknowledged"), &json!("disk-full"), &json!("/var")),
+        "{b}"
+    );
+    assert_eq!(
+        (&b[0]["acknowledged"]["by"], &b[0]["acknowledged"]["comment"]),
+        (&json!("alice"), &json!("on it")),
+        "{b}"
+    );
+    assert_eq!((&b[0]["to"], &b[0]["notify"]), (&json!("firing"), &json!(false)), "{b}");
+    assert_eq!(b[1].get("acknowledged"), None, "a firing transition has none: {b}");
+
+    // Again, by someone else: who and why are replaced.
+    let (s, b) = api.post("/api/alerts/web-1/disk-full/%2Fvar/ack", Some(r#"{"by":" bob ","comment":"  "}"#)).await;
+    assert_eq!(s, 204, "{b}");
+    let (_, b) = api.get("/api/alerts?server=web-1").await;
+    assert_eq!(b[0]["acknowledged"]["by"], "bob", "trimmed: {b}");
+    assert_eq!(b[0]["acknowledged"].get("comment"), None, "a blank comment is none: {b}");
+
+    // Bad bodies: the seed's error body, naming the field; nothing is stored.
+    let long = "x".repeat(1001);
+    for (body, field) in [
+        (r#"{"by":"  "}"#.to_string(), "by"),
+        (format!(r#"{{"by":"{}"}}"#, "y".repeat(101)), "by"),
+        (r#"{"by":"ab"}"#.to_string(), "by"),
+        (format!(r#"{{"comment":"{long}"}}"#), "comment"),
+        (r#"{"comment":"bell "}"#.to_string(), "comment"),
+        (r#"{"who":"x"}"#.to_string(), "who"),
+        ("[1]".to_string(), "invalid type"),
+    ] {
+        let (s, b) = api.post("/api/alerts/web-1/disk-full/%2Fvar/ack", Some(&body)).await;
+        assert_error(s, &b, 400, "BAD_REQUEST", field);
+    }
+    let (_, b) = api.get("/api/alerts?server=web-1").await;
+    assert_eq!(b[0]["acknowledged"]["by"], "bob", "{b}");
+    let (s, _) =
+        api.post("/api/alerts/web-1/disk-full/%2Fvar/ack", Some("{\"comment\":\"line one\\nline two\"}")).await;
+    assert_eq!(s, 204, "a line break is fine in a comment");
 
     let (s, b) = api.post("/api/alerts/db-1/cpu-high/ack", None).await;
     assert_error(s, &b, 404, "NOT_FOUND", "cpu-high");

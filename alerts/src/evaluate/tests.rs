@@ -20,6 +20,10 @@ fn cpu_step(book: &mut AlertBook, rules: &RuleSet, cpu: f64, secs: i64) -> Vec<T
     evaluate(book, rules, &[view(&s, None)], &[], at(secs))
 }
 
+fn ack(by: &str, at: chrono::DateTime<chrono::Utc>) -> crate::Acknowledgement {
+    crate::Acknowledgement { by: by.into(), at, comment: Some("on it".into()) }
+}
+
 fn kinds(ts: &[Transition]) -> Vec<(K, Severity)> {
     ts.iter().map(|t| (t.kind, t.severity)).collect()
 }
@@ -138,11 +142,12 @@ fn acknowledging_stops_renotification_until_resolved() {
     assert!(cpu_step(&mut book, &rules, 90.0, 3599).is_empty());
     assert_eq!(kinds(&cpu_step(&mut book, &rules, 90.0, 3600)), [(K::Renotify, Severity::Warning)]);
     assert!(cpu_step(&mut book, &rules, 90.0, 3700).is_empty(), "the hour starts again from the repeat");
-    assert!(book.acknowledge("web-1", "cpu-high", "", "ann", at(3800)).is_ok());
+    let acked = book.acknowledge("web-1", "cpu-high", "", ack("ann", at(3800))).map(|a| a.acknowledged.clone());
+    assert_eq!(acked, Ok(Some(ack("ann", at(3800)))));
     assert!(cpu_step(&mut book, &rules, 90.0, 9000).is_empty(), "acknowledged: no repeat");
     assert_eq!(kinds(&cpu_step(&mut book, &rules, 10.0, 9100)), [(K::Resolved, Severity::Warning)]);
     assert_eq!(
-        book.acknowledge("web-1", "cpu-high", "", "ann", at(9200)).err(),
+        book.acknowledge("web-1", "cpu-high", "", ack("ann", at(9200))).err(),
         Some(crate::state::AckError::NotFound)
     );
 }

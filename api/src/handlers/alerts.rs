@@ -27,12 +27,15 @@ pub struct AlertItem {
     pub alert: Alert,
 }
 
-/// One stored transition with its id.
+/// One stored transition with its id; an acknowledgement (`kind: "acknowledged"`) also says
+/// who and why.
 #[derive(Debug, Serialize)]
 pub struct HistoryItem {
     pub id: i64,
     #[serde(flatten)]
     pub transition: Transition,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<Acknowledgement>,
 }
 
 /// A channel's last delivery result: never its URL or secret.
@@ -53,15 +56,50 @@ pub struct AlertKey {
     pub instance: String,
 }
 
-/// The optional body of an acknowledgement.
+/// The optional body of an acknowledgement: who (default `api`) and why, both stored.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AckBody {
     #[serde(default)]
     pub by: Option<String>,
-    /// Logged, not stored (the store's acknowledgement holds who and when).
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// Longest `by`, in characters.
+pub const MAX_BY: usize = 100;
+/// Longest `comment`, in characters.
+pub const MAX_COMMENT: usize = 1000;
+
+impl AckBody {
+    /// Checks the fields and makes the acknowledgement: `by` is a name (1 to [`MAX_BY`]
+    /// characters, no control characters), `comment` text of at most [`MAX_COMMENT`]
+    /// (line breaks and tabs allowed); both are trimmed, and a blank comment is none.
+    pub fn acknowledgement(self, at: DateTime<Utc>) -> Result<Acknowledgement> {
+        let by = match self.by.as_deref().map(str::trim) {
+            None => "api".to_owned(),
+            Some("") => return Err(ApiError::BadRequest("by: must not be blank".into())),
+            Some(by) if by.chars().count() > MAX_BY => {
+                return Err(ApiError::BadRequest(format!("by: at most {MAX_BY} characters")));
+            }
+            Some(by) if by.chars().any(char::is_control) => {
+                return Err(ApiError::BadRequest("by: control characters are not allowed".into()));
+            }
+            Some(by) => by.to_owned(),
+        };
+        let comment = self.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = comment {
+            if c.chars().count() > MAX_COMMENT {
+                return Err(ApiError::BadRequest(format!("comment: at most {MAX_COMMENT} characters")));
+            }
+            if c.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t') {
+                return Err(ApiError::BadRequest(
+                    "comment: control characters other than line breaks and tabs are not allowed".into(),
+                ));
+            }
+        }
+        Ok(Acknowledgement { by, at, comment: comment.map(str::to_owned) })
+    }
 }
 
 /// `GET /api/alerts?server=&tag=&severity=`: pending and firing alerts of configured servers.
@@ -100,17 +138,23 @@ pub async fn history(
     let (from, to) = window.bounds()?;
     let query = HistoryQuery { from, to, server: f.server, limit: MAX_HISTORY };
     let entries = fleet.store().alert_history(&query).await?;
-    Ok(Json(entries.into_iter().map(|e| HistoryItem { id: e.id, transition: e.transition }).collect()))
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| HistoryItem { id: e.id, transition: e.transition, acknowledged: e.acknowledged })
+            .collect(),
+    ))
 }
 
 /// `POST /api/alerts/{server}/{rule}[/{instance}]/ack`, body `{"by": …, "comment": …}`
-/// optional: acknowledges a firing alert; 404 when there is none.
+/// optional: acknowledges a firing alert (again: replaces who and why); 404 when there is none,
+/// 400 naming the field when the body does not check.
 pub async fn ack(State(fleet): State<Fleet>, Path(key): Path<AlertKey>, body: Bytes) -> Result<StatusCode> {
     let body: AckBody =
         if body.iter().all(u8::is_ascii_whitespace) { AckBody::default() } else { extract::Json::parse(&body)? };
-    let ack = Acknowledgement { by: body.by.unwrap_or_else(|| "api".into()), at: Utc::now() };
+    let ack = body.acknowledgement(Utc::now())?;
     if fleet.store().acknowledge_alert(&key.server, &key.rule, &key.instance, &ack).await? {
-        tracing::info!(server = %key.server, rule = %key.rule, instance = %key.instance, by = %ack.by, comment = ?body.comment, "alert acknowledged");
+        tracing::info!(server = %key.server, rule = %key.rule, instance = %key.instance, by = %ack.by, "alert acknowledged");
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!(

@@ -96,7 +96,7 @@ mod tests {
     fn only_what_changed_is_written() {
         // Acknowledged through the API after the engine read the book: not a change.
         let mut acked = alert("same", 1.0);
-        acked.acknowledged = Some(Acknowledgement { by: "x".into(), at: Utc::now() });
+        acked.acknowledged = Some(Acknowledgement { by: "x".into(), at: Utc::now(), comment: None });
         let stored = vec![
             ("a".to_string(), acked),
             ("a".to_string(), alert("moved", 1.0)),

@@ -34,8 +34,10 @@ pub trait AlertStore: Send + Sync {
     /// outbox.
     async fn save_evaluation(&self, evaluation: Evaluation<'_>, now: DateTime<Utc>) -> Result<()>;
 
-    /// Acknowledges a firing alert (stops re-notification until it resolves). Returns whether
-    /// a firing alert was found.
+    /// Acknowledges a firing alert (stops re-notification until it resolves) and adds the
+    /// acknowledgement to its history (kind `acknowledged`, with who and why), in one
+    /// transaction. Acknowledging again replaces who and why. Returns whether a firing alert
+    /// was found.
     async fn acknowledge_alert(&self, server: &str, rule: &str, instance: &str, ack: &Acknowledgement) -> Result<bool>;
 
     /// Stored transitions, newest first.

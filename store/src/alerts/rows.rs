@@ -33,6 +33,7 @@ pub(crate) struct AlertRow {
     detail: Option<String>,
     acked_by: Option<String>,
     acked_ms: Option<i64>,
+    acked_comment: Option<String>,
     notified: bool,
     last_notified_ms: Option<i64>,
 }
@@ -42,7 +43,7 @@ impl TryFrom<AlertRow> for (String, Alert) {
 
     fn try_from(r: AlertRow) -> Result<Self> {
         let acknowledged = match (r.acked_by, r.acked_ms) {
-            (Some(by), Some(at)) => Some(Acknowledgement { by, at: from_ms(at)? }),
+            (Some(by), Some(at)) => Some(Acknowledgement { by, at: from_ms(at)?, comment: r.acked_comment }),
             _ => None,
         };
         let alert = Alert {
@@ -82,6 +83,8 @@ pub(crate) struct HistoryRow {
     detail: Option<String>,
     notify: bool,
     silenced: bool,
+    acked_by: Option<String>,
+    acked_comment: Option<String>,
 }
 
 impl TryFrom<HistoryRow> for HistoryEntry {
@@ -107,7 +110,8 @@ impl TryFrom<HistoryRow> for HistoryEntry {
             notify: r.notify,
             silenced: r.silenced,
         };
-        Ok(HistoryEntry { id: r.id, transition })
+        let acknowledged = r.acked_by.map(|by| Acknowledgement { by, at: transition.at, comment: r.acked_comment });
+        Ok(HistoryEntry { id: r.id, transition, acknowledged })
     }
 }
 

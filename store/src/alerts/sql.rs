@@ -1,7 +1,8 @@
-//! The SQL of the alerting tables (see `migrations/*/0005_alerts.sql`), shared by both backends.
+//! The SQL of the alerting tables (see `migrations/*/0005_alerts.sql` and `0006_alerts_more.sql`),
+//! shared by both backends.
 
 pub(crate) const ALERTS: &str = "SELECT server_name, rule, instance, state, severity, since_ms, firing_since_ms, \
-     fired_value, value, detail, acked_by, acked_ms, notified, last_notified_ms \
+     fired_value, value, detail, acked_by, acked_ms, acked_comment, notified, last_notified_ms \
      FROM alerts ORDER BY server_name, rule, instance";
 
 /// `$1` member: the servers whose lease it holds. PostgreSQL keeps the rows share-locked until
@@ -19,15 +20,27 @@ pub(crate) const DELETE_ALERTS_END: &str = ")";
 /// follows the rows. An alert already stored takes the new values, but keeps its
 /// acknowledgement: only the acknowledgement itself writes those columns.
 pub(crate) const UPSERT_ALERTS: &str = "INSERT INTO alerts (server_name, rule, instance, state, severity, since_ms, \
-     firing_since_ms, fired_value, value, detail, acked_by, acked_ms, notified, last_notified_ms) ";
+     firing_since_ms, fired_value, value, detail, acked_by, acked_ms, acked_comment, notified, last_notified_ms) ";
 pub(crate) const UPSERT_ALERTS_END: &str = " ON CONFLICT (server_name, rule, instance) DO UPDATE SET \
      state = excluded.state, severity = excluded.severity, since_ms = excluded.since_ms, \
      firing_since_ms = excluded.firing_since_ms, fired_value = excluded.fired_value, value = excluded.value, \
      detail = excluded.detail, notified = excluded.notified, last_notified_ms = excluded.last_notified_ms";
 
-/// `$1` by, `$2` at, `$3` server, `$4` rule, `$5` instance: only a firing alert.
-pub(crate) const ACK_ALERT: &str = "UPDATE alerts SET acked_by = $1, acked_ms = $2 \
-     WHERE server_name = $3 AND rule = $4 AND instance = $5 AND state = 'firing'";
+/// `$1` by, `$2` at, `$3` comment, `$4` server, `$5` rule, `$6` instance: only a firing alert.
+pub(crate) const ACK_ALERT: &str = "UPDATE alerts SET acked_by = $1, acked_ms = $2, acked_comment = $3 \
+     WHERE server_name = $4 AND rule = $5 AND instance = $6 AND state = 'firing'";
+
+/// The history row of an acknowledgement, made from the firing alert itself (its figure named
+/// as in its last history row): `$1` server, `$2` rule, `$3` instance, `$4` at, `$5` by, `$6`
+/// comment. Inserts nothing when there is no such firing alert.
+pub(crate) const HISTORY_OF_ACK: &str = "INSERT INTO alert_history (server_name, rule, instance, kind, from_state, \
+     to_state, severity, previous_severity, metric, fired_value, value, since_ms, at_ms, detail, notify, silenced, \
+     acked_by, acked_comment) \
+     SELECT a.server_name, a.rule, a.instance, 'acknowledged', a.state, a.state, a.severity, NULL, \
+     (SELECT h.metric FROM alert_history h WHERE h.server_name = a.server_name AND h.rule = a.rule \
+     AND h.instance = a.instance ORDER BY h.id DESC LIMIT 1), \
+     a.fired_value, a.value, COALESCE(a.firing_since_ms, a.since_ms), $4, a.detail, FALSE, FALSE, $5, $6 \
+     FROM alerts a WHERE a.server_name = $1 AND a.rule = $2 AND a.instance = $3 AND a.state = 'firing'";
 
 /// Prefix of the multi-row insert of history rows.
 pub(crate) const INSERT_HISTORY: &str = "INSERT INTO alert_history (server_name, rule, instance, kind, from_state, \
@@ -35,7 +48,8 @@ pub(crate) const INSERT_HISTORY: &str = "INSERT INTO alert_history (server_name,
 
 /// `$1` from, `$2` to (ms, inclusive), `$3` server or NULL, `$4` limit: newest first.
 pub(crate) const HISTORY: &str = "SELECT id, server_name, rule, instance, kind, from_state, to_state, severity, \
-     previous_severity, metric, fired_value, value, since_ms, at_ms, detail, notify, silenced \
+     previous_severity, metric, fired_value, value, since_ms, at_ms, detail, notify, silenced, acked_by, \
+     acked_comment \
      FROM alert_history WHERE at_ms >= $1 AND at_ms <= $2 \
      AND (CAST($3 AS TEXT) IS NULL OR server_name = $3) ORDER BY at_ms DESC, id DESC LIMIT $4";
 

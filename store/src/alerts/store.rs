@@ -98,6 +98,7 @@ where
                     .push_bind(a.detail.as_deref())
                     .push_bind(ack.map(|k| k.by.as_str()))
                     .push_bind(ack.map(|k| to_ms(k.at)))
+                    .push_bind(ack.and_then(|k| k.comment.as_deref()))
                     .push_bind(a.notified)
                     .push_bind(a.last_notified.map(to_ms));
             });
@@ -139,15 +140,30 @@ where
     }
 
     async fn acknowledge_alert(&self, server: &str, rule: &str, instance: &str, ack: &Acknowledgement) -> Result<bool> {
-        let done = sqlx::query(sql::ACK_ALERT)
-            .bind(ack.by.as_str())
-            .bind(to_ms(ack.at))
+        let mut tx = self.pool.begin().await?;
+        let recorded = sqlx::query(sql::HISTORY_OF_ACK)
             .bind(server)
             .bind(rule)
             .bind(instance)
-            .execute(&self.pool)
+            .bind(to_ms(ack.at))
+            .bind(ack.by.as_str())
+            .bind(ack.comment.as_deref())
+            .execute(&mut *tx)
             .await?;
-        Ok(DB::rows_affected(&done) > 0)
+        if DB::rows_affected(&recorded) == 0 {
+            return Ok(false);
+        }
+        sqlx::query(sql::ACK_ALERT)
+            .bind(ack.by.as_str())
+            .bind(to_ms(ack.at))
+            .bind(ack.comment.as_deref())
+            .bind(server)
+            .bind(rule)
+            .bind(instance)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn alert_history(&self, q: &HistoryQuery) -> Result<Vec<HistoryEntry>> {

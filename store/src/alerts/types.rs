@@ -1,7 +1,7 @@
 //! What the alerting tables hold, as the store hands it out and takes it in.
 
 use chrono::{DateTime, Utc};
-use fleetwatch_alerts::{AlertBook, SilenceSpec, Transition};
+use fleetwatch_alerts::{Acknowledgement, AlertBook, SilenceSpec, Transition};
 
 /// A notification to queue: the channel's name and the rendered-later message as JSON text
 /// (a `fleetwatch_alerts::Notification`). Never a secret: secrets are read at send time.
@@ -42,6 +42,8 @@ pub struct ChannelResult {
 pub struct HistoryEntry {
     pub id: i64,
     pub transition: Transition,
+    /// Who acknowledged, and why, for an acknowledgement (`TransitionKind::Acknowledged`).
+    pub acknowledged: Option<Acknowledgement>,
 }
 
 /// Which history to read: transitions seen within `[from, to]`, of one server or all, newest

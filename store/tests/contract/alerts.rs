@@ -71,24 +71,15 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
     assert_eq!((stored[0].0.as_str(), stored[0].1.rule.as_str()), ("al-1", "cpu-high"));
 
     // An acknowledgement made meanwhile survives the next evaluation; only firing alerts take one.
-    assert!(
-        store
-            .acknowledge_alert("al-2", "server-offline", "", &Acknowledgement { by: "alice".into(), at })
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store.acknowledge_alert("al-1", "cpu-high", "", &Acknowledgement { by: "alice".into(), at }).await.unwrap(),
-        "pending"
-    );
-    assert!(
-        !store.acknowledge_alert("nobody", "cpu-high", "", &Acknowledgement { by: "alice".into(), at }).await.unwrap()
-    );
+    let ack = Acknowledgement { by: "alice".into(), at: at + Duration::seconds(1), comment: Some("ticket 42".into()) };
+    assert!(store.acknowledge_alert("al-2", "server-offline", "", &ack).await.unwrap());
+    assert!(!store.acknowledge_alert("al-1", "cpu-high", "", &ack).await.unwrap(), "pending");
+    assert!(!store.acknowledge_alert("nobody", "cpu-high", "", &ack).await.unwrap());
     let only_al2 = ["al-2".to_string()];
     let e = Evaluation { servers: &only_al2, book: &book, transitions: &[], notifications: &[], member: None };
     store.save_evaluation(e, at).await.unwrap();
     let acked = store.alerts().await.unwrap().into_iter().find(|(s, _)| s == "al-2").unwrap().1;
-    assert_eq!(acked.acknowledged, Some(Acknowledgement { by: "alice".into(), at }));
+    assert_eq!(acked.acknowledged.as_ref(), Some(&ack));
 
     // Resolving: an evaluation of al-1 with no alert left removes its rows, not al-2's.
     let empty = AlertBook::default();
@@ -101,11 +92,21 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
 
     let q = HistoryQuery { from: at, to: at + Duration::seconds(5), server: None, limit: 10 };
     let history = store.alert_history(&q).await.unwrap();
-    assert_eq!(history.len(), 2);
+    assert_eq!(history.len(), 3);
     assert_eq!(history[0].transition, resolved[0], "newest first, every field kept");
-    assert_eq!(history[1].transition, transitions[0]);
+    assert_eq!(history[2].transition, transitions[0]);
+    assert_eq!((history[0].acknowledged.as_ref(), history[2].acknowledged.as_ref()), (None, None));
+    // The acknowledgement is in the history too, with who and why.
+    let t = &history[1].transition;
+    assert_eq!((t.server.as_str(), t.rule.as_str(), t.kind), ("al-2", "server-offline", TransitionKind::Acknowledged));
+    assert_eq!(
+        (t.from, t.to, t.severity, t.value, t.since, t.at),
+        (AlertState::Firing, AlertState::Firing, Severity::Critical, Some(98.25), at, ack.at)
+    );
+    assert_eq!((t.notify, t.silenced, t.detail.as_deref()), (false, false, Some("connection refused")));
+    assert_eq!(history[1].acknowledged.as_ref(), Some(&ack));
     let q = HistoryQuery { server: Some("al-2".into()), ..q };
-    assert!(store.alert_history(&q).await.unwrap().is_empty());
+    assert_eq!(store.alert_history(&q).await.unwrap().len(), 1);
 
     outbox_claims_retries_and_delivery(store, at).await;
     channel_results_are_kept(store, at).await;
