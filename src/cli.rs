@@ -53,11 +53,34 @@ pub enum Command {
         /// The channel's `name`.
         channel: String,
     },
+    /// Host keys trusted on first use: list them, or accept a server's new key after it changed.
+    HostKey {
+        #[command(subcommand)]
+        action: HostKeyAction,
+    },
     /// Row counts, oldest and newest sample per table, database size.
     DbStats,
     /// Delete samples older than a duration (e.g. 90d, 12h, "1h 30m"; a bare number is seconds).
     Cleanup {
         #[arg(long, default_value = "90d", value_name = "DURATION", value_parser = fleetwatch_config::duration::parse)]
         older_than: Duration,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostKeyAction {
+    /// Each SSH server: how its host key is trusted, the fingerprint, and a changed key it offered.
+    List,
+    /// Connect once to SERVER, show its recorded and offered SHA256 fingerprints, and record the
+    /// offered one when confirmed (`--yes`, or the offered fingerprint as FINGERPRINT). The
+    /// server's host-key-changed alert resolves at the next successful collection.
+    Accept {
+        /// The server's `name`.
+        server: String,
+        /// The `SHA256:…` fingerprint to accept; it must be the one the server offers.
+        fingerprint: Option<String>,
+        /// Accept whatever key the server offers now.
+        #[arg(long)]
+        yes: bool,
     },
 }

@@ -11,7 +11,7 @@ use fleetwatch_config::{Config, ProcessEnv, Server, config_path};
 use fleetwatch_store::Store;
 use secrecy::ExposeSecret;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, HostKeyAction};
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -46,6 +46,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Healthcheck { collector } => healthcheck(&config, collector).await,
         Command::Cleanup { older_than } => cleanup(&config, older_than).await,
         Command::NotifyTest { channel } => crate::notify_test::notify_test(&config, &channel).await,
+        Command::HostKey { action } => {
+            let store = open_store(&config).await?;
+            match action {
+                HostKeyAction::List => crate::host_key::list(&config, store.as_ref()).await,
+                HostKeyAction::Accept { server, fingerprint, yes } => {
+                    crate::host_key::accept(&config, store.as_ref(), &server, fingerprint.as_deref(), yes).await
+                }
+            }
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod host_key;
 mod logging;
 mod notify_test;
 

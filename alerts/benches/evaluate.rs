@@ -150,6 +150,7 @@ fn main() {
             latest: Some(s),
             details: Some(d),
             failure: None,
+            host_key_accepted: None,
         })
         .collect();
 

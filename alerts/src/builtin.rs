@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `server-offline` | the last collection failed (its reason in the message) | critical |
 //! | `server-stale` | no sample for `stale_after` (e.g. no collector runs) | warning |
-//! | `host-key-changed` | the host key differs from the trusted one; resolved only by hand | critical |
+//! | `host-key-changed` | the host key differs from the trusted one; resolves only at the first successful collection after someone accepted the new key | critical |
 //! | `section-failing` | a section of the collection fails (partial data), one alert per section | warning |
 //! | `container-unhealthy` | a container is unhealthy or exited non-zero, one alert per container | warning |
 //! | `swap-used` | `swap_percentage` ≥ 50 (critical ≥ 80) for 10 min | levels |
@@ -117,8 +117,9 @@ impl Check {
         out: &mut Vec<Reading<'a>>,
     ) -> Coverage {
         let severity = self.severity();
+        let released = (self == Check::HostKeyChanged).then_some(server.host_key_accepted).flatten();
         let mut flag = |instance: &'a str, bad: bool, value: Option<f64>, detail: Option<String>| {
-            out.push(Reading { instance, reached: bad.then_some(severity), cleared: !bad, value, detail });
+            out.push(Reading { instance, reached: bad.then_some(severity), cleared: !bad, value, detail, released });
         };
         match self {
             Check::Offline { skip_host_key } => {

@@ -22,6 +22,9 @@ pub struct ServerView<'a> {
     pub details: Option<&'a Details>,
     /// Set when the last attempt failed.
     pub failure: Option<Failure<'a>>,
+    /// When someone last accepted the server's new host key: a `host-key-changed` alert that
+    /// fired before it resolves once a collection succeeds (never by itself).
+    pub host_key_accepted: Option<DateTime<Utc>>,
 }
 
 /// A failed collection.
@@ -66,6 +69,16 @@ pub(crate) struct Reading<'a> {
     pub cleared: bool,
     pub value: Option<f64>,
     pub detail: Option<String>,
+    /// For a sticky rule: when a person last released its alerts (a firing alert older than
+    /// this resolves once `cleared`).
+    pub released: Option<DateTime<Utc>>,
+}
+
+impl Reading<'_> {
+    /// Whether an alert that started firing at `since` was released by hand after that.
+    pub fn released(&self, since: DateTime<Utc>) -> bool {
+        self.released.is_some_and(|at| at >= since)
+    }
 }
 
 fn read<'a>(
@@ -85,6 +98,7 @@ fn read<'a>(
                     cleared: levels.cleared(v),
                     value: Some(v),
                     detail: None,
+                    released: None,
                 });
             }),
             None => Coverage::Partial,

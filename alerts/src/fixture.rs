@@ -140,5 +140,12 @@ pub fn rules(toml_text: &str) -> crate::RuleSet {
 
 /// A server that answered with `sample` (and `details`).
 pub fn view<'a>(sample: &'a Sample, details: Option<&'a Details>) -> crate::ServerView<'a> {
-    crate::ServerView { name: &sample.server_name, tags: &[], latest: Some(sample), details, failure: None }
+    crate::ServerView {
+        name: &sample.server_name,
+        tags: &[],
+        latest: Some(sample),
+        details,
+        failure: None,
+        host_key_accepted: None,
+    }
 }

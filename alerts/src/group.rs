@@ -58,7 +58,10 @@ pub fn group(rules: &RuleSet, transitions: &[Transition]) -> Vec<Notification> {
         let status = match t.kind {
             TransitionKind::Resolved => GroupStatus::Resolved,
             TransitionKind::Firing | TransitionKind::SeverityChanged | TransitionKind::Renotify => GroupStatus::Firing,
-            TransitionKind::Pending | TransitionKind::Cancelled | TransitionKind::Acknowledged => continue,
+            TransitionKind::Pending
+            | TransitionKind::Cancelled
+            | TransitionKind::Acknowledged
+            | TransitionKind::HostKeyAccepted => continue,
         };
         for channel in rules.get(&t.rule).map(|r| r.channels.as_slice()).unwrap_or_default() {
             groups.entry((channel.as_str(), status)).or_default().push(t.clone());

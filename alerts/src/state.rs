@@ -57,6 +57,9 @@ pub enum TransitionKind {
     /// Someone acknowledged a firing alert (recorded by the store, never by an evaluation;
     /// not notified).
     Acknowledged,
+    /// Someone accepted a server's new host key (recorded by the store; not notified). The
+    /// `host-key-changed` alert resolves at the next successful collection.
+    HostKeyAccepted,
 }
 
 /// Who acknowledged a firing alert, when, and why.
@@ -248,6 +251,11 @@ pub(crate) fn step(
         }
         (AlertState::Firing, _) if reading.cleared && !rule.sticky() => {
             let t = alert.resolve(server, now, None);
+            alerts.remove(pos);
+            Some(t)
+        }
+        (AlertState::Firing, _) if reading.cleared && reading.released(alert.firing_since.unwrap_or(alert.since)) => {
+            let t = alert.resolve(server, now, Some("released by hand (the new host key was accepted)"));
             alerts.remove(pos);
             Some(t)
         }

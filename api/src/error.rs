@@ -12,6 +12,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    /// The request is well formed but the state does not allow it.
+    #[error("{0}")]
+    Conflict(String),
     #[error("database unavailable")]
     Unavailable(#[source] fleetwatch_store::Error),
     #[error("internal error")]
@@ -26,6 +29,7 @@ impl ApiError {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -35,6 +39,7 @@ impl ApiError {
         match self {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadRequest(_) => "BAD_REQUEST",
+            Self::Conflict(_) => "CONFLICT",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Store(_) | Self::Internal(_) => "INTERNAL_ERROR",
         }

@@ -12,7 +12,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::handlers::{alerts, events, export, health, metrics, sections, servers, silences, system, ui, users};
+use crate::handlers::{
+    alerts, events, export, health, host_keys, metrics, sections, servers, silences, system, ui, users,
+};
 use crate::state::AppState;
 
 /// The API under `/api`, health probes, and the dashboard from `web_dir` at `/`.
@@ -31,6 +33,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/servers/{server_name}/metrics/series", get(sections::series))
         .route("/servers/{server_name}/status", get(servers::status))
         .route("/servers/{server_name}/{section}", get(sections::section))
+        .route("/servers/{server_name}/host-key/accept", post(host_keys::accept))
         .route("/users/top", get(users::top))
         .route("/system/overview", get(system::overview))
         .route("/events", get(events::stream))

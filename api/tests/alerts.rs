@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration as Age, Utc};
 use fleetwatch_alerts::{AlertBook, AlertState, Severity, Transition, TransitionKind};
 use fleetwatch_api::AppState;
 use fleetwatch_common::Thresholds;
-use fleetwatch_store::{ChannelResult, Evaluation, NewNotification, Store};
+use fleetwatch_store::{ChannelResult, Evaluation, HostKeyRecord, NewNotification, Store};
 use fleetwatch_testkit::PgTestDb;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -59,7 +59,20 @@ async fn seed(store: &dyn Store) {
     store.record_channel_result(&ops).await.unwrap();
     let chat = ChannelResult { channel: "chat".into(), ok: false, at, error: Some("HTTP 500".into()) };
     store.record_channel_result(&chat).await.unwrap();
+    // web-1's key changed: the collector kept the one it was offered.
+    let record = HostKeyRecord {
+        server_name: "web-1".into(),
+        host: "web-1.example".into(),
+        port: 22,
+        fingerprint: OLD_KEY.into(),
+        first_seen: at,
+    };
+    store.save_host_key(&record).await.unwrap();
+    store.record_host_key_offer("web-1", NEW_KEY, OLD_KEY, at).await.unwrap();
 }
+
+const OLD_KEY: &str = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+const NEW_KEY: &str = "SHA256:4cB5rVmO0kq2Y0n9b3yXlS9dYk2m8c1mJ7b9QyZp0aE";
 
 async fn start(store: Arc<dyn Store>) -> Api {
     let dir = tempfile::tempdir().unwrap();
@@ -283,10 +296,39 @@ async fn channels_and_readiness(api: &Api) {
     assert_eq!(b, json!("ready\noutbox_depth 1\nfailing_channels chat\n"));
 }
 
+async fn host_key_acceptance(api: &Api) {
+    let accept = |server: &str| format!("/api/servers/{server}/host-key/accept");
+    let (s, b) = api.post(&accept("nope"), Some(&json!({"fingerprint": NEW_KEY}).to_string())).await;
+    assert_error(s, &b, 404, "NOT_FOUND", "nope");
+    for (body, names) in [
+        (json!({"fingerprint": "MD5:aa:bb"}), "fingerprint"),
+        (json!({}), "fingerprint"),
+        (json!({"fingerprint": NEW_KEY, "by": " "}), "by"),
+        (json!({"fingerprint": NEW_KEY, "key": 1}), "key"),
+    ] {
+        let (s, b) = api.post(&accept("web-1"), Some(&body.to_string())).await;
+        assert_error(s, &b, 400, "BAD_REQUEST", names);
+    }
+    // Only the key the collector saw offered; none was recorded for db-1.
+    let other = "SHA256:AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOo";
+    let (s, b) = api.post(&accept("web-1"), Some(&json!({"fingerprint": other}).to_string())).await;
+    assert_error(s, &b, 409, "CONFLICT", NEW_KEY);
+    let (s, b) = api.post(&accept("db-1"), Some(&json!({"fingerprint": NEW_KEY}).to_string())).await;
+    assert_error(s, &b, 409, "CONFLICT", "no host key is recorded");
+
+    let (s, b) = api.post(&accept("web-1"), Some(&json!({"fingerprint": NEW_KEY, "by": "alice"}).to_string())).await;
+    assert_eq!((s, b.clone()), (200, json!({"server": "web-1", "fingerprint": NEW_KEY, "previous": OLD_KEY})));
+    let (_, b) = api.get("/api/alerts/history?server=web-1").await;
+    assert_eq!((&b[0]["kind"], &b[0]["rule"]), (&json!("host_key_accepted"), &json!("host-key-changed")), "{b}");
+    let detail = b[0]["detail"].as_str().unwrap();
+    assert!(detail.contains(NEW_KEY) && detail.contains(OLD_KEY) && detail.contains("alice"), "{detail}");
+}
+
 async fn story(api: &Api) {
     current_alerts(api).await;
     history(api).await;
     acknowledgements(api).await;
+    host_key_acceptance(api).await;
     silences(api).await;
     channels_and_readiness(api).await;
 }

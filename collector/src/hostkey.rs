@@ -18,6 +18,8 @@ pub enum Expectation {
     KnownHosts { path: PathBuf, host: String, port: u16 },
     /// No record yet: accept, and the caller records what was seen.
     FirstUse,
+    /// Only look: note the key and refuse the connection (no credential is ever offered).
+    ShowOnly,
 }
 
 /// What happened when the server showed its key.
@@ -38,6 +40,10 @@ pub enum Verdict {
     Unknown {
         presented: String,
         known_hosts: String,
+    },
+    /// Under [`Expectation::ShowOnly`]: what the server showed; the connection was refused.
+    Shown {
+        presented: String,
     },
 }
 
@@ -97,6 +103,7 @@ impl Verifier {
                 }
             }
             Expectation::FirstUse => Verdict::FirstUse { fingerprint: presented },
+            Expectation::ShowOnly => Verdict::Shown { presented },
         }
     }
 }

@@ -7,6 +7,7 @@ use russh::ChannelMsg;
 use russh::client::{self, Handle};
 use russh::keys::{PrivateKey, PrivateKeyWithHashAlg};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use fleetwatch_config::{Credentials, SshServer};
@@ -52,26 +53,7 @@ impl SshSession {
         connect_timeout: Duration,
     ) -> Result<Self, CollectError> {
         let secs = connect_timeout.as_secs();
-        let addr = format!("{}:{}", server.host, server.port);
-        let addrs: Vec<_> = match timeout(connect_timeout, tokio::net::lookup_host(addr.as_str())).await {
-            Err(_) => return Err(CollectError::Timeout { stage: Stage::Resolving, secs }),
-            Ok(Err(_)) => return Err(CollectError::Dns { host: server.host.clone() }),
-            Ok(Ok(a)) => a.collect(),
-        };
-        if addrs.is_empty() {
-            return Err(CollectError::Dns { host: server.host.clone() });
-        }
-        let stream = match timeout(connect_timeout, tokio::net::TcpStream::connect(&addrs[..])).await {
-            Err(_) => return Err(CollectError::Timeout { stage: Stage::Connecting, secs }),
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                return Err(CollectError::ConnectionRefused { addr });
-            }
-            Ok(Err(source)) => return Err(ConnectionError::Tcp { addr, source }.into()),
-            Ok(Ok(s)) => s,
-        };
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "set_nodelay failed");
-        }
+        let (stream, addr) = open_stream(server, connect_timeout).await?;
         let (verifier, verdict_slot) = Verifier::new(expectation);
         let connected = timeout(connect_timeout, client::connect_stream(config, stream, verifier)).await;
         let take_verdict = || verdict_slot.lock().ok().and_then(|mut v| v.take());
@@ -152,6 +134,53 @@ impl SshSession {
         if let Err(e) = self.handle.disconnect(russh::Disconnect::ByApplication, "bye", "en").await {
             tracing::debug!(error = %e, "disconnect failed");
         }
+    }
+}
+
+/// Resolves the server's address and opens a TCP connection to it, each step within
+/// `connect_timeout`; also returns `host:port`, for messages.
+async fn open_stream(server: &SshServer, connect_timeout: Duration) -> Result<(TcpStream, String), CollectError> {
+    let secs = connect_timeout.as_secs();
+    let addr = format!("{}:{}", server.host, server.port);
+    let addrs: Vec<_> = match timeout(connect_timeout, tokio::net::lookup_host(addr.as_str())).await {
+        Err(_) => return Err(CollectError::Timeout { stage: Stage::Resolving, secs }),
+        Ok(Err(_)) => return Err(CollectError::Dns { host: server.host.clone() }),
+        Ok(Ok(a)) => a.collect(),
+    };
+    if addrs.is_empty() {
+        return Err(CollectError::Dns { host: server.host.clone() });
+    }
+    let stream = match timeout(connect_timeout, TcpStream::connect(&addrs[..])).await {
+        Err(_) => return Err(CollectError::Timeout { stage: Stage::Connecting, secs }),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(CollectError::ConnectionRefused { addr });
+        }
+        Ok(Err(source)) => return Err(ConnectionError::Tcp { addr, source }.into()),
+        Ok(Ok(s)) => s,
+    };
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(error = %e, "set_nodelay failed");
+    }
+    Ok((stream, addr))
+}
+
+/// The `SHA256:…` fingerprint of the host key the server shows, read in the key exchange, after
+/// which the connection is refused: no credential is offered to a key not trusted yet. For
+/// `fleetwatch host-key accept`.
+pub async fn offered_host_key(
+    server: &SshServer,
+    config: Arc<client::Config>,
+    connect_timeout: Duration,
+) -> Result<String, CollectError> {
+    let (stream, addr) = open_stream(server, connect_timeout).await?;
+    let (verifier, verdict) = Verifier::new(Expectation::ShowOnly);
+    let shaken = timeout(connect_timeout, client::connect_stream(config, stream, verifier)).await;
+    let seen = verdict.lock().ok().and_then(|mut v| v.take());
+    match (seen, shaken) {
+        (Some(Verdict::Shown { presented }), _) => Ok(presented),
+        (_, Err(_)) => Err(CollectError::Timeout { stage: Stage::Handshake, secs: connect_timeout.as_secs() }),
+        (_, Ok(Err(source))) => Err(ConnectionError::Handshake { addr, source }.into()),
+        (_, Ok(Ok(_))) => Err(ConnectionError::NoVerdict.into()),
     }
 }
 

@@ -481,3 +481,88 @@ async fn a_cycle_evaluates_what_it_holds_and_writes_only_what_changed() {
     assert!(!setup.store.alerts().await.unwrap().iter().any(|(_, a)| a.rule == "cores"));
     assert_eq!(writes(&mut db).await, wrote + 1);
 }
+
+/// A server trusted on first use, by password (a replacement sshd has a new client key too).
+fn first_use_toml(sshd: &Sshd, name: &str) -> String {
+    let password = sshd.password_file(&fleetwatch_testkit::test_password());
+    format!(
+        "[[servers]]\nname = \"{name}\"\nhost = \"{}\"\nport = {}\nuser = \"{}\"\npassword_file = \"{}\"\n",
+        sshd.addr.ip(),
+        sshd.addr.port(),
+        fleetwatch_testkit::TEST_USER,
+        password.display()
+    )
+}
+
+fn host_key_alert(alerts: &[(String, fleetwatch_alerts::Alert)]) -> Option<&fleetwatch_alerts::Alert> {
+    alerts.iter().find(|(s, a)| s == "web-1" && a.rule == "host-key-changed").map(|(_, a)| a)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swapped_host_key_alerts_until_the_new_key_is_accepted_and_collected() {
+    let mut first = Sshd::start().await;
+    let setup = Setup::new(&first_use_toml(&first, "web-1")).await;
+    let collector = setup.collector();
+    let r = collector.run_cycle().await;
+    assert!(r[0].result.is_ok(), "{:?}\n{}", r[0].result, first.log_text());
+    let recorded = setup.store.host_key("web-1").await.unwrap().unwrap();
+    assert_eq!(recorded.fingerprint, first.host_fingerprint, "trusted on first use");
+
+    // The machine is reinstalled: same address, new host key.
+    first.stop();
+    collector.shutdown().await;
+    let second = Sshd::start_at(first.addr).await;
+    assert_ne!(second.host_fingerprint, first.host_fingerprint);
+    let r = collector.run_cycle().await;
+    assert!(r[0].result.is_err(), "the new key is refused");
+    let alert = host_key_alert(&setup.store.alerts().await.unwrap()).cloned().expect("host-key-changed fires");
+    assert_eq!(alert.state, fleetwatch_alerts::AlertState::Firing);
+    let offers = setup.store.host_key_offers().await.unwrap();
+    assert_eq!(offers.len(), 1, "{offers:?}");
+    assert_eq!((&offers[0].fingerprint, &offers[0].expected), (&second.host_fingerprint, &first.host_fingerprint));
+
+    // Nothing resolves it by itself: more failed cycles and the timer keep it.
+    collector.run_cycle().await;
+    collector.evaluate_alerts().await;
+    assert!(host_key_alert(&setup.store.alerts().await.unwrap()).is_some());
+
+    // Only the key the collector saw can be accepted that way.
+    let accept = |fingerprint| fleetwatch_store::KeyAcceptance {
+        server: "web-1",
+        fingerprint,
+        by: "alice",
+        at: chrono::Utc::now(),
+        only_offered: true,
+    };
+    let wrong = setup.store.accept_host_key(&accept(first.host_fingerprint.as_str())).await.unwrap();
+    assert!(matches!(wrong, fleetwatch_store::KeyAccepted::NotOffered { .. }), "{wrong:?}");
+    let done = setup.store.accept_host_key(&accept(second.host_fingerprint.as_str())).await.unwrap();
+    assert_eq!(done, fleetwatch_store::KeyAccepted::Accepted { previous: first.host_fingerprint.clone() });
+
+    // Accepted, but not collected since: the timer's evaluation leaves it firing.
+    collector.evaluate_alerts().await;
+    assert!(host_key_alert(&setup.store.alerts().await.unwrap()).is_some(), "never before the next cycle");
+
+    // The next cycle connects with the accepted key: resolved, and in the history.
+    let r = collector.run_cycle().await;
+    assert!(r[0].result.is_ok(), "{:?}\n{}", r[0].result, second.log_text());
+    assert!(host_key_alert(&setup.store.alerts().await.unwrap()).is_none(), "resolved");
+    let q = fleetwatch_store::HistoryQuery {
+        from: chrono::Utc::now() - chrono::Duration::hours(1),
+        to: chrono::Utc::now(),
+        server: Some("web-1".into()),
+        limit: 50,
+    };
+    let mut kinds: Vec<String> = setup
+        .store
+        .alert_history(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.transition.rule == "host-key-changed")
+        .map(|e| format!("{:?}", e.transition.kind))
+        .collect();
+    kinds.reverse();
+    assert_eq!(kinds, ["Firing", "HostKeyAccepted", "Resolved"]);
+    collector.shutdown().await;
+}

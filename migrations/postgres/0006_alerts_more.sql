@@ -5,3 +5,15 @@
 ALTER TABLE alerts ADD COLUMN acked_comment TEXT;
 ALTER TABLE alert_history ADD COLUMN acked_by TEXT;
 ALTER TABLE alert_history ADD COLUMN acked_comment TEXT;
+
+-- The host key a server offered when it no longer matched the one recorded on first use (the
+-- collector writes it), and who accepted it. Accepting replaces the recorded fingerprint in
+-- host_keys; the host-key-changed alert resolves at the next successful collection after it.
+CREATE TABLE host_key_offers (
+    server_name TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    expected    TEXT NOT NULL,
+    seen_ms     BIGINT NOT NULL,
+    accepted_ms BIGINT,
+    accepted_by TEXT
+);

@@ -121,6 +121,37 @@ fn offline_fires_with_its_reason_and_a_changed_host_key_waits_for_a_human() {
 }
 
 #[test]
+fn a_changed_host_key_resolves_at_the_first_success_after_its_acceptance() {
+    let rules = rules("");
+    let mut book = AlertBook::default();
+    let s = sample("web-1", 10.0, at(0));
+    let key = Failure { reason: OfflineReason::HostKeyMismatch, detail: None };
+    // An acceptance older than the alert does not count.
+    let old = Some(at(30));
+    let changed = ServerView { failure: Some(key), host_key_accepted: old, ..view(&s, None) };
+    let t = evaluate(&mut book, &rules, &[changed], &[], at(60));
+    assert_eq!(t.iter().map(|t| (t.rule.as_str(), t.kind)).collect::<Vec<_>>(), [("host-key-changed", K::Firing)]);
+    let back = sample("web-1", 10.0, at(90));
+    assert!(
+        evaluate(&mut book, &rules, &[ServerView { host_key_accepted: old, ..view(&back, None) }], &[], at(90))
+            .is_empty()
+    );
+    // Accepted at 100, but the server still fails (no collection since): it holds.
+    let accepted = Some(at(100));
+    let still = ServerView { failure: Some(key), host_key_accepted: accepted, ..view(&s, None) };
+    assert!(evaluate(&mut book, &rules, &[still], &[], at(110)).is_empty(), "never before a success");
+    // The next collection succeeds: resolved, and told.
+    let now_ok = sample("web-1", 10.0, at(120));
+    let t =
+        evaluate(&mut book, &rules, &[ServerView { host_key_accepted: accepted, ..view(&now_ok, None) }], &[], at(120));
+    assert_eq!(
+        t.iter().map(|t| (t.rule.as_str(), t.kind, t.notify)).collect::<Vec<_>>(),
+        [("host-key-changed", K::Resolved, true)]
+    );
+    assert!(book.is_empty());
+}
+
+#[test]
 fn an_old_sample_is_stale_and_its_figures_no_longer_count() {
     let rules = rules(CPU_RULE);
     let mut book = AlertBook::default();

@@ -10,7 +10,7 @@ use fleetwatch_alerts::{Acknowledgement, Alert, Transition};
 use fleetwatch_store::HistoryQuery;
 use serde::{Deserialize, Serialize};
 
-use super::known;
+use super::{actor, known};
 use crate::error::{ApiError, Result, echo};
 use crate::extract::{self, Path, Query};
 use crate::fleet::Fleet;
@@ -66,27 +66,15 @@ pub struct AckBody {
     pub comment: Option<String>,
 }
 
-/// Longest `by`, in characters.
-pub const MAX_BY: usize = 100;
 /// Longest `comment`, in characters.
 pub const MAX_COMMENT: usize = 1000;
 
 impl AckBody {
-    /// Checks the fields and makes the acknowledgement: `by` is a name (1 to [`MAX_BY`]
-    /// characters, no control characters), `comment` text of at most [`MAX_COMMENT`]
-    /// (line breaks and tabs allowed); both are trimmed, and a blank comment is none.
+    /// Checks the fields and makes the acknowledgement: `by` as [`actor`] reads it, `comment`
+    /// text of at most [`MAX_COMMENT`] (line breaks and tabs allowed), trimmed; a blank comment
+    /// is none.
     pub fn acknowledgement(self, at: DateTime<Utc>) -> Result<Acknowledgement> {
-        let by = match self.by.as_deref().map(str::trim) {
-            None => "api".to_owned(),
-            Some("") => return Err(ApiError::BadRequest("by: must not be blank".into())),
-            Some(by) if by.chars().count() > MAX_BY => {
-                return Err(ApiError::BadRequest(format!("by: at most {MAX_BY} characters")));
-            }
-            Some(by) if by.chars().any(char::is_control) => {
-                return Err(ApiError::BadRequest("by: control characters are not allowed".into()));
-            }
-            Some(by) => by.to_owned(),
-        };
+        let by = actor(self.by.as_deref())?;
         let comment = self.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
         if let Some(c) = comment {
             if c.chars().count() > MAX_COMMENT {

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod events;
 pub mod export;
 pub mod health;
+pub mod host_keys;
 pub mod metrics;
 pub mod sections;
 pub mod servers;
@@ -20,4 +21,19 @@ use crate::fleet::{Fleet, ServerMeta};
 /// 404 unless `name` is a configured server.
 pub(crate) fn known<'a>(fleet: &'a Fleet, name: &str) -> Result<&'a ServerMeta> {
     fleet.server(name).ok_or_else(|| ApiError::NotFound(format!("no server named {:?}", echo(name))))
+}
+
+/// Longest `by` (who did it) of a request body, in characters.
+pub const MAX_BY: usize = 100;
+
+/// Who did it, from a body's optional `by`: trimmed, 1 to [`MAX_BY`] characters, no control
+/// characters; `api` when absent.
+pub(crate) fn actor(by: Option<&str>) -> Result<String> {
+    match by.map(str::trim) {
+        None => Ok("api".to_owned()),
+        Some(by) if by.is_empty() || by.chars().count() > MAX_BY || by.chars().any(char::is_control) => {
+            Err(ApiError::BadRequest(format!("by: 1 to {MAX_BY} characters, no control characters")))
+        }
+        Some(by) => Ok(by.to_owned()),
+    }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
+use fleetwatch_alerts::builtin::HOST_KEY_CHANGED;
 use fleetwatch_alerts::{AlertBook, Alerting, Failure, ServerView, Silence, Transition, evaluate, group};
 use fleetwatch_common::{Details, OfflineReason, Sample};
 use fleetwatch_config::Server;
@@ -111,10 +112,10 @@ impl AlertEngine {
                         (None, None, Some(Failure { reason, detail: Some(detail) }))
                     }
                 };
-                Some(ServerView { name: o.server, tags, latest, details, failure })
+                Some(ServerView { name: o.server, tags, latest, details, failure, host_key_accepted: None })
             })
             .collect();
-        self.run(&views, member, now).await
+        self.run(views, member, now).await
     }
 
     /// Evaluates `servers` (configured ones; others are skipped) from what the store holds: the
@@ -138,21 +139,41 @@ impl AlertEngine {
                     .get(name)
                     .filter(|s| !s.ok)
                     .and_then(|s| s.reason.map(|reason| Failure { reason, detail: s.detail.as_deref() }));
-                Some(ServerView { name, tags, latest: samples.get(name), details: None, failure })
+                Some(ServerView {
+                    name,
+                    tags,
+                    latest: samples.get(name),
+                    details: None,
+                    failure,
+                    host_key_accepted: None,
+                })
             })
             .collect();
-        self.run(&views, member, now).await
+        self.run(views, member, now).await
     }
 
     async fn run(
         &self,
-        views: &[ServerView<'_>],
+        mut views: Vec<ServerView<'_>>,
         member: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Outcome, EvaluateError> {
         let _one = self.running.lock().await;
         let servers: Vec<String> = views.iter().map(|v| v.name.to_owned()).collect();
         let mut book = AlertBook::from_alerts(self.store.alerts().await?);
+        // Only a changed host key waits for someone to accept the new one.
+        if views.iter().any(|v| book.get(v.name, HOST_KEY_CHANGED, "").is_some()) {
+            let accepted: HashMap<String, DateTime<Utc>> = self
+                .store
+                .host_key_offers()
+                .await?
+                .into_iter()
+                .filter_map(|o| Some((o.server_name, o.accepted?)))
+                .collect();
+            for v in &mut views {
+                v.host_key_accepted = accepted.get(v.name).copied();
+            }
+        }
         let a = &self.alerting;
         let mut silences = a.silences.clone();
         for stored in self.store.silences().await? {
@@ -161,7 +182,7 @@ impl AlertEngine {
                 Err(e) => tracing::warn!(silence = stored.id, error = %e, "stored silence ignored"),
             }
         }
-        let transitions = evaluate(&mut book, &a.rules, views, &silences, now);
+        let transitions = evaluate(&mut book, &a.rules, &views, &silences, now);
         let notifications = group(&a.rules, &transitions)
             .iter()
             .map(|n| Ok(NewNotification { channel: n.channel.clone(), payload: serde_json::to_string(n)? }))

@@ -73,8 +73,19 @@ impl Collector {
     /// recorded (when storing) before the connection is used.
     async fn connect(&self, server: &Server, ssh: &SshServer, mode: Mode) -> Result<SshSession, CollectError> {
         let expectation = self.expectation(server, ssh).await?;
-        let session =
-            SshSession::connect(ssh, expectation, self.ssh_config.clone(), self.settings.connect_timeout()).await?;
+        let connected =
+            SshSession::connect(ssh, expectation, self.ssh_config.clone(), self.settings.connect_timeout()).await;
+        if let (
+            Err(CollectError::HostKeyMismatch { expected, presented, source_of_trust: TrustSource::FirstUse { .. } }),
+            Mode::Store,
+        ) = (&connected, mode)
+        {
+            // Kept so that someone can accept it (`fleetwatch host-key accept`, the API).
+            if let Err(e) = self.store.record_host_key_offer(&server.name, presented, expected, Utc::now()).await {
+                tracing::error!(error = ?e, "cannot record the host key the server offered");
+            }
+        }
+        let session = connected?;
         if let (Verdict::FirstUse { fingerprint }, Mode::Store) = (session.verdict.clone(), mode) {
             let record = HostKeyRecord {
                 server_name: server.name.clone(),

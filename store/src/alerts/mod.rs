@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 use fleetwatch_alerts::{Acknowledgement, Alert, SilenceSpec};
 
 pub use types::{
-    Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, NewNotification, OutboxItem, StoredSilence,
+    Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, HostKeyOffer, KeyAcceptance, KeyAccepted,
+    NewNotification, OutboxItem, StoredSilence,
 };
 
 use crate::error::Result;
@@ -81,4 +82,23 @@ pub trait AlertStore: Send + Sync {
 
     /// Deletes a silence; returns whether it existed.
     async fn delete_silence(&self, id: i64) -> Result<bool>;
+
+    /// Keeps the host key a server offered when it did not match the one recorded on first use
+    /// (`expected`), so that someone can accept it (the API checks against it).
+    async fn record_host_key_offer(
+        &self,
+        server: &str,
+        fingerprint: &str,
+        expected: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Every kept offer, by server.
+    async fn host_key_offers(&self) -> Result<Vec<HostKeyOffer>>;
+
+    /// Replaces the recorded (first-use) host key of a server with an accepted one, notes the
+    /// acceptance on the offer and in the alert history (kind `host_key_accepted`, rule
+    /// `host-key-changed`), in one transaction. The alert itself resolves at the next
+    /// successful collection, not here.
+    async fn accept_host_key(&self, acceptance: &KeyAcceptance<'_>) -> Result<KeyAccepted>;
 }

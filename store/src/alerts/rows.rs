@@ -5,7 +5,7 @@ use fleetwatch_alerts::{Acknowledgement, Alert, Transition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::types::{ChannelResult, HistoryEntry, OutboxItem, StoredSilence};
+use super::types::{ChannelResult, HistoryEntry, HostKeyOffer, OutboxItem, StoredSilence};
 use crate::error::{Error, Result};
 use crate::values::{from_ms, from_ms_opt};
 
@@ -176,5 +176,30 @@ impl TryFrom<SilenceRow> for StoredSilence {
     fn try_from(r: SilenceRow) -> Result<Self> {
         let spec = serde_json::from_str(&r.spec).map_err(|e| Error::Corrupt(format!("silence {}: {e}", r.id)))?;
         Ok(StoredSilence { id: r.id, spec, created_by: r.created_by, created: from_ms(r.created_ms)? })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OfferRow {
+    server_name: String,
+    fingerprint: String,
+    expected: String,
+    seen_ms: i64,
+    accepted_ms: Option<i64>,
+    accepted_by: Option<String>,
+}
+
+impl TryFrom<OfferRow> for HostKeyOffer {
+    type Error = Error;
+
+    fn try_from(r: OfferRow) -> Result<Self> {
+        Ok(HostKeyOffer {
+            server_name: r.server_name,
+            fingerprint: r.fingerprint,
+            expected: r.expected,
+            seen: from_ms(r.seen_ms)?,
+            accepted: from_ms_opt(r.accepted_ms)?,
+            accepted_by: r.accepted_by,
+        })
     }
 }

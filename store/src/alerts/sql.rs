@@ -113,3 +113,47 @@ pub(crate) const OUTBOX_DEPTH: &str =
 /// `$1` before (ms): delivered or given-up rows finished before it.
 pub(crate) const PURGE_OUTBOX: &str = "DELETE FROM alert_outbox \
      WHERE COALESCE(delivered_ms, gave_up_ms) IS NOT NULL AND COALESCE(delivered_ms, gave_up_ms) < $1";
+
+/// `$1` server, `$2` offered, `$3` expected, `$4` seen (ms). A new fingerprint clears an earlier
+/// acceptance; the same one keeps it.
+pub(crate) const RECORD_OFFER: &str = "INSERT INTO host_key_offers (server_name, fingerprint, expected, seen_ms) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (server_name) DO UPDATE SET \
+     accepted_ms = CASE WHEN host_key_offers.fingerprint = excluded.fingerprint \
+     THEN host_key_offers.accepted_ms ELSE NULL END, \
+     accepted_by = CASE WHEN host_key_offers.fingerprint = excluded.fingerprint \
+     THEN host_key_offers.accepted_by ELSE NULL END, \
+     fingerprint = excluded.fingerprint, expected = excluded.expected, seen_ms = excluded.seen_ms";
+
+pub(crate) const OFFERS: &str = "SELECT server_name, fingerprint, expected, seen_ms, accepted_ms, accepted_by \
+     FROM host_key_offers ORDER BY server_name";
+
+/// `$1` server.
+pub(crate) const OFFERED: &str = "SELECT fingerprint FROM host_key_offers WHERE server_name = $1";
+
+/// `$1` server.
+pub(crate) const RECORDED_KEY: &str = "SELECT fingerprint FROM host_keys WHERE server_name = $1";
+
+/// `$1` server, `$2` fingerprint, `$3` at (ms): the accepted key is recorded as first seen then.
+pub(crate) const REPLACE_KEY: &str = "UPDATE host_keys SET fingerprint = $2, first_seen_ms = $3 WHERE server_name = $1";
+
+/// `$1` server, `$2` fingerprint, `$3` the key it replaces, `$4` at (ms), `$5` by.
+pub(crate) const ACCEPT_OFFER: &str = "INSERT INTO host_key_offers \
+     (server_name, fingerprint, expected, seen_ms, accepted_ms, accepted_by) VALUES ($1, $2, $3, $4, $4, $5) \
+     ON CONFLICT (server_name) DO UPDATE SET \
+     expected = CASE WHEN host_key_offers.fingerprint = excluded.fingerprint \
+     THEN host_key_offers.expected ELSE excluded.expected END, \
+     seen_ms = CASE WHEN host_key_offers.fingerprint = excluded.fingerprint \
+     THEN host_key_offers.seen_ms ELSE excluded.seen_ms END, \
+     fingerprint = excluded.fingerprint, accepted_ms = excluded.accepted_ms, accepted_by = excluded.accepted_by";
+
+/// The history row of an acceptance, on the server's host key alert (`$2`, instance `''`) as it
+/// stands, or `ok` without one: `$1` server, `$3` at (ms), `$4` detail.
+pub(crate) const HISTORY_OF_ACCEPTANCE: &str = "INSERT INTO alert_history (server_name, rule, instance, kind, \
+     from_state, to_state, severity, since_ms, at_ms, detail, notify, silenced) VALUES ($1, $2, '', \
+     'host_key_accepted', \
+     COALESCE((SELECT state FROM alerts WHERE server_name = $1 AND rule = $2 AND instance = ''), 'ok'), \
+     COALESCE((SELECT state FROM alerts WHERE server_name = $1 AND rule = $2 AND instance = ''), 'ok'), \
+     COALESCE((SELECT severity FROM alerts WHERE server_name = $1 AND rule = $2 AND instance = ''), 'critical'), \
+     COALESCE((SELECT COALESCE(firing_since_ms, since_ms) FROM alerts \
+     WHERE server_name = $1 AND rule = $2 AND instance = ''), $3), \
+     $3, $4, FALSE, FALSE)";

@@ -5,12 +5,16 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use fleetwatch_alerts::builtin::HOST_KEY_CHANGED;
 use fleetwatch_alerts::{Acknowledgement, Alert, SilenceSpec, Transition};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Postgres, QueryBuilder, Sqlite, Type};
 
 use super::AlertStore;
-use super::rows::{AlertRow, ChannelRow, HistoryRow, OutboxRow, SilenceRow, word};
-use super::types::{Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, OutboxItem, StoredSilence};
+use super::rows::{AlertRow, ChannelRow, HistoryRow, OfferRow, OutboxRow, SilenceRow, word};
+use super::types::{
+    Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, HostKeyOffer, KeyAcceptance, KeyAccepted,
+    OutboxItem, StoredSilence,
+};
 use super::{diff, sql};
 use crate::backend::{Backend, SqlStore};
 use crate::error::{Error, Result};
@@ -252,5 +256,60 @@ where
     async fn delete_silence(&self, id: i64) -> Result<bool> {
         let done = sqlx::query(sql::DELETE_SILENCE).bind(id).execute(&self.pool).await?;
         Ok(DB::rows_affected(&done) > 0)
+    }
+
+    async fn record_host_key_offer(
+        &self,
+        server: &str,
+        fingerprint: &str,
+        expected: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(sql::RECORD_OFFER)
+            .bind(server)
+            .bind(fingerprint)
+            .bind(expected)
+            .bind(to_ms(at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn host_key_offers(&self) -> Result<Vec<HostKeyOffer>> {
+        convert(sqlx::query_as::<_, OfferRow>(sql::OFFERS).fetch_all(&self.pool).await?)
+    }
+
+    async fn accept_host_key(&self, k: &KeyAcceptance<'_>) -> Result<KeyAccepted> {
+        let mut tx = self.pool.begin().await?;
+        let recorded: Option<String> =
+            sqlx::query_scalar(sql::RECORDED_KEY).bind(k.server).fetch_optional(&mut *tx).await?;
+        let Some(previous) = recorded else { return Ok(KeyAccepted::NothingRecorded) };
+        if k.only_offered {
+            let offered: Option<String> =
+                sqlx::query_scalar(sql::OFFERED).bind(k.server).fetch_optional(&mut *tx).await?;
+            if offered.as_deref() != Some(k.fingerprint) {
+                return Ok(KeyAccepted::NotOffered { offered });
+            }
+        }
+        let at = to_ms(k.at);
+        sqlx::query(sql::REPLACE_KEY).bind(k.server).bind(k.fingerprint).bind(at).execute(&mut *tx).await?;
+        sqlx::query(sql::ACCEPT_OFFER)
+            .bind(k.server)
+            .bind(k.fingerprint)
+            .bind(previous.as_str())
+            .bind(at)
+            .bind(k.by)
+            .execute(&mut *tx)
+            .await?;
+        let detail = format!("host key {} accepted by {}, replacing {previous}", k.fingerprint, k.by);
+        sqlx::query(sql::HISTORY_OF_ACCEPTANCE)
+            .bind(k.server)
+            .bind(HOST_KEY_CHANGED)
+            .bind(at)
+            .bind(detail)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(KeyAccepted::Accepted { previous })
     }
 }

@@ -101,3 +101,44 @@ pub struct StoredSilence {
     pub created_by: String,
     pub created: DateTime<Utc>,
 }
+
+/// A host key a server offered that did not match the fingerprint recorded on first use, as
+/// the collector last saw it, and its acceptance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostKeyOffer {
+    pub server_name: String,
+    /// `SHA256:…`, what the server offered.
+    pub fingerprint: String,
+    /// `SHA256:…`, the recorded key it did not match.
+    pub expected: String,
+    /// When it was last seen offered.
+    pub seen: DateTime<Utc>,
+    /// When it was accepted (it is then the recorded key), and by whom.
+    pub accepted: Option<DateTime<Utc>>,
+    pub accepted_by: Option<String>,
+}
+
+/// What [`crate::AlertStore::accept_host_key`] is asked: make `fingerprint` the recorded host
+/// key of `server` (trusted on first use), on behalf of `by`.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyAcceptance<'a> {
+    pub server: &'a str,
+    /// `SHA256:…`.
+    pub fingerprint: &'a str,
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
+    /// Accept it only if it is the key the collector last saw the server offer (the API, which
+    /// cannot look itself); the CLI connects and sees the key it accepts.
+    pub only_offered: bool,
+}
+
+/// How an acceptance ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyAccepted {
+    /// The fingerprint is now the recorded key; `previous` was.
+    Accepted { previous: String },
+    /// No key is recorded for the server: the collector trusts the first one it sees.
+    NothingRecorded,
+    /// `only_offered`, and the collector last saw another key offered, or none.
+    NotOffered { offered: Option<String> },
+}

@@ -5,7 +5,10 @@ use chrono::{DateTime, Duration, Utc};
 use fleetwatch_alerts::{
     Acknowledgement, Alert, AlertBook, AlertState, Severity, SilenceSpec, Transition, TransitionKind,
 };
-use fleetwatch_store::{Attempt, ChannelResult, Evaluation, HistoryQuery, NewNotification, Store};
+use fleetwatch_store::{
+    Attempt, ChannelResult, Evaluation, HistoryQuery, HostKeyOffer, HostKeyRecord, KeyAcceptance, KeyAccepted,
+    NewNotification, Store,
+};
 
 use super::t;
 
@@ -112,6 +115,70 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
     channel_results_are_kept(store, at).await;
     silences_are_kept_until_deleted(store, at).await;
     only_the_lease_holder_saves(store, at).await;
+    a_changed_host_key_is_offered_then_accepted(store, at).await;
+}
+
+/// The collector keeps the key a server offered instead of the recorded one; accepting it
+/// replaces the recorded key and is in the history.
+async fn a_changed_host_key_is_offered_then_accepted(store: &dyn Store, at: DateTime<Utc>) {
+    let (old, new, other) = ("SHA256:old-key", "SHA256:new-key", "SHA256:someone-else");
+    let accept =
+        |fingerprint, only_offered, at| KeyAcceptance { server: "hk-1", fingerprint, by: "alice", at, only_offered };
+    assert_eq!(store.accept_host_key(&accept(new, false, at)).await.unwrap(), KeyAccepted::NothingRecorded);
+    let record = HostKeyRecord {
+        server_name: "hk-1".into(),
+        host: "10.0.0.1".into(),
+        port: 22,
+        fingerprint: old.into(),
+        first_seen: at,
+    };
+    store.save_host_key(&record).await.unwrap();
+    assert_eq!(
+        store.accept_host_key(&accept(new, true, at)).await.unwrap(),
+        KeyAccepted::NotOffered { offered: None },
+        "the API accepts only a key the collector saw"
+    );
+
+    store.record_host_key_offer("hk-1", new, old, at).await.unwrap();
+    let offers = store.host_key_offers().await.unwrap();
+    let offered = HostKeyOffer {
+        server_name: "hk-1".into(),
+        fingerprint: new.into(),
+        expected: old.into(),
+        seen: at,
+        accepted: None,
+        accepted_by: None,
+    };
+    assert_eq!(offers, std::slice::from_ref(&offered));
+    assert_eq!(
+        store.accept_host_key(&accept(other, true, at)).await.unwrap(),
+        KeyAccepted::NotOffered { offered: Some(new.into()) }
+    );
+    assert_eq!(store.host_key("hk-1").await.unwrap().unwrap().fingerprint, old, "nothing changed");
+
+    let when = at + Duration::seconds(30);
+    let done = store.accept_host_key(&accept(new, true, when)).await.unwrap();
+    assert_eq!(done, KeyAccepted::Accepted { previous: old.into() });
+    let now = store.host_key("hk-1").await.unwrap().unwrap();
+    assert_eq!((now.fingerprint.as_str(), now.first_seen, now.host.as_str()), (new, when, "10.0.0.1"));
+    let offers = store.host_key_offers().await.unwrap();
+    assert_eq!(offers, [HostKeyOffer { accepted: Some(when), accepted_by: Some("alice".into()), ..offered.clone() }]);
+    let q = HistoryQuery { from: when, to: when, server: Some("hk-1".into()), limit: 10 };
+    let history = store.alert_history(&q).await.unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    let t = &history[0].transition;
+    assert_eq!(
+        (t.rule.as_str(), t.kind, t.from, t.to),
+        ("host-key-changed", TransitionKind::HostKeyAccepted, AlertState::Ok, AlertState::Ok)
+    );
+    let detail = t.detail.as_deref().unwrap_or_default();
+    assert!(detail.contains(new) && detail.contains(old) && detail.contains("alice"), "{detail}");
+    assert!(!t.notify);
+
+    // A later mismatch with yet another key is a new offer, not accepted.
+    store.record_host_key_offer("hk-1", other, new, when).await.unwrap();
+    let offers = store.host_key_offers().await.unwrap();
+    assert_eq!((offers[0].fingerprint.as_str(), offers[0].accepted), (other, None));
 }
 
 /// In a cluster, an evaluation is saved only by the member holding every server's lease.
