@@ -146,7 +146,8 @@ async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
     if api {
         let servers = config.servers.iter().map(meta).collect();
         let stale_after = config.collector.stale_after();
-        let state = AppState::new(store, servers, config.thresholds, stale_after, config.ui.refresh_secs);
+        let state = AppState::new(store, servers, config.thresholds, stale_after, config.ui.refresh_secs)
+            .with_alerting(&config.alerting);
         state.start_events(std::time::Duration::from_secs(2));
         if !config.web_dir.join("index.html").exists() {
             tracing::warn!(web_dir = %config.web_dir.display(), "no dashboard build found: run `make frontend` (the API works without it)");

@@ -3,7 +3,8 @@
 //!
 //! Layers, each importing only the ones after it: `router` → `handlers` → `extract`, `params`
 //! (the typed edges), `export`, `metrics` (the Prometheus text) → `state` (data only) →
-//! `events` (the live-stream hub) → `fleet` (status, overview, staleness) → `error`, the store. So the hub and the fleet view never
+//! `events` (the live-stream hub) → `fleet` (status, overview, staleness), `rules` (the alert
+//! configuration as served) → `error`, the store. So the hub and the fleet view never
 //! reach a handler, and every page and live update reads the fleet the same way.
 
 mod error;
@@ -15,12 +16,14 @@ mod handlers;
 mod metrics;
 mod params;
 mod router;
+mod rules;
 mod state;
 
 pub use error::ApiError;
 pub use events::EventHub;
 pub use fleet::{ServerMeta, status};
 pub use router::router;
+pub use rules::AlertRules;
 pub use state::AppState;
 
 /// Serves `router` on `listener` until `shutdown` resolves.

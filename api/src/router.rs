@@ -42,6 +42,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/alerts", get(alerts::list))
         .route("/alerts/history", get(alerts::history))
         .route("/alerts/channels", get(alerts::channels))
+        .route("/alerts/rules", get(alerts::rules))
         .route("/alerts/{server}/{rule}/ack", post(alerts::ack))
         .route("/alerts/{server}/{rule}/{instance}/ack", post(alerts::ack))
         .route("/silences", get(silences::list).post(silences::create))

@@ -5,11 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::FromRef;
+use fleetwatch_alerts::Alerting;
 use fleetwatch_common::Thresholds;
 use fleetwatch_store::Store;
 
 use crate::events::EventHub;
 use crate::fleet::{Fleet, ServerMeta};
+use crate::rules::AlertRules;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +19,8 @@ pub struct AppState {
     /// The dashboard's fallback refresh interval.
     pub(crate) refresh_secs: u64,
     pub(crate) events: Arc<EventHub>,
+    /// The alert configuration as loaded, without secrets (`/api/alerts/rules`).
+    pub(crate) rules: Arc<AlertRules>,
 }
 
 impl AppState {
@@ -32,7 +36,16 @@ impl AppState {
             fleet: Fleet::new(store, servers, thresholds, stale_after),
             refresh_secs,
             events: Arc::new(EventHub::new()),
+            rules: Arc::default(),
         }
+    }
+
+    /// Shows the loaded alert configuration at `/api/alerts/rules` (rules, standing silences,
+    /// channels by name and kind: their secrets are not kept here). Without it, that list is
+    /// empty.
+    pub fn with_alerting(mut self, alerting: &Alerting) -> Self {
+        self.rules = Arc::new(AlertRules::from(alerting));
+        self
     }
 
     /// Starts the task that feeds `/api/events`, polling the store every `every`.
@@ -56,5 +69,11 @@ impl FromRef<AppState> for Fleet {
 impl FromRef<AppState> for Arc<EventHub> {
     fn from_ref(state: &AppState) -> Self {
         state.events.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<AlertRules> {
+    fn from_ref(state: &AppState) -> Self {
+        state.rules.clone()
     }
 }

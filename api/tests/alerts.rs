@@ -349,3 +349,91 @@ async fn alert_endpoints_on_postgres() {
     seed(store.as_ref()).await;
     story(&start(store).await).await;
 }
+
+/// Secrets for `*_env` keys.
+struct Env;
+
+impl fleetwatch_alerts::SecretSource for Env {
+    fn env(&self, name: &str) -> Option<String> {
+        (name == "HOOK_URL").then(|| "https://hooks.example/env-url-secret-777".to_owned())
+    }
+
+    fn file(&self, path: &std::path::Path) -> Result<String, String> {
+        Err(format!("no file {}", path.display()))
+    }
+}
+
+#[tokio::test]
+async fn the_rules_are_served_as_loaded_and_no_channel_secret_ever() {
+    let config: fleetwatch_alerts::AlertsConfig = serde_json::from_value(json!({
+        "channels": [
+            {"name": "ops", "kind": "webhook", "url": "https://hooks.example/inline-url-secret-111", "token": "token-secret-222"},
+            {"name": "env", "kind": "slack", "url_env": "HOOK_URL"},
+            {"name": "tg", "kind": "telegram", "token": "123456:bot-secret-333", "chat_id": "-100"},
+            {"name": "mail", "kind": "email", "host": "smtp.example", "from": "fw@example.com",
+             "to": ["oncall@example.com"], "username": "fw", "password": "smtp-secret-444"},
+        ],
+        "rules": [
+            {"name": "cpu-high", "critical": 99, "channels": ["mail"]},
+            {"name": "load", "metric": "cpu_load_1min", "warning": 4, "clear": 2, "for_secs": 120,
+             "servers": ["web-*"], "tags": ["prod"], "renotify_secs": 3600},
+            {"name": "swap-used", "enabled": false},
+        ],
+        "silences": [{"servers": ["db-*"], "cron": "0 0 3 * * Sun", "duration_secs": 3600, "comment": "backup"}],
+    }))
+    .unwrap();
+    let thresholds = Thresholds::default();
+    let defaults = fleetwatch_alerts::Defaults { thresholds, stale_after: Duration::from_secs(900) };
+    let alerting = config.validate(&defaults, &Env).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::from(fleetwatch_store::connect(&format!("sqlite://{}", dir.path().join("r.db").display())).await.unwrap());
+    store.migrate().await.unwrap();
+    let web = tempfile::tempdir().unwrap();
+    let state = AppState::new(store, vec![meta("web-1", &["prod"])], thresholds, Duration::from_secs(900), 30)
+        .with_alerting(&alerting);
+    let api = Api::serve(state, web).await;
+    let (s, b) = api.get("/api/alerts/rules").await;
+    assert_eq!(s, 200, "{b}");
+
+    let rule = |name: &str| b["rules"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap().clone();
+    let cpu = rule("cpu-high");
+    assert_eq!(
+        (&cpu["builtin"], &cpu["kind"], &cpu["metric"]),
+        (&json!(true), &json!("threshold"), &json!("cpu_percent"))
+    );
+    assert_eq!(
+        (&cpu["warning"], &cpu["critical"]),
+        (&json!(thresholds.cpu.warning), &json!(99.0)),
+        "effective levels: {cpu}"
+    );
+    assert_eq!(cpu["channels"], json!(["mail"]));
+    let key = rule("host-key-changed");
+    assert_eq!(
+        (&key["kind"], &key["check"], &key["severity"]),
+        (&json!("check"), &json!("host_key_changed"), &json!("critical"))
+    );
+    assert_eq!(key["channels"], json!(["ops", "env", "tg", "mail"]), "no channels given: every channel");
+    assert_eq!(rule("swap-used")["enabled"], json!(false));
+    let load = rule("load");
+    assert_eq!((&load["builtin"], &load["clear"], &load["for_secs"]), (&json!(false), &json!(2.0), &json!(120)));
+    assert_eq!(
+        (&load["servers"], &load["tags"], &load["renotify_secs"]),
+        (&json!(["web-*"]), &json!(["prod"]), &json!(3600))
+    );
+    assert_eq!(b["stale_after_secs"], 900);
+    assert_eq!(b["silences"][0]["comment"], "backup");
+    assert_eq!(
+        b["channels"],
+        json!([{"name": "ops", "kind": "webhook"}, {"name": "env", "kind": "slack"},
+               {"name": "tg", "kind": "telegram"}, {"name": "mail", "kind": "email"}])
+    );
+
+    let text = b.to_string();
+    for secret in
+        ["secret", "hooks.example", "smtp.example", "oncall@", "123456", "chat_id", "\"url\"", "password", "token"]
+    {
+        assert!(!text.contains(secret), "{secret:?} served: {text}");
+    }
+}

@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["extract", "params", "export", "metrics"],
     &["state"],
     &["events"],
-    &["fleet"],
+    &["fleet", "rules"],
     &["error"],
 ];
 

@@ -1,6 +1,8 @@
 //! `/api/alerts…`: the current alerts, their history, acknowledgements and the channels' last
 //! delivery results.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,6 +17,7 @@ use crate::error::{ApiError, Result, echo};
 use crate::extract::{self, Path, Query};
 use crate::fleet::Fleet;
 use crate::params::{ServerFilter, SeverityFilter, TagFilter, Window};
+use crate::rules::AlertRules;
 
 /// Most transitions `/api/alerts/history` answers, newest first.
 pub const MAX_HISTORY: i64 = 1000;
@@ -158,4 +161,10 @@ pub async fn ack(State(fleet): State<Fleet>, Path(key): Path<AlertKey>, body: By
 pub async fn channels(State(fleet): State<Fleet>) -> Result<Json<Vec<ChannelItem>>> {
     let results = fleet.store().channel_results().await?;
     Ok(Json(results.into_iter().map(|r| ChannelItem { name: r.channel, ok: r.ok, at: r.at, error: r.error }).collect()))
+}
+
+/// `GET /api/alerts/rules`: the rules as loaded (built-in ones included, with their effective
+/// levels), the standing silences, and the channels by name and kind only.
+pub async fn rules(State(rules): State<Arc<AlertRules>>) -> Json<AlertRules> {
+    Json(rules.as_ref().clone())
 }
