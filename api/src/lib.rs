@@ -20,7 +20,7 @@ mod rules;
 mod state;
 
 pub use error::ApiError;
-pub use events::EventHub;
+pub use events::{AlertChange, AlertEvent, EventHub, LiveEvent};
 pub use fleet::{ServerMeta, status};
 pub use router::router;
 pub use rules::AlertRules;

@@ -437,3 +437,124 @@ async fn the_rules_are_served_as_loaded_and_no_channel_secret_ever() {
         assert!(!text.contains(secret), "{secret:?} served: {text}");
     }
 }
+
+/// Reads the stream until `done` holds for what arrived, doing `nudge` between reads.
+async fn read_until<S, B>(
+    stream: &mut S,
+    seen: &mut String,
+    what: &str,
+    mut nudge: impl AsyncFnMut(),
+    done: impl Fn(&str) -> bool,
+) where
+    S: futures::Stream<Item = reqwest::Result<B>> + Unpin,
+    B: AsRef<[u8]>,
+{
+    use futures::StreamExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !done(seen) {
+        assert!(tokio::time::Instant::now() < deadline, "no {what} in time; got {seen:?}");
+        nudge().await;
+        let wait = tokio::time::Instant::now() + Duration::from_millis(300);
+        while let Ok(Some(chunk)) = tokio::time::timeout_at(wait, stream.next()).await {
+            seen.push_str(&String::from_utf8_lossy(chunk.unwrap().as_ref()));
+        }
+    }
+}
+
+/// The `data:` of each `event: alert` received, as JSON.
+fn alert_events(seen: &str) -> Vec<Value> {
+    seen.split("\n\n")
+        .filter(|e| e.lines().any(|l| l == "event: alert"))
+        .filter_map(|e| e.lines().find_map(|l| l.strip_prefix("data: ")))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_alert_that_fires_reaches_an_open_event_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::from(fleetwatch_store::connect(&format!("sqlite://{}", dir.path().join("e.db").display())).await.unwrap());
+    store.migrate().await.unwrap();
+    let web = tempfile::tempdir().unwrap();
+    let state = AppState::new(
+        store.clone(),
+        vec![meta("web-1", &["web"])],
+        Thresholds::default(),
+        Duration::from_secs(3600),
+        30,
+    );
+    state.start_events(Duration::from_millis(50));
+    let api = Api::serve(state, web).await;
+    let resp = api.client.get(format!("{}/api/events", api.base)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut stream = resp.bytes_stream();
+    let mut seen = String::new();
+    // The hub is polling for this listener once a server event arrives.
+    read_until(
+        &mut stream,
+        &mut seen,
+        "server event",
+        async || {
+            let at = Utc::now();
+            store.record_failure("web-1", at, fleetwatch_common::OfflineReason::Timeout, "no answer", 5).await.unwrap();
+        },
+        |s| s.contains("event: server"),
+    )
+    .await;
+
+    // A collector (any process) stores a firing alert: the stream tells it.
+    let at = Utc::now();
+    let firing = alert("disk-full", "/var", AlertState::Firing, Severity::Critical, at);
+    let book = AlertBook::from_alerts([("web-1".to_string(), firing)]);
+    let mut fired = transition("web-1", "disk-full", at);
+    fired.instance = "/var".into();
+    let servers = ["web-1".to_string()];
+    let e =
+        Evaluation { servers: &servers, book: &book, transitions: &[fired.clone()], notifications: &[], member: None };
+    store.save_evaluation(e, at).await.unwrap();
+    read_until(&mut stream, &mut seen, "alert event", async || {}, |s| !alert_events(s).is_empty()).await;
+    let events = alert_events(&seen);
+    let ev = &events[0];
+    assert_eq!(
+        (&ev["server"], &ev["rule"], &ev["instance"]),
+        (&json!("web-1"), &json!("disk-full"), &json!("/var")),
+        "{ev}"
+    );
+    assert_eq!(
+        (&ev["state"], &ev["change"], &ev["severity"]),
+        (&json!("firing"), &json!("fired"), &json!("critical")),
+        "{ev}"
+    );
+    assert_eq!((&ev["value"], &ev["notified"]), (&json!(92.5), &json!(true)), "{ev}");
+    let (_, listed) = api.get("/api/alerts").await;
+    for field in listed[0].as_object().unwrap().keys() {
+        assert!(ev.get(field).is_some(), "the event has every field of GET /api/alerts: {field} missing in {ev}");
+    }
+
+    // Acknowledged, then resolved: two more events, in order.
+    let ack = fleetwatch_alerts::Acknowledgement { by: "alice".into(), at: Utc::now(), comment: Some("on it".into()) };
+    assert!(store.acknowledge_alert("web-1", "disk-full", "/var", &ack).await.unwrap());
+    let resolved = Transition {
+        kind: TransitionKind::Resolved,
+        from: AlertState::Firing,
+        to: AlertState::Resolved,
+        at: Utc::now(),
+        ..fired
+    };
+    let empty = AlertBook::default();
+    let e = Evaluation { servers: &servers, book: &empty, transitions: &[resolved], notifications: &[], member: None };
+    store.save_evaluation(e, Utc::now()).await.unwrap();
+    read_until(&mut stream, &mut seen, "two more alert events", async || {}, |s| alert_events(s).len() >= 3).await;
+    let events = alert_events(&seen);
+    let changes: Vec<_> = events.iter().map(|e| (e["change"].clone(), e["state"].clone())).collect();
+    assert_eq!(
+        changes,
+        [
+            (json!("fired"), json!("firing")),
+            (json!("acknowledged"), json!("firing")),
+            (json!("resolved"), json!("resolved"))
+        ]
+    );
+    assert_eq!(events[1]["acknowledged"]["comment"], "on it", "{}", events[1]);
+}

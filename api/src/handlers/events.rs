@@ -1,6 +1,7 @@
-//! `GET /api/events`: server-sent events, one `server` event per changed server, a `resync`
-//! event when this client fell behind and missed some (reload everything), keep-alive comments
-//! every 15 s. `X-Accel-Buffering: no` tells nginx not to buffer the stream.
+//! `GET /api/events`: server-sent events, one `server` event per changed server, one `alert`
+//! event per alert that fired, changed severity, resolved or was acknowledged, a `resync` event
+//! when this client fell behind and missed some (reload everything), keep-alive comments every
+//! 15 s. `X-Accel-Buffering: no` tells nginx not to buffer the stream.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::events::EventHub;
+use crate::events::{EventHub, LiveEvent};
 
 pub async fn stream(State(hub): State<Arc<EventHub>>) -> impl IntoResponse {
     let (rx, closed) = hub.subscribe();
@@ -26,7 +27,7 @@ pub async fn stream(State(hub): State<Arc<EventHub>>) -> impl IntoResponse {
 }
 
 fn events(
-    rx: tokio::sync::broadcast::Receiver<fleetwatch_common::ServerEvent>,
+    rx: tokio::sync::broadcast::Receiver<LiveEvent>,
     closed: tokio::sync::watch::Receiver<bool>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     futures::stream::unfold((rx, closed), |(mut rx, mut closed)| async move {
@@ -39,10 +40,16 @@ fn events(
                 _ = closed.changed() => return None,
             };
             match next {
-                Ok(info) => match Event::default().event("server").json_data(&info) {
-                    Ok(ev) => return Some((Ok(ev), (rx, closed))),
-                    Err(e) => tracing::warn!(error = %e, "cannot encode a server event"),
-                },
+                Ok(live) => {
+                    let encoded = match &live {
+                        LiveEvent::Server(info) => Event::default().event("server").json_data(info),
+                        LiveEvent::Alert(alert) => Event::default().event("alert").json_data(alert),
+                    };
+                    match encoded {
+                        Ok(ev) => return Some((Ok(ev), (rx, closed))),
+                        Err(e) => tracing::warn!(error = %e, "cannot encode a live event"),
+                    }
+                }
                 Err(RecvError::Lagged(n)) => {
                     // Tell the client it missed events, so it reloads instead of showing stale cards.
                     tracing::debug!(skipped = n, "a slow live client skipped events");

@@ -44,6 +44,14 @@ pub trait AlertStore: Send + Sync {
     /// Stored transitions, newest first.
     async fn alert_history(&self, query: &HistoryQuery) -> Result<Vec<HistoryEntry>>;
 
+    /// Stored transitions with an id above `after`, oldest first, at most `limit`: what the
+    /// live stream tells. (On PostgreSQL, ids are handed out before the commit: a transaction
+    /// that commits late can show a lower id than one already read.)
+    async fn alert_history_after(&self, after: i64, limit: i64) -> Result<Vec<HistoryEntry>>;
+
+    /// The id of the newest stored transition; 0 when there is none.
+    async fn last_alert_history_id(&self) -> Result<i64>;
+
     /// Claims up to `limit` notifications of `channel` that are due at `now` and not delivered,
     /// given up or claimed by a live lease, for `member` until `lease_until`; counts the attempt.
     /// Returns them by id.

@@ -46,12 +46,27 @@ pub(crate) const HISTORY_OF_ACK: &str = "INSERT INTO alert_history (server_name,
 pub(crate) const INSERT_HISTORY: &str = "INSERT INTO alert_history (server_name, rule, instance, kind, from_state, \
      to_state, severity, previous_severity, metric, fired_value, value, since_ms, at_ms, detail, notify, silenced) ";
 
+/// The columns of a history row, as `HistoryRow` reads them.
+macro_rules! history_columns {
+    () => {
+        "id, server_name, rule, instance, kind, from_state, to_state, severity, previous_severity, metric, \
+         fired_value, value, since_ms, at_ms, detail, notify, silenced, acked_by, acked_comment"
+    };
+}
+
 /// `$1` from, `$2` to (ms, inclusive), `$3` server or NULL, `$4` limit: newest first.
-pub(crate) const HISTORY: &str = "SELECT id, server_name, rule, instance, kind, from_state, to_state, severity, \
-     previous_severity, metric, fired_value, value, since_ms, at_ms, detail, notify, silenced, acked_by, \
-     acked_comment \
-     FROM alert_history WHERE at_ms >= $1 AND at_ms <= $2 \
-     AND (CAST($3 AS TEXT) IS NULL OR server_name = $3) ORDER BY at_ms DESC, id DESC LIMIT $4";
+pub(crate) const HISTORY: &str = concat!(
+    "SELECT ",
+    history_columns!(),
+    " FROM alert_history WHERE at_ms >= $1 AND at_ms <= $2 \
+     AND (CAST($3 AS TEXT) IS NULL OR server_name = $3) ORDER BY at_ms DESC, id DESC LIMIT $4"
+);
+
+/// `$1` after (an id), `$2` limit: oldest first.
+pub(crate) const HISTORY_AFTER: &str =
+    concat!("SELECT ", history_columns!(), " FROM alert_history WHERE id > $1 ORDER BY id LIMIT $2");
+
+pub(crate) const LAST_HISTORY_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM alert_history";
 
 /// `$1` channel, `$2` payload, `$3` created = first attempt (ms).
 pub(crate) const ENQUEUE: &str =

@@ -181,6 +181,16 @@ where
         convert(rows)
     }
 
+    async fn alert_history_after(&self, after: i64, limit: i64) -> Result<Vec<HistoryEntry>> {
+        let rows =
+            sqlx::query_as::<_, HistoryRow>(sql::HISTORY_AFTER).bind(after).bind(limit).fetch_all(&self.pool).await?;
+        convert(rows)
+    }
+
+    async fn last_alert_history_id(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(sql::LAST_HISTORY_ID).fetch_one(&self.pool).await?)
+    }
+
     async fn claim_notifications(&self, c: Claim<'_>) -> Result<Vec<OutboxItem>> {
         let rows = sqlx::query_as::<_, OutboxRow>(DB::CLAIM)
             .bind(c.member)

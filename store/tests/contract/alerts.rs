@@ -57,6 +57,7 @@ fn note(channel: &str, n: usize) -> NewNotification {
 pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
     let at = t(3000);
     assert!(store.alerts().await.unwrap().is_empty());
+    assert_eq!(store.last_alert_history_id().await.unwrap(), 0, "no history yet");
     let servers = ["al-1".to_string(), "al-2".to_string()];
     let book = AlertBook::from_alerts([
         // In the order the store reads them back: by server, rule, instance.
@@ -110,6 +111,15 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
     assert_eq!(history[1].acknowledged.as_ref(), Some(&ack));
     let q = HistoryQuery { server: Some("al-2".into()), ..q };
     assert_eq!(store.alert_history(&q).await.unwrap().len(), 1);
+
+    // By id, for the live stream: oldest first, after a given one.
+    let last = store.last_alert_history_id().await.unwrap();
+    assert_eq!(last, history[0].id);
+    let after = store.alert_history_after(history[2].id, 10).await.unwrap();
+    assert_eq!(after.iter().map(|e| e.id).collect::<Vec<_>>(), [history[1].id, history[0].id]);
+    assert_eq!(after[0], history[1], "the same entries");
+    assert_eq!(store.alert_history_after(0, 1).await.unwrap()[0].id, history[2].id);
+    assert!(store.alert_history_after(last, 10).await.unwrap().is_empty());
 
     outbox_claims_retries_and_delivery(store, at).await;
     channel_results_are_kept(store, at).await;
