@@ -8,10 +8,16 @@
 
 mod alerts;
 mod backend;
+mod cache;
 mod columns;
+mod compact;
 mod error;
+mod legacy;
 mod postgres;
+mod reads;
 mod rows;
+mod sample_sql;
+mod samples;
 mod sql;
 mod sql_store;
 mod sqlite;
