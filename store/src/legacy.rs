@@ -97,12 +97,13 @@ where
         {
             details.insert(r.try_get(0)?, r.try_get(1)?);
         }
-        let latest: HashMap<i64, String> =
-            sqlx::query_as::<_, (i64, String)>("SELECT last_sample_id, server_name FROM server_state WHERE last_sample_id IS NOT NULL")
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
+        let latest: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
+            "SELECT last_sample_id, server_name FROM server_state WHERE last_sample_id IS NOT NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
         for (row, id) in rows.iter().zip(&ids) {
             let sample = read_sample(row)?;
             let cycle = Cycle {

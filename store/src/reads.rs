@@ -65,7 +65,15 @@ where
     async fn hot_cycle(&self, conn: &mut DB::Connection, server: &str, f: &HotFrame) -> Result<Cycle> {
         let facts = self.stored_facts(conn, f.facts_id).await?;
         let ch = frame::decode(&f.body, &facts.names)?;
-        Cycle::join(server, f.ts_ms, &facts.facts, |_, i| ch.figures.get(i).map(|x| x.value), ch.users, ch.by_cpu, ch.by_memory)
+        Cycle::join(
+            server,
+            f.ts_ms,
+            &facts.facts,
+            |_, i| ch.figures.get(i).map(|x| x.value),
+            ch.users,
+            ch.by_cpu,
+            ch.by_memory,
+        )
     }
 
     async fn find_server(&self, conn: &mut DB::Connection, name: &str) -> Result<Option<i64>> {
@@ -114,7 +122,8 @@ where
                 continue;
             }
             let ch = frame::decode(&body, &facts.names)?;
-            let values = index.iter().map(|i| i.and_then(|i| ch.figures.get(i)).and_then(|f| as_f64(f.value))).collect();
+            let values =
+                index.iter().map(|i| i.and_then(|i| ch.figures.get(i)).and_then(|f| as_f64(f.value))).collect();
             points.push((ts_ms, points.len(), values));
         }
         points.sort_by_key(|p| (p.0, p.1));
@@ -125,7 +134,8 @@ where
     pub(crate) async fn details_at(&self, server: &str, at_ms: i64) -> Result<Option<Details>> {
         let mut conn = self.pool.acquire().await?;
         let Some(server_id) = self.find_server(&mut conn, server).await? else { return Ok(None) };
-        let hot = sqlx::query(sql::FRAME_WITH_DETAILS_AT).bind(server_id).bind(at_ms).fetch_optional(&mut *conn).await?;
+        let hot =
+            sqlx::query(sql::FRAME_WITH_DETAILS_AT).bind(server_id).bind(at_ms).fetch_optional(&mut *conn).await?;
         let mut best: Option<(i64, Cycle)> = None;
         if let Some(row) = hot {
             let f = HotFrame { ts_ms: row.try_get(1)?, facts_id: row.try_get(2)?, body: row.try_get(3)? };
@@ -147,7 +157,8 @@ where
                 }
             }
             if let Some(row) = candidate {
-                let cycle = block_cycle(&fig, lists, row, server, &self.stored_facts(&mut conn, fig.facts[row]).await?.facts)?;
+                let cycle =
+                    block_cycle(&fig, lists, row, server, &self.stored_facts(&mut conn, fig.facts[row]).await?.facts)?;
                 best = Some((fig.ts[row], cycle));
             }
         }
@@ -165,38 +176,56 @@ pub(crate) fn block_cycle(
 ) -> Result<Cycle> {
     let columns: HashMap<String, Column> = fig.all()?;
     let (users, by_cpu, by_memory) = unpack_lists(lists)?.into_iter().nth(row).unwrap_or_default();
-    Cycle::join(server, fig.ts[row], facts, |name, _| columns.get(name).map(|c| value_at(c, row)), users, by_cpu, by_memory)
+    Cycle::join(
+        server,
+        fig.ts[row],
+        facts,
+        |name, _| columns.get(name).map(|c| value_at(c, row)),
+        users,
+        by_cpu,
+        by_memory,
+    )
+}
+
+/// A bucket being summed: its key, first time, (sum, count) per figure, and its samples.
+struct Bucket {
+    key: i64,
+    first: i64,
+    sums: Vec<(f64, i64)>,
+    samples: i64,
+}
+
+impl Bucket {
+    fn close(self) -> (i64, Vec<Option<f64>>, i64) {
+        let avgs = self.sums.iter().map(|(sum, n)| (*n > 0).then(|| sum / *n as f64)).collect();
+        (self.first, avgs, self.samples)
+    }
 }
 
 /// Averages points into buckets of `width` ms from `from`, as `GROUP BY (ts - from) / width`:
 /// each bucket is stamped with its first sample's time, averages each figure over the samples
 /// that have it, and counts its samples.
 pub(crate) fn buckets(points: &[Point], from: i64, width: i64) -> Vec<(i64, Vec<Option<f64>>, i64)> {
-    let mut out: Vec<(i64, Vec<Option<f64>>, i64)> = Vec::new();
-    let mut current: Option<(i64, i64, Vec<(f64, i64)>, i64)> = None;
+    let mut out = Vec::new();
+    let mut current: Option<Bucket> = None;
     let width = width.max(1);
-    let flush = |c: (i64, i64, Vec<(f64, i64)>, i64), out: &mut Vec<_>| {
-        let avgs = c.2.iter().map(|(sum, n)| (*n > 0).then(|| sum / *n as f64)).collect();
-        out.push((c.1, avgs, c.3));
-    };
     for (ts, values) in points {
         let key = (ts - from).div_euclid(width);
-        if current.as_ref().is_some_and(|c| c.0 != key)
+        if current.as_ref().is_some_and(|c| c.key != key)
             && let Some(c) = current.take()
         {
-            flush(c, &mut out);
+            out.push(c.close());
         }
-        let c = current.get_or_insert_with(|| (key, *ts, vec![(0.0, 0); values.len()], 0));
-        c.3 += 1;
-        for (acc, v) in c.2.iter_mut().zip(values) {
+        let c =
+            current.get_or_insert_with(|| Bucket { key, first: *ts, sums: vec![(0.0, 0); values.len()], samples: 0 });
+        c.samples += 1;
+        for (acc, v) in c.sums.iter_mut().zip(values) {
             if let Some(v) = v {
                 acc.0 += v;
                 acc.1 += 1;
             }
         }
     }
-    if let Some(c) = current {
-        flush(c, &mut out);
-    }
+    out.extend(current.map(Bucket::close));
     out
 }

@@ -154,12 +154,8 @@ where
     /// Packs a server's oldest hot frames (at most [`WINDOW`], never `keep`) into one block.
     /// Returns how many frames it packed.
     pub(crate) async fn compact_window(&self, conn: &mut DB::Connection, server_id: i64, keep: i64) -> Result<usize> {
-        let rows = sqlx::query(sql::WINDOW_FRAMES)
-            .bind(server_id)
-            .bind(keep)
-            .bind(WINDOW)
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows =
+            sqlx::query(sql::WINDOW_FRAMES).bind(server_id).bind(keep).bind(WINDOW).fetch_all(&mut *conn).await?;
         if rows.is_empty() {
             return Ok(0);
         }

@@ -149,12 +149,8 @@ where
     }
 
     async fn top_users(&self, server_name: Option<&str>, limit: i64) -> Result<Vec<TopUser>> {
-        let disk: HashMap<(String, String), i64> = self
-            .user_disk(server_name)
-            .await?
-            .into_iter()
-            .map(|d| ((d.server_name, d.username), d.bytes))
-            .collect();
+        let disk: HashMap<(String, String), i64> =
+            self.user_disk(server_name).await?.into_iter().map(|d| ((d.server_name, d.username), d.bytes)).collect();
         let mut out: Vec<TopUser> = Vec::new();
         for c in self.latest_cycles(server_name).await? {
             let server = c.sample.server_name.clone();
@@ -174,7 +170,10 @@ where
             }
         }
         out.sort_by(|a, b| {
-            b.cpu.total_cmp(&a.cpu).then_with(|| a.server_name.cmp(&b.server_name)).then_with(|| a.username.cmp(&b.username))
+            b.cpu
+                .total_cmp(&a.cpu)
+                .then_with(|| a.server_name.cmp(&b.server_name))
+                .then_with(|| a.username.cmp(&b.username))
         });
         out.truncate(usize::try_from(limit.max(0)).unwrap_or(usize::MAX));
         Ok(out)
@@ -227,15 +226,22 @@ where
         buckets(&points, from, bucket_width(from, to, range.max_points))
             .into_iter()
             .map(|(ts, values, samples)| {
-                Ok(SeriesPoint { timestamp: from_ms(ts)?, value: values.first().copied().flatten().unwrap_or(f64::NAN), samples })
+                Ok(SeriesPoint {
+                    timestamp: from_ms(ts)?,
+                    value: values.first().copied().flatten().unwrap_or(f64::NAN),
+                    samples,
+                })
             })
             .collect()
     }
 
     async fn series_names(&self, server_name: &str) -> Result<Vec<String>> {
         let latest = self.latest_cycles(Some(server_name)).await?;
-        let mut names: Vec<String> =
-            latest.into_iter().flat_map(|c| c.details.map(|d| d.series()).unwrap_or_default()).map(|(n, _)| n).collect();
+        let mut names: Vec<String> = latest
+            .into_iter()
+            .flat_map(|c| c.details.map(|d| d.series()).unwrap_or_default())
+            .map(|(n, _)| n)
+            .collect();
         names.sort();
         Ok(names)
     }
@@ -329,7 +335,8 @@ where
         let mut tables: Vec<TableStats> = convert(rows)?;
         let parts: Vec<(i64, Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>)> =
             sqlx::query_as(sample_sql::SAMPLE_STATS).fetch_all(&self.pool).await?;
-        let sum = |f: fn(&(i64, Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>)) -> i64| parts.iter().map(f).sum();
+        let sum =
+            |f: fn(&(i64, Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>)) -> i64| parts.iter().map(f).sum();
         let min = |v: Vec<Option<i64>>| v.into_iter().flatten().min();
         let max = |v: Vec<Option<i64>>| v.into_iter().flatten().max();
         let samples = TableStats {
@@ -354,7 +361,8 @@ where
         let batch = sql::CLEANUP_BATCH_SIZE;
         let mut deleted: u64 = 0;
         loop {
-            let result = sqlx::query(sample_sql::CLEANUP_FRAMES).bind(before_ms).bind(batch).execute(&self.pool).await?;
+            let result =
+                sqlx::query(sample_sql::CLEANUP_FRAMES).bind(before_ms).bind(batch).execute(&self.pool).await?;
             let n = DB::rows_affected(&result);
             deleted = deleted.saturating_add(n);
             if n < batch.unsigned_abs() {
@@ -362,8 +370,11 @@ where
             }
         }
         loop {
-            let frames: Vec<i64> =
-                sqlx::query_scalar(sample_sql::CLEANUP_BLOCKS).bind(before_ms).bind(BLOCK_BATCH).fetch_all(&self.pool).await?;
+            let frames: Vec<i64> = sqlx::query_scalar(sample_sql::CLEANUP_BLOCKS)
+                .bind(before_ms)
+                .bind(BLOCK_BATCH)
+                .fetch_all(&self.pool)
+                .await?;
             deleted = deleted.saturating_add(frames.iter().map(|&n| n.unsigned_abs()).sum());
             if (frames.len() as i64) < BLOCK_BATCH {
                 break;

@@ -227,9 +227,9 @@ pub(crate) fn unpack_lists(blob: &[u8]) -> Result<Lists> {
     let (names, cpu, mem, rss, count, top, disk) =
         (ints(next()?), floats(next()?), floats(next()?), ints(next()?), ints(next()?), ints(next()?), floats(next()?));
     let mut users = Vec::with_capacity(names.len());
-    for i in 0..names.len() {
+    for (i, name) in names.iter().enumerate() {
         users.push(UserUsage {
-            username: word(names[i])?,
+            username: word(*name)?,
             cpu: cpu.get(i).copied().flatten().unwrap_or(0.0),
             mem: mem.get(i).copied().flatten().unwrap_or(0.0),
             rss_bytes: rss.get(i).copied().flatten().unwrap_or(0),
@@ -250,9 +250,9 @@ pub(crate) fn unpack_lists(blob: &[u8]) -> Result<Lists> {
         ints(next()?),
     );
     let mut procs = Vec::with_capacity(pid.len());
-    for i in 0..pid.len() {
+    for (i, p) in pid.iter().enumerate() {
         procs.push(ProcessInfo {
-            pid: pid[i].unwrap_or(0),
+            pid: p.unwrap_or(0),
             user: word(user.get(i).copied().flatten())?,
             command: word(command.get(i).copied().flatten())?,
             cpu_percent: pcpu.get(i).copied().flatten().unwrap_or(f64::NAN),

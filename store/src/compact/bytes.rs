@@ -126,10 +126,7 @@ pub(crate) fn corrupt(what: &str) -> Error {
 pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     // Writing into a Vec cannot fail.
-    match e.write_all(data).and_then(|()| e.finish()) {
-        Ok(v) => v,
-        Err(_) => Vec::new(),
-    }
+    e.write_all(data).and_then(|()| e.finish()).unwrap_or_default()
 }
 
 /// The inverse of [`deflate`], refusing more than `limit` bytes of output.
