@@ -6,7 +6,7 @@
 //! [`Sample`] field is one migration per backend and one line here.
 
 use fleetwatch_common::{HistoryPoint, Sample};
-use sqlx::query::Query;
+use sqlx::query_builder::Separated;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 
 use crate::error::Result;
@@ -88,27 +88,23 @@ pub(crate) const HISTORY_FIGURES: &[Figure] = &[
     figure!(logged_users),
 ];
 
-/// Binds the headline's values besides the server's name and the time, in [`SAMPLE_COLUMNS`]
-/// order (NaN and infinities as NULL).
-pub(crate) fn bind_headline<'q, DB>(
-    mut q: Query<'q, DB, <DB as Database>::Arguments>,
-    s: &Sample,
-) -> Query<'q, DB, <DB as Database>::Arguments>
+/// Pushes the headline's values besides the server's name and the time, in [`SAMPLE_COLUMNS`]
+/// order (NaN and infinities as NULL), into a `VALUES` tuple.
+pub(crate) fn push_headline<DB>(b: &mut Separated<'_, DB, &'static str>, s: &Sample)
 where
     DB: Database,
-    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
     for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
     for<'a> Option<f64>: Encode<'a, DB> + Type<DB>,
 {
     for c in SAMPLE_COLUMNS {
-        q = match c.field {
-            Field::ServerName | Field::Timestamp => q,
-            Field::Real(get, _) => q.bind(finite(*get(s))),
-            Field::Integer(get, _) => q.bind(*get(s)),
-            Field::Text(get, _) => q.bind(get(s).as_deref()),
+        match c.field {
+            Field::ServerName | Field::Timestamp => continue,
+            Field::Real(get, _) => b.push_bind(finite(*get(s))),
+            Field::Integer(get, _) => b.push_bind(*get(s)),
+            Field::Text(get, _) => b.push_bind(get(s).clone()),
         };
     }
-    q
 }
 
 /// Decodes a row selected with [`SAMPLE_COLUMNS`]' list, by position.

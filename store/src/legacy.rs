@@ -28,6 +28,7 @@ where
     usize: ColumnIndex<DB::Row>,
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
     for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
     for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
@@ -104,17 +105,18 @@ where
         .await?
         .into_iter()
         .collect();
+        let mut cycles = Vec::with_capacity(rows.len());
         for (row, id) in rows.iter().zip(&ids) {
             let sample = read_sample(row)?;
-            let cycle = Cycle {
-                details: details.get(id).map(|j| details_from_json(j)).transpose()?,
-                users: users.remove(id).unwrap_or_default(),
-                sample,
-            };
-            let frame_id = self.write_sample(&mut *tx, &cycle, None).await?;
-            if let Some(server) = latest.get(id) {
+            let details = details.get(id).map(|j| details_from_json(j)).transpose()?;
+            cycles.push((Cycle { details, users: users.remove(id).unwrap_or_default(), sample }, 0));
+        }
+        // One sample at a time: a batch may hold many of one server's.
+        for ((cycle, _), id) in cycles.iter().zip(&ids) {
+            let frame_ids = self.write_frames(&mut tx, std::slice::from_ref(&(cycle.clone(), 0)), false).await?;
+            if let (Some(server), Some(frame_id)) = (latest.get(id), frame_ids.first()) {
                 sqlx::query("UPDATE server_state SET last_frame_id = $1 WHERE server_name = $2")
-                    .bind(frame_id)
+                    .bind(*frame_id)
                     .bind(server.as_str())
                     .execute(&mut *tx)
                     .await?;

@@ -23,12 +23,13 @@ pub(crate) const INSERT_FACTS: &str =
 /// `$1` id.
 pub(crate) const FACTS: &str = "SELECT body FROM sample_facts WHERE id = $1";
 
-/// `$1` server id, `$2` time, `$3` facts id, `$4` has details, `$5` user rows, `$6` body.
-pub(crate) const INSERT_FRAME: &str = "INSERT INTO sample_frames \
-     (server_id, ts_ms, facts_id, has_details, user_rows, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+/// Prefix of the multi-row insert of frames: server id, time, facts id, has details, user
+/// rows, body; `RETURNING id, server_id` follows.
+pub(crate) const INSERT_FRAMES: &str =
+    "INSERT INTO sample_frames (server_id, ts_ms, facts_id, has_details, user_rows, body) ";
 
-/// `$1` server id, `$2` the frame kept hot (the latest).
-pub(crate) const COUNT_FRAMES: &str = "SELECT COUNT(*) FROM sample_frames WHERE server_id = $1 AND id <> $2";
+/// Prefix of `… WHERE server_id IN (…) GROUP BY server_id`: hot frames per server.
+pub(crate) const COUNT_FRAMES_IN: &str = "SELECT server_id, COUNT(*) FROM sample_frames WHERE server_id IN ";
 
 /// `$1` server id.
 pub(crate) const HAS_BLOCKS: &str = "SELECT COUNT(*) FROM sample_blocks WHERE server_id = $1";
@@ -73,21 +74,25 @@ pub(crate) const LATEST_FRAMES: &str = "SELECT st.server_name, f.ts_ms, f.facts_
      FROM server_state st JOIN sample_frames f ON f.id = st.last_frame_id \
      WHERE (CAST($1 AS TEXT) IS NULL OR st.server_name = $1)";
 
-/// `$1` server, `$2` time (attempt and success), `$3` duration, `$4` frame id, then the
-/// headline's columns from `$5` in [`SAMPLE_COLUMNS`] order (without name and time).
-pub(crate) static UPSERT_STATE_SUCCESS: LazyLock<String> = LazyLock::new(|| {
-    let headline: Vec<&str> = headline_columns().collect();
-    let params: Vec<String> = (0..headline.len()).map(|i| format!("${}", i + 5)).collect();
-    let updates: Vec<String> = headline.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+/// Prefix of the multi-row upsert of servers' states after a success: name, ok, last attempt,
+/// last success, duration, frame id, time, then the headline's columns; then
+/// [`UPSERT_STATES_CONFLICT`].
+pub(crate) static UPSERT_STATES: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "INSERT INTO server_state (server_name, ok, last_attempt_ms, last_success_ms, reason, detail, \
-         duration_ms, last_frame_id, ts_ms, {}) VALUES ($1, TRUE, $2, $2, NULL, NULL, $3, $4, $2, {}) \
-         ON CONFLICT (server_name) DO UPDATE SET ok = excluded.ok, \
+        "INSERT INTO server_state (server_name, ok, last_attempt_ms, last_success_ms, duration_ms, \
+         last_frame_id, ts_ms, {}) ",
+        headline_columns().collect::<Vec<_>>().join(", ")
+    )
+});
+
+/// The last call wins: a success clears the reason and detail of an earlier failure.
+pub(crate) static UPSERT_STATES_CONFLICT: LazyLock<String> = LazyLock::new(|| {
+    let updates: Vec<String> = headline_columns().map(|c| format!("{c} = excluded.{c}")).collect();
+    format!(
+        " ON CONFLICT (server_name) DO UPDATE SET ok = excluded.ok, \
          last_attempt_ms = excluded.last_attempt_ms, last_success_ms = excluded.last_success_ms, \
          reason = NULL, detail = NULL, duration_ms = excluded.duration_ms, \
          last_frame_id = excluded.last_frame_id, ts_ms = excluded.ts_ms, {}",
-        headline.join(", "),
-        params.join(", "),
         updates.join(", ")
     )
 });

@@ -6,13 +6,14 @@
 //! after a number of frames that depends on its id, so that a fleet started at once does not
 //! compact all its servers in the same cycle. The latest frame always stays hot.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, QueryBuilder, Row, Type};
 
 use crate::backend::{Backend, SqlStore};
 use crate::cache::StoredFacts;
-use crate::columns::bind_headline;
+use crate::columns::push_headline;
 use crate::compact::block::{self, BlockFrame, Figures, unpack_lists, value_at};
 use crate::compact::bytes::{deflate, inflate};
 use crate::compact::cycle::{Changing, Cycle, Facts, Figure};
@@ -23,6 +24,9 @@ use crate::values::to_ms;
 
 /// Frames packed into one block.
 pub(crate) const WINDOW: i64 = 64;
+
+/// Rows per multi-row insert: well under both databases' bind limits.
+const ROWS_PER_INSERT: usize = 500;
 
 /// Facts bodies never inflate beyond this.
 const MAX_FACTS: u64 = 16 << 20;
@@ -42,6 +46,7 @@ where
     usize: ColumnIndex<DB::Row>,
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
     for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
     for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
@@ -50,39 +55,78 @@ where
     for<'a> bool: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> Vec<u8>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
 {
-    /// Stores one sample in an open write transaction: frame, state, and a compaction if the
-    /// server's window closed. Returns the frame's id.
-    pub(crate) async fn write_sample(
+    /// Stores samples in an open write transaction: frames and states with multi-row inserts,
+    /// then the compaction of every window that closed. `Some(duration)` makes a sample its
+    /// server's latest (`None`: an old sample being converted). Returns the frames' ids.
+    pub(crate) async fn write_samples(&self, conn: &mut DB::Connection, cycles: &[(Cycle, i64)]) -> Result<Vec<i64>> {
+        self.write_frames(conn, cycles, true).await
+    }
+
+    pub(crate) async fn write_frames(
         &self,
         conn: &mut DB::Connection,
-        cycle: &Cycle,
-        duration_ms: Option<i64>,
-    ) -> Result<i64> {
-        let server = cycle.sample.server_name.as_str();
-        let ts_ms = to_ms(cycle.sample.timestamp);
-        let server_id = self.server_id(conn, server).await?;
-        let (facts, changing) = cycle.split();
-        let facts_id = self.facts_id(conn, server_id, &facts, ts_ms).await?;
-        let body = frame::encode(&changing);
-        let frame_id: i64 = sqlx::query_scalar(sql::INSERT_FRAME)
-            .bind(server_id)
-            .bind(ts_ms)
-            .bind(facts_id)
-            .bind(cycle.details.is_some())
-            .bind(cycle.users.len() as i64)
-            .bind(body)
-            .fetch_one(&mut *conn)
-            .await?;
-        if let Some(duration_ms) = duration_ms {
-            let q = sqlx::query(sqlx::AssertSqlSafe(sql::UPSERT_STATE_SUCCESS.as_str()))
-                .bind(server)
-                .bind(ts_ms)
-                .bind(duration_ms)
-                .bind(frame_id);
-            bind_headline(q, &cycle.sample).execute(&mut *conn).await?;
+        cycles: &[(Cycle, i64)],
+        latest: bool,
+    ) -> Result<Vec<i64>> {
+        // A server twice in one batch: one at a time, in order (the last one wins).
+        let mut names = std::collections::HashSet::new();
+        if !cycles.iter().all(|(c, _)| names.insert(c.sample.server_name.as_str())) {
+            let mut ids = Vec::with_capacity(cycles.len());
+            for one in cycles.chunks(1) {
+                ids.extend(Box::pin(self.write_frames(conn, one, latest)).await?);
+            }
+            return Ok(ids);
         }
-        self.maybe_compact(conn, server_id, frame_id).await?;
-        Ok(frame_id)
+        let mut rows = Vec::with_capacity(cycles.len());
+        for (cycle, _) in cycles {
+            let ts_ms = to_ms(cycle.sample.timestamp);
+            let server_id = self.server_id(conn, &cycle.sample.server_name).await?;
+            let (facts, changing) = cycle.split();
+            let facts_id = self.facts_id(conn, server_id, &facts, ts_ms).await?;
+            rows.push((
+                server_id,
+                ts_ms,
+                facts_id,
+                cycle.details.is_some(),
+                cycle.users.len() as i64,
+                frame::encode(&changing),
+            ));
+        }
+        let mut ids: HashMap<i64, i64> = HashMap::with_capacity(rows.len());
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut qb = QueryBuilder::<DB>::new(sql::INSERT_FRAMES);
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(r.0).push_bind(r.1).push_bind(r.2).push_bind(r.3).push_bind(r.4).push_bind(r.5.clone());
+            });
+            qb.push(" RETURNING id, server_id");
+            let returned: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+            ids.extend(returned.into_iter().map(|(id, server)| (server, id)));
+        }
+        let frame_ids: Vec<i64> = rows.iter().map(|r| ids.get(&r.0).copied().unwrap_or(0)).collect();
+        if latest {
+            for (chunk, chunk_ids) in cycles.chunks(ROWS_PER_INSERT).zip(frame_ids.chunks(ROWS_PER_INSERT)) {
+                let mut qb = QueryBuilder::<DB>::new(sql::UPSERT_STATES.as_str());
+                qb.push_values(chunk.iter().zip(chunk_ids), |mut b, ((c, duration), id)| {
+                    let s = &c.sample;
+                    b.push_bind(s.server_name.clone()).push_bind(true).push_bind(to_ms(s.timestamp));
+                    b.push_bind(to_ms(s.timestamp)).push_bind(*duration).push_bind(*id).push_bind(to_ms(s.timestamp));
+                    push_headline(&mut b, s);
+                });
+                qb.push(sql::UPSERT_STATES_CONFLICT.as_str());
+                qb.build().execute(&mut *conn).await?;
+            }
+        }
+        let servers: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let mut qb = QueryBuilder::<DB>::new(sql::COUNT_FRAMES_IN);
+        push_id_list(&mut qb, &servers);
+        qb.push(" GROUP BY server_id");
+        let counts: HashMap<i64, i64> =
+            qb.build_query_as::<(i64, i64)>().fetch_all(&mut *conn).await?.into_iter().collect();
+        for (server_id, keep) in servers.iter().zip(&frame_ids) {
+            let hot = counts.get(server_id).copied().unwrap_or(1) - 1;
+            self.maybe_compact(conn, *server_id, *keep, hot).await?;
+        }
+        Ok(frame_ids)
     }
 
     pub(crate) async fn server_id(&self, conn: &mut DB::Connection, name: &str) -> Result<i64> {
@@ -137,8 +181,8 @@ where
         Ok(f)
     }
 
-    async fn maybe_compact(&self, conn: &mut DB::Connection, server_id: i64, keep: i64) -> Result<()> {
-        let hot: i64 = sqlx::query_scalar(sql::COUNT_FRAMES).bind(server_id).bind(keep).fetch_one(&mut *conn).await?;
+    /// Compacts a window of the server if it has `hot` frames besides `keep` and its window closed.
+    async fn maybe_compact(&self, conn: &mut DB::Connection, server_id: i64, keep: i64, hot: i64) -> Result<()> {
         let first_window = 1 + server_id.rem_euclid(WINDOW);
         let due = hot >= WINDOW
             || (hot == first_window && {
@@ -236,6 +280,7 @@ where
     usize: ColumnIndex<DB::Row>,
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
     for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
     for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,

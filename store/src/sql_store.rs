@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::reads::{Wanted, buckets};
 use crate::rows::{self, convert};
 use crate::types::{
-    DbStats, HostKeyRecord, ProcessRecord, Ranking, ServerState, TableStats, TimeRange, UserDisk, UserUsage,
+    DbStats, HostKeyRecord, ProcessRecord, Ranking, ServerState, Success, TableStats, TimeRange, UserDisk, UserUsage,
 };
 use crate::values::{bucket_width, finite, finite_or_zero, from_ms, from_ms_opt, to_ms, to_ms_ceil};
 use crate::{Store, sample_sql, sql};
@@ -36,6 +36,7 @@ where
     usize: ColumnIndex<DB::Row>,
     for<'a> &'a str: ColumnIndex<DB::Row> + Encode<'a, DB> + Type<DB>,
     for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
     for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
@@ -63,33 +64,22 @@ where
         details: Option<&Details>,
         duration_ms: i64,
     ) -> Result<()> {
-        let mut seen = std::collections::HashSet::new();
-        if let Some(u) = users.iter().find(|u| !seen.insert(u.username.as_str())) {
-            return Err(Error::Database(sqlx::Error::Protocol(format!(
-                "user {:?} appears twice in one sample of {}",
-                u.username, sample.server_name
-            ))));
-        }
-        let server = sample.server_name.as_str();
-        let users = users
-            .iter()
-            .map(|u| UserUsage {
-                cpu: finite_or_zero(u.cpu, "cpu", server, &u.username),
-                mem: finite_or_zero(u.mem, "mem", server, &u.username),
-                disk_bytes: finite(u.disk_bytes),
-                ..u.clone()
-            })
-            .collect();
-        let cycle = Cycle { sample: sample.clone(), users, details: details.cloned() };
+        self.record_successes(&[Success { sample, users, details, duration_ms }]).await
+    }
+
+    async fn record_successes(&self, batch: &[Success<'_>]) -> Result<()> {
+        let cycles = batch.iter().map(cycle_of).collect::<Result<Vec<_>>>()?;
         let result = async {
             let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-            self.write_sample(&mut *tx, &cycle, Some(duration_ms)).await?;
+            self.write_samples(&mut tx, &cycles).await?;
             tx.commit().await?;
             Ok(())
         }
         .await;
         if result.is_err() {
-            self.cache.forget(&sample.server_name);
+            for s in batch {
+                self.cache.forget(&s.sample.server_name);
+            }
         }
         result
     }
@@ -385,6 +375,30 @@ where
         self.cache.forget_facts();
         Ok(deleted)
     }
+}
+
+/// A collection as stored: users' non-finite readings as 0 (with a warning), duplicate user
+/// names refused.
+fn cycle_of(s: &Success<'_>) -> Result<(Cycle, i64)> {
+    let server = s.sample.server_name.as_str();
+    let mut seen = std::collections::HashSet::new();
+    if let Some(u) = s.users.iter().find(|u| !seen.insert(u.username.as_str())) {
+        return Err(Error::Database(sqlx::Error::Protocol(format!(
+            "user {:?} appears twice in one sample of {server}",
+            u.username
+        ))));
+    }
+    let users = s
+        .users
+        .iter()
+        .map(|u| UserUsage {
+            cpu: finite_or_zero(u.cpu, "cpu", server, &u.username),
+            mem: finite_or_zero(u.mem, "mem", server, &u.username),
+            disk_bytes: finite(u.disk_bytes),
+            ..u.clone()
+        })
+        .collect();
+    Ok((Cycle { sample: s.sample.clone(), users, details: s.details.cloned() }, s.duration_ms))
 }
 
 /// Blocks deleted per statement by `cleanup`.

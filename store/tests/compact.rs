@@ -12,7 +12,7 @@ mod fleet;
 use approx::{close, json};
 
 use chrono::{DateTime, Duration, Utc};
-use fleetwatch_store::{Ranking, Store, TimeRange, connect};
+use fleetwatch_store::{Ranking, Store, Success, TimeRange, connect};
 use fleetwatch_testkit::PgTestDb;
 
 fn start() -> DateTime<Utc> {
@@ -48,12 +48,36 @@ async fn every_figure_through_compaction(store: &dyn Store) {
     let mut written: Vec<Vec<fleet::Cycle>> = vec![Vec::new(); hosts.len()];
     for c in 0..cycles {
         let now = start() + Duration::seconds(60 * c) + Duration::milliseconds(c % 7);
-        for (h, host) in hosts.iter_mut().enumerate() {
-            let cy = host.cycle(now, 60.0);
-            store.record_success(&cy.sample, &cy.users, Some(&cy.details), 5).await.unwrap();
+        let batch: Vec<fleet::Cycle> = hosts.iter_mut().map(|h| h.cycle(now, 60.0)).collect();
+        // Odd cycles as one batch, even ones one server at a time: the same store either way.
+        if c % 2 == 1 {
+            let successes: Vec<Success<'_>> = batch
+                .iter()
+                .map(|cy| Success { sample: &cy.sample, users: &cy.users, details: Some(&cy.details), duration_ms: 5 })
+                .collect();
+            store.record_successes(&successes).await.unwrap();
+        } else {
+            for cy in &batch {
+                store.record_success(&cy.sample, &cy.users, Some(&cy.details), 5).await.unwrap();
+            }
+        }
+        for (h, cy) in batch.into_iter().enumerate() {
             written[h].push(cy);
         }
     }
+    // A batch with one bad sample (a user twice) stores nothing.
+    let before = store.stats().await.unwrap();
+    let mut bad = written[1][0].clone();
+    bad.users.push(bad.users[0].clone());
+    let good = &written[0][0];
+    let refused = store
+        .record_successes(&[
+            Success { sample: &good.sample, users: &good.users, details: Some(&good.details), duration_ms: 1 },
+            Success { sample: &bad.sample, users: &bad.users, details: Some(&bad.details), duration_ms: 1 },
+        ])
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(store.stats().await.unwrap().tables, before.tables);
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.tables[0].rows, 3 * cycles, "every sample counted, packed or not");
     let users: i64 = written.iter().flatten().map(|c| c.users.len() as i64).sum();

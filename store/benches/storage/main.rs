@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
-use fleetwatch_store::{TimeRange, connect};
+use fleetwatch_store::{Success, TimeRange, connect};
 use sqlx::Connection;
 
 #[derive(Debug, Clone)]
@@ -32,10 +32,13 @@ struct Args {
     backends: Vec<String>,
     interval: i64,
     record: bool,
+    /// One `record_successes` per cycle instead of one `record_success` per server.
+    batch: bool,
 }
 
 fn args() -> Args {
-    let mut a = Args { servers: 100, cycles: 200, backends: vec!["sqlite".into()], interval: 60, record: true };
+    let mut a =
+        Args { servers: 100, cycles: 200, backends: vec!["sqlite".into()], interval: 60, record: true, batch: false };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -51,6 +54,7 @@ fn args() -> Args {
                 }
             }
             "--no-record" => a.record = false,
+            "--batch" => a.batch = true,
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
@@ -72,6 +76,8 @@ struct Report {
     series_ms: f64,
     details_ms: f64,
     tables: Vec<(String, i64)>,
+    /// Packed frames, and the bytes of their figures and lists blobs.
+    blobs: (i64, i64, i64),
 }
 
 fn median(v: &[f64]) -> f64 {
@@ -141,6 +147,24 @@ impl Db {
         }
     }
 
+    /// Frames in blocks, and the bytes of the blocks' figures and lists.
+    async fn blobs(&self) -> (i64, i64, i64) {
+        const SQL: &str = "SELECT CAST(COALESCE(SUM(frames), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(LENGTH(figures)), 0) AS BIGINT), CAST(COALESCE(SUM(LENGTH(lists)), 0) AS BIGINT) \
+             FROM sample_blocks";
+        let row = match self {
+            Db::Sqlite { url, .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+                sqlx::query_as(SQL).fetch_one(&mut conn).await
+            }
+            Db::Postgres { db } => {
+                let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+                sqlx::query_as(SQL).fetch_one(&mut conn).await
+            }
+        };
+        row.unwrap_or((0, 0, 0))
+    }
+
     async fn close(self) {
         if let Db::Postgres { db } = self {
             db.drop_db().await;
@@ -181,8 +205,16 @@ async fn run(backend: &str, a: &Args) -> Report {
         let now = start() + Duration::seconds(a.interval * c as i64);
         let cycles: Vec<fleet::Cycle> = hosts.iter_mut().map(|h| h.cycle(now, a.interval as f64)).collect();
         let t = Instant::now();
-        for cy in &cycles {
-            store.record_success(&cy.sample, &cy.users, Some(&cy.details), 800).await.unwrap();
+        if a.batch {
+            let batch: Vec<Success<'_>> = cycles
+                .iter()
+                .map(|c| Success { sample: &c.sample, users: &c.users, details: Some(&c.details), duration_ms: 800 })
+                .collect();
+            store.record_successes(&batch).await.unwrap();
+        } else {
+            for cy in &cycles {
+                store.record_success(&cy.sample, &cy.users, Some(&cy.details), 800).await.unwrap();
+            }
         }
         report.write_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         if started.elapsed() > StdDuration::from_secs(5) && c % 20 == 0 {
@@ -190,6 +222,7 @@ async fn run(backend: &str, a: &Args) -> Report {
         }
     }
     let (end, tables) = db.size().await;
+    report.blobs = db.blobs().await;
     report.end_bytes = end;
     report.tables = tables;
     report.host_cycles = (a.servers * a.cycles) as u64;
@@ -211,7 +244,8 @@ async fn run(backend: &str, a: &Args) -> Report {
 }
 
 fn print(r: &Report, a: &Args) {
-    println!("== {} ({} servers × {} cycles, every {} s)", r.backend, a.servers, a.cycles, a.interval);
+    let how = if a.batch { "one record_successes per cycle" } else { "one record_success per server" };
+    println!("== {} ({} servers × {} cycles, every {} s, {how})", r.backend, a.servers, a.cycles, a.interval);
     println!(
         "size: {:.1} MiB at the half, {:.1} MiB at the end",
         r.half_bytes as f64 / 1_048_576.0,
@@ -228,6 +262,14 @@ fn print(r: &Report, a: &Args) {
         "latest of {} servers {:.2} ms; one server's history {:.2} ms, series {:.2} ms, details(at) {:.2} ms",
         a.servers, r.latest_ms, r.history_ms, r.series_ms, r.details_ms
     );
+    let (frames, figures, lists) = r.blobs;
+    if frames > 0 {
+        println!(
+            "blocks: {frames} frames, figures {:.0} B and lists {:.0} B per frame",
+            figures as f64 / frames as f64,
+            lists as f64 / frames as f64
+        );
+    }
     for (t, b) in r.tables.iter().filter(|(_, b)| *b >= 65_536) {
         println!("  {t:<32} {:>12} bytes  {:>8.1} per host-cycle", b, *b as f64 / r.host_cycles as f64);
     }
@@ -256,13 +298,14 @@ fn record(r: &Report, a: &Args) {
         .unwrap_or_default();
     let max = r.write_ms.iter().copied().fold(0.0, f64::max);
     let row = format!(
-        "| {} | {} | {} | {} × {} every {} s | {:.0} | {:.0} | {:.1} / {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+        "| {} | {} | {} | {} × {} every {} s{} | {:.0} | {:.0} | {:.1} / {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
         Utc::now().format("%Y-%m-%d"),
         commit,
         r.backend,
         a.servers,
         a.cycles,
         a.interval,
+        if a.batch { ", batched" } else { "" },
         r.marginal,
         r.end_bytes as f64 / r.host_cycles as f64,
         median(&r.write_ms),

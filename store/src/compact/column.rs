@@ -100,6 +100,11 @@ impl Column {
     }
 }
 
+/// Below this many bytes of deltas, `pco`'s own header and tables cost more than they save.
+const PCO_FROM: usize = 48;
+/// `pco`'s compression level: 0–12, default 8; lower is faster with little loss on short columns.
+const PCO_LEVEL: usize = 4;
+
 /// The smallest encoding of the values: (kind, bytes).
 fn encode_values(values: &[i64]) -> (u8, Vec<u8>) {
     let mut w = Writer::default();
@@ -114,10 +119,10 @@ fn encode_values(values: &[i64]) -> (u8, Vec<u8>) {
         prev = v;
     }
     let deltas = w.buf;
-    if deltas.len() <= 16 {
+    if deltas.len() <= PCO_FROM {
         return (DELTAS, deltas);
     }
-    match simple_compress(values, &ChunkConfig::default()) {
+    match simple_compress(values, &ChunkConfig::default().with_compression_level(PCO_LEVEL)) {
         Ok(packed) if packed.len() + 1 < deltas.len() => {
             let mut w = Writer::default();
             w.bytes(&packed);

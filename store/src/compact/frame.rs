@@ -1,16 +1,14 @@
 //! A hot frame: the changing part of one cycle, stored whole (exact floats) until its window is
 //! compacted. Figures are written in walk order without their names (the frame's facts name
-//! them); the lists row by row; the whole deflated.
+//! them); the lists row by row. Not compressed: a frame lives for one window only, and
+//! deflating it would cost more time per write than the few hundred bytes it saves while hot.
 
 use fleetwatch_common::ProcessInfo;
 
-use super::bytes::{Reader, Writer, deflate, inflate};
+use super::bytes::{Reader, Writer};
 use super::cycle::{Changing, Figure, Value};
 use crate::error::Result;
 use crate::types::UserUsage;
-
-/// Frames never inflate beyond this (a corrupt row cannot exhaust memory).
-const MAX_FRAME: u64 = 64 << 20;
 
 pub(crate) fn encode(c: &Changing) -> Vec<u8> {
     let mut w = Writer::default();
@@ -58,7 +56,7 @@ pub(crate) fn encode(c: &Changing) -> Vec<u8> {
             }
         }
     }
-    deflate(&w.buf)
+    w.buf
 }
 
 fn opt_f64(w: &mut Writer, v: Option<f64>) {
@@ -73,8 +71,7 @@ fn opt_f64(w: &mut Writer, v: Option<f64>) {
 
 /// Decodes a frame; its figures get the `names` of its facts (in walk order).
 pub(crate) fn decode(body: &[u8], names: &[(String, bool, bool)]) -> Result<Changing> {
-    let raw = inflate(body, MAX_FRAME)?;
-    let mut r = Reader::new(&raw);
+    let mut r = Reader::new(body);
     let n = r.len()?;
     let mut figures = Vec::with_capacity(n.min(4096));
     for i in 0..n {

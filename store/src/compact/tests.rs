@@ -177,3 +177,38 @@ fn cycles_round_trip_through_a_block_within_their_digits() {
         assert_eq!(back, *c, "row {row}");
     }
 }
+
+#[test]
+#[ignore]
+fn timing_probe() {
+    let cycles: Vec<Cycle> = (0..64).map(cycle).collect();
+    let t = std::time::Instant::now();
+    let mut split = Vec::new();
+    for _ in 0..10 {
+        split = cycles.iter().map(Cycle::split).collect::<Vec<_>>();
+    }
+    eprintln!("split {:?} per cycle", t.elapsed() / 640);
+    let t = std::time::Instant::now();
+    for _ in 0..10 {
+        for (f, _) in &split {
+            let _ = f.encode();
+        }
+    }
+    eprintln!("facts encode {:?} per cycle", t.elapsed() / 640);
+    let t = std::time::Instant::now();
+    let mut bodies = Vec::new();
+    for _ in 0..10 {
+        bodies = split.iter().map(|(_, c)| frame::encode(c)).collect::<Vec<_>>();
+    }
+    eprintln!("frame encode {:?} per cycle, {} bytes", t.elapsed() / 640, bodies[0].len());
+    let frames: Vec<BlockFrame> = split
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ch))| BlockFrame { ts_ms: i as i64, facts_id: 1, changing: ch.clone() })
+        .collect();
+    let t = std::time::Instant::now();
+    for _ in 0..10 {
+        let _ = pack(&frames);
+    }
+    eprintln!("pack {:?} per block", t.elapsed() / 10);
+}
