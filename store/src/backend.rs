@@ -13,6 +13,12 @@ pub trait Backend: Database {
     const LABEL: &'static str;
     /// A query returning the database size in bytes as one `BIGINT`.
     const SIZE_SQL: &'static str;
+    /// How a transaction that will write starts: SQLite takes the write lock at once (a read
+    /// first would fail, not wait, when another writer commits in between).
+    const BEGIN_WRITE: &'static str;
+    /// Appended to a `SELECT` whose rows the transaction will delete, so that two processes
+    /// never take the same rows (PostgreSQL; SQLite serialises writers anyway).
+    const LOCK_ROWS: &'static str;
     /// This backend's embedded migrations (`migrations/<backend>/`).
     fn migrator() -> &'static Migrator;
     /// How many rows a statement changed (each driver has its own result type).
@@ -23,6 +29,13 @@ pub trait Backend: Database {
 /// [`crate::PostgresStore`], opened by their `connect`.
 pub struct SqlStore<DB: Database> {
     pub(crate) pool: Pool<DB>,
+    pub(crate) cache: crate::cache::Cache,
+}
+
+impl<DB: Database> SqlStore<DB> {
+    pub(crate) fn new(pool: Pool<DB>) -> Self {
+        Self { pool, cache: crate::cache::Cache::default() }
+    }
 }
 
 impl<DB: Backend> std::fmt::Debug for SqlStore<DB> {

@@ -10,7 +10,7 @@ use sqlx::query_builder::Separated;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 
 use crate::error::Result;
-use crate::values::{finite, from_ms, to_ms};
+use crate::values::{finite, from_ms};
 
 /// Where a column's value lives in a [`Sample`], which also fixes how it is bound and read.
 #[derive(Clone, Copy)]
@@ -66,7 +66,7 @@ pub(crate) const SAMPLE_COLUMNS: &[Column] = &[
 /// lands in (named alike).
 pub(crate) struct Figure {
     pub(crate) name: &'static str,
-    field: fn(&mut HistoryPoint) -> &mut Option<f64>,
+    pub(crate) field: fn(&mut HistoryPoint) -> &mut Option<f64>,
 }
 
 macro_rules! figure {
@@ -88,23 +88,21 @@ pub(crate) const HISTORY_FIGURES: &[Figure] = &[
     figure!(logged_users),
 ];
 
-/// Pushes one sample's values, in [`SAMPLE_COLUMNS`] order, into a `VALUES` tuple.
-pub(crate) fn push_sample<DB>(b: &mut Separated<'_, DB, &'static str>, s: &Sample)
+/// Pushes the headline's values besides the server's name and the time, in [`SAMPLE_COLUMNS`]
+/// order (NaN and infinities as NULL), into a `VALUES` tuple.
+pub(crate) fn push_headline<DB>(b: &mut Separated<'_, DB, &'static str>, s: &Sample)
 where
     DB: Database,
-    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<&'a str>: Encode<'a, DB>,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<i64>: Encode<'a, DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
     for<'a> Option<f64>: Encode<'a, DB> + Type<DB>,
 {
     for c in SAMPLE_COLUMNS {
         match c.field {
-            Field::ServerName => b.push_bind(s.server_name.as_str()),
-            Field::Timestamp => b.push_bind(to_ms(s.timestamp)),
+            Field::ServerName | Field::Timestamp => continue,
             Field::Real(get, _) => b.push_bind(finite(*get(s))),
             Field::Integer(get, _) => b.push_bind(*get(s)),
-            Field::Text(get, _) => b.push_bind(get(s).as_deref()),
+            Field::Text(get, _) => b.push_bind(get(s).clone()),
         };
     }
 }
@@ -128,19 +126,4 @@ where
         }
     }
     Ok(s)
-}
-
-/// Decodes a row of the history query: the bucket's time, [`HISTORY_FIGURES`], its sample count.
-pub(crate) fn read_history_point<R: Row>(row: &R) -> Result<HistoryPoint>
-where
-    usize: ColumnIndex<R>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> f64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let mut p = HistoryPoint { timestamp: from_ms(row.try_get(0)?)?, ..HistoryPoint::default() };
-    for (i, figure) in HISTORY_FIGURES.iter().enumerate() {
-        *(figure.field)(&mut p) = row.try_get(i + 1)?;
-    }
-    p.samples = row.try_get(HISTORY_FIGURES.len() + 1)?;
-    Ok(p)
 }

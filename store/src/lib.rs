@@ -8,10 +8,16 @@
 
 mod alerts;
 mod backend;
+mod cache;
 mod columns;
+mod compact;
 mod error;
+mod legacy;
 mod postgres;
+mod reads;
 mod rows;
+mod sample_sql;
+mod samples;
 mod sql;
 mod sql_store;
 mod sqlite;
@@ -31,7 +37,7 @@ pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use types::{
-    DbStats, HostKeyRecord, ProcessRecord, Ranking, ServerState, TableStats, TimeRange, UserDisk, UserUsage,
+    DbStats, HostKeyRecord, ProcessRecord, Ranking, ServerState, Success, TableStats, TimeRange, UserDisk, UserUsage,
 };
 
 /// Everything Fleetwatch stores. Every method is implemented identically by both backends,
@@ -57,6 +63,11 @@ pub trait Store: AlertStore + Send + Sync + 'static {
         details: Option<&Details>,
         duration_ms: i64,
     ) -> Result<()>;
+
+    /// Stores the successful collections of one cycle in one transaction, with multi-row
+    /// inserts: the same as `record_success` for each in turn, at a fraction of the cost. If one
+    /// of them is refused, none is stored.
+    async fn record_successes(&self, batch: &[Success<'_>]) -> Result<()>;
 
     /// Stores a failed collection: the server's state becomes not ok with this reason and detail;
     /// its last sample and `last_success` are kept.

@@ -26,13 +26,16 @@ impl SqlStore<Postgres> {
         let options = PgConnectOptions::from_str(url)?.application_name("fleetwatch");
         let pool =
             PgPoolOptions::new().max_connections(10).acquire_timeout(ACQUIRE_TIMEOUT).connect_with(options).await?;
-        Ok(Self { pool })
+        Ok(Self::new(pool))
     }
 }
 
 impl Backend for Postgres {
     const LABEL: &'static str = "postgres";
     const SIZE_SQL: &'static str = crate::sql::POSTGRES_SIZE;
+
+    const BEGIN_WRITE: &'static str = "BEGIN";
+    const LOCK_ROWS: &'static str = " FOR UPDATE SKIP LOCKED";
 
     fn migrator() -> &'static Migrator {
         &MIGRATOR

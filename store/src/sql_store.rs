@@ -7,17 +7,23 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use fleetwatch_common::{Details, HistoryPoint, OfflineReason, ProcessInfo, Sample, SeriesPoint, TopUser};
+use std::collections::HashMap;
+
+use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser};
 use sqlx::migrate::Migrate;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, QueryBuilder, Type};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 use crate::backend::{Backend, SqlStore};
-use crate::columns::{push_sample, read_history_point, read_sample};
+use crate::columns::{HISTORY_FIGURES, read_sample};
+use crate::compact::cycle::Cycle;
 use crate::error::{Error, Result};
+use crate::reads::{Wanted, buckets};
 use crate::rows::{self, convert};
-use crate::types::{DbStats, HostKeyRecord, ProcessRecord, Ranking, ServerState, TimeRange, UserDisk, UserUsage};
-use crate::values::{bucket_width, finite, finite_or_zero, to_ms, to_ms_ceil};
-use crate::{Store, sql};
+use crate::types::{
+    DbStats, HostKeyRecord, ProcessRecord, Ranking, ServerState, Success, TableStats, TimeRange, UserDisk, UserUsage,
+};
+use crate::values::{bucket_width, finite, finite_or_zero, from_ms, from_ms_opt, to_ms, to_ms_ceil};
+use crate::{Store, sample_sql, sql};
 
 #[async_trait]
 impl<DB> Store for SqlStore<DB>
@@ -29,17 +35,20 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     usize: ColumnIndex<DB::Row>,
     for<'a> &'a str: ColumnIndex<DB::Row> + Encode<'a, DB> + Type<DB>,
-    for<'a> Option<&'a str>: Encode<'a, DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
     for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
-    for<'a> Option<i64>: Encode<'a, DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
     for<'a> i32: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> f64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
-    for<'a> Option<f64>: Encode<'a, DB>,
-    for<'a> bool: Decode<'a, DB> + Type<DB>,
+    for<'a> Option<f64>: Encode<'a, DB> + Type<DB>,
+    for<'a> bool: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Vec<u8>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
 {
     async fn migrate(&self) -> Result<()> {
         DB::migrator().run(&self.pool).await?;
+        self.convert_legacy().await?;
         Ok(())
     }
 
@@ -55,84 +64,24 @@ where
         details: Option<&Details>,
         duration_ms: i64,
     ) -> Result<()> {
-        let server = sample.server_name.as_str();
-        let ts_ms = to_ms(sample.timestamp);
-        let mut tx = self.pool.begin().await?;
-        let mut insert = QueryBuilder::new(sql::INSERT_SAMPLE.as_str());
-        insert.push_values([sample], |mut b, s| push_sample(&mut b, s)).push(" RETURNING id");
-        let sample_id: i64 = insert.build_query_scalar().fetch_one(&mut *tx).await?;
-        for u in users {
-            let user = u.username.as_str();
-            sqlx::query(sql::INSERT_SAMPLE_USER)
-                .bind(sample_id)
-                .bind(server)
-                .bind(ts_ms)
-                .bind(user)
-                .bind(finite_or_zero(u.cpu, "cpu", server, user))
-                .bind(finite_or_zero(u.mem, "mem", server, user))
-                .bind(u.rss_bytes)
-                .bind(u.process_count)
-                .bind(u.top_process.as_str())
-                .bind(finite(u.disk_bytes))
-                .execute(&mut *tx)
-                .await?;
+        self.record_successes(&[Success { sample, users, details, duration_ms }]).await
+    }
+
+    async fn record_successes(&self, batch: &[Success<'_>]) -> Result<()> {
+        let cycles = batch.iter().map(cycle_of).collect::<Result<Vec<_>>>()?;
+        let result = async {
+            let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+            self.write_samples(&mut tx, &cycles).await?;
+            tx.commit().await?;
+            Ok(())
         }
-        if let Some(d) = details {
-            let json =
-                serde_json::to_string(d).map_err(|e| Error::Corrupt(format!("details cannot be encoded: {e}")))?;
-            sqlx::query(sql::INSERT_DETAILS)
-                .bind(sample_id)
-                .bind(server)
-                .bind(ts_ms)
-                .bind(json)
-                .execute(&mut *tx)
-                .await?;
-            let ranked = [(Ranking::Cpu, &d.processes_by_cpu), (Ranking::Memory, &d.processes_by_memory)];
-            let processes: Vec<(Ranking, i64, &ProcessInfo)> = ranked
-                .into_iter()
-                .flat_map(|(ranking, list)| list.iter().enumerate().map(move |(i, p)| (ranking, i as i64 + 1, p)))
-                .collect();
-            for chunk in processes.chunks(sql::INSERT_CHUNK) {
-                let mut qb = QueryBuilder::new(sql::INSERT_PROCESSES.as_str());
-                qb.push_values(chunk, |mut b, (ranking, rank, p)| {
-                    b.push_bind(sample_id)
-                        .push_bind(server)
-                        .push_bind(ts_ms)
-                        .push_bind(ranking.as_str())
-                        .push_bind(*rank)
-                        .push_bind(p.pid)
-                        .push_bind(p.user.as_str())
-                        .push_bind(p.command.as_str())
-                        .push_bind(if p.cpu_percent.is_finite() { p.cpu_percent } else { 0.0 })
-                        .push_bind(p.rss_bytes)
-                        .push_bind(if p.mem_percent.is_finite() { p.mem_percent } else { 0.0 })
-                        .push_bind(p.threads)
-                        .push_bind(p.open_fds);
-                });
-                qb.build().execute(&mut *tx).await?;
-            }
-            let series = d.series();
-            for chunk in series.chunks(sql::INSERT_CHUNK) {
-                let mut qb = QueryBuilder::new(sql::INSERT_SERIES);
-                qb.push_values(chunk, |mut b, (name, value)| {
-                    b.push_bind(sample_id)
-                        .push_bind(server)
-                        .push_bind(ts_ms)
-                        .push_bind(name.as_str())
-                        .push_bind(*value);
-                });
-                qb.build().execute(&mut *tx).await?;
+        .await;
+        if result.is_err() {
+            for s in batch {
+                self.cache.forget(&s.sample.server_name);
             }
         }
-        sqlx::query(sql::UPSERT_STATE_SUCCESS)
-            .bind(server)
-            .bind(ts_ms)
-            .bind(duration_ms)
-            .bind(sample_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        result
     }
 
     async fn record_failure(
@@ -163,37 +112,61 @@ where
     }
 
     async fn latest_samples(&self) -> Result<Vec<Sample>> {
-        let rows = sqlx::query(sql::LATEST_SAMPLES.as_str()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sample_sql::LATEST_SAMPLES.as_str())).fetch_all(&self.pool).await?;
         let mut samples = rows.iter().map(read_sample).collect::<Result<Vec<_>>>()?;
         samples.sort_by(|a, b| a.server_name.cmp(&b.server_name));
         Ok(samples)
     }
 
     async fn latest_sample(&self, server_name: &str) -> Result<Option<Sample>> {
-        let row = sqlx::query(sql::LATEST_SAMPLE.as_str()).bind(server_name).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sample_sql::LATEST_SAMPLE.as_str()))
+            .bind(server_name)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(read_sample).transpose()
     }
 
     async fn history(&self, server_name: &str, range: TimeRange) -> Result<Vec<HistoryPoint>> {
         let from = to_ms_ceil(range.from);
         let to = to_ms(range.to);
-        let rows = sqlx::query(sql::HISTORY.as_str())
-            .bind(server_name)
-            .bind(from)
-            .bind(to)
-            .bind(bucket_width(from, to, range.max_points))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(read_history_point).collect()
+        let names: Vec<String> = HISTORY_FIGURES.iter().map(|f| format!("~{}", f.name)).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let points = self.points(server_name, from, to, Wanted::Headline(&names)).await?;
+        buckets(&points, from, bucket_width(from, to, range.max_points))
+            .into_iter()
+            .map(|(ts, values, samples)| history_point(ts, &values, samples))
+            .collect()
     }
 
     async fn top_users(&self, server_name: Option<&str>, limit: i64) -> Result<Vec<TopUser>> {
-        let rows = sqlx::query_as::<_, rows::TopUserRow>(sql::TOP_USERS)
-            .bind(server_name)
-            .bind(limit.max(0))
-            .fetch_all(&self.pool)
-            .await?;
-        convert(rows)
+        let disk: HashMap<(String, String), i64> =
+            self.user_disk(server_name).await?.into_iter().map(|d| ((d.server_name, d.username), d.bytes)).collect();
+        let mut out: Vec<TopUser> = Vec::new();
+        for c in self.latest_cycles(server_name).await? {
+            let server = c.sample.server_name.clone();
+            for u in c.users {
+                let measured = disk.get(&(server.clone(), u.username.clone())).map(|&b| b as f64);
+                out.push(TopUser {
+                    disk: measured.or(u.disk_bytes),
+                    username: u.username,
+                    server_name: server.clone(),
+                    cpu: u.cpu,
+                    mem: u.mem,
+                    process_count: u.process_count,
+                    top_process: u.top_process,
+                    timestamp: c.sample.timestamp,
+                    rss_bytes: u.rss_bytes,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            b.cpu
+                .total_cmp(&a.cpu)
+                .then_with(|| a.server_name.cmp(&b.server_name))
+                .then_with(|| a.username.cmp(&b.username))
+        });
+        out.truncate(usize::try_from(limit.max(0)).unwrap_or(usize::MAX));
+        Ok(out)
     }
 
     async fn host_key(&self, server_name: &str) -> Result<Option<HostKeyRecord>> {
@@ -229,40 +202,57 @@ where
     }
 
     async fn details(&self, server_name: &str, at: Option<DateTime<Utc>>) -> Result<Option<Details>> {
-        let json: Option<String> = match at {
-            None => sqlx::query_scalar(sql::LATEST_DETAILS).bind(server_name).fetch_optional(&self.pool).await?,
-            Some(t) => {
-                sqlx::query_scalar(sql::DETAILS_AT).bind(server_name).bind(to_ms(t)).fetch_optional(&self.pool).await?
-            }
-        };
-        json.as_deref().map(rows::details_from_json).transpose()
+        match at {
+            None => Ok(self.latest_cycles(Some(server_name)).await?.into_iter().next().and_then(|c| c.details)),
+            Some(t) => self.details_at(server_name, to_ms(t)).await,
+        }
     }
 
     async fn series(&self, server_name: &str, name: &str, range: TimeRange) -> Result<Vec<SeriesPoint>> {
         let from = to_ms_ceil(range.from);
         let to = to_ms(range.to);
-        let rows = sqlx::query_as::<_, rows::SeriesRow>(sql::SERIES)
-            .bind(server_name)
-            .bind(name)
-            .bind(from)
-            .bind(to)
-            .bind(bucket_width(from, to, range.max_points))
-            .fetch_all(&self.pool)
-            .await?;
-        convert(rows)
+        let mut points = self.points(server_name, from, to, Wanted::Series(name)).await?;
+        points.retain(|(_, v)| v.first().copied().flatten().is_some());
+        buckets(&points, from, bucket_width(from, to, range.max_points))
+            .into_iter()
+            .map(|(ts, values, samples)| {
+                Ok(SeriesPoint {
+                    timestamp: from_ms(ts)?,
+                    value: values.first().copied().flatten().unwrap_or(f64::NAN),
+                    samples,
+                })
+            })
+            .collect()
     }
 
     async fn series_names(&self, server_name: &str) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(sql::SERIES_NAMES).bind(server_name).fetch_all(&self.pool).await?)
+        let latest = self.latest_cycles(Some(server_name)).await?;
+        let mut names: Vec<String> = latest
+            .into_iter()
+            .flat_map(|c| c.details.map(|d| d.series()).unwrap_or_default())
+            .map(|(n, _)| n)
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     async fn latest_processes(&self, server_name: Option<&str>, ranking: Ranking) -> Result<Vec<ProcessRecord>> {
-        let rows = sqlx::query_as::<_, rows::ProcessRow>(sql::LATEST_PROCESSES.as_str())
-            .bind(server_name)
-            .bind(ranking.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-        convert(rows)
+        let mut out = Vec::new();
+        for c in self.latest_cycles(server_name).await? {
+            let Some(d) = c.details else { continue };
+            let list = match ranking {
+                Ranking::Cpu => d.processes_by_cpu,
+                Ranking::Memory => d.processes_by_memory,
+            };
+            out.extend(list.into_iter().enumerate().map(|(i, process)| ProcessRecord {
+                server_name: c.sample.server_name.clone(),
+                timestamp: c.sample.timestamp,
+                ranking,
+                rank: i as i64 + 1,
+                process,
+            }));
+        }
+        Ok(out)
     }
 
     async fn record_user_disk(&self, server_name: &str, at: DateTime<Utc>, usage: &[(String, i64)]) -> Result<()> {
@@ -332,8 +322,28 @@ where
 
     async fn stats(&self) -> Result<DbStats> {
         let rows = sqlx::query_as::<_, rows::TableStatsRow>(sql::TABLE_STATS).fetch_all(&self.pool).await?;
+        let mut tables: Vec<TableStats> = convert(rows)?;
+        let parts: Vec<(i64, Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>)> =
+            sqlx::query_as(sample_sql::SAMPLE_STATS).fetch_all(&self.pool).await?;
+        let sum =
+            |f: fn(&(i64, Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>)) -> i64| parts.iter().map(f).sum();
+        let min = |v: Vec<Option<i64>>| v.into_iter().flatten().min();
+        let max = |v: Vec<Option<i64>>| v.into_iter().flatten().max();
+        let samples = TableStats {
+            table: "samples".into(),
+            rows: sum(|p| p.0),
+            oldest: from_ms_opt(min(parts.iter().map(|p| p.1).collect()))?,
+            newest: from_ms_opt(max(parts.iter().map(|p| p.2).collect()))?,
+        };
+        let users = TableStats {
+            table: "sample_users".into(),
+            rows: sum(|p| p.3),
+            oldest: from_ms_opt(min(parts.iter().map(|p| p.4).collect()))?,
+            newest: from_ms_opt(max(parts.iter().map(|p| p.5).collect()))?,
+        };
+        tables.splice(0..0, [samples, users]);
         let size_bytes: i64 = sqlx::query_scalar(DB::SIZE_SQL).fetch_one(&self.pool).await?;
-        Ok(DbStats { backend: DB::LABEL.to_string(), tables: convert(rows)?, size_bytes: Some(size_bytes) })
+        Ok(DbStats { backend: DB::LABEL.to_string(), tables, size_bytes: Some(size_bytes) })
     }
 
     async fn cleanup(&self, before: DateTime<Utc>) -> Result<u64> {
@@ -341,12 +351,63 @@ where
         let batch = sql::CLEANUP_BATCH_SIZE;
         let mut deleted: u64 = 0;
         loop {
-            let result = sqlx::query(sql::CLEANUP_BATCH).bind(before_ms).bind(batch).execute(&self.pool).await?;
+            let result =
+                sqlx::query(sample_sql::CLEANUP_FRAMES).bind(before_ms).bind(batch).execute(&self.pool).await?;
             let n = DB::rows_affected(&result);
             deleted = deleted.saturating_add(n);
             if n < batch.unsigned_abs() {
-                return Ok(deleted);
+                break;
             }
         }
+        loop {
+            let frames: Vec<i64> = sqlx::query_scalar(sample_sql::CLEANUP_BLOCKS)
+                .bind(before_ms)
+                .bind(BLOCK_BATCH)
+                .fetch_all(&self.pool)
+                .await?;
+            deleted = deleted.saturating_add(frames.iter().map(|&n| n.unsigned_abs()).sum());
+            if (frames.len() as i64) < BLOCK_BATCH {
+                break;
+            }
+        }
+        deleted = deleted.saturating_add(self.trim_blocks(before_ms).await?);
+        sqlx::query(sample_sql::CLEANUP_FACTS).execute(&self.pool).await?;
+        self.cache.forget_facts();
+        Ok(deleted)
     }
+}
+
+/// A collection as stored: users' non-finite readings as 0 (with a warning), duplicate user
+/// names refused.
+fn cycle_of(s: &Success<'_>) -> Result<(Cycle, i64)> {
+    let server = s.sample.server_name.as_str();
+    let mut seen = std::collections::HashSet::new();
+    if let Some(u) = s.users.iter().find(|u| !seen.insert(u.username.as_str())) {
+        return Err(Error::Database(sqlx::Error::Protocol(format!(
+            "user {:?} appears twice in one sample of {server}",
+            u.username
+        ))));
+    }
+    let users = s
+        .users
+        .iter()
+        .map(|u| UserUsage {
+            cpu: finite_or_zero(u.cpu, "cpu", server, &u.username),
+            mem: finite_or_zero(u.mem, "mem", server, &u.username),
+            disk_bytes: finite(u.disk_bytes),
+            ..u.clone()
+        })
+        .collect();
+    Ok((Cycle { sample: s.sample.clone(), users, details: s.details.cloned() }, s.duration_ms))
+}
+
+/// Blocks deleted per statement by `cleanup`.
+const BLOCK_BATCH: i64 = 200;
+
+fn history_point(ts: i64, values: &[Option<f64>], samples: i64) -> Result<HistoryPoint> {
+    let mut p = HistoryPoint { timestamp: from_ms(ts)?, samples, ..HistoryPoint::default() };
+    for (figure, v) in HISTORY_FIGURES.iter().zip(values) {
+        *(figure.field)(&mut p) = *v;
+    }
+    Ok(p)
 }

@@ -43,7 +43,7 @@ impl SqlStore<Sqlite> {
             pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
         }
         let pool = pool.connect_with(options).await?;
-        Ok(Self { pool })
+        Ok(Self::new(pool))
     }
 }
 
@@ -69,6 +69,9 @@ fn create_parent_dir(file: &Path) -> Result<()> {
 impl Backend for Sqlite {
     const LABEL: &'static str = "sqlite";
     const SIZE_SQL: &'static str = crate::sql::SQLITE_SIZE;
+
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    const LOCK_ROWS: &'static str = "";
 
     fn migrator() -> &'static Migrator {
         &MIGRATOR

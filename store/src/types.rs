@@ -19,6 +19,16 @@ pub struct UserUsage {
     pub disk_bytes: Option<f64>,
 }
 
+/// One successful collection, as [`crate::Store::record_success`] takes it, for
+/// [`crate::Store::record_successes`].
+#[derive(Debug, Clone, Copy)]
+pub struct Success<'a> {
+    pub sample: &'a fleetwatch_common::Sample,
+    pub users: &'a [UserUsage],
+    pub details: Option<&'a fleetwatch_common::Details>,
+    pub duration_ms: i64,
+}
+
 /// The collection state of one server.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerState {

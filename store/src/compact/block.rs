@@ -1,0 +1,276 @@
+//! A block: a server's closed window of frames, packed column by column.
+//!
+//! Two blobs. `figures`: the frames' times and facts ids, the names of the figures found in the
+//! window (deflated), then one [`Column`] per name, each length-prefixed so that one series can
+//! be read without decoding the others. `lists`: the users and the top-process lists of every
+//! frame as columns (texts through one dictionary), the whole deflated, which catches the lists'
+//! repetition from one cycle to the next.
+
+use std::collections::HashMap;
+
+use fleetwatch_common::ProcessInfo;
+
+use super::bytes::{Reader, Writer, corrupt, deflate, inflate};
+use super::column::Column;
+use super::cycle::{Changing, Value};
+use crate::error::Result;
+use crate::types::UserUsage;
+
+const MAX_BLOB: u64 = 256 << 20;
+
+/// One frame going into a block.
+#[derive(Debug, Clone)]
+pub(crate) struct BlockFrame {
+    pub(crate) ts_ms: i64,
+    pub(crate) facts_id: i64,
+    pub(crate) changing: Changing,
+}
+
+/// The two blobs of a block.
+#[derive(Debug, Clone)]
+pub(crate) struct Packed {
+    pub(crate) figures: Vec<u8>,
+    pub(crate) lists: Vec<u8>,
+}
+
+pub(crate) fn pack(frames: &[BlockFrame]) -> Packed {
+    Packed { figures: pack_figures(frames), lists: pack_lists(frames) }
+}
+
+fn pack_figures(frames: &[BlockFrame]) -> Vec<u8> {
+    let n = frames.len();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut names: Vec<(&str, bool)> = Vec::new();
+    for f in frames {
+        for fig in &f.changing.figures {
+            if !index.contains_key(fig.name.as_str()) {
+                index.insert(fig.name.as_str(), names.len());
+                names.push((fig.name.as_str(), matches!(fig.value, Value::F(_))));
+            }
+        }
+    }
+    let mut columns: Vec<Column> = names
+        .iter()
+        .map(|(_, float)| if *float { Column::Float(vec![None; n]) } else { Column::Int(vec![None; n]) })
+        .collect();
+    for (row, f) in frames.iter().enumerate() {
+        for fig in &f.changing.figures {
+            let Some(&c) = index.get(fig.name.as_str()) else { continue };
+            match (&mut columns[c], fig.value) {
+                (Column::Int(v), Value::I(x)) => v[row] = x,
+                (Column::Int(v), Value::F(x)) => v[row] = x.map(|x| x as i64),
+                (Column::Float(v), Value::F(x)) => v[row] = x,
+                (Column::Float(v), Value::I(x)) => v[row] = x.map(|x| x as f64),
+            }
+        }
+    }
+    let mut w = Writer::default();
+    w.len(n);
+    Column::Int(frames.iter().map(|f| Some(f.ts_ms)).collect()).encode(&mut w);
+    Column::Int(frames.iter().map(|f| Some(f.facts_id)).collect()).encode(&mut w);
+    let name_text: String =
+        names.iter().map(|(name, float)| format!("{}{name}\n", if *float { 'f' } else { 'i' })).collect();
+    w.bytes(&deflate(name_text.as_bytes()));
+    for c in &columns {
+        let mut cw = Writer::default();
+        c.encode(&mut cw);
+        w.bytes(&cw.buf);
+    }
+    w.buf
+}
+
+/// The figures blob of a block, opened: times, facts ids and names decoded, columns on demand.
+pub(crate) struct Figures<'a> {
+    pub(crate) ts: Vec<i64>,
+    pub(crate) facts: Vec<i64>,
+    names: Vec<String>,
+    raw: Vec<&'a [u8]>,
+}
+
+impl<'a> Figures<'a> {
+    pub(crate) fn open(blob: &'a [u8]) -> Result<Self> {
+        let mut r = Reader::new(blob);
+        let n = r.len()?;
+        let ints = |c: Column| match c {
+            Column::Int(v) => Ok(v.into_iter().map(|x| x.unwrap_or(0)).collect::<Vec<i64>>()),
+            Column::Float(_) => Err(corrupt("block times")),
+        };
+        let ts = ints(Column::decode(&mut r, n)?)?;
+        let facts = ints(Column::decode(&mut r, n)?)?;
+        let text = inflate(r.bytes()?, MAX_BLOB)?;
+        let text = String::from_utf8(text).map_err(|_| corrupt("block names"))?;
+        let names: Vec<String> = text.lines().map(|l| l.get(1..).unwrap_or_default().to_owned()).collect();
+        let raw = (0..names.len()).map(|_| r.bytes()).collect::<Result<Vec<_>>>()?;
+        Ok(Self { ts, facts, names, raw })
+    }
+
+    pub(crate) fn rows(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// The column of figure `name`, if the block has it.
+    pub(crate) fn column(&self, name: &str) -> Result<Option<Column>> {
+        let Some(i) = self.names.iter().position(|n| n == name) else { return Ok(None) };
+        let mut r = Reader::new(self.raw[i]);
+        Ok(Some(Column::decode(&mut r, self.rows())?))
+    }
+
+    /// Every column, by name.
+    pub(crate) fn all(&self) -> Result<HashMap<String, Column>> {
+        self.names
+            .iter()
+            .zip(&self.raw)
+            .map(|(name, raw)| Ok((name.clone(), Column::decode(&mut Reader::new(raw), self.rows())?)))
+            .collect()
+    }
+}
+
+/// Row `row` of a column as a figure value.
+pub(crate) fn value_at(c: &Column, row: usize) -> Value {
+    match c {
+        Column::Int(v) => Value::I(v.get(row).copied().flatten()),
+        Column::Float(v) => Value::F(v.get(row).copied().flatten()),
+    }
+}
+
+/// Texts as indices into one dictionary per block.
+#[derive(Default)]
+struct Dictionary {
+    index: HashMap<String, i64>,
+    words: Vec<String>,
+}
+
+impl Dictionary {
+    fn id(&mut self, s: &str) -> Option<i64> {
+        if let Some(&i) = self.index.get(s) {
+            return Some(i);
+        }
+        let i = self.words.len() as i64;
+        self.index.insert(s.to_owned(), i);
+        self.words.push(s.to_owned());
+        Some(i)
+    }
+}
+
+fn pack_lists(frames: &[BlockFrame]) -> Vec<u8> {
+    let mut dict = Dictionary::default();
+    let mut w = Writer::default();
+    let users: Vec<&UserUsage> = frames.iter().flat_map(|f| &f.changing.users).collect();
+    let counts =
+        |len: fn(&Changing) -> usize| Column::Int(frames.iter().map(|f| Some(len(&f.changing) as i64)).collect());
+    let int = |v: Vec<Option<i64>>| Column::Int(v);
+    let float = |v: Vec<Option<f64>>| Column::Float(v);
+    let mut columns = vec![
+        counts(|c| c.users.len()),
+        int(users.iter().map(|u| dict.id(&u.username)).collect()),
+        float(users.iter().map(|u| Some(u.cpu)).collect()),
+        float(users.iter().map(|u| Some(u.mem)).collect()),
+        int(users.iter().map(|u| Some(u.rss_bytes)).collect()),
+        int(users.iter().map(|u| Some(u.process_count)).collect()),
+        int(users.iter().map(|u| dict.id(&u.top_process)).collect()),
+        float(users.iter().map(|u| u.disk_bytes).collect()),
+    ];
+    let procs: Vec<&ProcessInfo> =
+        frames.iter().flat_map(|f| f.changing.by_cpu.iter().chain(&f.changing.by_memory)).collect();
+    columns.extend([
+        counts(|c| c.by_cpu.len()),
+        counts(|c| c.by_memory.len()),
+        int(procs.iter().map(|p| Some(p.pid)).collect()),
+        int(procs.iter().map(|p| dict.id(&p.user)).collect()),
+        int(procs.iter().map(|p| dict.id(&p.command)).collect()),
+        float(procs.iter().map(|p| Some(p.cpu_percent)).collect()),
+        int(procs.iter().map(|p| Some(p.rss_bytes)).collect()),
+        float(procs.iter().map(|p| Some(p.mem_percent)).collect()),
+        int(procs.iter().map(|p| Some(p.threads)).collect()),
+        int(procs.iter().map(|p| p.open_fds).collect()),
+    ]);
+    w.len(dict.words.len());
+    for word in &dict.words {
+        w.text(word);
+    }
+    for c in &columns {
+        w.len(c.len());
+        c.encode(&mut w);
+    }
+    deflate(&w.buf)
+}
+
+/// Each frame's users and top-process lists (by CPU, by memory), in block order.
+pub(crate) type Lists = Vec<(Vec<UserUsage>, Vec<ProcessInfo>, Vec<ProcessInfo>)>;
+
+pub(crate) fn unpack_lists(blob: &[u8]) -> Result<Lists> {
+    let raw = inflate(blob, MAX_BLOB)?;
+    let mut r = Reader::new(&raw);
+    let words = (0..r.len()?).map(|_| r.text()).collect::<Result<Vec<_>>>()?;
+    let mut next = || -> Result<Column> {
+        let n = r.len()?;
+        Column::decode(&mut r, n)
+    };
+    let ints = |c: Column| -> Vec<Option<i64>> {
+        match c {
+            Column::Int(v) => v,
+            Column::Float(v) => v.into_iter().map(|x| x.map(|x| x as i64)).collect(),
+        }
+    };
+    let floats = |c: Column| -> Vec<Option<f64>> {
+        match c {
+            Column::Float(v) => v,
+            Column::Int(v) => v.into_iter().map(|x| x.map(|x| x as f64)).collect(),
+        }
+    };
+    let word = |i: Option<i64>| -> Result<String> {
+        i.and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| words.get(i).cloned())
+            .ok_or_else(|| corrupt("dictionary index"))
+    };
+    let user_counts = ints(next()?);
+    let (names, cpu, mem, rss, count, top, disk) =
+        (ints(next()?), floats(next()?), floats(next()?), ints(next()?), ints(next()?), ints(next()?), floats(next()?));
+    let mut users = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        users.push(UserUsage {
+            username: word(*name)?,
+            cpu: cpu.get(i).copied().flatten().unwrap_or(0.0),
+            mem: mem.get(i).copied().flatten().unwrap_or(0.0),
+            rss_bytes: rss.get(i).copied().flatten().unwrap_or(0),
+            process_count: count.get(i).copied().flatten().unwrap_or(0),
+            top_process: word(top.get(i).copied().flatten())?,
+            disk_bytes: disk.get(i).copied().flatten(),
+        });
+    }
+    let (n_cpu, n_mem) = (ints(next()?), ints(next()?));
+    let (pid, user, command, pcpu, prss, pmem, threads, fds) = (
+        ints(next()?),
+        ints(next()?),
+        ints(next()?),
+        floats(next()?),
+        ints(next()?),
+        floats(next()?),
+        ints(next()?),
+        ints(next()?),
+    );
+    let mut procs = Vec::with_capacity(pid.len());
+    for (i, p) in pid.iter().enumerate() {
+        procs.push(ProcessInfo {
+            pid: p.unwrap_or(0),
+            user: word(user.get(i).copied().flatten())?,
+            command: word(command.get(i).copied().flatten())?,
+            cpu_percent: pcpu.get(i).copied().flatten().unwrap_or(f64::NAN),
+            rss_bytes: prss.get(i).copied().flatten().unwrap_or(0),
+            mem_percent: pmem.get(i).copied().flatten().unwrap_or(f64::NAN),
+            threads: threads.get(i).copied().flatten().unwrap_or(0),
+            open_fds: fds.get(i).copied().flatten(),
+        });
+    }
+    let mut users = users.into_iter();
+    let mut procs = procs.into_iter();
+    let count = |c: Option<&Option<i64>>| c.copied().flatten().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+    Ok((0..user_counts.len())
+        .map(|f| {
+            let u: Vec<UserUsage> = users.by_ref().take(count(user_counts.get(f))).collect();
+            let c: Vec<ProcessInfo> = procs.by_ref().take(count(n_cpu.get(f))).collect();
+            let m: Vec<ProcessInfo> = procs.by_ref().take(count(n_mem.get(f))).collect();
+            (u, c, m)
+        })
+        .collect())
+}

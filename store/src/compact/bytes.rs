@@ -1,0 +1,186 @@
+//! The byte-level writer and reader of the compact formats: LEB128 varints (zigzag for signed
+//! values), length-prefixed byte strings, and deflate for text.
+
+use std::io::{Read, Write};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Default)]
+pub(crate) struct Writer {
+    pub(crate) buf: Vec<u8>,
+}
+
+impl Writer {
+    pub(crate) fn byte(&mut self, b: u8) {
+        self.buf.push(b);
+    }
+
+    pub(crate) fn unsigned(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    pub(crate) fn signed(&mut self, v: i64) {
+        self.unsigned(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    pub(crate) fn len(&mut self, n: usize) {
+        self.unsigned(n as u64);
+    }
+
+    pub(crate) fn f64(&mut self, v: f64) {
+        self.buf.extend_from_slice(&v.to_bits().to_le_bytes());
+    }
+
+    /// A length, then the bytes.
+    pub(crate) fn bytes(&mut self, b: &[u8]) {
+        self.len(b.len());
+        self.buf.extend_from_slice(b);
+    }
+
+    pub(crate) fn text(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+}
+
+/// Reads what a [`Writer`] wrote; running out of bytes or a bad value is [`Error::Corrupt`].
+#[derive(Debug)]
+pub(crate) struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Self { buf }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    pub(crate) fn byte(&mut self) -> Result<u8> {
+        let (&b, rest) = self.buf.split_first().ok_or_else(|| corrupt("truncated"))?;
+        self.buf = rest;
+        Ok(b)
+    }
+
+    pub(crate) fn unsigned(&mut self) -> Result<u64> {
+        let mut v: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(corrupt("varint too long"))
+    }
+
+    pub(crate) fn signed(&mut self) -> Result<i64> {
+        let u = self.unsigned()?;
+        Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
+    }
+
+    /// A count or length; never more than the bytes left times `per_byte` (so a corrupt length
+    /// cannot make us allocate gigabytes).
+    pub(crate) fn len(&mut self) -> Result<usize> {
+        let n = usize::try_from(self.unsigned()?).map_err(|_| corrupt("length out of range"))?;
+        Ok(n)
+    }
+
+    pub(crate) fn f64(&mut self) -> Result<f64> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(f64::from_bits(u64::from_le_bytes(a)))
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if n > self.buf.len() {
+            return Err(corrupt("truncated"));
+        }
+        let (a, rest) = self.buf.split_at(n);
+        self.buf = rest;
+        Ok(a)
+    }
+
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8]> {
+        let n = self.len()?;
+        self.take(n)
+    }
+
+    pub(crate) fn text(&mut self) -> Result<String> {
+        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
+    }
+}
+
+pub(crate) fn corrupt(what: &str) -> Error {
+    Error::Corrupt(format!("compact sample data: {what}"))
+}
+
+/// Raw deflate at the default level.
+pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into a Vec cannot fail.
+    e.write_all(data).and_then(|()| e.finish()).unwrap_or_default()
+}
+
+/// The inverse of [`deflate`], refusing more than `limit` bytes of output.
+pub(crate) fn inflate(data: &[u8], limit: u64) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(data)
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(|e| corrupt(&format!("deflate: {e}")))?;
+    Ok(out)
+}
+
+/// FNV-1a, 64 bits: a stable hash for comparing stored facts (never changes across releases).
+pub(crate) fn fnv1a(data: &[u8]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in data {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_round_trip_at_the_extremes() {
+        let mut w = Writer::default();
+        let signed = [0, 1, -1, 63, -64, i64::MAX, i64::MIN, 1 << 40];
+        let unsigned = [0, 127, 128, u64::MAX];
+        signed.iter().for_each(|&v| w.signed(v));
+        unsigned.iter().for_each(|&v| w.unsigned(v));
+        w.text("dätä");
+        w.f64(-0.0);
+        let mut r = Reader::new(&w.buf);
+        for v in signed {
+            assert_eq!(r.signed().ok(), Some(v));
+        }
+        for v in unsigned {
+            assert_eq!(r.unsigned().ok(), Some(v));
+        }
+        assert_eq!(r.text().ok().as_deref(), Some("dätä"));
+        assert_eq!(r.f64().ok().map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert!(r.is_empty());
+        assert!(r.byte().is_err(), "reading past the end is an error, not a panic");
+    }
+
+    #[test]
+    fn deflate_round_trips_and_inflate_is_bounded() {
+        let data = b"cpu0.busy\ncpu1.busy\n".repeat(100);
+        let packed = deflate(&data);
+        assert!(packed.len() < data.len() / 4);
+        assert_eq!(inflate(&packed, 1 << 20).ok(), Some(data.clone()));
+        assert_eq!(inflate(&packed, 10).ok().map(|v| v.len()), Some(10));
+    }
+}

@@ -1,0 +1,214 @@
+//! Round trips of whole cycles through a frame and through a block.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Utc};
+use fleetwatch_common::{
+    ContainerInfo, CpuBreakdown, CpuStats, Details, DiskUsage, MemoryStats, NetInterface, ProcessInfo, Sample,
+    SystemInfo, TcpStats,
+};
+
+use super::block::{BlockFrame, Figures, pack, unpack_lists, value_at};
+use super::cycle::{Cycle, names};
+use super::frame;
+use crate::types::UserUsage;
+
+fn at(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(1_767_225_600_000 + ms).unwrap()
+}
+
+fn cycle(i: i64) -> Cycle {
+    let f = i as f64;
+    let core = |name: &str, busy: f64| CpuBreakdown {
+        name: name.into(),
+        busy,
+        user: busy * 0.5,
+        system: busy * 0.25,
+        idle: 100.0 - busy,
+        ..Default::default()
+    };
+    let details = Details {
+        server_name: "web-1".into(),
+        timestamp: at(i * 60_000 + 3),
+        cpu: Some(CpuStats {
+            total: Some(core("cpu", 10.0 + f / 4.0)),
+            cores: vec![core("cpu0", 20.5), core("cpu1", f)],
+            core_count: 2,
+            load_1: Some(0.25 * f),
+            load_5: None,
+            model: Some("Test".into()),
+            ..Default::default()
+        }),
+        memory: Some(MemoryStats {
+            total: 8 << 30,
+            used: (2 << 30) + i * 4096,
+            used_percent: 25.0,
+            ..Default::default()
+        }),
+        disks: vec![
+            DiskUsage { mount: "/".into(), used_bytes: 1 << 40, used_percent: 42.0, ..Default::default() },
+            DiskUsage {
+                mount: "/".into(),
+                used_bytes: 5,
+                used_percent: 1.5,
+                inodes_used: Some(9),
+                ..Default::default()
+            },
+        ],
+        network: vec![NetInterface {
+            name: "eth0".into(),
+            rx_bytes_per_sec: 1234.5,
+            rx_drops: i,
+            ..Default::default()
+        }],
+        tcp: Some(TcpStats { states: [("ESTABLISHED".to_string(), 7 + i)].into(), listening: vec![] }),
+        system: Some(SystemInfo { processes: Some(120), uptime_seconds: Some(1000 + i), ..Default::default() }),
+        processes_by_cpu: vec![ProcessInfo {
+            pid: 10 + i,
+            user: "alice".into(),
+            command: "x".into(),
+            cpu_percent: 90.0,
+            rss_bytes: 4096,
+            mem_percent: 0.5,
+            threads: 2,
+            open_fds: Some(3),
+        }],
+        processes_by_memory: vec![],
+        containers: Some(vec![ContainerInfo {
+            name: "web".into(),
+            cpu_percent: Some(2.0),
+            net_rx_bytes: Some(i << 33),
+            ..Default::default()
+        }]),
+        section_errors: vec!["users: exit status 1".into()],
+        ..Default::default()
+    };
+    let sample = Sample {
+        server_name: "web-1".into(),
+        timestamp: at(i * 60_000),
+        cpu_percent: Some(12.5 + f),
+        ram_percentage: Some(45.678),
+        uptime_seconds: Some(i64::MAX - i),
+        hostname: Some("web-1.example.org".into()),
+        ..Sample::default()
+    };
+    let users = vec![UserUsage {
+        username: "alice".into(),
+        cpu: 5.05,
+        mem: 1.225,
+        rss_bytes: 1 << 33,
+        process_count: 3,
+        top_process: "sh".into(),
+        disk_bytes: None,
+    }];
+    Cycle { sample, users, details: Some(details) }
+}
+
+#[test]
+fn a_cycle_round_trips_through_a_frame() {
+    for c in [cycle(1), Cycle { details: None, ..cycle(2) }] {
+        let (facts, changing) = c.split();
+        let body = frame::encode(&changing);
+        let back = frame::decode(&body, &names(&facts)).unwrap();
+        assert_eq!(back, changing);
+        let joined = Cycle::join(
+            "web-1",
+            crate::values::to_ms(c.sample.timestamp),
+            &facts,
+            |_, i| back.figures.get(i).map(|f| f.value),
+            back.users.clone(),
+            back.by_cpu.clone(),
+            back.by_memory.clone(),
+        )
+        .unwrap();
+        assert_eq!(joined, c);
+    }
+}
+
+#[test]
+fn the_walk_names_every_series_as_details_series_does() {
+    let c = cycle(3);
+    let d = c.details.clone().unwrap();
+    let (facts, changing) = c.split();
+    let series: Vec<(String, f64)> = names(&facts)
+        .iter()
+        .zip(&changing.figures)
+        .filter(|(n, _)| n.2)
+        .filter_map(|(n, f)| match f.value {
+            super::cycle::Value::F(Some(v)) => Some((n.0.clone(), v)),
+            super::cycle::Value::I(Some(v)) => Some((n.0.clone(), v as f64)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(series, d.series());
+}
+
+#[test]
+fn cycles_round_trip_through_a_block_within_their_digits() {
+    let cycles: Vec<Cycle> = (0..70).map(cycle).collect();
+    let split: Vec<_> = cycles.iter().map(Cycle::split).collect();
+    let frames: Vec<BlockFrame> = cycles
+        .iter()
+        .zip(&split)
+        .map(|(c, (_, ch))| BlockFrame {
+            ts_ms: crate::values::to_ms(c.sample.timestamp),
+            facts_id: 7,
+            changing: ch.clone(),
+        })
+        .collect();
+    let packed = pack(&frames);
+    let figures = Figures::open(&packed.figures).unwrap();
+    let columns = figures.all().unwrap();
+    let lists = unpack_lists(&packed.lists).unwrap();
+    assert_eq!(figures.facts, vec![7; 70]);
+    for (row, c) in cycles.iter().enumerate() {
+        let (users, by_cpu, by_memory) = lists[row].clone();
+        let back = Cycle::join(
+            "web-1",
+            figures.ts[row],
+            &split[row].0,
+            |name, _| columns.get(name).map(|col| value_at(col, row)),
+            users,
+            by_cpu,
+            by_memory,
+        )
+        .unwrap();
+        // Every figure here has at most five significant digits: all exact.
+        assert_eq!(back, *c, "row {row}");
+    }
+}
+
+#[test]
+#[ignore]
+fn timing_probe() {
+    let cycles: Vec<Cycle> = (0..64).map(cycle).collect();
+    let t = std::time::Instant::now();
+    let mut split = Vec::new();
+    for _ in 0..10 {
+        split = cycles.iter().map(Cycle::split).collect::<Vec<_>>();
+    }
+    eprintln!("split {:?} per cycle", t.elapsed() / 640);
+    let t = std::time::Instant::now();
+    for _ in 0..10 {
+        for (f, _) in &split {
+            let _ = f.encode();
+        }
+    }
+    eprintln!("facts encode {:?} per cycle", t.elapsed() / 640);
+    let t = std::time::Instant::now();
+    let mut bodies = Vec::new();
+    for _ in 0..10 {
+        bodies = split.iter().map(|(_, c)| frame::encode(c)).collect::<Vec<_>>();
+    }
+    eprintln!("frame encode {:?} per cycle, {} bytes", t.elapsed() / 640, bodies[0].len());
+    let frames: Vec<BlockFrame> = split
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ch))| BlockFrame { ts_ms: i as i64, facts_id: 1, changing: ch.clone() })
+        .collect();
+    let t = std::time::Instant::now();
+    for _ in 0..10 {
+        let _ = pack(&frames);
+    }
+    eprintln!("pack {:?} per block", t.elapsed() / 10);
+}

@@ -1,0 +1,352 @@
+//! Writing samples in the compact format: a server's id, its facts when they change, one hot
+//! frame per sample, and the compaction of a closed window into a block.
+//!
+//! When compaction runs: inside `record_success`, in the same transaction, when the server has
+//! more than [`WINDOW`] hot frames besides its latest; a server's first window closes earlier,
+//! after a number of frames that depends on its id, so that a fleet started at once does not
+//! compact all its servers in the same cycle. The latest frame always stays hot.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, QueryBuilder, Row, Type};
+
+use crate::backend::{Backend, SqlStore};
+use crate::cache::StoredFacts;
+use crate::columns::push_headline;
+use crate::compact::block::{self, BlockFrame, Figures, unpack_lists, value_at};
+use crate::compact::bytes::{deflate, inflate};
+use crate::compact::cycle::{Changing, Cycle, Facts, Figure};
+use crate::compact::frame;
+use crate::error::{Error, Result};
+use crate::sample_sql as sql;
+use crate::values::to_ms;
+
+/// Frames packed into one block.
+pub(crate) const WINDOW: i64 = 64;
+
+/// Rows per multi-row insert: well under both databases' bind limits.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Facts bodies never inflate beyond this.
+const MAX_FACTS: u64 = 16 << 20;
+
+/// A hot frame as read back.
+pub(crate) struct HotFrame {
+    pub(crate) ts_ms: i64,
+    pub(crate) facts_id: i64,
+    pub(crate) body: Vec<u8>,
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Backend,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
+    for<'a> f64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Option<f64>: Encode<'a, DB> + Type<DB>,
+    for<'a> bool: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Vec<u8>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+{
+    /// Stores samples in an open write transaction: frames and states with multi-row inserts,
+    /// then the compaction of every window that closed. `Some(duration)` makes a sample its
+    /// server's latest (`None`: an old sample being converted). Returns the frames' ids.
+    pub(crate) async fn write_samples(&self, conn: &mut DB::Connection, cycles: &[(Cycle, i64)]) -> Result<Vec<i64>> {
+        self.write_frames(conn, cycles, true).await
+    }
+
+    pub(crate) async fn write_frames(
+        &self,
+        conn: &mut DB::Connection,
+        cycles: &[(Cycle, i64)],
+        latest: bool,
+    ) -> Result<Vec<i64>> {
+        // A server twice in one batch: one at a time, in order (the last one wins).
+        let mut names = std::collections::HashSet::new();
+        if !cycles.iter().all(|(c, _)| names.insert(c.sample.server_name.as_str())) {
+            let mut ids = Vec::with_capacity(cycles.len());
+            for one in cycles.chunks(1) {
+                ids.extend(Box::pin(self.write_frames(conn, one, latest)).await?);
+            }
+            return Ok(ids);
+        }
+        let mut rows = Vec::with_capacity(cycles.len());
+        for (cycle, _) in cycles {
+            let ts_ms = to_ms(cycle.sample.timestamp);
+            let server_id = self.server_id(conn, &cycle.sample.server_name).await?;
+            let (facts, changing) = cycle.split();
+            let facts_id = self.facts_id(conn, server_id, &facts, ts_ms).await?;
+            rows.push((
+                server_id,
+                ts_ms,
+                facts_id,
+                cycle.details.is_some(),
+                cycle.users.len() as i64,
+                frame::encode(&changing),
+            ));
+        }
+        let mut ids: HashMap<i64, i64> = HashMap::with_capacity(rows.len());
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut qb = QueryBuilder::<DB>::new(sql::INSERT_FRAMES);
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(r.0).push_bind(r.1).push_bind(r.2).push_bind(r.3).push_bind(r.4).push_bind(r.5.clone());
+            });
+            qb.push(" RETURNING id, server_id");
+            let returned: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+            ids.extend(returned.into_iter().map(|(id, server)| (server, id)));
+        }
+        let frame_ids: Vec<i64> = rows.iter().map(|r| ids.get(&r.0).copied().unwrap_or(0)).collect();
+        if latest {
+            for (chunk, chunk_ids) in cycles.chunks(ROWS_PER_INSERT).zip(frame_ids.chunks(ROWS_PER_INSERT)) {
+                let mut qb = QueryBuilder::<DB>::new(sql::UPSERT_STATES.as_str());
+                qb.push_values(chunk.iter().zip(chunk_ids), |mut b, ((c, duration), id)| {
+                    let s = &c.sample;
+                    b.push_bind(s.server_name.clone()).push_bind(true).push_bind(to_ms(s.timestamp));
+                    b.push_bind(to_ms(s.timestamp)).push_bind(*duration).push_bind(*id).push_bind(to_ms(s.timestamp));
+                    push_headline(&mut b, s);
+                });
+                qb.push(sql::UPSERT_STATES_CONFLICT.as_str());
+                qb.build().execute(&mut *conn).await?;
+            }
+        }
+        let servers: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let mut qb = QueryBuilder::<DB>::new(sql::COUNT_FRAMES_IN);
+        push_id_list(&mut qb, &servers);
+        qb.push(" GROUP BY server_id");
+        let counts: HashMap<i64, i64> =
+            qb.build_query_as::<(i64, i64)>().fetch_all(&mut *conn).await?.into_iter().collect();
+        for (server_id, keep) in servers.iter().zip(&frame_ids) {
+            let hot = counts.get(server_id).copied().unwrap_or(1) - 1;
+            self.maybe_compact(conn, *server_id, *keep, hot).await?;
+        }
+        Ok(frame_ids)
+    }
+
+    pub(crate) async fn server_id(&self, conn: &mut DB::Connection, name: &str) -> Result<i64> {
+        if let Some(id) = self.cache.server(name) {
+            return Ok(id);
+        }
+        let id: i64 = sqlx::query_scalar(sql::SERVER_ID).bind(name).fetch_one(&mut *conn).await?;
+        self.cache.set_server(name, id);
+        Ok(id)
+    }
+
+    /// The id of a server's facts, stored first if they are new.
+    async fn facts_id(&self, conn: &mut DB::Connection, server_id: i64, facts: &Facts, ts_ms: i64) -> Result<i64> {
+        let (json, hash) = facts.encode()?;
+        if let Some(id) = self.cache.current(server_id, hash) {
+            return Ok(id);
+        }
+        let rows: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as(sql::FACTS_BY_HASH).bind(server_id).bind(hash).fetch_all(&mut *conn).await?;
+        let mut found = None;
+        for (id, body) in rows {
+            if inflate(&body, MAX_FACTS)? == json {
+                found = Some(id);
+                break;
+            }
+        }
+        let id = match found {
+            Some(id) => id,
+            None => {
+                sqlx::query_scalar(sql::INSERT_FACTS)
+                    .bind(server_id)
+                    .bind(hash)
+                    .bind(ts_ms)
+                    .bind(deflate(&json))
+                    .fetch_one(&mut *conn)
+                    .await?
+            }
+        };
+        self.cache.set_current(server_id, hash, id);
+        Ok(id)
+    }
+
+    /// Facts by id, decoded (and remembered).
+    pub(crate) async fn stored_facts(&self, conn: &mut DB::Connection, id: i64) -> Result<Arc<StoredFacts>> {
+        if let Some(f) = self.cache.facts(id) {
+            return Ok(f);
+        }
+        let body: Option<Vec<u8>> = sqlx::query_scalar(sql::FACTS).bind(id).fetch_optional(&mut *conn).await?;
+        let body = body.ok_or_else(|| Error::Corrupt(format!("facts {id} are missing")))?;
+        let f = Arc::new(StoredFacts::new(Facts::decode(&inflate(&body, MAX_FACTS)?)?));
+        self.cache.set_facts(id, f.clone());
+        Ok(f)
+    }
+
+    /// Compacts a window of the server if it has `hot` frames besides `keep` and its window closed.
+    async fn maybe_compact(&self, conn: &mut DB::Connection, server_id: i64, keep: i64, hot: i64) -> Result<()> {
+        let first_window = 1 + server_id.rem_euclid(WINDOW);
+        let due = hot >= WINDOW
+            || (hot == first_window && {
+                let blocks: i64 = sqlx::query_scalar(sql::HAS_BLOCKS).bind(server_id).fetch_one(&mut *conn).await?;
+                blocks == 0
+            });
+        if due {
+            self.compact_window(conn, server_id, keep).await?;
+        }
+        Ok(())
+    }
+
+    /// Packs a server's oldest hot frames (at most [`WINDOW`], never `keep`) into one block.
+    /// Returns how many frames it packed.
+    pub(crate) async fn compact_window(&self, conn: &mut DB::Connection, server_id: i64, keep: i64) -> Result<usize> {
+        let rows =
+            sqlx::query(sql::WINDOW_FRAMES).bind(server_id).bind(keep).bind(WINDOW).fetch_all(&mut *conn).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut frames = Vec::with_capacity(rows.len());
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let (id, ts_ms, facts_id): (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            let body: Vec<u8> = row.try_get(4)?;
+            let facts = self.stored_facts(conn, facts_id).await?;
+            frames.push(BlockFrame { ts_ms, facts_id, changing: frame::decode(&body, &facts.names)? });
+            ids.push(id);
+        }
+        self.insert_block(conn, server_id, &frames).await?;
+        let mut qb = QueryBuilder::<DB>::new(sql::DELETE_FRAMES_IN);
+        push_id_list(&mut qb, &ids);
+        qb.build().execute(&mut *conn).await?;
+        Ok(ids.len())
+    }
+
+    pub(crate) async fn insert_block(
+        &self,
+        conn: &mut DB::Connection,
+        server_id: i64,
+        frames: &[BlockFrame],
+    ) -> Result<()> {
+        let (meta, packed) = pack(frames);
+        sqlx::query(sql::INSERT_BLOCK)
+            .bind(server_id)
+            .bind(meta.first_ms)
+            .bind(meta.last_ms)
+            .bind(meta.frames)
+            .bind(meta.user_rows)
+            .bind(meta.users_first_ms)
+            .bind(meta.users_last_ms)
+            .bind(meta.facts_lo)
+            .bind(meta.facts_hi)
+            .bind(packed.figures)
+            .bind(packed.lists)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// What a block row says besides its blobs.
+pub(crate) struct BlockMeta {
+    pub(crate) first_ms: i64,
+    pub(crate) last_ms: i64,
+    pub(crate) frames: i64,
+    pub(crate) user_rows: i64,
+    pub(crate) users_first_ms: Option<i64>,
+    pub(crate) users_last_ms: Option<i64>,
+    pub(crate) facts_lo: i64,
+    pub(crate) facts_hi: i64,
+}
+
+/// Packs frames (sorted by time) into a block and its row's figures.
+pub(crate) fn pack(frames: &[BlockFrame]) -> (BlockMeta, block::Packed) {
+    let with_users = || frames.iter().filter(|f| !f.changing.users.is_empty()).map(|f| f.ts_ms);
+    let meta = BlockMeta {
+        first_ms: frames.iter().map(|f| f.ts_ms).min().unwrap_or(0),
+        last_ms: frames.iter().map(|f| f.ts_ms).max().unwrap_or(0),
+        frames: frames.len() as i64,
+        user_rows: frames.iter().map(|f| f.changing.users.len() as i64).sum(),
+        users_first_ms: with_users().min(),
+        users_last_ms: with_users().max(),
+        facts_lo: frames.iter().map(|f| f.facts_id).min().unwrap_or(0),
+        facts_hi: frames.iter().map(|f| f.facts_id).max().unwrap_or(0),
+    };
+    (meta, block::pack(frames))
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Backend,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
+    for<'a> f64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Option<f64>: Encode<'a, DB> + Type<DB>,
+    for<'a> bool: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Vec<u8>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+{
+    /// Drops the frames before `before_ms` from the blocks that also hold later ones (re-packed,
+    /// so their floats keep their significant digits); returns how many frames went.
+    pub(crate) async fn trim_blocks(&self, before_ms: i64) -> Result<u64> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let rows: Vec<(i64, Vec<u8>, Vec<u8>)> =
+            sqlx::query_as(sql::STRADDLING_BLOCKS).bind(before_ms).fetch_all(&mut *tx).await?;
+        let mut deleted = 0u64;
+        for (id, figures, lists) in rows {
+            let fig = Figures::open(&figures)?;
+            let columns = fig.all()?;
+            let lists = unpack_lists(&lists)?;
+            let mut frames = Vec::new();
+            for row in 0..fig.rows() {
+                if fig.ts[row] < before_ms {
+                    deleted += 1;
+                    continue;
+                }
+                let figures =
+                    columns.iter().map(|(name, c)| Figure { name: name.clone(), value: value_at(c, row) }).collect();
+                let (users, by_cpu, by_memory) = lists.get(row).cloned().unwrap_or_default();
+                let changing = Changing { figures, users, by_cpu, by_memory };
+                frames.push(BlockFrame { ts_ms: fig.ts[row], facts_id: fig.facts[row], changing });
+            }
+            if frames.is_empty() {
+                sqlx::query(sql::DELETE_BLOCK).bind(id).execute(&mut *tx).await?;
+                continue;
+            }
+            let (meta, packed) = pack(&frames);
+            sqlx::query(sql::UPDATE_BLOCK)
+                .bind(id)
+                .bind(meta.first_ms)
+                .bind(meta.last_ms)
+                .bind(meta.frames)
+                .bind(meta.user_rows)
+                .bind(meta.users_first_ms)
+                .bind(meta.users_last_ms)
+                .bind(meta.facts_lo)
+                .bind(meta.facts_hi)
+                .bind(packed.figures)
+                .bind(packed.lists)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    }
+}
+
+/// Appends `(id, id, …)` to a query.
+pub(crate) fn push_id_list<DB>(qb: &mut QueryBuilder<DB>, ids: &[i64])
+where
+    DB: sqlx::Database,
+    for<'b> i64: Encode<'b, DB> + Type<DB>,
+{
+    qb.push("(");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    list.push_unseparated(")");
+}

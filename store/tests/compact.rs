@@ -1,0 +1,150 @@
+//! The compact format through the `Store` API: realistic cycles (the benchmark's generator)
+//! written past several windows, so that most of them are read back from blocks; and a
+//! database written by the schema before migration 0007, upgraded.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/approx.rs"]
+mod approx;
+#[path = "../benches/storage/fleet.rs"]
+mod fleet;
+
+use approx::{close, json};
+
+use chrono::{DateTime, Duration, Utc};
+use fleetwatch_store::{Ranking, Store, Success, TimeRange, connect};
+use fleetwatch_testkit::PgTestDb;
+
+fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+#[tokio::test]
+async fn sqlite_keeps_every_figure_through_compaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&format!("sqlite://{}", dir.path().join("c.db").display())).await.unwrap();
+    every_figure_through_compaction(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn postgres_keeps_every_figure_through_compaction() {
+    let db = PgTestDb::create().await;
+    let url = db.url.clone();
+    let outcome = tokio::spawn(async move {
+        let store = connect(&url).await.unwrap();
+        every_figure_through_compaction(store.as_ref()).await;
+    })
+    .await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn every_figure_through_compaction(store: &dyn Store) {
+    store.migrate().await.unwrap();
+    let mut hosts = fleet::fleet(7, 3);
+    let cycles = 150;
+    let mut written: Vec<Vec<fleet::Cycle>> = vec![Vec::new(); hosts.len()];
+    for c in 0..cycles {
+        let now = start() + Duration::seconds(60 * c) + Duration::milliseconds(c % 7);
+        let batch: Vec<fleet::Cycle> = hosts.iter_mut().map(|h| h.cycle(now, 60.0)).collect();
+        // Odd cycles as one batch, even ones one server at a time: the same store either way.
+        if c % 2 == 1 {
+            let successes: Vec<Success<'_>> = batch
+                .iter()
+                .map(|cy| Success { sample: &cy.sample, users: &cy.users, details: Some(&cy.details), duration_ms: 5 })
+                .collect();
+            store.record_successes(&successes).await.unwrap();
+        } else {
+            for cy in &batch {
+                store.record_success(&cy.sample, &cy.users, Some(&cy.details), 5).await.unwrap();
+            }
+        }
+        for (h, cy) in batch.into_iter().enumerate() {
+            written[h].push(cy);
+        }
+    }
+    // A batch with one bad sample (a user twice) stores nothing.
+    let before = store.stats().await.unwrap();
+    let mut bad = written[1][0].clone();
+    bad.users.push(bad.users[0].clone());
+    let good = &written[0][0];
+    let refused = store
+        .record_successes(&[
+            Success { sample: &good.sample, users: &good.users, details: Some(&good.details), duration_ms: 1 },
+            Success { sample: &bad.sample, users: &bad.users, details: Some(&bad.details), duration_ms: 1 },
+        ])
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(store.stats().await.unwrap().tables, before.tables);
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.tables[0].rows, 3 * cycles, "every sample counted, packed or not");
+    let users: i64 = written.iter().flatten().map(|c| c.users.len() as i64).sum();
+    assert_eq!(stats.tables[1].rows, users);
+
+    for (h, host) in hosts.iter().enumerate() {
+        let name = host.name.as_str();
+        let mine = &written[h];
+        // Every cycle, as of its own time: the details at that moment.
+        for (i, cy) in mine.iter().enumerate() {
+            let got = store.details(name, Some(cy.sample.timestamp)).await.unwrap();
+            close(&format!("{name} cycle {i}"), &json(&cy.details), &json(&got.expect("details")));
+        }
+        // The latest is exact: it is never packed.
+        let last = mine.last().unwrap();
+        assert_eq!(store.latest_sample(name).await.unwrap().as_ref(), Some(&last.sample));
+        assert_eq!(store.details(name, None).await.unwrap().as_ref(), Some(&last.details));
+        let by_cpu = store.latest_processes(Some(name), Ranking::Cpu).await.unwrap();
+        assert_eq!(by_cpu.into_iter().map(|p| p.process).collect::<Vec<_>>(), last.details.processes_by_cpu);
+        let top = store.top_users(Some(name), 1000).await.unwrap();
+        assert_eq!(top.len(), last.users.len());
+
+        // The headline history and a series, one point per sample.
+        let range = TimeRange { from: start(), to: start() + Duration::days(1), max_points: None };
+        let history = store.history(name, range).await.unwrap();
+        assert_eq!(history.len(), mine.len());
+        for (p, cy) in history.iter().zip(mine) {
+            assert_eq!(p.timestamp, cy.sample.timestamp);
+            close("history cpu", &json(&cy.sample.cpu_percent), &json(&p.cpu_percent));
+            close("history ram", &json(&cy.sample.ram_percentage), &json(&p.ram_percentage));
+            assert_eq!(p.tcp_connections, cy.sample.tcp_connections.map(|v| v as f64), "integers exact");
+        }
+        for series in ["cpu.busy", "cpu1.busy", "mem.used_bytes", "net[eth0].rx_bytes_per_sec", "tcp[ESTABLISHED]"] {
+            let points = store.series(name, series, range).await.unwrap();
+            let want: Vec<(DateTime<Utc>, f64)> = mine
+                .iter()
+                .filter_map(|c| {
+                    c.details.series().into_iter().find(|(n, _)| n == series).map(|(_, v)| (c.sample.timestamp, v))
+                })
+                .collect();
+            assert_eq!(points.len(), want.len(), "{series}");
+            for (p, (ts, v)) in points.iter().zip(&want) {
+                assert_eq!(p.timestamp, *ts);
+                close(series, &json(v), &json(&p.value));
+            }
+        }
+        let names = store.series_names(name).await.unwrap();
+        let mut want: Vec<String> = last.details.series().into_iter().map(|(n, _)| n).collect();
+        want.sort();
+        assert_eq!(names, want);
+        // Averages over buckets cover blocks and hot frames alike.
+        let one = store.history(name, TimeRange { max_points: Some(1), ..range }).await.unwrap();
+        assert_eq!((one.len(), one[0].samples), (1, mine.len() as i64));
+    }
+
+    // Cleanup in the middle of a block: exactly the older samples go.
+    let cut = written[0][100].sample.timestamp;
+    let older: usize = written.iter().flatten().filter(|c| c.sample.timestamp < cut).count();
+    assert_eq!(store.cleanup(cut).await.unwrap(), older as u64);
+    assert_eq!(store.stats().await.unwrap().tables[0].rows, 3 * cycles - older as i64);
+    let name = hosts[0].name.as_str();
+    let left =
+        store.history(name, TimeRange { from: start(), to: cut + Duration::days(1), max_points: None }).await.unwrap();
+    assert_eq!(left.first().map(|p| p.timestamp), Some(cut));
+    assert_eq!(left.len(), 50);
+    let kept = &written[0][120];
+    let got = store.details(name, Some(kept.sample.timestamp)).await.unwrap().unwrap();
+    close("after cleanup", &json(&kept.details), &json(&got));
+    assert_eq!(store.details(name, Some(cut - Duration::seconds(1))).await.unwrap(), None);
+}
