@@ -461,6 +461,11 @@ async fn a_cycle_evaluates_what_it_holds_and_writes_only_what_changed() {
         let outcome = outcome.expect("evaluated");
         assert!(!outcome.transitions.iter().any(|t| t.rule == "cores"), "{:?}", outcome.transitions);
     }
+    // The collector's own figures are in the store, for /metrics in any process.
+    let stats = setup.store.collector_stats().await.unwrap();
+    assert_eq!(stats.len(), 1, "{stats:?}");
+    assert_eq!((stats[0].cycles, stats[0].servers_ok, stats[0].servers_failed), (3, 1, 0), "{stats:?}");
+    assert_eq!(stats[0].buckets.last().map(|b| b.1), Some(3), "{stats:?}");
     let mut cores = setup.store.alerts().await.unwrap();
     cores.retain(|(_, a)| a.rule == "cores");
     assert_eq!(cores.len(), 1, "{cores:?}");
