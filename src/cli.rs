@@ -25,7 +25,8 @@ pub enum Command {
     Collector,
     /// Only the API and the dashboard.
     Api,
-    /// Collect every server once, store the results and print one line per server.
+    /// Collect every server once, store the results, evaluate the alerts and queue their
+    /// notifications; print one line per server and how many notifications were queued.
     CollectOnce,
     /// Apply the database migrations.
     Migrate,

@@ -67,14 +67,24 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
 
 async fn collect_once(config: &Config) -> Result<ExitCode> {
     let store = open_store(config).await?;
-    let collector = Collector::new(config.servers.clone(), store, config.collector.clone());
-    let reports = collector.run_cycle().await;
+    let engine = AlertEngine::new(store.clone(), config.alerting.clone(), &config.servers);
+    let collector =
+        Collector::new(config.servers.clone(), store, config.collector.clone()).with_alerts(Arc::new(engine));
+    let (reports, alerts) = collector.run_cycle_with_alerts().await;
     collector.shutdown().await;
     for r in &reports {
         match &r.result {
             Ok(_) => println!("{}\tok\t{} ms", r.name, r.duration.as_millis()),
             Err(e) => println!("{}\tfailed\t{}: {}\t{} ms", r.name, e.reason(), e, r.duration.as_millis()),
         }
+    }
+    match alerts {
+        Some(o) => println!(
+            "alerts: {} change(s), {} notification(s) queued (a running collector delivers them)",
+            o.transitions.len(),
+            o.queued
+        ),
+        None => println!("alerts: not evaluated (see the log)"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -132,7 +142,7 @@ async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
             config.alerting.channels.clone(),
             config.public_url.clone(),
             cluster.id().to_owned(),
-            DeliverySettings::default(),
+            DeliverySettings::default().with(&config.alerting.delivery),
         ));
         let collector = Arc::new(
             Collector::new(config.servers.clone(), store.clone(), config.collector.clone())

@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, ConfigErrors};
+use crate::render::Template;
 
 /// How the message is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +55,8 @@ impl ChannelKind {
     fn keys(self) -> &'static [&'static str] {
         match self {
             Self::Slack | Self::Discord | Self::Teams => &["url"],
-            Self::Webhook | Self::Ntfy | Self::Gotify => &["url", "token"],
+            Self::Webhook => &["url", "token", "template"],
+            Self::Ntfy | Self::Gotify => &["url", "token"],
             Self::Telegram => &["token", "chat_id", "api_url"],
             Self::Email => &["host", "port", "tls", "from", "to", "username", "password"],
         }
@@ -100,6 +102,10 @@ pub struct ChannelConfig {
     pub token: Option<SecretString>,
     pub token_env: Option<String>,
     pub token_file: Option<PathBuf>,
+    /// Webhook: a body of one's own with `{{server}}`, `{{rule}}`, `{{severity}}`, `{{value}}`,
+    /// `{{state}}`, `{{message}}` and `{{url}}` filled in (JSON-escaped); see
+    /// [`crate::render::Template`].
+    pub template: Option<String>,
     /// Telegram: the chat to post to.
     pub chat_id: Option<String>,
     /// Telegram: the Bot API base URL (default `https://api.telegram.org`).
@@ -134,7 +140,7 @@ pub struct Channel {
 /// What each kind needs, and nothing else.
 #[derive(Debug, Clone)]
 pub enum Target {
-    Webhook { url: SecretString, token: Option<SecretString> },
+    Webhook { url: SecretString, token: Option<SecretString>, template: Option<Template> },
     Slack { url: SecretString },
     Discord { url: SecretString },
     Teams { url: SecretString },
@@ -225,6 +231,7 @@ impl ChannelConfig {
     /// The kind-specific keys that are set, by their base name (`url` for `url_env` too).
     fn keys_set(&self) -> Vec<&'static str> {
         let plain = [
+            ("template", self.template.is_some()),
             ("chat_id", self.chat_id.is_some()),
             ("api_url", self.api_url.is_some()),
             ("host", self.host.is_some()),
@@ -297,7 +304,16 @@ impl ChannelConfig {
             v
         };
         Some(match self.kind {
-            ChannelKind::Webhook => Target::Webhook { url: url?, token },
+            ChannelKind::Webhook => {
+                let template = match self.template.as_deref().map(Template::parse).transpose() {
+                    Ok(t) => t,
+                    Err(e) => {
+                        errors.push(format!("{at}.template"), e);
+                        None
+                    }
+                };
+                Target::Webhook { url: url?, token, template }
+            }
             ChannelKind::Slack => Target::Slack { url: url? },
             ChannelKind::Discord => Target::Discord { url: url? },
             ChannelKind::Teams => Target::Teams { url: url? },

@@ -7,20 +7,22 @@ use serde::Deserialize;
 
 use crate::builtin::{Check, HOST_KEY_CHANGED, builtins};
 use crate::channel::{Channel, ChannelConfig, SecretSource};
+use crate::delivery::{Delivery, DeliveryConfig};
 use crate::error::ConfigErrors;
 use crate::glob::Glob;
 use crate::metric::Metric;
 use crate::rule::{Condition, Levels, Rule, RuleConfig, RuleSet};
 use crate::{Defaults, silence::Silence, silence::SilenceSpec};
 
-/// `[alerts]`: `[[alerts.channels]]`, `[[alerts.rules]]` and `[[alerts.silences]]` (standing
-/// maintenance windows; silences made at run time come from the API).
+/// `[alerts]`: `[[alerts.channels]]`, `[[alerts.rules]]`, `[[alerts.silences]]` (standing
+/// maintenance windows; silences made at run time come from the API) and `[alerts.delivery]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertsConfig {
     pub channels: Vec<ChannelConfig>,
     pub rules: Vec<RuleConfig>,
     pub silences: Vec<SilenceSpec>,
+    pub delivery: DeliveryConfig,
 }
 
 /// The checked `[alerts]` section.
@@ -29,6 +31,7 @@ pub struct Alerting {
     pub rules: RuleSet,
     pub channels: Vec<Channel>,
     pub silences: Vec<Silence>,
+    pub delivery: Delivery,
 }
 
 impl AlertsConfig {
@@ -60,7 +63,8 @@ impl AlertsConfig {
                 Err(e) => errors.push(format!("alerts.silences[{i}].{}", e.key), e.message),
             }
         }
-        errors.or_ok(Alerting { rules, channels, silences })
+        let delivery = self.delivery.check(&mut errors);
+        errors.or_ok(Alerting { rules, channels, silences, delivery })
     }
 
     fn rules(&self, defaults: &Defaults, channels: &[&str], errors: &mut ConfigErrors) -> RuleSet {

@@ -7,6 +7,7 @@
 pub mod builtin;
 pub mod channel;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod evaluate;
 pub mod glob;
@@ -23,6 +24,7 @@ mod fixture;
 pub use builtin::Defaults;
 pub use channel::{Channel, ChannelConfig, ChannelKind, SecretSource};
 pub use config::{Alerting, AlertsConfig};
+pub use delivery::{Delivery, DeliveryConfig};
 pub use error::{ConfigError, ConfigErrors};
 pub use evaluate::{Failure, ServerView, evaluate};
 pub use glob::Glob;

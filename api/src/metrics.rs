@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use fleetwatch_alerts::{Alert, AlertState, Severity};
 use fleetwatch_common::{Sample, Status};
-use fleetwatch_store::ChannelResult;
+use fleetwatch_store::{ChannelResult, ChannelTotals, CollectorStats};
 
 use crate::fleet::ServerView;
 
@@ -22,6 +22,10 @@ pub struct Snapshot<'a> {
     /// `None` when the store could not tell.
     pub outbox_depth: Option<i64>,
     pub channels: &'a [ChannelResult],
+    /// Notifications sent and failed per channel.
+    pub totals: &'a [ChannelTotals],
+    /// Each collector process's own figures.
+    pub collectors: &'a [CollectorStats],
 }
 
 /// A sample's headline figures: metric name, help, and how to read it.
@@ -54,18 +58,29 @@ struct Family<'o> {
 }
 
 impl<'o> Family<'o> {
-    fn gauge(out: &'o mut String, name: &'static str, help: &str) -> Self {
+    fn new(out: &'o mut String, name: &'static str, help: &str, kind: &str) -> Self {
         // `help` is ours: no backslash or newline to escape.
-        let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n");
+        let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n");
         Self { out, name }
+    }
+
+    fn gauge(out: &'o mut String, name: &'static str, help: &str) -> Self {
+        Self::new(out, name, help, "gauge")
     }
 
     /// One sample; left out if `value` is not finite.
     fn sample(&mut self, labels: &[(&str, &str)], value: f64) {
+        self.suffixed("", labels, value);
+    }
+
+    /// One sample of the family's name with `suffix` (`_bucket`, `_sum`, `_count` of a
+    /// histogram); left out if `value` is not finite.
+    fn suffixed(&mut self, suffix: &str, labels: &[(&str, &str)], value: f64) {
         if !value.is_finite() {
             return;
         }
         self.out.push_str(self.name);
+        self.out.push_str(suffix);
         if !labels.is_empty() {
             self.out.push('{');
             for (i, (k, v)) in labels.iter().enumerate() {
@@ -157,7 +172,61 @@ pub fn render(snap: &Snapshot<'_>) -> String {
     for c in snap.channels {
         f.sample(&[("channel", &c.channel)], bit(c.ok));
     }
+    let mut f = Family::new(
+        &mut out,
+        "fleetwatch_notifications_total",
+        "Notifications delivered (result sent) and delivery attempts failed (result failed), per channel.",
+        "counter",
+    );
+    for t in snap.totals {
+        f.sample(&[("channel", &t.channel), ("result", "sent")], t.sent as f64);
+        f.sample(&[("channel", &t.channel), ("result", "failed")], t.failed as f64);
+    }
+    collectors(&mut out, snap.collectors);
     out
+}
+
+/// The collector processes' own figures, labelled by member.
+fn collectors(out: &mut String, stats: &[CollectorStats]) {
+    let mut f = Family::gauge(
+        out,
+        "fleetwatch_collector_last_cycle_seconds",
+        "How long the collector's last cycle took (collection, storage, alert evaluation).",
+    );
+    for s in stats {
+        f.sample(&[("member", &s.member)], s.last_cycle_ms as f64 / 1000.0);
+    }
+    let mut f = Family::gauge(
+        out,
+        "fleetwatch_collector_last_cycle_timestamp_seconds",
+        "When the collector's last cycle ended, Unix time.",
+    );
+    for s in stats {
+        f.sample(&[("member", &s.member)], s.at.timestamp_millis() as f64 / 1000.0);
+    }
+    let mut f = Family::gauge(
+        out,
+        "fleetwatch_collector_servers",
+        "Servers collected (result ok) and failed (result failed) in the collector's last cycle.",
+    );
+    for s in stats {
+        f.sample(&[("member", &s.member), ("result", "ok")], s.servers_ok as f64);
+        f.sample(&[("member", &s.member), ("result", "failed")], s.servers_failed as f64);
+    }
+    let mut f = Family::new(
+        out,
+        "fleetwatch_collector_cycle_duration_seconds",
+        "Durations of the collector's cycles since the process started.",
+        "histogram",
+    );
+    for s in stats {
+        for (bound, n) in &s.buckets {
+            f.suffixed("_bucket", &[("member", &s.member), ("le", &bound.to_string())], *n as f64);
+        }
+        f.suffixed("_bucket", &[("member", &s.member), ("le", "+Inf")], s.cycles as f64);
+        f.suffixed("_sum", &[("member", &s.member)], s.cycle_secs_sum);
+        f.suffixed("_count", &[("member", &s.member)], s.cycles as f64);
+    }
 }
 
 fn state_name(state: AlertState) -> &'static str {
@@ -228,7 +297,26 @@ mod tests {
             .map(|(m, l)| ServerView { meta: m, status: status(&m.name, Status::Healthy), latest: l.clone() })
             .collect();
         let ch = ChannelResult { channel: "ops".into(), ok: false, at: Utc::now(), error: Some("HTTP 500".into()) };
-        render(&Snapshot { servers: &views, alerts, outbox_depth: Some(4), channels: &[ch] })
+        let totals = [ChannelTotals { channel: "ops".into(), sent: 7, failed: 2 }];
+        let collectors = [CollectorStats {
+            member: "host-1-42".into(),
+            at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            last_cycle_ms: 1_500,
+            servers_ok: 9,
+            servers_failed: 1,
+            cycles: 3,
+            cycle_secs_sum: 4.5,
+            buckets: vec![(0.5, 0), (2.5, 3)],
+        }];
+        let snap = Snapshot {
+            servers: &views,
+            alerts,
+            outbox_depth: Some(4),
+            channels: &[ch],
+            totals: &totals,
+            collectors: &collectors,
+        };
+        render(&snap)
     }
 
     #[test]
@@ -261,7 +349,8 @@ mod tests {
                 current = name;
             } else if !line.starts_with('#') {
                 let name = line.split(['{', ' ']).next().unwrap();
-                assert_eq!(name, current, "sample outside its family:\n{text}");
+                let histogram = ["_bucket", "_sum", "_count"].iter().any(|s| name.strip_suffix(s) == Some(current));
+                assert!(name == current || histogram, "sample {name} outside its family {current}:\n{text}");
             }
         }
         assert_eq!(text.matches("# HELP fleetwatch_cpu_percent ").count(), 1);
@@ -276,6 +365,19 @@ mod tests {
             r#"fleetwatch_alert_firing{server="web-1",rule="disk-full",instance="/var",severity="critical"} 1"#,
             "fleetwatch_notification_outbox_depth 4",
             r#"fleetwatch_channel_up{channel="ops"} 0"#,
+            r#"fleetwatch_notifications_total{channel="ops",result="sent"} 7"#,
+            r#"fleetwatch_notifications_total{channel="ops",result="failed"} 2"#,
+            r#"fleetwatch_collector_last_cycle_seconds{member="host-1-42"} 1.5"#,
+            r#"fleetwatch_collector_last_cycle_timestamp_seconds{member="host-1-42"} 1767323045"#,
+            r#"fleetwatch_collector_servers{member="host-1-42",result="ok"} 9"#,
+            r#"fleetwatch_collector_servers{member="host-1-42",result="failed"} 1"#,
+            r#"fleetwatch_collector_cycle_duration_seconds_bucket{member="host-1-42",le="0.5"} 0"#,
+            r#"fleetwatch_collector_cycle_duration_seconds_bucket{member="host-1-42",le="2.5"} 3"#,
+            r#"fleetwatch_collector_cycle_duration_seconds_bucket{member="host-1-42",le="+Inf"} 3"#,
+            r#"fleetwatch_collector_cycle_duration_seconds_sum{member="host-1-42"} 4.5"#,
+            r#"fleetwatch_collector_cycle_duration_seconds_count{member="host-1-42"} 3"#,
+            "# TYPE fleetwatch_collector_cycle_duration_seconds histogram",
+            "# TYPE fleetwatch_notifications_total counter",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in:\n{text}");
         }
@@ -298,7 +400,9 @@ mod tests {
     fn offline_server_is_down() {
         let m = meta("x", &[]);
         let views = [ServerView { meta: &m, status: status("x", Status::Offline), latest: None }];
-        let text = render(&Snapshot { servers: &views, alerts: &[], outbox_depth: None, channels: &[] });
+        let snap =
+            Snapshot { servers: &views, alerts: &[], outbox_depth: None, channels: &[], totals: &[], collectors: &[] };
+        let text = render(&snap);
         assert!(text.contains("fleetwatch_server_up{server=\"x\",tags=\"\"} 0\n"), "{text}");
         assert!(!text.contains("outbox_depth"), "unknown depth left out: {text}");
     }

@@ -11,7 +11,7 @@ use chrono::{Duration as Age, Utc};
 use fleetwatch_alerts::{AlertBook, AlertState, Severity};
 use fleetwatch_api::AppState;
 use fleetwatch_common::{OfflineReason, Sample, Thresholds};
-use fleetwatch_store::{ChannelResult, Evaluation, NewNotification, Store};
+use fleetwatch_store::{ChannelResult, CollectorStats, Evaluation, NewNotification, Store};
 use fleetwatch_testkit::PgTestDb;
 
 mod common;
@@ -52,10 +52,22 @@ async fn seed(store: &dyn Store) {
     let notes = [NewNotification { channel: "ops".into(), payload: "{}".into() }];
     let e = Evaluation { servers: &servers, book: &book, transitions: &[], notifications: &notes, member: None };
     store.save_evaluation(e, now).await.unwrap();
-    for (channel, ok) in [("ops", true), ("chat", false)] {
+    for (channel, ok) in [("ops", true), ("chat", false), ("chat", false)] {
         let r = ChannelResult { channel: channel.into(), ok, at: now, error: (!ok).then(|| "HTTP 500".into()) };
         store.record_channel_result(&r).await.unwrap();
     }
+    // A collector process (any, anywhere) after its third cycle.
+    let stats = CollectorStats {
+        member: "box-7-123".into(),
+        at: now,
+        last_cycle_ms: 2_250,
+        servers_ok: 1,
+        servers_failed: 1,
+        cycles: 3,
+        cycle_secs_sum: 6.5,
+        buckets: vec![(0.5, 0), (1.0, 0), (2.5, 2), (5.0, 3)],
+    };
+    store.record_collector_stats(&stats, now - Age::days(1)).await.unwrap();
 }
 
 /// Runs `promtool check metrics` on `text`: its exit success and its output.
@@ -108,6 +120,14 @@ async fn scrape(store: Arc<dyn Store>) {
         "fleetwatch_notification_outbox_depth 1",
         r#"fleetwatch_channel_up{channel="ops"} 1"#,
         r#"fleetwatch_channel_up{channel="chat"} 0"#,
+        r#"fleetwatch_notifications_total{channel="ops",result="sent"} 1"#,
+        r#"fleetwatch_notifications_total{channel="chat",result="failed"} 2"#,
+        r#"fleetwatch_collector_last_cycle_seconds{member="box-7-123"} 2.25"#,
+        r#"fleetwatch_collector_servers{member="box-7-123",result="failed"} 1"#,
+        r#"fleetwatch_collector_cycle_duration_seconds_bucket{member="box-7-123",le="2.5"} 2"#,
+        r#"fleetwatch_collector_cycle_duration_seconds_bucket{member="box-7-123",le="+Inf"} 3"#,
+        r#"fleetwatch_collector_cycle_duration_seconds_count{member="box-7-123"} 3"#,
+        r#"fleetwatch_collector_cycle_duration_seconds_sum{member="box-7-123"} 6.5"#,
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in:\n{text}");
     }

@@ -461,6 +461,11 @@ async fn a_cycle_evaluates_what_it_holds_and_writes_only_what_changed() {
         let outcome = outcome.expect("evaluated");
         assert!(!outcome.transitions.iter().any(|t| t.rule == "cores"), "{:?}", outcome.transitions);
     }
+    // The collector's own figures are in the store, for /metrics in any process.
+    let stats = setup.store.collector_stats().await.unwrap();
+    assert_eq!(stats.len(), 1, "{stats:?}");
+    assert_eq!((stats[0].cycles, stats[0].servers_ok, stats[0].servers_failed), (3, 1, 0), "{stats:?}");
+    assert_eq!(stats[0].buckets.last().map(|b| b.1), Some(3), "{stats:?}");
     let mut cores = setup.store.alerts().await.unwrap();
     cores.retain(|(_, a)| a.rule == "cores");
     assert_eq!(cores.len(), 1, "{cores:?}");
@@ -565,4 +570,26 @@ async fn a_swapped_host_key_alerts_until_the_new_key_is_accepted_and_collected()
     kinds.reverse();
     assert_eq!(kinds, ["Firing", "HostKeyAccepted", "Resolved"]);
     collector.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_template_is_the_body_a_real_receiver_gets() {
+    let hook = Receiver::start(&[]).await;
+    let template = r#"{"text": "{{message}}", "host": "{{server}}", "sev": "{{severity}}", "state": "{{state}}", "link": "{{url}}", "v": "{{value}}"}"#;
+    let toml = format!("{}template = '''{template}'''\n", webhook(&hook.url()));
+    let setup = Setup::new(&toml).await;
+    queue(setup.store.as_ref(), "said \"no\"\nand left").await;
+    let delivery = setup.delivery(setup.store.clone(), "m-1");
+    let ops = setup.channel("ops");
+    deliver_until(&delivery, &ops, &hook.log, "the templated message", |m| !m.is_empty()).await;
+    let body = &hook.log.delivered()[0];
+    assert_eq!(body.as_object().map(|o| o.len()), Some(6), "only the template's fields: {body}");
+    assert_eq!(
+        (&body["host"], &body["sev"], &body["state"]),
+        (&"fleetwatch".into(), &"warning".into(), &"firing".into())
+    );
+    assert_eq!((&body["link"], &body["v"]), (&"https://fleet.test/servers/fleetwatch".into(), &"".into()));
+    let text = body["text"].as_str().unwrap();
+    assert!(text.starts_with("WARNING notify-test on fleetwatch"), "{text}");
+    assert!(text.contains("said \"no\"\nand left"), "escaped, then read back whole: {text}");
 }

@@ -29,8 +29,8 @@ use chrono::{DateTime, Utc};
 use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser};
 
 pub use alerts::{
-    AlertStore, Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, HostKeyOffer, KeyAcceptance,
-    KeyAccepted, NewNotification, OutboxItem, StoredSilence,
+    AlertStore, Attempt, ChannelResult, ChannelTotals, Claim, CollectorStats, Evaluation, HistoryEntry, HistoryQuery,
+    HostKeyOffer, KeyAcceptance, KeyAccepted, NewNotification, OutboxItem, StoredSilence,
 };
 pub use backend::SqlStore;
 pub use error::{Error, Result};

@@ -6,6 +6,7 @@
 mod chat;
 mod email;
 mod push;
+mod template;
 mod text;
 mod webhook;
 
@@ -19,6 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::channel::{Channel, Target};
 use crate::group::Notification;
 
+pub use template::{PLACEHOLDERS, Template};
 pub use text::server_url;
 
 /// What the messages link to and how long they get.
@@ -75,13 +77,24 @@ pub enum Body {
     Json(serde_json::Value),
     /// Sent with `Content-Type: text/plain; charset=utf-8`.
     Text(String),
+    /// JSON already written (a webhook's template), sent as it is with
+    /// `Content-Type: application/json`.
+    JsonText(String),
 }
 
 impl Body {
     pub fn content_type(&self) -> &'static str {
         match self {
-            Self::Json(_) => "application/json",
+            Self::Json(_) | Self::JsonText(_) => "application/json",
             Self::Text(_) => "text/plain; charset=utf-8",
+        }
+    }
+
+    /// The bytes to send.
+    pub fn into_text(self) -> String {
+        match self {
+            Self::Json(v) => v.to_string(),
+            Self::Text(t) | Self::JsonText(t) => t,
         }
     }
 }
@@ -117,7 +130,9 @@ fn redacted_url(url: &str) -> String {
 /// The request for `channel` carrying `notification`.
 pub fn render(channel: &Channel, n: &Notification, ctx: &RenderContext<'_>) -> Outgoing {
     match &channel.target {
-        Target::Webhook { url, token } => Outgoing::Http(webhook::render(url, token.as_ref(), n, ctx)),
+        Target::Webhook { url, token, template } => {
+            Outgoing::Http(webhook::render(url, token.as_ref(), template.as_ref(), n, ctx))
+        }
         Target::Slack { url } => Outgoing::Http(chat::slack(url, n, ctx)),
         Target::Discord { url } => Outgoing::Http(chat::discord(url, n, ctx)),
         Target::Teams { url } => Outgoing::Http(chat::teams(url, n, ctx)),

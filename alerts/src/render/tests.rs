@@ -50,7 +50,7 @@ fn http(o: Outgoing) -> HttpRequest {
 fn json_body(r: &HttpRequest) -> &serde_json::Value {
     match &r.body {
         Body::Json(v) => v,
-        Body::Text(t) => panic!("{t}"),
+        Body::Text(t) | Body::JsonText(t) => panic!("{t}"),
     }
 }
 
@@ -197,4 +197,67 @@ fn urls_are_shown_without_path_or_credentials() {
     assert_eq!(redacted_url("https://user:pw@ntfy.example/topic?x=1"), "https://ntfy.example/[REDACTED]");
     assert_eq!(text::truncate("ééééé".into(), 3), "éé…");
     assert_eq!(server_url("https://f.example", "web/1 ü"), "https://f.example/servers/web%2F1%20%C3%BC");
+}
+
+const TEMPLATE: &str = r#"{"text": "{{message}}", "host": "{{ server }}", "rule": "{{rule}}", "sev": "{{severity}}",
+  "v": "{{value}}", "st": "{{state}}", "link": "{{url}}"}"#;
+
+fn templated(template: &str) -> Channel {
+    channel(&format!("name = 'w'\nkind = 'webhook'\nurl = 'https://h.example/x'\ntemplate = '''{template}'''"))
+}
+
+fn template_body(c: &Channel, n: &Notification, ctx: &RenderContext<'_>) -> serde_json::Value {
+    let r = http(render(c, n, ctx));
+    assert_eq!(r.body.content_type(), "application/json");
+    match r.body {
+        Body::JsonText(t) => serde_json::from_str(&t).unwrap_or_else(|e| panic!("{e}: {t}")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_webhook_template_replaces_the_body_with_every_value_json_escaped() {
+    let c = templated(TEMPLATE);
+    let mut n = firing(1);
+    n.alerts[0].server = "db \"quoted\"\\".into();
+    n.alerts[0].detail = Some("line one\nline two\ttab".into());
+    let v = template_body(&c, &n, &PUBLIC);
+    assert_eq!(v["host"], "db \"quoted\"\\");
+    assert_eq!(
+        (&v["rule"], &v["sev"], &v["st"], &v["v"]),
+        (&"disk-full".into(), &"critical".into(), &"firing".into(), &"93.2".into())
+    );
+    assert_eq!(v["link"], "https://fleet.example/servers/db%20%22quoted%22%5C");
+    let text = v["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("CRITICAL disk-full on db \"quoted\"\\ (/var)\n\n"), "{text}");
+    assert!(text.contains("line one\nline two\ttab"), "{text}");
+
+    // A group: every server and rule once, no single value, the dashboard's link.
+    let mut group = firing(3);
+    group.alerts[2].rule = "cpu-high".into();
+    group.status = GroupStatus::Resolved;
+    let v = template_body(&c, &group, &PUBLIC);
+    assert_eq!((&v["host"], &v["rule"]), (&"db 0, db 1, db 2".into(), &"disk-full, cpu-high".into()));
+    assert_eq!((&v["v"], &v["st"], &v["link"]), (&"".into(), &"resolved".into(), &"https://fleet.example".into()));
+    let v = template_body(&c, &group, &RenderContext::default());
+    assert_eq!(v["link"], "", "no public_url, no link");
+}
+
+#[test]
+fn a_bad_template_is_refused_naming_its_key() {
+    let bad = |template: &str, kind: &str| {
+        let cfg: ChannelConfig = toml::from_str(&format!(
+            "name = 'w'\nkind = '{kind}'\nurl = 'https://h.example/x'\ntemplate = '''{template}'''"
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let secrets: &dyn SecretSource = &Secrets::default();
+        let e = cfg.resolve("alerts.channels[0]", secrets).err().unwrap_or_else(|| panic!("{template} accepted"));
+        e.0.into_iter().map(|e| format!("{}: {}", e.key, e.message)).collect::<Vec<_>>().join("\n")
+    };
+    let e = bad(r#"{"a": "{{host}}"}"#, "webhook");
+    assert!(e.starts_with("alerts.channels[0].template: unknown placeholder `{{host}}`; known: {{server}}"), "{e}");
+    assert!(bad(r#"{"a": "{{server"}"#, "webhook").contains("never closed"));
+    let e = bad(r#"{"a": {{value}}}"#, "webhook");
+    assert!(e.contains("alerts.channels[0].template: is not JSON once its placeholders are filled in"), "{e}");
+    assert!(bad(r#"{"a": "{{server}}"}"#, "slack").contains("alerts.channels[0].template: not used by kind slack"));
 }

@@ -22,12 +22,15 @@
 //! ```
 //!
 //! Every alert is listed (no "… and N more"): the receiver is a program.
+//!
+//! With a `template` (see [`Template`]), the body is the template filled in instead.
 
 use secrecy::SecretString;
 use serde_json::json;
 
+use super::template::Template;
 use super::text::{link, title};
-use super::{HttpRequest, RenderContext, bearer, json};
+use super::{Body, HttpRequest, RenderContext, bearer, json};
 use crate::group::Notification;
 
 pub const VERSION: u32 = 1;
@@ -35,9 +38,13 @@ pub const VERSION: u32 = 1;
 pub(super) fn render(
     url: &SecretString,
     token: Option<&SecretString>,
+    template: Option<&Template>,
     n: &Notification,
     ctx: &RenderContext<'_>,
 ) -> HttpRequest {
+    if let Some(t) = template {
+        return HttpRequest { url: url.clone(), headers: bearer(token), body: Body::JsonText(t.render(n, ctx)) };
+    }
     let alerts: Vec<serde_json::Value> = n
         .alerts
         .iter()

@@ -8,9 +8,8 @@ use crate::error::Result;
 use crate::fleet::Fleet;
 use crate::metrics::{CONTENT_TYPE, Snapshot, render};
 
-/// The fleet, its alerts (of configured servers) and the outbox and channels as gauges. The
-/// fleet and the alerts must be readable; the outbox depth and the channels are left out when
-/// they are not.
+/// The fleet, its alerts (of configured servers), the outbox, the channels and the collectors'
+/// own figures. The fleet and the alerts must be readable; the rest is left out when it is not.
 pub async fn scrape(State(fleet): State<Fleet>) -> Result<impl IntoResponse> {
     let store = fleet.store();
     let servers = fleet.view().await?;
@@ -18,6 +17,16 @@ pub async fn scrape(State(fleet): State<Fleet>) -> Result<impl IntoResponse> {
     alerts.retain(|(server, _)| fleet.server(server).is_some());
     let outbox_depth = store.outbox_depth().await.ok();
     let channels = store.channel_results().await.unwrap_or_default();
-    let body = render(&Snapshot { servers: &servers, alerts: &alerts, outbox_depth, channels: &channels });
+    let totals = store.channel_totals().await.unwrap_or_default();
+    let collectors = store.collector_stats().await.unwrap_or_default();
+    let snap = Snapshot {
+        servers: &servers,
+        alerts: &alerts,
+        outbox_depth,
+        channels: &channels,
+        totals: &totals,
+        collectors: &collectors,
+    };
+    let body = render(&snap);
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], body))
 }

@@ -50,6 +50,16 @@ impl Default for DeliverySettings {
 }
 
 impl DeliverySettings {
+    /// These settings with the retries of `[alerts.delivery]`.
+    pub fn with(self, d: &fleetwatch_alerts::Delivery) -> Self {
+        Self {
+            backoff: Duration::from_secs(d.retry_secs),
+            max_backoff: Duration::from_secs(d.max_retry_secs),
+            max_attempts: i32::try_from(d.max_attempts).unwrap_or(i32::MAX),
+            ..self
+        }
+    }
+
     /// The wait before attempt `attempts + 1`.
     pub fn backoff_after(&self, attempts: i32) -> Duration {
         let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(30);

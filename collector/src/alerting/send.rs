@@ -71,10 +71,7 @@ async fn post(http: &reqwest::Client, r: HttpRequest, timeout: Duration) -> Resu
     for (name, value) in &r.headers {
         request = request.header(name.as_str(), value.expose());
     }
-    let body = match r.body {
-        fleetwatch_alerts::render::Body::Json(v) => v.to_string(),
-        fleetwatch_alerts::render::Body::Text(t) => t,
-    };
+    let body = r.body.into_text();
     let answer = request.body(body).send().await.map_err(|e| SendError::Request(e.without_url().to_string()))?;
     let status = answer.status().as_u16();
     let text = answer.text().await.map_err(|e| SendError::Request(e.without_url().to_string()))?;

@@ -9,6 +9,7 @@ mod connection;
 mod interpret;
 mod outage;
 mod report;
+mod stats;
 mod user_disk;
 
 use std::collections::VecDeque;
@@ -31,6 +32,7 @@ use crate::sample::CarriedState;
 use crate::ssh::{SshSession, client_config};
 use interpret::interpret;
 use outage::Pending;
+use stats::CycleStats;
 
 /// One configured server and what is kept for it between cycles.
 struct Entry {
@@ -56,6 +58,8 @@ pub struct Collector {
     cluster: Option<Arc<Cluster>>,
     /// Set when alerts are evaluated after each cycle.
     alerts: Option<Arc<AlertEngine>>,
+    /// This process's own figures, stored after each cycle.
+    stats: std::sync::Mutex<CycleStats>,
 }
 
 impl Collector {
@@ -70,6 +74,7 @@ impl Collector {
             pending: Default::default(),
             cluster: None,
             alerts: None,
+            stats: Default::default(),
         }
     }
 
@@ -144,7 +149,22 @@ impl Collector {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "collection cycle finished"
         );
+        self.record_stats(&reports, started.elapsed()).await;
         (reports, outcome)
+    }
+
+    /// Stores this process's figures after a cycle that took `took` (a server skipped because
+    /// its previous collection still ran counts as neither collected nor failed).
+    async fn record_stats(&self, reports: &[ServerReport], took: Duration) {
+        let ok = reports.iter().filter(|r| r.result.is_ok()).count();
+        let failed =
+            reports.iter().filter(|r| r.result.as_ref().is_err_and(|e| !matches!(e, CollectError::Busy))).count();
+        let member = self.member().map_or_else(crate::cluster::host_name, str::to_owned);
+        let now = chrono::Utc::now();
+        let Ok(figures) = self.stats.lock().map(|mut s| s.record(&member, took, ok, failed, now)) else { return };
+        if let Err(e) = self.store.record_collector_stats(&figures, now - stats::FORGET_AFTER).await {
+            tracing::warn!(error = ?e, "cannot store the collector's own figures");
+        }
     }
 
     /// Connects to every server and runs the scripts without storing anything.

@@ -1,6 +1,7 @@
 //! Alerting's storage: the alert book (pending and firing alerts), the history of their
-//! transitions, the notification outbox, each channel's last delivery result, and the silences
-//! made at run time.
+//! transitions, the notification outbox, each channel's last delivery result and counts, the
+//! silences made at run time, the host keys servers offered after a change, and each collector
+//! process's own figures (for `/metrics`).
 //!
 //! [`AlertStore`] is a supertrait of [`crate::Store`], so every store has it; `store.rs`
 //! implements it once for both backends.
@@ -16,8 +17,8 @@ use chrono::{DateTime, Utc};
 use fleetwatch_alerts::{Acknowledgement, Alert, SilenceSpec};
 
 pub use types::{
-    Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, HostKeyOffer, KeyAcceptance, KeyAccepted,
-    NewNotification, OutboxItem, StoredSilence,
+    Attempt, ChannelResult, ChannelTotals, Claim, CollectorStats, Evaluation, HistoryEntry, HistoryQuery, HostKeyOffer,
+    KeyAcceptance, KeyAccepted, NewNotification, OutboxItem, StoredSilence,
 };
 
 use crate::error::Result;
@@ -75,11 +76,22 @@ pub trait AlertStore: Send + Sync {
     /// Deletes delivered and given-up notifications finished before `before`; returns how many.
     async fn purge_notifications(&self, before: DateTime<Utc>) -> Result<u64>;
 
-    /// Keeps a channel's last delivery result.
+    /// Keeps a channel's last delivery result, and counts it as one notification sent or one
+    /// attempt failed.
     async fn record_channel_result(&self, result: &ChannelResult) -> Result<()>;
 
     /// Every channel's last delivery result, by name.
     async fn channel_results(&self) -> Result<Vec<ChannelResult>>;
+
+    /// Every channel's counts of notifications sent and attempts failed, by name.
+    async fn channel_totals(&self) -> Result<Vec<ChannelTotals>>;
+
+    /// Replaces a collector process's own figures (once per cycle), and forgets those of
+    /// processes whose last cycle ended before `forget_before`.
+    async fn record_collector_stats(&self, stats: &CollectorStats, forget_before: DateTime<Utc>) -> Result<()>;
+
+    /// Every collector process's figures, by member.
+    async fn collector_stats(&self) -> Result<Vec<CollectorStats>>;
 
     /// Stores a silence made at run time; returns its id. The caller checks it first
     /// (`fleetwatch_alerts::Silence::new`).

@@ -5,7 +5,9 @@ use fleetwatch_alerts::{Acknowledgement, Alert, Transition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::types::{ChannelResult, HistoryEntry, HostKeyOffer, OutboxItem, StoredSilence};
+use super::types::{
+    ChannelResult, ChannelTotals, CollectorStats, HistoryEntry, HostKeyOffer, OutboxItem, StoredSilence,
+};
 use crate::error::{Error, Result};
 use crate::values::{from_ms, from_ms_opt};
 
@@ -200,6 +202,50 @@ impl TryFrom<OfferRow> for HostKeyOffer {
             seen: from_ms(r.seen_ms)?,
             accepted: from_ms_opt(r.accepted_ms)?,
             accepted_by: r.accepted_by,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TotalsRow {
+    channel: String,
+    sent: i64,
+    failed: i64,
+}
+
+impl From<TotalsRow> for ChannelTotals {
+    fn from(r: TotalsRow) -> Self {
+        ChannelTotals { channel: r.channel, sent: r.sent, failed: r.failed }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StatsRow {
+    member_id: String,
+    at_ms: i64,
+    last_cycle_ms: i64,
+    servers_ok: i64,
+    servers_failed: i64,
+    cycles: i64,
+    cycle_secs_sum: f64,
+    buckets: String,
+}
+
+impl TryFrom<StatsRow> for CollectorStats {
+    type Error = Error;
+
+    fn try_from(r: StatsRow) -> Result<Self> {
+        let buckets = serde_json::from_str(&r.buckets)
+            .map_err(|e| Error::Corrupt(format!("collector stats of {}: {e}", r.member_id)))?;
+        Ok(CollectorStats {
+            member: r.member_id,
+            at: from_ms(r.at_ms)?,
+            last_cycle_ms: r.last_cycle_ms,
+            servers_ok: r.servers_ok,
+            servers_failed: r.servers_failed,
+            cycles: r.cycles,
+            cycle_secs_sum: r.cycle_secs_sum,
+            buckets,
         })
     }
 }

@@ -106,10 +106,27 @@ pub(crate) const FAILED: &str = "UPDATE alert_outbox SET last_error = $1, \
 pub(crate) const OUTBOX: &str = "SELECT id, channel, payload, created_ms, attempts, next_attempt_ms, last_error, \
      delivered_ms, gave_up_ms FROM alert_outbox WHERE (CAST($1 AS TEXT) IS NULL OR channel = $1) ORDER BY id";
 
-/// `$1` channel, `$2` ok, `$3` at (ms), `$4` error.
-pub(crate) const CHANNEL_RESULT: &str = "INSERT INTO alert_channels (channel, ok, at_ms, error) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT (channel) DO UPDATE SET ok = excluded.ok, at_ms = excluded.at_ms, \
-     error = excluded.error";
+/// `$1` channel, `$2` ok, `$3` at (ms), `$4` error, `$5` sent (1 or 0), `$6` failed (0 or 1): the
+/// last result, and one more sent or failed.
+pub(crate) const CHANNEL_RESULT: &str = "INSERT INTO alert_channels (channel, ok, at_ms, error, sent, failed) \
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel) DO UPDATE SET ok = excluded.ok, \
+     at_ms = excluded.at_ms, error = excluded.error, sent = alert_channels.sent + excluded.sent, \
+     failed = alert_channels.failed + excluded.failed";
+
+pub(crate) const CHANNEL_TOTALS: &str = "SELECT channel, sent, failed FROM alert_channels ORDER BY channel";
+
+/// `$1` member … `$8` buckets (JSON): the member's row, replaced.
+pub(crate) const UPSERT_COLLECTOR_STATS: &str = "INSERT INTO collector_stats (member_id, at_ms, last_cycle_ms, \
+     servers_ok, servers_failed, cycles, cycle_secs_sum, buckets) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (member_id) DO UPDATE SET at_ms = excluded.at_ms, last_cycle_ms = excluded.last_cycle_ms, \
+     servers_ok = excluded.servers_ok, servers_failed = excluded.servers_failed, cycles = excluded.cycles, \
+     cycle_secs_sum = excluded.cycle_secs_sum, buckets = excluded.buckets";
+
+/// `$1` before (ms): rows of members whose last cycle ended before it (long gone processes).
+pub(crate) const PURGE_COLLECTOR_STATS: &str = "DELETE FROM collector_stats WHERE at_ms < $1";
+
+pub(crate) const COLLECTOR_STATS: &str = "SELECT member_id, at_ms, last_cycle_ms, servers_ok, servers_failed, \
+     cycles, cycle_secs_sum, buckets FROM collector_stats ORDER BY member_id";
 
 pub(crate) const CHANNEL_RESULTS: &str = "SELECT channel, ok, at_ms, error FROM alert_channels ORDER BY channel";
 

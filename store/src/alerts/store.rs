@@ -10,10 +10,10 @@ use fleetwatch_alerts::{Acknowledgement, Alert, SilenceSpec, Transition};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Postgres, QueryBuilder, Sqlite, Type};
 
 use super::AlertStore;
-use super::rows::{AlertRow, ChannelRow, HistoryRow, OfferRow, OutboxRow, SilenceRow, word};
+use super::rows::{AlertRow, ChannelRow, HistoryRow, OfferRow, OutboxRow, SilenceRow, StatsRow, TotalsRow, word};
 use super::types::{
-    Attempt, ChannelResult, Claim, Evaluation, HistoryEntry, HistoryQuery, HostKeyOffer, KeyAcceptance, KeyAccepted,
-    OutboxItem, StoredSilence,
+    Attempt, ChannelResult, ChannelTotals, Claim, CollectorStats, Evaluation, HistoryEntry, HistoryQuery, HostKeyOffer,
+    KeyAcceptance, KeyAccepted, OutboxItem, StoredSilence,
 };
 use super::{diff, sql};
 use crate::backend::{Backend, SqlStore};
@@ -58,7 +58,7 @@ where
     for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> Option<i64>: Encode<'a, DB>,
     for<'a> i32: Decode<'a, DB> + Type<DB>,
-    for<'a> f64: Decode<'a, DB> + Type<DB>,
+    for<'a> f64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> Option<f64>: Encode<'a, DB>,
     for<'a> bool: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
 {
@@ -242,6 +242,8 @@ where
             .bind(r.ok)
             .bind(to_ms(r.at))
             .bind(r.error.as_deref())
+            .bind(i64::from(r.ok))
+            .bind(i64::from(!r.ok))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -249,6 +251,35 @@ where
 
     async fn channel_results(&self) -> Result<Vec<ChannelResult>> {
         convert(sqlx::query_as::<_, ChannelRow>(sql::CHANNEL_RESULTS).fetch_all(&self.pool).await?)
+    }
+
+    async fn channel_totals(&self) -> Result<Vec<ChannelTotals>> {
+        let rows = sqlx::query_as::<_, TotalsRow>(sql::CHANNEL_TOTALS).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(ChannelTotals::from).collect())
+    }
+
+    async fn record_collector_stats(&self, s: &CollectorStats, forget_before: DateTime<Utc>) -> Result<()> {
+        let buckets = serde_json::to_string(&s.buckets)
+            .map_err(|e| Error::Corrupt(format!("collector stats cannot be encoded: {e}")))?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(sql::UPSERT_COLLECTOR_STATS)
+            .bind(s.member.as_str())
+            .bind(to_ms(s.at))
+            .bind(s.last_cycle_ms)
+            .bind(s.servers_ok)
+            .bind(s.servers_failed)
+            .bind(s.cycles)
+            .bind(s.cycle_secs_sum)
+            .bind(buckets)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(sql::PURGE_COLLECTOR_STATS).bind(to_ms(forget_before)).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn collector_stats(&self) -> Result<Vec<CollectorStats>> {
+        convert(sqlx::query_as::<_, StatsRow>(sql::COLLECTOR_STATS).fetch_all(&self.pool).await?)
     }
 
     async fn create_silence(&self, spec: &SilenceSpec, by: &str, at: DateTime<Utc>) -> Result<i64> {

@@ -142,3 +142,31 @@ pub enum KeyAccepted {
     /// `only_offered`, and the collector last saw another key offered, or none.
     NotOffered { offered: Option<String> },
 }
+
+/// How many notifications a channel delivered and how many attempts failed, since the start
+/// (every process's deliveries together).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelTotals {
+    pub channel: String,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+/// One collector process's own figures, as of its last cycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectorStats {
+    /// The process's member id (see the collector's cluster).
+    pub member: String,
+    /// When its last cycle ended.
+    pub at: DateTime<Utc>,
+    pub last_cycle_ms: i64,
+    /// Servers collected and failed in the last cycle.
+    pub servers_ok: i64,
+    pub servers_failed: i64,
+    /// Cycles since the process started, and their total duration.
+    pub cycles: i64,
+    pub cycle_secs_sum: f64,
+    /// The cycle durations as a histogram: (upper bound in seconds, cycles at or under it),
+    /// cumulative, bounds ascending; `cycles` is the `+Inf` bucket.
+    pub buckets: Vec<(f64, i64)>,
+}

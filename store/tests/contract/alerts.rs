@@ -6,8 +6,8 @@ use fleetwatch_alerts::{
     Acknowledgement, Alert, AlertBook, AlertState, Severity, SilenceSpec, Transition, TransitionKind,
 };
 use fleetwatch_store::{
-    Attempt, ChannelResult, Evaluation, HistoryQuery, HostKeyOffer, HostKeyRecord, KeyAcceptance, KeyAccepted,
-    NewNotification, Store,
+    Attempt, ChannelResult, ChannelTotals, CollectorStats, Evaluation, HistoryQuery, HostKeyOffer, HostKeyRecord,
+    KeyAcceptance, KeyAccepted, NewNotification, Store,
 };
 
 use super::t;
@@ -123,6 +123,7 @@ pub(crate) async fn alerts_book_history_and_outbox(store: &dyn Store) {
 
     outbox_claims_retries_and_delivery(store, at).await;
     channel_results_are_kept(store, at).await;
+    collector_stats_are_kept_per_member(store, at).await;
     silences_are_kept_until_deleted(store, at).await;
     only_the_lease_holder_saves(store, at).await;
     a_changed_host_key_is_offered_then_accepted(store, at).await;
@@ -323,6 +324,30 @@ async fn channel_results_are_kept(store: &dyn Store, at: DateTime<Utc>) {
     let ok = ChannelResult { at: at + Duration::seconds(1), ok: true, error: None, ..failing };
     store.record_channel_result(&ok).await.unwrap();
     assert_eq!(store.channel_results().await.unwrap(), [fine, ok]);
+    let totals = |channel: &str, sent, failed| ChannelTotals { channel: channel.into(), sent, failed };
+    assert_eq!(store.channel_totals().await.unwrap(), [totals("chat", 1, 0), totals("ops", 1, 1)]);
+}
+
+/// Each collector process's own figures: one row per member, replaced each cycle; rows of
+/// members gone long ago are forgotten.
+async fn collector_stats_are_kept_per_member(store: &dyn Store, at: DateTime<Utc>) {
+    assert!(store.collector_stats().await.unwrap().is_empty());
+    let stats = |member: &str, at, cycles| CollectorStats {
+        member: member.into(),
+        at,
+        last_cycle_ms: 1_250,
+        servers_ok: 998,
+        servers_failed: 2,
+        cycles,
+        cycle_secs_sum: 1.25 * cycles as f64,
+        buckets: vec![(0.5, 0), (2.0, cycles), (10.0, cycles)],
+    };
+    let old = stats("gone-1", at - Duration::days(3), 40);
+    store.record_collector_stats(&old, at - Duration::days(7)).await.unwrap();
+    store.record_collector_stats(&stats("m-1", at, 1), at - Duration::days(1)).await.unwrap();
+    let second = stats("m-1", at + Duration::seconds(60), 2);
+    store.record_collector_stats(&second, at - Duration::days(1)).await.unwrap();
+    assert_eq!(store.collector_stats().await.unwrap(), [second], "replaced; the member gone for days is forgotten");
 }
 
 fn claim<'a>(
