@@ -40,7 +40,11 @@ fi
 wasm_opt="$here/node_modules/binaryen/bin/wasm-opt"
 
 cd "$repo"
-cargo build -p fleetwatch-frontend --target wasm32-unknown-unknown --profile wasm-release
+# `erase_components` makes each Leptos component return a type-erased view: the same page, 35 KB
+# less gzipped WASM (docs/benchmarks.md, "Dashboard"). For the wasm32 target only; a RUSTFLAGS of
+# the caller's takes precedence over it.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:---cfg erase_components}" \
+    cargo build -p fleetwatch-frontend --target wasm32-unknown-unknown --profile wasm-release
 
 mkdir -p "$out"
 # Snippets (js/chart.js) land under a hashed directory: clear old ones so they do not pile up.

@@ -15,7 +15,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["fleetwatch-common", "fleetwatch-alerts"]),
     ("collector", &["fleetwatch-common", "fleetwatch-config", "fleetwatch-store", "fleetwatch-alerts"]),
     ("api", &["fleetwatch-common", "fleetwatch-store", "fleetwatch-alerts"]),
-    ("frontend", &["fleetwatch-common"]),
+    ("frontend", &["fleetwatch-common", "fleetwatch-alerts"]),
     ("testkit", &[]),
 ];
 

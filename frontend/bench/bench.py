@@ -263,6 +263,13 @@ class Fleet:
         self.rng = random.Random(42)
         now = datetime.now(timezone.utc)
         self.servers = [make_server(i, now, self.rng) for i in range(n)]
+        # A firing alert on every tenth server (critical on every twentieth): the tab's count and
+        # the cards' badges have something to show, as on a real fleet.
+        self.alerts = [{"server": s["name"], "rule": "cpu-high", "instance": "", "state": "firing",
+                        "severity": "critical" if i % 20 == 0 else "warning", "since": iso(now),
+                        "firing_since": iso(now), "fired_value": 97.0, "value": 98.0, "detail": None,
+                        "acknowledged": None, "notified": True, "last_notified": iso(now)}
+                       for i, s in enumerate(self.servers) if i % 10 == 0]
         self.lock = threading.Lock()
         self.flood_until = 0.0
         self.result = None
@@ -356,6 +363,10 @@ def make_handler(dist: Path, fleet: Fleet, args):
                 return self.json({"server_name": p.split("/")[3], "timestamp": now, "data": data})
             if p == "/api/events":
                 return self.events()
+            if p == "/api/alerts":
+                return self.json(fleet.alerts)
+            if p in ("/api/silences", "/api/alerts/channels"):
+                return self.json([])
             if p.startswith("/api/"):
                 return self.json({"success": False, "error": "no such API endpoint",
                                   "details": {"code": "NOT_FOUND", "timestamp": iso(datetime.now(timezone.utc))}}, 404)

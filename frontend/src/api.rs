@@ -2,18 +2,22 @@
 //!
 //! The API is served by the same origin as this page, so every URL is relative.
 
+use fleetwatch_alerts::SilenceSpec;
 use fleetwatch_common::{
     ErrorBody, HistoryPoint, Overview, Section, ServerInfo, TopUser, UiConfig, percent_encode as encode,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
+use crate::alert_wire::{AlertItem, ChannelItem, HistoryItem, SilenceItem};
 use crate::perf;
 
 /// The most points a chart asks for per series.
 pub const MAX_POINTS: u32 = 1000;
 /// The most users `/api/users/top` returns.
 pub const MAX_USERS: u32 = 1000;
+/// The most transitions `/api/alerts/history` returns (its newest).
+pub const MAX_HISTORY: i64 = 1000;
 
 /// Why an API call failed, in words fit for the page.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -96,6 +100,47 @@ impl Client {
         }
     }
 
+    /// `GET /api/alerts`: every pending and firing alert (the page filters them itself, so the
+    /// tab's count and the cards see them all).
+    pub async fn alerts(&self) -> Result<Vec<AlertItem>, ApiError> {
+        self.get_json("/alerts").await
+    }
+
+    /// `GET /api/alerts/history?from=&to=&server=`, times in epoch ms; newest first.
+    pub async fn alert_history(&self, from_ms: f64, to_ms: f64, server: &str) -> Result<Vec<HistoryItem>, ApiError> {
+        let (from, to) = (iso(from_ms), iso(to_ms));
+        self.get_json(&format!("/alerts/history{}", query(&[("from", &from), ("to", &to), ("server", server)]))).await
+    }
+
+    /// `POST /api/alerts/{server}/{rule}[/{instance}]/ack` with `{"by", "comment"}` (the comment
+    /// only when there is one).
+    pub async fn acknowledge(&self, server: &str, rule: &str, instance: &str, comment: &str) -> Result<(), ApiError> {
+        let body = AckBody { by: ACK_BY, comment: Some(comment.trim()).filter(|c| !c.is_empty()) };
+        let request = Request::post(&self.url(&ack_path(server, rule, instance))).json(&body);
+        self.send(request).await.map(drop)
+    }
+
+    /// `GET /api/silences`: oldest first, expired ones included.
+    pub async fn silences(&self) -> Result<Vec<SilenceItem>, ApiError> {
+        self.get_json("/silences").await
+    }
+
+    /// `POST /api/silences`: the stored silence.
+    pub async fn create_silence(&self, spec: &SilenceSpec) -> Result<SilenceItem, ApiError> {
+        let response = self.send(Request::post(&self.url("/silences")).json(spec)).await?;
+        decode(&response.binary().await.map_err(|e| ApiError::Network(e.to_string()))?)
+    }
+
+    /// `DELETE /api/silences/{id}`.
+    pub async fn delete_silence(&self, id: i64) -> Result<(), ApiError> {
+        self.send(Request::delete(&self.url(&format!("/silences/{id}"))).build()).await.map(drop)
+    }
+
+    /// `GET /api/alerts/channels`: each channel's last delivery result.
+    pub async fn channels(&self) -> Result<Vec<ChannelItem>, ApiError> {
+        self.get_json("/alerts/channels").await
+    }
+
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         decode(&self.get_body(path).await?)
     }
@@ -103,17 +148,40 @@ impl Client {
     /// The body of a successful answer, as bytes: decoding them in place skips turning them into
     /// a JavaScript string and back (a tenth of the decoding time of `/api/servers`).
     async fn get_body(&self, path: &str) -> Result<Vec<u8>, ApiError> {
-        let url = format!("{}{}", self.base, path);
-        let response = Request::get(&url)
-            .header("Accept", "application/json")
+        let request = Request::get(&self.url(path)).header("Accept", "application/json").build();
+        let response = self.send(request).await?;
+        response.binary().await.map_err(|e| ApiError::Network(e.to_string()))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a request; an error status becomes the [`ApiError`] its body tells.
+    async fn send(&self, request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+        let response = request
+            .map_err(|e| ApiError::Network(e.to_string()))?
             .send()
             .await
             .map_err(|e| ApiError::Network(e.to_string()))?;
-        if !response.ok() {
-            return Err(error_from(response).await);
-        }
-        response.binary().await.map_err(|e| ApiError::Network(e.to_string()))
+        if response.ok() { Ok(response) } else { Err(error_from(response).await) }
     }
+}
+
+/// Who the API records as acknowledging an alert made on this page.
+const ACK_BY: &str = "dashboard";
+
+#[derive(serde::Serialize)]
+struct AckBody<'a> {
+    by: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<&'a str>,
+}
+
+/// The acknowledgement path of an alert; a rule with one alert per server has no instance.
+pub fn ack_path(server: &str, rule: &str, instance: &str) -> String {
+    let base = format!("/alerts/{}/{}", encode(server), encode(rule));
+    if instance.is_empty() { format!("{base}/ack") } else { format!("{base}/{}/ack", encode(instance)) }
 }
 
 fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -201,6 +269,15 @@ mod tests {
         );
         assert_eq!(users_export_url("xlsx", "", "prod", ""), "/api/export/users.xlsx?tag=prod");
         assert_eq!(server_href("db/1"), "/servers/db%2F1");
+    }
+
+    #[test]
+    fn an_acknowledgement_names_the_instance_only_when_there_is_one() {
+        assert_eq!(ack_path("web-1", "cpu-high", ""), "/alerts/web-1/cpu-high/ack");
+        assert_eq!(ack_path("web-1", "disk", "/var"), "/alerts/web-1/disk/%2Fvar/ack");
+        let body = |c| serde_json::to_string(&AckBody { by: ACK_BY, comment: c }).unwrap_or_default();
+        assert_eq!(body(None), r#"{"by":"dashboard"}"#);
+        assert_eq!(body(Some("on it")), r#"{"by":"dashboard","comment":"on it"}"#);
     }
 
     #[test]

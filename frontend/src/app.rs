@@ -6,9 +6,12 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
+use crate::alerts::Alerts;
+use crate::components::alert_badge::TabBadge;
 use crate::fleet::{Fleet, Link};
 use crate::format::{local_time, now_ms};
 use crate::live;
+use crate::pages::alerts::AlertsPage;
 use crate::pages::dashboard::Dashboard;
 use crate::pages::overview::Overview;
 use crate::pages::server::ServerPage;
@@ -20,9 +23,12 @@ use crate::toast::{ToastHost, Toasts};
 pub fn App() -> impl IntoView {
     let fleet = Fleet::new(now_ms());
     let toasts = Toasts::new();
+    let alerts = Alerts::new();
     provide_context(fleet);
     provide_context(toasts);
-    live::start(fleet, toasts);
+    provide_context(alerts);
+    live::start(fleet, alerts, toasts);
+    alerts.start(fleet, toasts);
 
     view! {
         <Router>
@@ -51,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Dashboard />
                     <Route path=path!("/overview") view=Overview />
                     <Route path=path!("/users") view=Users />
+                    <Route path=path!("/alerts") view=AlertsPage />
                     <Route path=path!("/servers/:name") view=ServerPage />
                 </Routes>
             </main>
@@ -87,6 +94,10 @@ fn Tabs() -> impl IntoView {
             </A>
             <A href="/users" attr:data-testid="tab-users">
                 "Users"
+            </A>
+            <A href="/alerts" attr:data-testid="tab-alerts">
+                "Alerts"
+                <TabBadge />
             </A>
             {server_tab}
         </nav>

@@ -14,6 +14,11 @@ pub fn millis(t: &DateTime<Utc>) -> f64 {
     t.timestamp_millis() as f64
 }
 
+/// Epoch ms as a UTC time (the epoch itself if out of range).
+pub fn utc(ms: f64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
+}
+
 /// `2 min ago` and the like; a time in the future (clock skew) reads `just now`.
 pub fn ago(then_ms: f64, now_ms: f64) -> String {
     let secs = ((now_ms - then_ms) / 1000.0).floor();
@@ -27,6 +32,22 @@ pub fn ago(then_ms: f64, now_ms: f64) -> String {
         format!("{} h ago", (secs / 3_600.0).floor())
     } else {
         format!("{} d ago", (secs / 86_400.0).floor())
+    }
+}
+
+/// `in 5 min` and the like, for a time to come; `now` once it has come.
+pub fn until(then_ms: f64, now_ms: f64) -> String {
+    let secs = ((then_ms - now_ms) / 1000.0).ceil();
+    if secs <= 0.0 {
+        "now".to_owned()
+    } else if secs < 60.0 {
+        format!("in {secs} s")
+    } else if secs < 3_600.0 {
+        format!("in {} min", (secs / 60.0).round())
+    } else if secs < 86_400.0 {
+        format!("in {} h", (secs / 3_600.0).round())
+    } else {
+        format!("in {} d", (secs / 86_400.0).round())
     }
 }
 
@@ -62,6 +83,18 @@ pub fn percent(v: Option<f64>) -> String {
 
 pub fn load(v: Option<f64>) -> String {
     v.map_or_else(|| MISSING.to_owned(), |v| format!("{v:.2}"))
+}
+
+/// A figure of unknown unit (an alert's value): at most two decimals, no trailing zeros.
+pub fn figure(v: Option<f64>) -> String {
+    v.map_or_else(
+        || MISSING.to_owned(),
+        |v| {
+            let s = format!("{v:.2}");
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            if s == "-0" { "0".to_owned() } else { s.to_owned() }
+        },
+    )
 }
 
 pub fn count(v: Option<i64>) -> String {
@@ -108,6 +141,11 @@ mod tests {
         assert_eq!(ago(now - 150_000.0, now), "2 min ago");
         assert_eq!(ago(now - 7_300_000.0, now), "2 h ago");
         assert_eq!(ago(now - 3.0 * 86_400_000.0, now), "3 d ago");
+        assert_eq!(until(now - 1.0, now), "now");
+        assert_eq!(until(now + 30_000.0, now), "in 30 s");
+        assert_eq!(until(now + 3_600_000.0, now), "in 1 h");
+        assert_eq!(until(now + 4.0 * 3_600_000.0 - 5_000.0, now), "in 4 h");
+        assert_eq!(until(now + 86_400_000.0, now), "in 1 d");
     }
 
     #[test]
@@ -126,6 +164,11 @@ mod tests {
         assert_eq!(load(Some(0.4)), "0.40");
         assert_eq!(count(Some(0)), "0");
         assert_eq!(count(None), MISSING);
+        assert_eq!(figure(None), MISSING);
+        assert_eq!(figure(Some(97.0)), "97");
+        assert_eq!(figure(Some(0.4567)), "0.46");
+        assert_eq!(figure(Some(1_200.5)), "1200.5");
+        assert_eq!(figure(Some(-0.001)), "0");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! `refresh_secs` and keeps reopening the stream with a growing delay; once it is back, one full
 //! load catches up with what was missed. While the tab is hidden nothing is open and nothing is
 //! asked. Events are applied once per animation frame, in batches, so a burst of five hundred
-//! updates costs one redraw of the cards that changed.
+//! updates costs one redraw of the cards that changed. `alert` events (an alert's change) make
+//! [`Alerts`] ask for the alerts again; so do a reconnection and a `resync`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,6 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{EventSource, MessageEvent, VisibilityState};
 
+use crate::alerts::Alerts;
 use crate::api::Client;
 use crate::fleet::{Fleet, Link};
 use crate::format::now_ms;
@@ -51,11 +53,11 @@ struct Conn {
 }
 
 /// Starts everything; called once by the app shell.
-pub fn start(fleet: Fleet, toasts: Toasts) {
+pub fn start(fleet: Fleet, alerts: Alerts, toasts: Toasts) {
     let conn: Shared = Rc::default();
     load_ui_config(conn.clone(), fleet, toasts);
     refresh(fleet, toasts, false);
-    open(&conn, fleet, toasts);
+    open(&conn, fleet, alerts, toasts);
 
     let c = conn.clone();
     let on_visibility = Closure::<dyn FnMut()>::new(move || {
@@ -63,7 +65,8 @@ pub fn start(fleet: Fleet, toasts: Toasts) {
             pause(&c, fleet);
         } else {
             refresh(fleet, toasts, false);
-            open(&c, fleet, toasts);
+            alerts.reload();
+            open(&c, fleet, alerts, toasts);
         }
     });
     if let Err(e) =
@@ -133,7 +136,7 @@ fn hidden() -> bool {
 }
 
 /// Opens the stream (closing any previous one), unless the tab is hidden.
-fn open(conn: &Shared, fleet: Fleet, toasts: Toasts) {
+fn open(conn: &Shared, fleet: Fleet, alerts: Alerts, toasts: Toasts) {
     close(conn);
     if hidden() {
         fleet.link.set(Link::Paused);
@@ -143,7 +146,7 @@ fn open(conn: &Shared, fleet: Fleet, toasts: Toasts) {
         Ok(s) => s,
         Err(e) => {
             error!("cannot open {EVENTS_URL}: {e:?}");
-            lost(conn, fleet, toasts);
+            lost(conn, fleet, alerts, toasts);
             return;
         }
     };
@@ -163,6 +166,7 @@ fn open(conn: &Shared, fleet: Fleet, toasts: Toasts) {
         if was_lost {
             toasts.info("Live updates are back");
             refresh(fleet, toasts, false);
+            alerts.reload();
         }
     });
     let c = conn.clone();
@@ -176,9 +180,14 @@ fn open(conn: &Shared, fleet: Fleet, toasts: Toasts) {
         }
     });
     let c = conn.clone();
-    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| lost(&c, fleet, toasts));
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| lost(&c, fleet, alerts, toasts));
     // The server skipped events for this client (it fell behind): reload everything once.
-    let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| refresh(fleet, toasts, false));
+    let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        refresh(fleet, toasts, false);
+        alerts.reload();
+    });
+    // An alert changed: its data is not needed, the alerts are asked for again (once per burst).
+    let on_alert = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| alerts.on_alert_event());
 
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -188,13 +197,16 @@ fn open(conn: &Shared, fleet: Fleet, toasts: Toasts) {
     if let Err(e) = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref()) {
         error!("cannot listen to resync events: {e:?}");
     }
+    if let Err(e) = source.add_event_listener_with_callback("alert", on_alert.as_ref().unchecked_ref()) {
+        error!("cannot listen to alert events: {e:?}");
+    }
     let mut c = conn.borrow_mut();
     c.source = Some(source);
-    c.handlers = vec![on_open, on_server, on_error, on_resync];
+    c.handlers = vec![on_open, on_server, on_error, on_resync, on_alert];
 }
 
 /// The stream failed: poll until it is back, and reopen it if the browser gave up on it.
-fn lost(conn: &Shared, fleet: Fleet, toasts: Toasts) {
+fn lost(conn: &Shared, fleet: Fleet, alerts: Alerts, toasts: Toasts) {
     if hidden() {
         pause(conn, fleet);
         return;
@@ -223,7 +235,7 @@ fn lost(conn: &Shared, fleet: Fleet, toasts: Toasts) {
         match set_timeout_with_handle(
             move || {
                 c.borrow_mut().retry = None;
-                open(&c, fleet, toasts);
+                open(&c, fleet, alerts, toasts);
             },
             delay,
         ) {

@@ -2,6 +2,9 @@
 //! It talks to the server only through the JSON API (`api.rs`), with the wire types of `common`:
 //! it never copies a DTO and holds no secret.
 
+mod action;
+mod alert_wire;
+mod alerts;
 mod api;
 mod app;
 mod components;

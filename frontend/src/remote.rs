@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 use crate::api::ApiError;
 use crate::fleet::Fleet;
 use crate::format::now_ms;
+use crate::toast::Toasts;
 
 pub struct Remote<T: Send + Sync + 'static> {
     pub data: RwSignal<Option<T>>,
@@ -62,6 +63,22 @@ impl<T: Send + Sync + 'static> Remote<T> {
                 }
             }
             this.loading.try_set(false);
+        });
+    }
+
+    /// A toast when a load fails after one that did not: a run of failed reloads is told once
+    /// (the view shows the error where its data is).
+    pub fn toast_failures(&self, toasts: Toasts, what: &'static str) {
+        let error = self.error;
+        Effect::new(move |was_failing: Option<bool>| {
+            let failing = error.with(Option::is_some);
+            if failing
+                && !was_failing.unwrap_or(false)
+                && let Some(e) = error.get_untracked()
+            {
+                toasts.error(format!("{what}: {e}"));
+            }
+            failing
         });
     }
 }

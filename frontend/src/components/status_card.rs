@@ -2,12 +2,13 @@
 //!
 //! Hooks for browser tests: the card has class `server-card`, `data-server`, `data-status` and
 //! `data-sampled` (the latest sample's time, epoch ms); an offline server's reason is inside
-//! `.offline-reason`.
+//! `.offline-reason`; its firing alerts: `card-alerts` (see `alert_badge`).
 
 use fleetwatch_common::{Sample, ServerInfo, Status};
 use leptos::prelude::*;
 
 use crate::api::server_href;
+use crate::components::alert_badge::CardBadge;
 use crate::components::gauge::Gauge;
 use crate::components::status_pill::StatusPill;
 use crate::format::{MISSING, ago, count, load, local_time, millis, uptime, used_of};
@@ -76,6 +77,7 @@ pub fn StatusCard(
     });
 
     let hook = name.clone();
+    let badge_server = name.clone();
     let sampled = s.map(|s| millis(&s.timestamp).to_string());
     let href = server_href(&name);
     // Texts cut to one line on the card are whole in their tooltips.
@@ -153,9 +155,12 @@ pub fn StatusCard(
                     <dd>{tcp}</dd>
                 </div>
             </dl>
-            <footer class="last-seen" title=seen_title>
-                "Last seen "
-                <time>{seen_text}</time>
+            <footer class="card-foot">
+                <span class="last-seen" title=seen_title>
+                    "Last seen "
+                    <time>{seen_text}</time>
+                </span>
+                <CardBadge server=badge_server />
             </footer>
         </article>
     }

@@ -9,6 +9,7 @@ use fleetwatch_common::TopUser;
 use leptos::prelude::*;
 
 use crate::api::server_href;
+use crate::components::sort_header::{Sort, SortColumn, sort_header};
 use crate::format::{MISSING, bytes, local_time, millis, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,20 +25,12 @@ pub enum Column {
     Time,
 }
 
-impl Column {
-    pub const ALL: [Self; 9] = [
-        Self::User,
-        Self::Server,
-        Self::Cpu,
-        Self::Mem,
-        Self::Rss,
-        Self::Disk,
-        Self::Processes,
-        Self::TopProcess,
-        Self::Time,
-    ];
+impl SortColumn for Column {
+    fn all() -> &'static [Self] {
+        &Self::ALL
+    }
 
-    pub fn key(self) -> &'static str {
+    fn key(self) -> &'static str {
         match self {
             Self::User => "user",
             Self::Server => "server",
@@ -49,10 +42,6 @@ impl Column {
             Self::TopProcess => "process",
             Self::Time => "time",
         }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.key() == key)
     }
 
     fn title(self) -> &'static str {
@@ -79,10 +68,23 @@ impl Column {
         }
     }
 
-    /// Numbers read best largest first.
-    pub fn numeric(self) -> bool {
+    fn numeric(self) -> bool {
         matches!(self, Self::Cpu | Self::Mem | Self::Rss | Self::Disk | Self::Processes | Self::Time)
     }
+}
+
+impl Column {
+    pub const ALL: [Self; 9] = [
+        Self::User,
+        Self::Server,
+        Self::Cpu,
+        Self::Mem,
+        Self::Rss,
+        Self::Disk,
+        Self::Processes,
+        Self::TopProcess,
+        Self::Time,
+    ];
 
     fn compare(self, a: &TopUser, b: &TopUser) -> Ordering {
         match self {
@@ -112,52 +114,16 @@ pub fn sort_users(rows: &mut [TopUser], column: Column, descending: bool) {
     });
 }
 
-/// The sort order of a sortable table and what a header click does.
-#[derive(Clone, Copy)]
-pub struct Sort {
-    pub column: Signal<Column>,
-    pub descending: Signal<bool>,
-    pub on_click: Callback<Column>,
-}
-
 #[component]
 pub fn UsersTable(
     #[prop(into)] rows: Signal<Vec<TopUser>>,
-    #[prop(optional)] sort: Option<Sort>,
+    #[prop(optional)] sort: Option<Sort<Column>>,
     /// False: the headers are plain words.
     #[prop(default = true)]
     sortable: bool,
 ) -> impl IntoView {
     let sort = sort.filter(|_| sortable);
-    let header = move |c: Column| {
-        let aria = move || {
-            sort.filter(|s| s.column.get() == c)
-                .map(|s| if s.descending.get() { "descending" } else { "ascending" })
-                .unwrap_or("none")
-        };
-        let class = if c.numeric() { "num" } else { "" };
-        let inner = match sort {
-            Some(s) => view! {
-                <button type="button" class="sort" on:click=move |_| s.on_click.run(c) title=c.hint()>
-                    {c.title()}
-                    <span class="sort-mark" aria-hidden="true">
-                        {move || match aria() {
-                            "descending" => "▼",
-                            "ascending" => "▲",
-                            _ => "",
-                        }}
-                    </span>
-                </button>
-            }
-            .into_any(),
-            None => view! { <span title=c.hint()>{c.title()}</span> }.into_any(),
-        };
-        view! {
-            <th scope="col" class=class data-column=c.key() aria-sort=move || sort.map(|_| aria())>
-                {inner}
-            </th>
-        }
-    };
+    let header = move |c: Column| sort_header(c, sort);
     let now = now_ms();
     view! {
         <div class="table-wrap">

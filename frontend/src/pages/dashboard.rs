@@ -9,8 +9,8 @@ use fleetwatch_common::Status;
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::components::filter_select::FilterSelect;
 use crate::components::status_card::StatusCard;
-use crate::components::tag_select::TagSelect;
 use crate::fleet::{Filter, Fleet};
 use crate::format::{ago, local_time};
 use crate::live;
@@ -121,11 +121,12 @@ pub fn Dashboard() -> impl IntoView {
                     prop:value=move || query.get("q")
                     on:input=move |ev| query.set(&[("q", &event_target_value(&ev))])
                 />
-                <TagSelect
+                <FilterSelect
+                    label="Tag"
                     testid="filter-tag"
                     selected=Signal::derive(move || query.get("tag"))
-                    tags=tags
-                    on_pick=move |t| query.set(&[("tag", &t)])
+                    choices=tags
+                    on_pick=move |t: String| query.set(&[("tag", &t)])
                 />
                 <label>
                     "Status "

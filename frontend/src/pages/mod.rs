@@ -1,5 +1,9 @@
 //! One module per tab.
 
+pub mod alerts;
+pub mod alerts_current;
+pub mod alerts_history;
+pub mod alerts_silences;
 pub mod dashboard;
 pub mod overview;
 pub mod server;

@@ -11,6 +11,7 @@ use fleetwatch_common::{AlertKind, Sample, ServerInfo, Status};
 use leptos::prelude::*;
 
 use crate::api::{Client, server_href};
+use crate::components::error_banner::ErrorBanner;
 use crate::components::users_table::UsersTable;
 use crate::fleet::Fleet;
 use crate::format::percent;
@@ -48,19 +49,7 @@ pub fn Overview() -> impl IntoView {
     view! {
         <section class="page" data-testid="page-overview">
             <h1 class="page-title">"Overview"</h1>
-            {move || {
-                overview
-                    .error
-                    .get()
-                    .map(|e| {
-                        view! {
-                            <div class="error-banner" role="alert">
-                                <strong>"Cannot load the overview: "</strong>
-                                {e.to_string()}
-                            </div>
-                        }
-                    })
-            }}
+            <ErrorBanner error=overview.error what="Cannot load the overview" />
             <div class="stats">
                 {stat("servers", "servers", get(|o| o.total_servers.to_string()))}
                 {stat("online", "online", get(|o| o.online_servers.to_string()))}

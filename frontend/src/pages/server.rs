@@ -1,9 +1,9 @@
-//! The page of one server (`/servers/:name`): its card, history charts over a chosen range (kept
-//! in the URL: `?range=6h`, or `?range=custom&from=…&to=…` in the viewer's local time), and the
-//! tables the API has for it.
+//! The page of one server (`/servers/:name`): its card, its alerts, history charts over a chosen
+//! range (kept in the URL, see [`RangePicker`]), and the tables the API has for it.
 //!
-//! Hooks for browser tests: `[data-testid=page-server]`, `range-<key>` buttons with
-//! `aria-pressed`, `chart-<key>`, `export-metrics`; the tables: see `server_sections`.
+//! Hooks for browser tests: `[data-testid=page-server]`, `chart-<key>`, `export-metrics`; the
+//! range buttons: see `range_picker`; the alerts: see `server_alerts`; the tables: see
+//! `server_sections`.
 
 use std::time::Duration;
 
@@ -13,76 +13,19 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{Client, metrics_export_url};
 use crate::components::chart::{Chart, Series, Unit};
+use crate::components::error_banner::ErrorBanner;
+use crate::components::range_picker::{RangePicker, Window};
+use crate::components::server_alerts::ServerAlerts;
 use crate::components::status_card::StatusCard;
 use crate::fleet::Fleet;
 use crate::format::{millis, now_ms};
 use crate::pages::server_sections::Sections;
 use crate::query::Query;
 use crate::remote::Remote;
-use crate::toast::Toasts;
 
 /// Live news reloads the charts at most this often.
 const RELOAD_GAP: Duration = Duration::from_secs(10);
 const DEFAULT_RANGE: &str = "6h";
-const HOUR_MS: f64 = 3_600_000.0;
-
-/// The preset ranges: key and hours.
-const RANGES: [(&str, f64); 6] =
-    [("1h", 1.0), ("6h", 6.0), ("12h", 12.0), ("24h", 24.0), ("7d", 168.0), ("30d", 720.0)];
-
-/// The time window the charts show.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Window {
-    /// The last so many hours, up to now.
-    Last(f64),
-    /// Fixed bounds, epoch ms.
-    Between(f64, f64),
-}
-
-impl Window {
-    /// From the query parameters; anything unreadable gives the default range.
-    pub fn parse(range: &str, from: Option<f64>, to: Option<f64>) -> Self {
-        if range == "custom"
-            && let (Some(f), Some(t)) = (from, to)
-            && f < t
-        {
-            return Self::Between(f, t);
-        }
-        let hours =
-            RANGES.iter().find(|(k, _)| *k == range).or_else(|| RANGES.iter().find(|(k, _)| *k == DEFAULT_RANGE));
-        Self::Last(hours.map_or(6.0, |(_, h)| *h))
-    }
-
-    /// `(from, to)` in epoch ms at `now`.
-    pub fn bounds(self, now: f64) -> (f64, f64) {
-        match self {
-            Self::Last(h) => (now - h * HOUR_MS, now),
-            Self::Between(f, t) => (f, t),
-        }
-    }
-}
-
-/// A `datetime-local` value (the viewer's time zone) as epoch ms.
-fn parse_local(s: &str) -> Option<f64> {
-    if s.is_empty() {
-        return None;
-    }
-    let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(s)).get_time();
-    (!ms.is_nan()).then_some(ms)
-}
-
-/// Epoch ms as a `datetime-local` value in the viewer's time zone.
-fn to_local_input(ms: f64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    format!(
-        "{}-{:02}-{:02}T{:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
-}
 
 #[component]
 pub fn ServerPage() -> impl IntoView {
@@ -119,11 +62,8 @@ pub fn ServerPage() -> impl IntoView {
 #[component]
 fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> impl IntoView {
     let fleet = expect_context::<Fleet>();
-    let toasts = expect_context::<Toasts>();
     let query = Query::new();
-    let window = Memo::new(move |_| {
-        Window::parse(&query.get("range"), parse_local(&query.get("from")), parse_local(&query.get("to")))
-    });
+    let window = Window::in_query(query, DEFAULT_RANGE);
     let history = Remote::<Vec<HistoryPoint>>::new();
     // Bumped on each load: the sections reload with the charts.
     let reload = RwSignal::new(0_u64);
@@ -160,27 +100,6 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
     });
 
     let points = Signal::derive(move || history.data.get());
-    let current = move || match window.get() {
-        Window::Between(..) => "custom".to_owned(),
-        Window::Last(h) => RANGES.iter().find(|(_, x)| *x == h).map_or(DEFAULT_RANGE, |(k, _)| k).to_owned(),
-    };
-    let custom_open = RwSignal::new(query.get_untracked("range") == "custom");
-    let draft_from = RwSignal::new(String::new());
-    let draft_to = RwSignal::new(String::new());
-    let open_custom = move |_| {
-        let (f, t) = bounds.get_untracked();
-        draft_from.set(to_local_input(f));
-        draft_to.set(to_local_input(t));
-        custom_open.update(|o| *o = !*o);
-    };
-    let apply_custom = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let (f, t) = (draft_from.get_untracked(), draft_to.get_untracked());
-        match (parse_local(&f), parse_local(&t)) {
-            (Some(a), Some(b)) if a < b => query.set(&[("range", "custom"), ("from", &f), ("to", &t)]),
-            _ => toasts.error("Pick a start before the end"),
-        }
-    };
     let export_href = {
         let name = name.clone();
         move || {
@@ -195,57 +114,7 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
             <StatusCardLive server=server now=now />
             <div class="server-tools">
                 <h1 class="page-title">{name.clone()}</h1>
-                <div class="range" role="group" aria-label="Time range">
-                    {RANGES
-                        .iter()
-                        .map(|(key, _)| {
-                            let key = *key;
-                            view! {
-                                <button
-                                    type="button"
-                                    data-testid=format!("range-{key}")
-                                    aria-pressed=move || (current() == key).to_string()
-                                    on:click=move |_| {
-                                        custom_open.set(false);
-                                        query.set(&[("range", key), ("from", ""), ("to", "")])
-                                    }
-                                >
-                                    {key}
-                                </button>
-                            }
-                        })
-                        .collect_view()}
-                    <button
-                        type="button"
-                        data-testid="range-custom"
-                        aria-pressed=move || (current() == "custom").to_string()
-                        aria-expanded=move || custom_open.get().to_string()
-                        on:click=open_custom
-                    >
-                        "Custom…"
-                    </button>
-                </div>
-                <form class="custom-range" class:hidden=move || !custom_open.get() on:submit=apply_custom>
-                    <label>
-                        "From "
-                        <input
-                            type="datetime-local"
-                            data-testid="range-from"
-                            prop:value=move || draft_from.get()
-                            on:input=move |ev| draft_from.set(event_target_value(&ev))
-                        />
-                    </label>
-                    <label>
-                        "To "
-                        <input
-                            type="datetime-local"
-                            data-testid="range-to"
-                            prop:value=move || draft_to.get()
-                            on:input=move |ev| draft_to.set(event_target_value(&ev))
-                        />
-                    </label>
-                    <button type="submit">"Show"</button>
-                </form>
+                <RangePicker query=query window=window default=DEFAULT_RANGE bounds=bounds />
                 <p class="muted range-note">
                     {move || if history.loading.get() { "Loading…" } else { "" }}
                     {move || {
@@ -265,19 +134,8 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
                 </a>
             </div>
         </div>
-        {move || {
-            history
-                .error
-                .get()
-                .map(|e| {
-                    view! {
-                        <div class="error-banner" role="alert">
-                            <strong>"Cannot load the history: "</strong>
-                            {e.to_string()}
-                        </div>
-                    }
-                })
-        }}
+        <ServerAlerts server=name.clone() />
+        <ErrorBanner error=history.error what="Cannot load the history" />
         <div class="charts">
             <Chart
                 key="cpu"
@@ -335,19 +193,4 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
 #[component]
 fn StatusCardLive(server: RwSignal<fleetwatch_common::ServerInfo>, now: RwSignal<f64>) -> impl IntoView {
     move || server.try_get().map(|s| view! { <StatusCard server=s now=now /> })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_read_from_the_query_with_a_default() {
-        assert_eq!(Window::parse("7d", None, None), Window::Last(168.0));
-        assert_eq!(Window::parse("", None, None), Window::Last(6.0));
-        assert_eq!(Window::parse("bogus", None, None), Window::Last(6.0));
-        assert_eq!(Window::parse("custom", Some(1.0), Some(2.0)), Window::Between(1.0, 2.0));
-        assert_eq!(Window::parse("custom", Some(2.0), Some(1.0)), Window::Last(6.0), "backwards");
-        assert_eq!(Window::Last(1.0).bounds(HOUR_MS * 5.0), (HOUR_MS * 4.0, HOUR_MS * 5.0));
-    }
 }

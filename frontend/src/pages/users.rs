@@ -11,8 +11,10 @@ use fleetwatch_common::TopUser;
 use leptos::prelude::*;
 
 use crate::api::{Client, MAX_USERS, users_export_url};
-use crate::components::tag_select::TagSelect;
-use crate::components::users_table::{Column, Sort, UsersTable, sort_users};
+use crate::components::error_banner::ErrorBanner;
+use crate::components::filter_select::FilterSelect;
+use crate::components::sort_header::Sort;
+use crate::components::users_table::{Column, UsersTable, sort_users};
 use crate::fleet::Fleet;
 use crate::query::Query;
 use crate::remote::{Remote, on_fleet_news};
@@ -55,21 +57,8 @@ pub fn Users() -> impl IntoView {
     // New samples: ask again, not too often. (Its first call duplicates the one above and is dropped.)
     on_fleet_news(fleet, REFETCH_GAP, load);
 
-    let column = Signal::derive(move || Column::parse(&query.get("sort")).unwrap_or(Column::Cpu));
-    let descending = Signal::derive(move || match query.get("dir").as_str() {
-        "asc" => false,
-        "desc" => true,
-        _ => column.get().numeric(),
-    });
-    let sort = Sort {
-        column,
-        descending,
-        on_click: Callback::new(move |c: Column| {
-            // The same column again flips the order; a new one starts in its natural order.
-            let desc = if column.get_untracked() == c { !descending.get_untracked() } else { c.numeric() };
-            query.set(&[("sort", c.key()), ("dir", if desc { "desc" } else { "asc" }), ("page", "")]);
-        }),
-    };
+    let sort = Sort::in_query(query, Column::Cpu, &[("page", "")]);
+    let (column, descending) = (sort.column, sort.descending);
     let matching = Memo::new(move |_| {
         let q = query.get("q");
         let mut rows = users.data.with(|d| d.as_deref().map(|d| search(d, &q)).unwrap_or_default());
@@ -89,7 +78,6 @@ pub fn Users() -> impl IntoView {
         query.set(&[("page", if p == "1" { "" } else { &p })]);
     };
     let export = move || users_export_url("xlsx", &server.get(), &tag.get(), &query.get("q"));
-    let names = fleet.names();
     let tags = Memo::new(move |_| fleet.tags());
 
     view! {
@@ -115,36 +103,19 @@ pub fn Users() -> impl IntoView {
                     prop:value=move || query.get("q")
                     on:input=move |ev| query.set(&[("q", &event_target_value(&ev)), ("page", "")])
                 />
-                <label>
-                    "Server "
-                    <select
-                        data-testid="users-server"
-                        prop:value=move || server.get()
-                        on:change=move |ev| query.set(&[("server", &event_target_value(&ev)), ("page", "")])
-                    >
-                        <option value="">"all"</option>
-                        {move || {
-                            let selected = server.get();
-                            names
-                                .get()
-                                .into_iter()
-                                .map(|n| {
-                                    let sel = n == selected;
-                                    view! {
-                                        <option value=n.clone() selected=sel>
-                                            {n.clone()}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </select>
-                </label>
-                <TagSelect
+                <FilterSelect
+                    label="Server"
+                    testid="users-server"
+                    choices=fleet.names()
+                    selected=server
+                    on_pick=move |s: String| query.set(&[("server", &s), ("page", "")])
+                />
+                <FilterSelect
+                    label="Tag"
                     testid="users-tag"
                     selected=tag
-                    tags=tags
-                    on_pick=move |t| query.set(&[("tag", &t), ("page", "")])
+                    choices=tags
+                    on_pick=move |t: String| query.set(&[("tag", &t), ("page", "")])
                 />
                 <span class="shown" data-testid="users-count" aria-live="polite">
                     {move || {
@@ -158,19 +129,7 @@ pub fn Users() -> impl IntoView {
                     }}
                 </span>
             </div>
-            {move || {
-                users
-                    .error
-                    .get()
-                    .map(|e| {
-                        view! {
-                            <div class="error-banner" role="alert">
-                                <strong>"Cannot load the users: "</strong>
-                                {e.to_string()}
-                            </div>
-                        }
-                    })
-            }}
+            <ErrorBanner error=users.error what="Cannot load the users" />
             <UsersTable rows=shown sort=sort />
             {move || {
                 let loaded = users.data.with(Option::is_some);

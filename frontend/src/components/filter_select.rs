@@ -1,32 +1,38 @@
-//! The "Tag" filter of the Dashboard and Users tabs: every tag of the fleet, plus "all".
+//! A filter of a list page: a `<select>` of the choices there are (the fleet's tags, its
+//! servers), plus "all".
 
 use leptos::prelude::*;
 
-/// A `<select>` of the fleet's tags; `on_pick` gets the chosen tag ("" for all).
+/// `on_pick` gets the chosen value ("" for all). Not generic: one copy of its code serves every
+/// filter.
 #[component]
-pub fn TagSelect(
+pub fn FilterSelect(
+    /// The words before it: `Tag`, `Server`.
+    label: &'static str,
     /// The `data-testid` of the `<select>`, for browser tests.
     testid: &'static str,
-    /// The tag chosen now ("" for all).
+    /// The value chosen now ("" for all).
     #[prop(into)]
     selected: Signal<String>,
-    /// Every tag of the fleet, sorted.
+    /// Every choice, sorted.
     #[prop(into)]
-    tags: Signal<Vec<String>>,
-    on_pick: impl Fn(String) + 'static,
+    choices: Signal<Vec<String>>,
+    #[prop(into)] on_pick: Callback<String>,
 ) -> impl IntoView {
     view! {
         <label>
-            "Tag "
+            {label}
+            " "
             <select
                 data-testid=testid
                 prop:value=move || selected.get()
-                on:change=move |ev| on_pick(event_target_value(&ev))
+                on:change=move |ev| on_pick.run(event_target_value(&ev))
             >
                 <option value="">"all"</option>
                 {move || {
                     let chosen = selected.get();
-                    tags.get()
+                    choices
+                        .get()
                         .into_iter()
                         .map(|t| {
                             let sel = t == chosen;
