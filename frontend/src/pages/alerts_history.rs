@@ -34,6 +34,8 @@ fn kind_words(k: TransitionKind) -> &'static str {
         TransitionKind::SeverityChanged => "severity changed",
         TransitionKind::Renotify => "reminder",
         TransitionKind::Resolved => "resolved",
+        TransitionKind::Acknowledged => "acknowledged",
+        TransitionKind::HostKeyAccepted => "host key accepted",
     }
 }
 
@@ -45,6 +47,8 @@ fn kind_key(k: TransitionKind) -> &'static str {
         TransitionKind::SeverityChanged => "severity_changed",
         TransitionKind::Renotify => "renotify",
         TransitionKind::Resolved => "resolved",
+        TransitionKind::Acknowledged => "acknowledged",
+        TransitionKind::HostKeyAccepted => "host_key_accepted",
     }
 }
 
