@@ -5,6 +5,7 @@
 //! sessions, `interpret` output → sample, `outage` recording and the buffer for a database
 //! outage, `user_disk` the slow per-user disk run, `report` what a run hands back.
 
+mod batch;
 mod connection;
 mod interpret;
 mod outage;
@@ -187,12 +188,23 @@ impl Collector {
         }
     }
 
+    /// Collects `entries` with bounded concurrency; when storing, each sample is written in a
+    /// batch with the others that finish about when it does (`batch.rs`).
     async fn run_on(&self, entries: Vec<Arc<Entry>>, mode: Mode) -> Vec<ServerReport> {
-        futures::stream::iter(entries)
+        let reports = futures::stream::iter(entries)
             .map(|entry| async move { self.collect(&entry, mode).await })
-            .buffer_unordered(self.settings.concurrency)
-            .collect()
-            .await
+            .buffer_unordered(self.settings.concurrency);
+        if mode == Mode::DryRun {
+            return reports.collect().await;
+        }
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let collecting = reports.for_each(move |r| {
+            if tx.send(r).is_err() {
+                tracing::error!("the sample writer stopped before the cycle ended");
+            }
+            std::future::ready(())
+        });
+        tokio::join!(collecting, self.store_as_they_finish(rx)).1
     }
 
     /// Closes every open SSH connection.
