@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use fleetwatch_api::{AppState, ServerMeta};
 use fleetwatch_collector::alerting::{AlertEngine, Delivery, DeliverySettings};
+use fleetwatch_collector::identity::MemberLock;
 use fleetwatch_collector::{Cluster, Collector, Schedule};
 use fleetwatch_config::{Config, ProcessEnv, Server, config_path};
 use fleetwatch_store::Store;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
     let path = config_path(cli.config.as_deref(), &ProcessEnv);
     let config = Config::load(path.as_deref(), &ProcessEnv).context("invalid configuration")?;
+    let member = member_id(&config, path.as_deref());
     tracing::info!(source = %config.source, servers = config.servers.len(), "configuration loaded");
     match cli.command {
         Command::DefaultConfig | Command::Script { .. } => Ok(ExitCode::SUCCESS), // handled above
@@ -39,11 +41,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::CollectOnce => collect_once(&config).await,
         Command::CollectUserDisk => collect_user_disk(&config).await,
         Command::Check => check(&config).await,
-        Command::Serve => serve(config, true, true).await,
-        Command::Collector => serve(config, true, false).await,
-        Command::Api => serve(config, false, true).await,
+        Command::Serve => serve(config, Some(member), true).await,
+        Command::Collector => serve(config, Some(member), false).await,
+        Command::Api => serve(config, None, true).await,
         Command::DbStats => db_stats(&config).await,
-        Command::Healthcheck { collector } => healthcheck(&config, collector).await,
+        Command::Healthcheck { collector } => healthcheck(&config, collector.then_some(member.as_str())).await,
         Command::Cleanup { older_than } => cleanup(&config, older_than).await,
         Command::NotifyTest { channel } => crate::notify_test::notify_test(&config, &channel).await,
         Command::HostKey { action } => {
@@ -56,6 +58,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
     }
+}
+
+/// This collector's identity among the members (`collector.member_id`, or the stable default).
+fn member_id(config: &Config, path: Option<&std::path::Path>) -> String {
+    let configured = config.collector.member_id.as_deref();
+    fleetwatch_collector::identity::member_id(configured, config.database_url.expose_secret(), path)
 }
 
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
@@ -132,10 +140,13 @@ async fn check(config: &Config) -> Result<ExitCode> {
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
-async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
+/// Runs the API, the collector under the identity `member`, or both.
+async fn serve(config: Config, member: Option<String>, api: bool) -> Result<ExitCode> {
+    // Held until the process ends: no second live process collects under this identity.
+    let lock = member.as_deref().map(|m| MemberLock::acquire(&config.collector.state_dir, m)).transpose()?;
     let store = open_store(&config).await?;
-    let schedule = if collect {
-        let cluster = Arc::new(Cluster::new(store.clone(), config.collector.member_timeout()));
+    let schedule = if let Some(member) = member {
+        let cluster = Arc::new(Cluster::new(store.clone(), config.collector.member_timeout(), member));
         let engine = AlertEngine::new(store.clone(), config.alerting.clone(), &config.servers);
         let delivery = Arc::new(Delivery::new(
             store.clone(),
@@ -184,6 +195,7 @@ async fn serve(config: Config, collect: bool, api: bool) -> Result<ExitCode> {
         schedule.stop().await;
         collector.shutdown().await;
     }
+    drop(lock);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -246,16 +258,17 @@ async fn cleanup(config: &Config, older_than: std::time::Duration) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-async fn healthcheck(config: &Config, collector: bool) -> Result<ExitCode> {
+/// Healthy when the database answers and, for `--collector`, when this config's collector
+/// member (`collector`) has a fresh heartbeat.
+async fn healthcheck(config: &Config, collector: Option<&str>) -> Result<ExitCode> {
     let store = fleetwatch_store::connect(config.database_url.expose_secret()).await.context("database unreachable")?;
     store.ping().await.context("database unreachable")?;
-    if collector {
+    if let Some(member) = collector {
         let since = chrono::Utc::now()
             - chrono::Duration::from_std(config.collector.member_timeout()).unwrap_or(chrono::Duration::seconds(30));
         let members = store.live_members(since).await.context("cannot read collector heartbeats")?;
-        let prefix = format!("{}-", fleetwatch_collector::cluster::host_name());
-        if !members.iter().any(|m| m.starts_with(&prefix)) {
-            println!("unhealthy: no collector heartbeat from this host");
+        if !members.iter().any(|m| m == member) {
+            println!("unhealthy: no heartbeat from collector member {member}");
             return Ok(ExitCode::FAILURE);
         }
     }

@@ -14,14 +14,17 @@ use fleetwatch_testkit::{KillOnDrop, PgTestDb, wait_for};
 
 const SERVERS: usize = 16;
 
-fn config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+/// A config file of its own for `member`: the path is part of the default member identity, so
+/// the two collectors on this machine are two members.
+fn config(dir: &std::path::Path, url: &str, member: &str) -> std::path::PathBuf {
     let mut toml = format!(
-        "database_url = \"{url}\"\n[collector]\nschedule = \"*/2 * * * * *\"\ncollect_on_start = false\nretries = 1\nmember_timeout_secs = 4\n"
+        "database_url = \"{url}\"\n[collector]\nschedule = \"*/2 * * * * *\"\ncollect_on_start = false\nretries = 1\nmember_timeout_secs = 4\nstate_dir = \"{}\"\n",
+        dir.join("state").display()
     );
     for i in 0..SERVERS {
         toml += &format!("[[servers]]\nname = \"node-{i:02}\"\ntransport = \"local\"\n");
     }
-    let path = dir.join("fleetwatch.toml");
+    let path = dir.join(format!("fleetwatch-{member}.toml"));
     std::fs::write(&path, toml).unwrap();
     path
 }
@@ -63,7 +66,8 @@ async fn assert_no_double_polling(store: &dyn Store) {
 async fn two_collectors_split_the_fleet_and_take_over_a_dead_ones_servers() {
     let db = PgTestDb::create().await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(dir.path(), &db.url);
+    let cfg = config(dir.path(), &db.url, "a");
+    let cfg_b = config(dir.path(), &db.url, "b");
     let status =
         Command::new(env!("CARGO_BIN_EXE_fleetwatch")).arg("--config").arg(&cfg).arg("migrate").status().unwrap();
     assert!(status.success());
@@ -90,7 +94,7 @@ async fn two_collectors_split_the_fleet_and_take_over_a_dead_ones_servers() {
     };
     assert!(health(&cfg), "a live collector on this host is healthy");
 
-    let mut b = collector(&cfg);
+    let mut b = collector(&cfg_b);
     let second = wait_for("the fleet to be split between A and B", Duration::from_secs(60), || async {
         let h = holders(store.as_ref()).await;
         let members: HashSet<_> = h.values().cloned().collect();
@@ -136,6 +140,6 @@ async fn two_collectors_split_the_fleet_and_take_over_a_dead_ones_servers() {
     };
     assert!(code.success(), "exit status after SIGTERM: {code:?}");
     assert!(holders(store.as_ref()).await.is_empty(), "a leaving member gives its leases back");
-    assert!(!health(&cfg), "no collector left on this host");
+    assert!(!health(&cfg_b), "B is gone");
     drop(store);
 }

@@ -21,8 +21,10 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    pub fn new(store: Arc<dyn Store>, member_timeout: Duration) -> Self {
-        Self { id: member_id(), store, member_timeout }
+    /// Membership under `id` (see [`crate::identity::member_id`]; hold its
+    /// [`crate::identity::MemberLock`] while this lives).
+    pub fn new(store: Arc<dyn Store>, member_timeout: Duration, id: String) -> Self {
+        Self { id, store, member_timeout }
     }
 
     pub fn id(&self) -> &str {
@@ -98,12 +100,6 @@ pub fn host_name() -> String {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "collector".into())
-}
-
-/// `<hostname>-<pid>-<nanos>`: unique per process start.
-fn member_id() -> String {
-    let nanos = Utc::now().timestamp_subsec_nanos();
-    format!("{}-{}-{nanos:09}", host_name(), std::process::id())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod cycle;
 pub mod error;
 pub mod exec;
 pub mod hostkey;
+pub mod identity;
 pub mod local;
 pub mod parse;
 pub mod program;

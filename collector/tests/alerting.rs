@@ -373,8 +373,8 @@ async fn two_collectors_on_one_postgres_notify_each_change_once() {
     let servers: String =
         (0..4).map(|i| format!("[[servers]]\nname = \"node-{i}\"\ntransport = \"local\"\n")).collect();
     let setup = Setup::new(&format!("{servers}{}{UP_RULE}", webhook(&hook.url()))).await;
-    let member = |store: Arc<dyn Store>| {
-        let cluster = Arc::new(fleetwatch_collector::Cluster::new(store.clone(), Duration::from_secs(30)));
+    let member = |store: Arc<dyn Store>, id: &str| {
+        let cluster = Arc::new(fleetwatch_collector::Cluster::new(store.clone(), Duration::from_secs(30), id.into()));
         let engine = AlertEngine::new(store.clone(), setup.config.alerting.clone(), &setup.config.servers);
         let settings = CollectorSettings { retries: 1, ..Default::default() };
         let id = cluster.id().to_owned();
@@ -383,8 +383,8 @@ async fn two_collectors_on_one_postgres_notify_each_change_once() {
             .with_alerts(Arc::new(engine));
         (collector, Arc::new(setup.delivery(store, &id)))
     };
-    let (a, da) = member(open(&pg.url).await);
-    let (b, db) = member(open(&pg.url).await);
+    let (a, da) = member(open(&pg.url).await, "member-a");
+    let (b, db) = member(open(&pg.url).await, "member-b");
     // Both know each other before they split the fleet.
     a.cluster().unwrap().heartbeat().await.unwrap();
     b.cluster().unwrap().heartbeat().await.unwrap();

@@ -9,6 +9,7 @@ const LAYERS: &[&[&str]] = &[
     &["schedule"],
     &["cycle"],
     &["alerting"],
+    &["identity"],
     &["cluster"],
     &["local"],
     &["ssh"],

@@ -33,6 +33,12 @@ pub struct CollectorSettings {
     /// is dead, and the others take its servers over.
     #[serde(deserialize_with = "duration::secs")]
     pub member_timeout_secs: u64,
+    /// This collector's identity among the members (its leases are held under it). Default:
+    /// the host name and a hash of the database's address and the config file's path, so a
+    /// restarted collector takes its own leases back at once. Two live processes never share one.
+    pub member_id: Option<String>,
+    /// Where the collector keeps its lock file (one per member id).
+    pub state_dir: std::path::PathBuf,
     /// Per-user disk usage (`du`), off by default: it is costly for the servers.
     pub user_disk: UserDiskSettings,
 }
@@ -77,6 +83,8 @@ impl Default for CollectorSettings {
             stale_after_secs: None,
             collect_on_start: true,
             member_timeout_secs: 30,
+            member_id: None,
+            state_dir: std::env::temp_dir().join("fleetwatch"),
             user_disk: UserDiskSettings::default(),
         }
     }

@@ -17,6 +17,14 @@ pub(crate) fn collector(c: &CollectorSettings) -> Result<()> {
     if c.member_timeout_secs < 2 {
         return Err(ConfigError::invalid("collector.member_timeout_secs", "must be at least 2 seconds"));
     }
+    if let Some(id) = &c.member_id
+        && (id.is_empty() || id.len() > 200 || !id.chars().all(|ch| ch.is_ascii_graphic()))
+    {
+        return Err(ConfigError::invalid(
+            "collector.member_id",
+            "must be 1 to 200 printable ASCII characters, no spaces",
+        ));
+    }
     let ud = &c.user_disk;
     parse_cron(&ud.schedule).map_err(|e| ConfigError::invalid("collector.user_disk.schedule", e))?;
     if ud.timeout_secs == 0 {
