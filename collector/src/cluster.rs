@@ -18,13 +18,22 @@ pub struct Cluster {
     id: String,
     store: Arc<dyn Store>,
     member_timeout: Duration,
+    /// What the last successful claim saw, for cycles while the database is unreachable.
+    last: std::sync::Mutex<LastClaim>,
+}
+
+/// The servers this member held and how many members it knew at its last successful claim.
+#[derive(Default)]
+struct LastClaim {
+    held: HashSet<String>,
+    members: usize,
 }
 
 impl Cluster {
     /// Membership under `id` (see [`crate::identity::member_id`]; hold its
     /// [`crate::identity::MemberLock`] while this lives).
     pub fn new(store: Arc<dyn Store>, member_timeout: Duration, id: String) -> Self {
-        Self { id, store, member_timeout }
+        Self { id, store, member_timeout, last: Default::default() }
     }
 
     pub fn id(&self) -> &str {
@@ -63,7 +72,26 @@ impl Cluster {
                 self.store.release_lease(server, &self.id).await?;
             }
         }
+        if let Ok(mut last) = self.last.lock() {
+            *last = LastClaim { held: mine.clone(), members: members.len() };
+        }
         Ok(mine)
+    }
+
+    /// The servers to collect when the leases cannot be read (the database is unreachable): those
+    /// this member held at its last claim; or, if it held none and knew no other member (or never
+    /// claimed), all of `servers`. No other member can take a server over without the database,
+    /// so at worst a server is polled by its old holder and by one that took it just before the
+    /// outage.
+    pub fn fallback(&self, servers: &[String]) -> HashSet<String> {
+        let Ok(last) = self.last.lock() else { return HashSet::new() };
+        if !last.held.is_empty() {
+            last.held.clone()
+        } else if last.members <= 1 {
+            servers.iter().cloned().collect()
+        } else {
+            HashSet::new()
+        }
     }
 
     /// Leaves the cluster: the others take this member's servers at their next cycle.

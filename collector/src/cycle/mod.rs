@@ -174,18 +174,24 @@ impl Collector {
     }
 
     /// The servers this process may collect now: all of them, or in a cluster those whose lease
-    /// it holds. `None` when the leases cannot be read: then nothing is collected, rather than
-    /// risk polling a server another member is polling.
+    /// it holds. When the leases cannot be read (the database is unreachable), those it held
+    /// last (`Cluster::fallback`): their samples wait in the outage buffer.
     async fn claimed(&self) -> Option<Vec<Arc<Entry>>> {
         let Some(cluster) = &self.cluster else { return Some(self.entries.clone()) };
         let names: Vec<String> = self.entries.iter().map(|e| e.server.name.clone()).collect();
-        match cluster.claim(&names).await {
-            Ok(mine) => Some(self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect()),
+        let mine = match cluster.claim(&names).await {
+            Ok(mine) => mine,
             Err(e) => {
-                tracing::error!(error = ?e, "cannot read the collector leases; nothing collected this time");
-                None
+                let mine = cluster.fallback(&names);
+                tracing::error!(
+                    error = ?e,
+                    servers = mine.len(),
+                    "cannot read the collector leases; collecting the servers this member held last"
+                );
+                mine
             }
-        }
+        };
+        Some(self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect())
     }
 
     /// Collects `entries` with bounded concurrency; when storing, each sample is written in a
