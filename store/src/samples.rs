@@ -82,7 +82,14 @@ where
             let ts_ms = to_ms(cycle.sample.timestamp);
             let server_id = self.server_id(conn, &cycle.sample.server_name).await?;
             let (facts, changing) = cycle.split();
-            let facts_id = self.facts_id(conn, server_id, &facts, ts_ms).await?;
+            let facts_id = match self.cache.same_facts(server_id, &facts) {
+                Some(id) => id,
+                None => {
+                    let id = self.facts_id(conn, server_id, &facts, ts_ms).await?;
+                    self.cache.set_last(server_id, facts, id);
+                    id
+                }
+            };
             rows.push((
                 server_id,
                 ts_ms,
