@@ -68,6 +68,9 @@ where
         cycles: &[(Cycle, i64)],
         latest: bool,
     ) -> Result<Vec<i64>> {
+        if cycles.is_empty() {
+            return Ok(Vec::new());
+        }
         // A server twice in one batch: one at a time, in order (the last one wins).
         let mut names = std::collections::HashSet::new();
         if !cycles.iter().all(|(c, _)| names.insert(c.sample.server_name.as_str())) {
