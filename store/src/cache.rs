@@ -26,6 +26,12 @@ impl StoredFacts {
     }
 }
 
+/// A server's recent facts and their ids, most recent first.
+type Recent = Vec<(Arc<Facts>, i64)>;
+
+/// Facts remembered per server for [`Cache::same_facts`].
+const RECENT_FACTS: usize = 8;
+
 /// Decoded facts kept at most; beyond, the map starts again.
 const MAX_FACTS: usize = 20_000;
 
@@ -34,6 +40,10 @@ pub(crate) struct Cache {
     servers: Mutex<HashMap<String, i64>>,
     /// Server id → (hash, id) of the facts its last write used.
     current: Mutex<HashMap<i64, (i64, i64)>>,
+    /// Server id → the facts its last writes used and their ids, most recent first: most cycles
+    /// repeat one of them (facts flip between a few states, such as a TCP state that comes and
+    /// goes), and comparing is cheaper than encoding, hashing and looking up.
+    last: Mutex<HashMap<i64, Recent>>,
     facts: Mutex<HashMap<i64, Arc<StoredFacts>>>,
 }
 
@@ -59,6 +69,25 @@ impl Cache {
         }
     }
 
+    /// The id of `facts` if they are among the server's recent ones (which it moves first).
+    pub(crate) fn same_facts(&self, server_id: i64, facts: &Facts) -> Option<i64> {
+        let mut m = self.last.lock().ok()?;
+        let recent = m.get_mut(&server_id)?;
+        let i = recent.iter().position(|(f, _)| **f == *facts)?;
+        let hit = recent.remove(i);
+        let id = hit.1;
+        recent.insert(0, hit);
+        Some(id)
+    }
+
+    pub(crate) fn set_last(&self, server_id: i64, facts: Facts, id: i64) {
+        if let Ok(mut m) = self.last.lock() {
+            let recent = m.entry(server_id).or_default();
+            recent.insert(0, (Arc::new(facts), id));
+            recent.truncate(RECENT_FACTS);
+        }
+    }
+
     pub(crate) fn facts(&self, id: i64) -> Option<Arc<StoredFacts>> {
         self.facts.lock().ok()?.get(&id).cloned()
     }
@@ -78,11 +107,17 @@ impl Cache {
         if let (Some(id), Ok(mut m)) = (id, self.current.lock()) {
             m.remove(&id);
         }
+        if let (Some(id), Ok(mut m)) = (id, self.last.lock()) {
+            m.remove(&id);
+        }
     }
 
     /// Forgets every server's current facts (after cleanup deleted unused ones).
     pub(crate) fn forget_facts(&self) {
         if let Ok(mut m) = self.current.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.last.lock() {
             m.clear();
         }
         if let Ok(mut m) = self.facts.lock() {

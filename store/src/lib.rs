@@ -55,7 +55,8 @@ pub trait Store: AlertStore + Send + Sync + 'static {
     /// transaction. The sample becomes the server's latest (the last call wins, whatever its
     /// timestamp). Usernames must be unique within `users`, else nothing is stored and the
     /// result is `Error::Database`. NaN or infinite readings are stored as `None` (as 0 for the
-    /// required `cpu`/`mem` of a user, with a warning).
+    /// required `cpu`/`mem` of a user, with a warning). When the server's window of hot samples
+    /// closes, the same transaction packs it into a block (see ARCHITECTURE.md, "Samples").
     async fn record_success(
         &self,
         sample: &Sample,
@@ -151,10 +152,13 @@ pub trait Store: AlertStore + Send + Sync + 'static {
 
     /// Row counts, oldest and newest timestamp per table (sample time for samples and user rows,
     /// last attempt for server states, first use for host keys), and the database size
-    /// (SQLite: the main file, without its `-wal`).
+    /// (SQLite: the main file, without its `-wal`). `samples` and `sample_users` count the
+    /// samples and their user rows wherever they are kept (hot frames and packed blocks).
     async fn stats(&self) -> Result<DbStats>;
 
     /// Deletes samples (and their user rows) older than `before`; returns how many samples went.
+    /// A block holding samples on both sides of `before` is packed again without the older ones;
+    /// facts no sample uses any more go too.
     /// A server's latest sample is kept however old it is, so that an offline server still shows
     /// its last known values. Deletes in batches, so SQLite writers are never blocked for long.
     async fn cleanup(&self, before: DateTime<Utc>) -> Result<u64>;

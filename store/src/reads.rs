@@ -70,10 +70,9 @@ where
             server,
             f.ts_ms,
             &facts.facts,
+            false,
             |_, i| ch.figures.get(i).map(|x| x.value),
-            ch.users,
-            ch.by_cpu,
-            ch.by_memory,
+            (ch.users, ch.by_cpu, ch.by_memory),
         )
     }
 
@@ -176,16 +175,8 @@ pub(crate) fn block_cycle(
     facts: &crate::compact::cycle::Facts,
 ) -> Result<Cycle> {
     let columns: HashMap<String, Column> = fig.all()?;
-    let (users, by_cpu, by_memory) = unpack_lists(lists)?.into_iter().nth(row).unwrap_or_default();
-    Cycle::join(
-        server,
-        fig.ts[row],
-        facts,
-        |name, _| columns.get(name).map(|c| value_at(c, row)),
-        users,
-        by_cpu,
-        by_memory,
-    )
+    let lists = unpack_lists(lists)?.into_iter().nth(row).unwrap_or_default();
+    Cycle::join(server, fig.ts[row], facts, true, |name, _| columns.get(name).map(|c| value_at(c, row)), lists)
 }
 
 /// A bucket being summed: its key, first time, (sum, count) per figure, and its samples.

@@ -68,6 +68,9 @@ where
         cycles: &[(Cycle, i64)],
         latest: bool,
     ) -> Result<Vec<i64>> {
+        if cycles.is_empty() {
+            return Ok(Vec::new());
+        }
         // A server twice in one batch: one at a time, in order (the last one wins).
         let mut names = std::collections::HashSet::new();
         if !cycles.iter().all(|(c, _)| names.insert(c.sample.server_name.as_str())) {
@@ -82,7 +85,14 @@ where
             let ts_ms = to_ms(cycle.sample.timestamp);
             let server_id = self.server_id(conn, &cycle.sample.server_name).await?;
             let (facts, changing) = cycle.split();
-            let facts_id = self.facts_id(conn, server_id, &facts, ts_ms).await?;
+            let facts_id = match self.cache.same_facts(server_id, &facts) {
+                Some(id) => id,
+                None => {
+                    let id = self.facts_id(conn, server_id, &facts, ts_ms).await?;
+                    self.cache.set_last(server_id, facts, id);
+                    id
+                }
+            };
             rows.push((
                 server_id,
                 ts_ms,

@@ -22,8 +22,9 @@ fn start() -> DateTime<Utc> {
 #[tokio::test]
 async fn sqlite_keeps_every_figure_through_compaction() {
     let dir = tempfile::tempdir().unwrap();
-    let store = connect(&format!("sqlite://{}", dir.path().join("c.db").display())).await.unwrap();
-    every_figure_through_compaction(store.as_ref()).await;
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let store = connect(&url).await.unwrap();
+    every_figure_through_compaction(store.as_ref(), &url).await;
 }
 
 #[tokio::test]
@@ -32,7 +33,7 @@ async fn postgres_keeps_every_figure_through_compaction() {
     let url = db.url.clone();
     let outcome = tokio::spawn(async move {
         let store = connect(&url).await.unwrap();
-        every_figure_through_compaction(store.as_ref()).await;
+        every_figure_through_compaction(store.as_ref(), &url).await;
     })
     .await;
     db.drop_db().await;
@@ -41,7 +42,19 @@ async fn postgres_keeps_every_figure_through_compaction() {
     }
 }
 
-async fn every_figure_through_compaction(store: &dyn Store) {
+/// Rows of a table, read past the store.
+async fn rows(url: &str, table: &str) -> i64 {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+    if url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+    }
+}
+
+async fn every_figure_through_compaction(store: &dyn Store, url: &str) {
     store.migrate().await.unwrap();
     let mut hosts = fleet::fleet(7, 3);
     let cycles = 150;
@@ -65,6 +78,7 @@ async fn every_figure_through_compaction(store: &dyn Store) {
             written[h].push(cy);
         }
     }
+    store.record_successes(&[]).await.expect("an empty batch is no error");
     // A batch with one bad sample (a user twice) stores nothing.
     let before = store.stats().await.unwrap();
     let mut bad = written[1][0].clone();
@@ -78,6 +92,10 @@ async fn every_figure_through_compaction(store: &dyn Store) {
         .await;
     assert!(refused.is_err());
     assert_eq!(store.stats().await.unwrap().tables, before.tables);
+    // Most samples are packed: each server keeps at most a window and its latest hot.
+    let hot = rows(url, "sample_frames").await;
+    assert!(hot <= 3 * 65, "{hot} hot frames");
+    assert!(rows(url, "sample_blocks").await >= 3, "windows were packed");
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.tables[0].rows, 3 * cycles, "every sample counted, packed or not");
     let users: i64 = written.iter().flatten().map(|c| c.users.len() as i64).sum();

@@ -17,6 +17,8 @@ use crate::error::Result;
 use crate::types::UserUsage;
 
 const MAX_BLOB: u64 = 256 << 20;
+/// Frames a block may claim to hold (a corrupt count cannot exhaust memory).
+const MAX_FRAMES: usize = 1 << 20;
 
 /// One frame going into a block.
 #[derive(Debug, Clone)]
@@ -155,35 +157,46 @@ impl Dictionary {
 fn pack_lists(frames: &[BlockFrame]) -> Vec<u8> {
     let mut dict = Dictionary::default();
     let mut w = Writer::default();
-    let users: Vec<&UserUsage> = frames.iter().flat_map(|f| &f.changing.users).collect();
-    let counts =
-        |len: fn(&Changing) -> usize| Column::Int(frames.iter().map(|f| Some(len(&f.changing) as i64)).collect());
+    // Users one after the other, each over the window (a user's figures change little from one
+    // cycle to the next, so the columns' deltas are small); their order within a sample is not
+    // kept: they come back by name.
+    let mut users: Vec<(usize, &UserUsage)> =
+        frames.iter().enumerate().flat_map(|(i, f)| f.changing.users.iter().map(move |u| (i, u))).collect();
+    users.sort_by(|a, b| a.1.username.cmp(&b.1.username).then(a.0.cmp(&b.0)));
     let int = |v: Vec<Option<i64>>| Column::Int(v);
     let float = |v: Vec<Option<f64>>| Column::Float(v);
     let mut columns = vec![
-        counts(|c| c.users.len()),
-        int(users.iter().map(|u| dict.id(&u.username)).collect()),
-        float(users.iter().map(|u| Some(u.cpu)).collect()),
-        float(users.iter().map(|u| Some(u.mem)).collect()),
-        int(users.iter().map(|u| Some(u.rss_bytes)).collect()),
-        int(users.iter().map(|u| Some(u.process_count)).collect()),
-        int(users.iter().map(|u| dict.id(&u.top_process)).collect()),
-        float(users.iter().map(|u| u.disk_bytes).collect()),
+        int(users.iter().map(|(i, _)| Some(*i as i64)).collect()),
+        int(users.iter().map(|(_, u)| dict.id(&u.username)).collect()),
+        float(users.iter().map(|(_, u)| Some(u.cpu)).collect()),
+        float(users.iter().map(|(_, u)| Some(u.mem)).collect()),
+        int(users.iter().map(|(_, u)| Some(u.rss_bytes)).collect()),
+        int(users.iter().map(|(_, u)| Some(u.process_count)).collect()),
+        int(users.iter().map(|(_, u)| dict.id(&u.top_process)).collect()),
+        float(users.iter().map(|(_, u)| u.disk_bytes).collect()),
     ];
-    let procs: Vec<&ProcessInfo> =
-        frames.iter().flat_map(|f| f.changing.by_cpu.iter().chain(&f.changing.by_memory)).collect();
+    // Top processes rank by rank, each rank over the window: the same processes tend to hold
+    // the same ranks (the largest by memory above all), so the columns repeat.
+    let mut procs: Vec<(i64, usize, usize, &ProcessInfo)> = Vec::new();
+    for (i, f) in frames.iter().enumerate() {
+        for (list, ps) in [(0, &f.changing.by_cpu), (1, &f.changing.by_memory)] {
+            procs.extend(ps.iter().enumerate().map(|(rank, p)| (list, rank, i, p)));
+        }
+    }
+    procs.sort_by_key(|&(list, rank, frame, _)| (list, rank, frame));
     columns.extend([
-        counts(|c| c.by_cpu.len()),
-        counts(|c| c.by_memory.len()),
-        int(procs.iter().map(|p| Some(p.pid)).collect()),
-        int(procs.iter().map(|p| dict.id(&p.user)).collect()),
-        int(procs.iter().map(|p| dict.id(&p.command)).collect()),
-        float(procs.iter().map(|p| Some(p.cpu_percent)).collect()),
-        int(procs.iter().map(|p| Some(p.rss_bytes)).collect()),
-        float(procs.iter().map(|p| Some(p.mem_percent)).collect()),
-        int(procs.iter().map(|p| Some(p.threads)).collect()),
-        int(procs.iter().map(|p| p.open_fds).collect()),
+        int(procs.iter().map(|p| Some(p.0)).collect()),
+        int(procs.iter().map(|p| Some(p.2 as i64)).collect()),
+        int(procs.iter().map(|p| Some(p.3.pid)).collect()),
+        int(procs.iter().map(|p| dict.id(&p.3.user)).collect()),
+        int(procs.iter().map(|p| dict.id(&p.3.command)).collect()),
+        float(procs.iter().map(|p| Some(p.3.cpu_percent)).collect()),
+        int(procs.iter().map(|p| Some(p.3.rss_bytes)).collect()),
+        float(procs.iter().map(|p| Some(p.3.mem_percent)).collect()),
+        int(procs.iter().map(|p| Some(p.3.threads)).collect()),
+        int(procs.iter().map(|p| p.3.open_fds).collect()),
     ]);
+    w.len(frames.len());
     w.len(dict.words.len());
     for word in &dict.words {
         w.text(word);
@@ -201,6 +214,7 @@ pub(crate) type Lists = Vec<(Vec<UserUsage>, Vec<ProcessInfo>, Vec<ProcessInfo>)
 pub(crate) fn unpack_lists(blob: &[u8]) -> Result<Lists> {
     let raw = inflate(blob, MAX_BLOB)?;
     let mut r = Reader::new(&raw);
+    let frames = r.len()?;
     let words = (0..r.len()?).map(|_| r.text()).collect::<Result<Vec<_>>>()?;
     let mut next = || -> Result<Column> {
         let n = r.len()?;
@@ -223,7 +237,7 @@ pub(crate) fn unpack_lists(blob: &[u8]) -> Result<Lists> {
             .and_then(|i| words.get(i).cloned())
             .ok_or_else(|| corrupt("dictionary index"))
     };
-    let user_counts = ints(next()?);
+    let user_frames = ints(next()?);
     let (names, cpu, mem, rss, count, top, disk) =
         (ints(next()?), floats(next()?), floats(next()?), ints(next()?), ints(next()?), ints(next()?), floats(next()?));
     let mut users = Vec::with_capacity(names.len());
@@ -238,7 +252,7 @@ pub(crate) fn unpack_lists(blob: &[u8]) -> Result<Lists> {
             disk_bytes: disk.get(i).copied().flatten(),
         });
     }
-    let (n_cpu, n_mem) = (ints(next()?), ints(next()?));
+    let (list, frame) = (ints(next()?), ints(next()?));
     let (pid, user, command, pcpu, prss, pmem, threads, fds) = (
         ints(next()?),
         ints(next()?),
@@ -249,9 +263,10 @@ pub(crate) fn unpack_lists(blob: &[u8]) -> Result<Lists> {
         ints(next()?),
         ints(next()?),
     );
-    let mut procs = Vec::with_capacity(pid.len());
+    let mut out: Lists = Vec::new();
+    out.resize_with(frames.min(MAX_FRAMES), Default::default);
     for (i, p) in pid.iter().enumerate() {
-        procs.push(ProcessInfo {
+        let process = ProcessInfo {
             pid: p.unwrap_or(0),
             user: word(user.get(i).copied().flatten())?,
             command: word(command.get(i).copied().flatten())?,
@@ -260,17 +275,18 @@ pub(crate) fn unpack_lists(blob: &[u8]) -> Result<Lists> {
             mem_percent: pmem.get(i).copied().flatten().unwrap_or(f64::NAN),
             threads: threads.get(i).copied().flatten().unwrap_or(0),
             open_fds: fds.get(i).copied().flatten(),
-        });
+        };
+        let at = frame.get(i).copied().flatten().and_then(|f| usize::try_from(f).ok());
+        let slot = at.and_then(|f| out.get_mut(f)).ok_or_else(|| corrupt("process row of no frame"))?;
+        match list.get(i).copied().flatten() {
+            Some(0) => slot.1.push(process),
+            Some(1) => slot.2.push(process),
+            _ => return Err(corrupt("process list")),
+        }
     }
-    let mut users = users.into_iter();
-    let mut procs = procs.into_iter();
-    let count = |c: Option<&Option<i64>>| c.copied().flatten().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
-    Ok((0..user_counts.len())
-        .map(|f| {
-            let u: Vec<UserUsage> = users.by_ref().take(count(user_counts.get(f))).collect();
-            let c: Vec<ProcessInfo> = procs.by_ref().take(count(n_cpu.get(f))).collect();
-            let m: Vec<ProcessInfo> = procs.by_ref().take(count(n_mem.get(f))).collect();
-            (u, c, m)
-        })
-        .collect())
+    for (u, frame) in users.into_iter().zip(user_frames) {
+        let slot = frame.and_then(|f| usize::try_from(f).ok()).and_then(|f| out.get_mut(f));
+        slot.ok_or_else(|| corrupt("user row of no frame"))?.0.push(u);
+    }
+    Ok(out)
 }

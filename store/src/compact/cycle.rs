@@ -88,16 +88,15 @@ impl Cycle {
         (facts, changing)
     }
 
-    /// Puts a cycle of `server` at `ts_ms` back together; `value` gives each figure by name and
-    /// position (in walk order).
+    /// Puts a cycle of `server` at `ts_ms` back together; `value` gives each figure by name (if
+    /// `named`) or by position in walk order.
     pub(crate) fn join(
         server: &str,
         ts_ms: i64,
         facts: &Facts,
+        named: bool,
         mut value: impl FnMut(&str, usize) -> Option<Value>,
-        users: Vec<UserUsage>,
-        by_cpu: Vec<ProcessInfo>,
-        by_memory: Vec<ProcessInfo>,
+        (users, by_cpu, by_memory): FrameLists,
     ) -> Result<Cycle> {
         let timestamp = crate::values::from_ms(ts_ms)?;
         let mut sample = Sample {
@@ -108,7 +107,7 @@ impl Cycle {
             ..Sample::default()
         };
         let mut details = facts.details.clone();
-        let mut fill = Fill { value: &mut value, index: 0 };
+        let mut fill = Fill { value: &mut value, index: 0, named };
         walk(&mut sample, details.as_mut(), &mut fill);
         let index = fill.index;
         if let Some(d) = &mut details {
@@ -124,6 +123,9 @@ impl Cycle {
     }
 }
 
+/// A frame's users and top processes (by CPU, by memory).
+pub(crate) type FrameLists = (Vec<UserUsage>, Vec<ProcessInfo>, Vec<ProcessInfo>);
+
 /// The figure after the walk's, when there are details.
 pub(crate) const DETAILS_OFFSET: &str = "~details.offset_ms";
 
@@ -132,6 +134,10 @@ struct Take {
 }
 
 impl Visit for Take {
+    fn named(&self) -> bool {
+        false
+    }
+
     fn slot(&mut self, name: &str, _series: bool, slot: Slot<'_>) {
         let finite = |x: f64| x.is_finite().then_some(x);
         let value = match slot {
@@ -147,9 +153,15 @@ impl Visit for Take {
 struct Fill<'a> {
     value: &'a mut dyn FnMut(&str, usize) -> Option<Value>,
     index: usize,
+    /// Whether `value` looks figures up by name (from a block) or by position (a hot frame).
+    named: bool,
 }
 
 impl Visit for Fill<'_> {
+    fn named(&self) -> bool {
+        self.named
+    }
+
     fn slot(&mut self, name: &str, _series: bool, slot: Slot<'_>) {
         let v = (self.value)(name, self.index);
         self.index += 1;

@@ -55,18 +55,20 @@ pub(crate) fn column_exponent(values: impl Iterator<Item = f64>) -> Option<i32> 
 }
 
 /// The coarsest power of ten at which `v` is exact, but no finer than its
-/// [`SIGNIFICANT_DIGITS`]-th digit.
+/// [`SIGNIFICANT_DIGITS`]-th digit. A reading that is not exact at its finest step (most
+/// measured ones) costs one check; a short decimal walks up to its last digit.
 fn value_exponent(v: f64) -> i32 {
     let magnitude = v.abs().log10().floor() as i32;
     let finest = (magnitude - SIGNIFICANT_DIGITS + 1).clamp(MIN_EXP, MAX_EXP);
     let coarsest = (magnitude + 1).clamp(MIN_EXP, MAX_EXP);
-    (finest..=coarsest)
-        .rev()
-        .find(|&e| {
-            let n = to_steps(v, e);
-            n.abs() < MAX_EXACT && from_steps(n as i64, e) == v
-        })
-        .unwrap_or(finest)
+    let exact = |e: i32| {
+        let n = to_steps(v, e);
+        n.abs() < MAX_EXACT && from_steps(n as i64, e) == v
+    };
+    if !exact(finest) {
+        return finest;
+    }
+    (finest..=coarsest).take_while(|&e| exact(e)).last().unwrap_or(finest)
 }
 
 #[cfg(test)]

@@ -27,13 +27,27 @@ impl Slot<'_> {
 /// [`Details::series`].
 pub(crate) trait Visit {
     fn slot(&mut self, name: &str, series: bool, slot: Slot<'_>);
+    /// Whether it needs the names: a visitor that goes by position does not, and the walk then
+    /// skips making them (most of its cost).
+    fn named(&self) -> bool {
+        true
+    }
+}
+
+/// A slot's name, made only for a visitor that wants it.
+fn nm(v: &dyn Visit, name: std::fmt::Arguments<'_>) -> String {
+    if v.named() { name.to_string() } else { String::new() }
 }
 
 /// Visits the headline's figures, then the details' (if any), in a fixed order.
 pub(crate) fn walk(sample: &mut Sample, details: Option<&mut Details>, v: &mut dyn Visit) {
     headline(sample, v);
     if let Some(d) = details {
-        walk_details(d, &mut Dedup { inner: v, seen: std::collections::HashSet::new() });
+        if v.named() {
+            walk_details(d, &mut Dedup { inner: v, seen: std::collections::HashSet::new() });
+        } else {
+            walk_details(d, v);
+        }
     }
 }
 
@@ -90,8 +104,8 @@ fn walk_details(d: &mut Details, v: &mut dyn Visit) {
         }
         for core in &mut cpu.cores {
             let name = core.name.clone();
-            v.slot(&format!("{name}.busy"), true, Slot::F(&mut core.busy));
-            breakdown(&format!("~{name}"), core, false, v);
+            v.slot(&nm(v, format_args!("{name}.busy")), true, Slot::F(&mut core.busy));
+            breakdown(&nm(v, format_args!("~{name}")), core, false, v);
         }
         for (k, slot) in [
             ("load_1", &mut cpu.load_1),
@@ -99,7 +113,7 @@ fn walk_details(d: &mut Details, v: &mut dyn Visit) {
             ("load_15", &mut cpu.load_15),
             ("mhz", &mut cpu.mhz),
         ] {
-            v.slot(&format!("cpu.{k}"), true, Slot::OptF(slot));
+            v.slot(&nm(v, format_args!("cpu.{k}")), true, Slot::OptF(slot));
         }
     }
     if let Some(m) = &mut d.memory {
@@ -112,17 +126,17 @@ fn walk_details(d: &mut Details, v: &mut dyn Visit) {
             ("used_percent", Slot::F(&mut m.used_percent)),
             ("swap_percent", Slot::F(&mut m.swap_percent)),
         ] {
-            v.slot(&format!("mem.{k}"), true, slot);
+            v.slot(&nm(v, format_args!("mem.{k}")), true, slot);
         }
         v.slot("~mem.free", false, Slot::I(&mut m.free));
     }
     for x in &mut d.disks {
         let n = format!("disk[{}]", x.mount);
-        v.slot(&format!("{n}.used_percent"), true, Slot::F(&mut x.used_percent));
-        v.slot(&format!("{n}.used_bytes"), true, Slot::I(&mut x.used_bytes));
-        v.slot(&format!("{n}.inodes_percent"), true, Slot::OptF(&mut x.inodes_percent));
-        v.slot(&format!("~{n}.available_bytes"), false, Slot::I(&mut x.available_bytes));
-        v.slot(&format!("~{n}.inodes_used"), false, Slot::OptI(&mut x.inodes_used));
+        v.slot(&nm(v, format_args!("{n}.used_percent")), true, Slot::F(&mut x.used_percent));
+        v.slot(&nm(v, format_args!("{n}.used_bytes")), true, Slot::I(&mut x.used_bytes));
+        v.slot(&nm(v, format_args!("{n}.inodes_percent")), true, Slot::OptF(&mut x.inodes_percent));
+        v.slot(&nm(v, format_args!("~{n}.available_bytes")), false, Slot::I(&mut x.available_bytes));
+        v.slot(&nm(v, format_args!("~{n}.inodes_used")), false, Slot::OptI(&mut x.inodes_used));
     }
     for x in &mut d.disk_io {
         let n = format!("diskio[{}]", x.device);
@@ -133,7 +147,7 @@ fn walk_details(d: &mut Details, v: &mut dyn Visit) {
             ("writes_per_sec", &mut x.writes_per_sec),
             ("busy_percent", &mut x.busy_percent),
         ] {
-            v.slot(&format!("{n}.{k}"), true, Slot::F(slot));
+            v.slot(&nm(v, format_args!("{n}.{k}")), true, Slot::F(slot));
         }
     }
     for x in &mut d.network {
@@ -148,33 +162,33 @@ fn walk_details(d: &mut Details, v: &mut dyn Visit) {
             ("rx_drops", Slot::I(&mut x.rx_drops)),
             ("tx_drops", Slot::I(&mut x.tx_drops)),
         ] {
-            v.slot(&format!("{n}.{k}"), true, slot);
+            v.slot(&nm(v, format_args!("{n}.{k}")), true, slot);
         }
     }
     if let Some(tcp) = &mut d.tcp {
         for (state, n) in &mut tcp.states {
-            v.slot(&format!("tcp[{state}]"), true, Slot::I(n));
+            v.slot(&nm(v, format_args!("tcp[{state}]")), true, Slot::I(n));
         }
     }
     if let Some(s) = &mut d.system {
         for (k, slot) in
             [("processes", &mut s.processes), ("threads", &mut s.threads), ("open_files", &mut s.open_files)]
         {
-            v.slot(&format!("system.{k}"), true, Slot::OptI(slot));
+            v.slot(&nm(v, format_args!("system.{k}")), true, Slot::OptI(slot));
         }
         v.slot("~system.uptime_seconds", false, Slot::OptI(&mut s.uptime_seconds));
     }
     for c in d.containers.iter_mut().flatten() {
         let n = format!("container[{}]", c.name);
-        v.slot(&format!("{n}.cpu_percent"), true, Slot::OptF(&mut c.cpu_percent));
-        v.slot(&format!("{n}.memory_bytes"), true, Slot::OptI(&mut c.memory_bytes));
+        v.slot(&nm(v, format_args!("{n}.cpu_percent")), true, Slot::OptF(&mut c.cpu_percent));
+        v.slot(&nm(v, format_args!("{n}.memory_bytes")), true, Slot::OptI(&mut c.memory_bytes));
         for (k, slot) in [
             ("net_rx_bytes", &mut c.net_rx_bytes),
             ("net_tx_bytes", &mut c.net_tx_bytes),
             ("block_read_bytes", &mut c.block_read_bytes),
             ("block_write_bytes", &mut c.block_write_bytes),
         ] {
-            v.slot(&format!("~{n}.{k}"), false, Slot::OptI(slot));
+            v.slot(&nm(v, format_args!("~{n}.{k}")), false, Slot::OptI(slot));
         }
     }
 }
@@ -196,6 +210,6 @@ fn breakdown(prefix: &str, t: &mut fleetwatch_common::CpuBreakdown, series: bool
         if !series && k == "busy" {
             continue;
         }
-        v.slot(&format!("{prefix}.{k}"), series, Slot::F(slot));
+        v.slot(&nm(v, format_args!("{prefix}.{k}")), series, Slot::F(slot));
     }
 }
