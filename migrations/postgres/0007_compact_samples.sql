@@ -55,6 +55,11 @@ CREATE TABLE sample_blocks (
 
 CREATE INDEX sample_blocks_server_time ON sample_blocks (server_id, first_ms);
 
+-- Blocks and facts are compressed already: no second try by TOAST.
+ALTER TABLE sample_blocks ALTER COLUMN figures SET STORAGE EXTERNAL;
+ALTER TABLE sample_blocks ALTER COLUMN lists SET STORAGE EXTERNAL;
+ALTER TABLE sample_facts ALTER COLUMN body SET STORAGE EXTERNAL;
+
 -- The latest sample's headline lives with the server's state: the fleet's latest is one scan
 -- of a small table.
 ALTER TABLE server_state ADD COLUMN last_frame_id BIGINT;

@@ -211,6 +211,10 @@ where
     async fn series(&self, server_name: &str, name: &str, range: TimeRange) -> Result<Vec<SeriesPoint>> {
         let from = to_ms_ceil(range.from);
         let to = to_ms(range.to);
+        if name.starts_with('~') {
+            // The store's own figures (the headline's, the details' other numbers) are no series.
+            return Ok(Vec::new());
+        }
         let mut points = self.points(server_name, from, to, Wanted::Series(name)).await?;
         points.retain(|(_, v)| v.first().copied().flatten().is_some());
         buckets(&points, from, bucket_width(from, to, range.max_points))

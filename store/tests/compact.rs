@@ -142,6 +142,7 @@ async fn every_figure_through_compaction(store: &dyn Store, url: &str) {
                 close(series, &json(v), &json(&p.value));
             }
         }
+        assert!(store.series(name, "~cpu_percent", range).await.unwrap().is_empty(), "not a series");
         let names = store.series_names(name).await.unwrap();
         let mut want: Vec<String> = last.details.series().into_iter().map(|(n, _)| n).collect();
         want.sort();
