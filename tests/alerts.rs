@@ -102,20 +102,24 @@ async fn a_notification_queued_before_a_kill_9_arrives_once_after_the_restart() 
     assert!(queued.iter().all(|r| r.delivered.is_none()), "nothing delivered before the kill: {queued:?}");
 
     // The receiver comes back, then a new collector process: the message arrives.
-    let before: Vec<String> = store.collector_stats().await.unwrap().into_iter().map(|s| s.member).collect();
     let hook = hook.restart().await;
     let mut second = Proc::spawn("collector-2", fleetwatch(&cfg).arg("collector"), dir.path());
     wait_for("the message at the receiver", LIMIT, || async { (ups(&hook.log) > 0).then_some(()) }).await;
     second.assert_running();
-    // Once: the outbox is drained and further cycles of the new process tell nothing again.
-    let cycles = || async {
-        let stats = store.collector_stats().await.unwrap();
-        stats.into_iter().filter(|s| !before.contains(&s.member)).map(|s| s.cycles).max().unwrap_or(0)
-    };
-    let seen = cycles().await;
-    wait_for("two more cycles and an empty outbox", LIMIT, || async {
-        let outbox = store.outbox(Some("ops")).await.unwrap();
-        (cycles().await >= seen + 2 && outbox.iter().all(|r| r.delivered.is_some())).then_some(())
+    // Once: the outbox is drained and two further cycles (the killed process ends none, and a
+    // restarted collector keeps its member id) tell nothing again.
+    let last_cycle_end = || async { store.collector_stats().await.unwrap().into_iter().map(|s| s.at).max() };
+    let mut seen = last_cycle_end().await;
+    for _ in 0..2 {
+        seen = Some(
+            wait_for("another cycle of the restarted collector", LIMIT, || async {
+                last_cycle_end().await.filter(|at| Some(*at) > seen)
+            })
+            .await,
+        );
+    }
+    wait_for("an empty outbox", LIMIT, || async {
+        store.outbox(Some("ops")).await.unwrap().iter().all(|r| r.delivered.is_some()).then_some(())
     })
     .await;
     assert_eq!(ups(&hook.log), 1, "exactly once: {:?}\n{}", hook.log.delivered(), second.log_text());
