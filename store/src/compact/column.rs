@@ -198,7 +198,7 @@ mod tests {
         let Column::Float(back) = back else { panic!("a float column") };
         for (a, b) in v.iter().zip(&back) {
             match (a, b) {
-                (Some(a), Some(b)) => assert!(((a - b) / a).abs() <= 5e-5, "{a} vs {b}"),
+                (Some(a), Some(b)) => assert!(((a - b) / a).abs() <= 5e-7, "{a} vs {b}"),
                 (None, None) => {}
                 other => panic!("presence changed: {other:?}"),
             }

@@ -174,7 +174,7 @@ fn cycles_round_trip_through_a_block_within_their_digits() {
             row_lists,
         )
         .unwrap();
-        // Every figure here has at most five significant digits: all exact (users by name).
+        // Every figure here has at most seven significant digits: all exact (users by name).
         let mut want = c.clone();
         want.users.sort_by(|a, b| a.username.cmp(&b.username));
         assert_eq!(back, want, "row {row}");

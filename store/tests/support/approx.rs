@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-/// Floats come back with 5 significant digits (store/src/compact/quantize.rs).
-pub const RELATIVE: f64 = 5.0e-5;
+/// Floats come back with 7 significant digits (store/src/compact/quantize.rs).
+pub const RELATIVE: f64 = 5.0e-7;
 
 /// `got` equals `want` except for floats, which may differ within the digits kept; integers
 /// and texts are exact.
