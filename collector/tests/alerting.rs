@@ -18,7 +18,7 @@ use fleetwatch_collector::alerting::{
 };
 use fleetwatch_config::{CollectorSettings, Config};
 use fleetwatch_store::{Evaluation, NewNotification, Store};
-use fleetwatch_testkit::{KillOnDrop, PgTestDb, Sshd, closed_port, free_port, wait_for};
+use fleetwatch_testkit::{KillOnDrop, LoopMount, PgTestDb, Sshd, closed_port, free_port, wait_for};
 use receiver::Receiver;
 use serde_json::Value;
 
@@ -592,4 +592,66 @@ async fn a_webhook_template_is_the_body_a_real_receiver_gets() {
     let text = body["text"].as_str().unwrap();
     assert!(text.starts_with("WARNING notify-test on fleetwatch"), "{text}");
     assert!(text.contains("said \"no\"\nand left"), "escaped, then read back whole: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_host_crossing_a_threshold_fires_after_for_and_resolves_at_clear() {
+    // A file system of the test's own: its usage moves only with what the test writes.
+    let disk = LoopMount::new(16);
+    let mount = disk.point.display().to_string();
+    let sshd = Sshd::start().await;
+    let hook = Receiver::start(&[]).await;
+    let rule = format!(
+        "[[alerts.rules]]\nname = \"test-disk\"\nmetric = \"disk[{mount}].used_percent\"\nwarning = 50\n\
+         for_secs = 2\nclear = 20\nchannels = [\"ops\"]\n"
+    );
+    let setup = Setup::new(&format!("{}{}{rule}", sshd.server_toml("db-1"), webhook(&hook.url()))).await;
+    let collector = setup.collector();
+    let delivery = setup.delivery(setup.store.clone(), "m-1");
+    let ops = setup.channel("ops");
+    let ours = || async {
+        let alerts = setup.store.alerts().await.unwrap();
+        alerts.into_iter().map(|(_, a)| a).find(|a| a.rule == "test-disk")
+    };
+
+    // Below the level: no alert.
+    let first = collector.run_cycle().await;
+    assert!(first[0].result.is_ok(), "{:?}\n{}", first[0].result, sshd.log_text());
+    assert!(ours().await.is_none(), "an empty file system alerts: {:?}", ours().await);
+
+    // 10 MiB of ~15: the level is reached, but `for` (2 s) is not over at once.
+    disk.fill("a.bin", 6);
+    disk.fill("b.bin", 4);
+    collector.run_cycle().await;
+    let pending = ours().await.expect("an alert once the level is reached");
+    assert_eq!(pending.state, fleetwatch_alerts::AlertState::Pending, "{pending:?}");
+    assert!(pending.value.unwrap() >= 50.0, "{pending:?}");
+    delivery.run_once(&ops).await;
+    assert!(!has(&hook.log.delivered(), "firing", "test-disk", "db-1"), "told before `for` was over");
+
+    // Cycles go on until it fires, no sooner than `for` after it started.
+    wait_for("the alert firing", LIMIT, || async {
+        collector.run_cycle().await;
+        ours().await.filter(|a| a.state == fleetwatch_alerts::AlertState::Firing)
+    })
+    .await;
+    let firing = ours().await.unwrap();
+    let held = firing.firing_since.unwrap() - firing.since;
+    assert!(held >= chrono::Duration::seconds(2), "fired after {held:?}, before `for`: {firing:?}");
+    deliver_until(&delivery, &ops, &hook.log, "the firing message", |m| has(m, "firing", "test-disk", "db-1")).await;
+
+    // Down to 4 MiB: under the level but above `clear`, so it keeps firing.
+    disk.remove("a.bin");
+    collector.run_cycle().await;
+    let between = ours().await.expect("still an alert between clear and the level");
+    assert_eq!(between.state, fleetwatch_alerts::AlertState::Firing, "{between:?}");
+    assert!(between.value.unwrap() < 50.0 && between.value.unwrap() > 20.0, "{between:?}");
+
+    // At or below `clear`: resolved, and told.
+    disk.remove("b.bin");
+    collector.run_cycle().await;
+    assert!(ours().await.is_none(), "resolved at clear: {:?}", ours().await);
+    deliver_until(&delivery, &ops, &hook.log, "the resolved message", |m| has(m, "resolved", "test-disk", "db-1"))
+        .await;
+    collector.shutdown().await;
 }

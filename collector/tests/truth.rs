@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,7 +27,7 @@ use fleetwatch_collector::{Collected, Collector};
 use fleetwatch_common::Details;
 use fleetwatch_config::{CollectorSettings, Config};
 use fleetwatch_store::Store;
-use fleetwatch_testkit::{KillOnDrop, Sshd, TEST_USER, unique_loopback};
+use fleetwatch_testkit::{KillOnDrop, LoopMount, Sshd, TEST_USER, unique_loopback};
 
 const MIB: i64 = 1 << 20;
 
@@ -271,38 +271,6 @@ async fn memory_allocated_and_touched_shows_in_rss() {
         rss_before / MIB
     );
     host.collector.shutdown().await;
-}
-
-/// An ext4 file system on a loop device, mounted in a temporary directory, unmounted on drop.
-struct LoopMount {
-    dir: tempfile::TempDir,
-    point: PathBuf,
-}
-
-impl LoopMount {
-    fn new(size_mib: u64) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        // fwtest must reach the mount point for its df to see it.
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-        let image = dir.path().join("disk.img");
-        std::fs::File::create(&image).unwrap().set_len(size_mib << 20).unwrap();
-        let mkfs = Command::new("mkfs.ext4").args(["-q", "-F", "-m", "0"]).arg(&image).output().unwrap();
-        assert!(mkfs.status.success(), "mkfs.ext4: {}", String::from_utf8_lossy(&mkfs.stderr));
-        let point = dir.path().join("mnt");
-        std::fs::create_dir(&point).unwrap();
-        let mount = Command::new("mount").args(["-o", "loop"]).arg(&image).arg(&point).output().unwrap();
-        assert!(mount.status.success(), "mount -o loop: {}", String::from_utf8_lossy(&mount.stderr));
-        Self { dir, point }
-    }
-}
-
-impl Drop for LoopMount {
-    fn drop(&mut self) {
-        let ok = Command::new("umount").arg(&self.point).status().is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("could not unmount {} (left in {})", self.point.display(), self.dir.path().display());
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

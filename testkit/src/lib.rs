@@ -1,5 +1,5 @@
 //! What Fleetwatch's tests share: real `sshd` hosts on loopback addresses, a fresh PostgreSQL
-//! database per test, child processes, polling with deadlines, a headless browser, YAML and paths.
+//! database per test, a loop-mounted file system, child processes, polling with deadlines, a headless browser, YAML and paths.
 //!
 //! A dev-dependency only: no crate may depend on it normally, and it depends on no Fleetwatch
 //! crate (so every crate's tests can use it). Its helpers panic with a message saying what to
@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod browser;
+pub mod disk;
 pub mod files;
 pub mod layers;
 pub mod net;
@@ -18,6 +19,7 @@ pub mod wait;
 pub mod yaml;
 
 pub use browser::{headless_chromium, web_dir};
+pub use disk::LoopMount;
 pub use files::{copy_dir, open_up, read, repo};
 pub use layers::layer_violations;
 pub use net::{closed_port, free_port, unique_loopback};
