@@ -655,3 +655,60 @@ async fn a_real_host_crossing_a_threshold_fires_after_for_and_resolves_at_clear(
         .await;
     collector.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_members_servers_are_taken_over_and_alert_once() {
+    let pg = PgTestDb::create().await;
+    let mut sshd = Sshd::start().await;
+    let hook = Receiver::start(&[]).await;
+    let servers = format!("{}[[servers]]\nname = \"node-0\"\ntransport = \"local\"\n", sshd.server_toml("rack-1"));
+    let setup = Setup::new(&format!("{servers}{}{UP_RULE}", webhook(&hook.url()))).await;
+    let member = |store: Arc<dyn Store>, id: &str| {
+        // A member silent for a second is dead to the others.
+        let cluster = Arc::new(fleetwatch_collector::Cluster::new(store.clone(), Duration::from_secs(1), id.into()));
+        let engine = AlertEngine::new(store.clone(), setup.config.alerting.clone(), &setup.config.servers);
+        let settings =
+            CollectorSettings { connect_timeout_secs: 5, retries: 1, retry_backoff_ms: 10, ..Default::default() };
+        Collector::new(setup.config.servers.clone(), store.clone(), settings)
+            .with_cluster(cluster)
+            .with_alerts(Arc::new(engine))
+    };
+    let store = open(&pg.url).await;
+    let ops = setup.channel("ops");
+    let delivery = setup.delivery(store.clone(), "sender");
+
+    // Member a alone: it holds both servers, and their `up` alerts are told.
+    let a = member(open(&pg.url).await, "member-a");
+    let first = a.run_cycle().await;
+    assert_eq!(first.len(), 2, "a holds the whole fleet");
+    deliver_until(&delivery, &ops, &hook.log, "both `up` alerts", |m| {
+        has(m, "firing", "up", "rack-1") && has(m, "firing", "up", "node-0")
+    })
+    .await;
+
+    // a dies without leaving (its process is gone: no more cycles, no heartbeat), and so does
+    // rack-1's sshd. Member b takes a's servers once a's heartbeat is too old, and alerts.
+    drop(a);
+    sshd.stop();
+    let b = member(open(&pg.url).await, "member-b");
+    wait_for("b holding both servers", LIMIT, || async { (b.run_cycle().await.len() == 2).then_some(()) }).await;
+    deliver_until(&delivery, &ops, &hook.log, "rack-1 offline, told by b", |m| {
+        has(m, "firing", "server-offline", "rack-1")
+    })
+    .await;
+    b.run_cycle().await;
+    wait_for("the outbox drained", LIMIT, || async {
+        delivery.run_once(&ops).await;
+        store.outbox(None).await.unwrap().iter().all(|r| r.delivered.is_some()).then_some(())
+    })
+    .await;
+    let told = alerts_of(&hook.log.delivered());
+    let count =
+        |rule: &str, server: &str| told.iter().filter(|t| t.0 == "firing" && t.1 == rule && t.2 == server).count();
+    assert_eq!(count("up", "node-0"), 1, "node-0's `up` is not told again by b: {told:?}");
+    assert_eq!(count("up", "rack-1"), 1, "{told:?}");
+    assert_eq!(count("server-offline", "rack-1"), 1, "{told:?}");
+    b.shutdown().await;
+    drop(store);
+    pg.drop_db().await;
+}
