@@ -20,6 +20,7 @@ FLEETWATCH ?= $(CARGO) run --quiet --release --bin fleetwatch --
 
 .DEFAULT_GOAL := all
 .PHONY: all images up down restart restart-service logs logs-follow logs-errors ps health \
+	logs-Frontend logs-API logs-DataCollection logs-db logs-all \
 	collect-once db-stats cleanup-data debug shell rebuild-service cclean cert \
 	build-deps run build frontend test test-deps lint fmt check-fmt clean help
 
@@ -51,6 +52,7 @@ help:
 	@echo "  make ps                containers and their state  make health   healthchecks + readiness"
 	@echo "  make logs              last $(TAIL) lines of each   make logs-<service>  (nginx api collector postgres)"
 	@echo "  make logs-follow       follow all logs             make logs-errors     only $(LEVELS) lines"
+	@echo "    (also seed 003's names: logs-Frontend logs-API logs-DataCollection logs-db logs-all)"
 	@echo "  make restart-service SERVICE=api    make rebuild-service SERVICE=api    make shell SERVICE=api"
 	@echo "  make collect-once      one collection now          make db-stats        rows, sizes, oldest/newest"
 	@echo "  make cleanup-data      delete samples older than $(RETENTION) (RETENTION=30d to change)"
@@ -108,6 +110,13 @@ logs-errors:
 	set -o pipefail; $(COMPOSE) logs --no-color --tail=$(TAIL) \
 	  | { grep -E '"level":"($(LEVELS))"|\[(error|crit|alert|emerg)\]| (ERROR|FATAL|PANIC): ' \
 	      || echo "logs-errors: no $(LEVELS) line in the last $(TAIL) lines of each service"; }
+
+# The same logs under seed 003's service names.
+logs-Frontend: logs-nginx
+logs-API: logs-api
+logs-DataCollection: logs-collector
+logs-db: logs-postgres
+logs-all: logs
 
 logs-%:
 	$(if $(filter $*,$(SERVICES)),,$(error make $@: no service "$*"; the services are $(SERVICES)))
