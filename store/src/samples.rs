@@ -252,53 +252,7 @@ where
             .await?;
         Ok(())
     }
-}
 
-/// What a block row says besides its blobs.
-pub(crate) struct BlockMeta {
-    pub(crate) first_ms: i64,
-    pub(crate) last_ms: i64,
-    pub(crate) frames: i64,
-    pub(crate) user_rows: i64,
-    pub(crate) users_first_ms: Option<i64>,
-    pub(crate) users_last_ms: Option<i64>,
-    pub(crate) facts_lo: i64,
-    pub(crate) facts_hi: i64,
-}
-
-/// Packs frames (sorted by time) into a block and its row's figures.
-pub(crate) fn pack(frames: &[BlockFrame]) -> (BlockMeta, block::Packed) {
-    let with_users = || frames.iter().filter(|f| !f.changing.users.is_empty()).map(|f| f.ts_ms);
-    let meta = BlockMeta {
-        first_ms: frames.iter().map(|f| f.ts_ms).min().unwrap_or(0),
-        last_ms: frames.iter().map(|f| f.ts_ms).max().unwrap_or(0),
-        frames: frames.len() as i64,
-        user_rows: frames.iter().map(|f| f.changing.users.len() as i64).sum(),
-        users_first_ms: with_users().min(),
-        users_last_ms: with_users().max(),
-        facts_lo: frames.iter().map(|f| f.facts_id).min().unwrap_or(0),
-        facts_hi: frames.iter().map(|f| f.facts_id).max().unwrap_or(0),
-    };
-    (meta, block::pack(frames))
-}
-
-impl<DB> SqlStore<DB>
-where
-    DB: Backend,
-    DB::Arguments: IntoArguments<DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
-    for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
-    for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
-    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
-    for<'a> f64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
-    for<'a> Option<f64>: Encode<'a, DB> + Type<DB>,
-    for<'a> bool: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
-    for<'a> Vec<u8>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
-{
     /// Drops the frames before `before_ms` from the blocks that also hold later ones (re-packed,
     /// so their floats keep their significant digits); returns how many frames went.
     pub(crate) async fn trim_blocks(&self, before_ms: i64) -> Result<u64> {
@@ -345,6 +299,34 @@ where
         tx.commit().await?;
         Ok(deleted)
     }
+}
+
+/// What a block row says besides its blobs.
+pub(crate) struct BlockMeta {
+    pub(crate) first_ms: i64,
+    pub(crate) last_ms: i64,
+    pub(crate) frames: i64,
+    pub(crate) user_rows: i64,
+    pub(crate) users_first_ms: Option<i64>,
+    pub(crate) users_last_ms: Option<i64>,
+    pub(crate) facts_lo: i64,
+    pub(crate) facts_hi: i64,
+}
+
+/// Packs frames (sorted by time) into a block and its row's figures.
+pub(crate) fn pack(frames: &[BlockFrame]) -> (BlockMeta, block::Packed) {
+    let with_users = || frames.iter().filter(|f| !f.changing.users.is_empty()).map(|f| f.ts_ms);
+    let meta = BlockMeta {
+        first_ms: frames.iter().map(|f| f.ts_ms).min().unwrap_or(0),
+        last_ms: frames.iter().map(|f| f.ts_ms).max().unwrap_or(0),
+        frames: frames.len() as i64,
+        user_rows: frames.iter().map(|f| f.changing.users.len() as i64).sum(),
+        users_first_ms: with_users().min(),
+        users_last_ms: with_users().max(),
+        facts_lo: frames.iter().map(|f| f.facts_id).min().unwrap_or(0),
+        facts_hi: frames.iter().map(|f| f.facts_id).max().unwrap_or(0),
+    };
+    (meta, block::pack(frames))
 }
 
 /// Appends `(id, id, …)` to a query.
