@@ -331,6 +331,12 @@ pub struct SeriesPoint {
     pub value: f64,
     /// How many samples this point averages.
     pub samples: i64,
+    /// The lowest and highest sample within the point: the band a chart draws so that spikes
+    /// are never averaged away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
 }
 
 /// `GET /api/servers/{name}/{section}`: one section of a server's latest details (or of its

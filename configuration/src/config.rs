@@ -33,6 +33,8 @@ pub struct Config {
     /// `[alerts]`, checked: rules (built-in ones included), channels with their secrets read,
     /// standing silences.
     pub alerting: Alerting,
+    /// `[retention]`: how long each tier of samples is kept.
+    pub retention: crate::RetentionSettings,
     /// Where the configuration came from, for the logs.
     pub source: ConfigSource,
 }
@@ -74,6 +76,7 @@ impl Config {
         validate::collector(&file.collector)?;
         validate::thresholds(&file.thresholds)?;
         validate::ui(&file.ui)?;
+        crate::retention::validate(&file.retention)?;
         let alerting = alerts::alerting(&file.alerts, file.thresholds, &file.collector, env)?;
         let public_url = alerts::public_url(file.public_url, env)?;
 
@@ -104,6 +107,7 @@ impl Config {
             servers: all,
             public_url,
             alerting,
+            retention: file.retention,
             source,
         })
     }

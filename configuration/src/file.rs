@@ -26,6 +26,8 @@ pub(crate) struct FileConfig {
     #[serde(default)]
     pub alerts: AlertsConfig,
     #[serde(default)]
+    pub retention: crate::RetentionSettings,
+    #[serde(default)]
     pub servers: Vec<FileServer>,
 }
 

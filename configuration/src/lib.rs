@@ -1,5 +1,5 @@
 //! Fleetwatch's whole configuration (database, listener, API, dashboard, collector, servers,
-//! alerts):
+//! alerts, retention):
 //! built-in defaults, then a TOML file, then environment variables, validated once at start.
 //! It only reads the config file, secret files and the environment: no network, no database.
 //! Secrets become [`secrecy::SecretString`] here, and every `Debug` that could be logged redacts them.
@@ -11,6 +11,7 @@ pub mod duration;
 mod env;
 mod error;
 mod file;
+mod retention;
 mod seed_env;
 mod server;
 mod servers;
@@ -22,6 +23,7 @@ pub use config::Config;
 pub use env::{Env, ProcessEnv};
 pub use error::ConfigError;
 pub use fleetwatch_common::Transport;
+pub use retention::RetentionSettings;
 pub use server::{Credentials, HostKeyPolicy, Server, SshServer};
 pub use settings::{CollectorSettings, UiSettings, UserDiskSettings};
 pub use source::{ConfigSource, config_path};

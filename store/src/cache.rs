@@ -19,11 +19,6 @@ impl StoredFacts {
         let names = names(&facts);
         Self { facts, names }
     }
-
-    /// The position of series `name` among the figures, if the facts have it.
-    pub(crate) fn series_index(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|(n, _, series)| *series && n == name)
-    }
 }
 
 /// A server's recent facts and their ids, most recent first.

@@ -15,6 +15,9 @@ mod error;
 mod legacy;
 mod postgres;
 mod reads;
+mod retention;
+mod rollup_sql;
+mod rollups;
 mod rows;
 mod sample_sql;
 mod samples;
@@ -37,7 +40,8 @@ pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use types::{
-    DbStats, HostKeyRecord, ProcessRecord, Ranking, ServerState, Success, TableStats, TimeRange, UserDisk, UserUsage,
+    DbStats, FigureSummary, HostKeyRecord, Maintenance, ProcessRecord, Ranking, Retention, ServerBytes, ServerState,
+    Success, TableStats, TierStats, TimeRange, UserDisk, UserUsage,
 };
 
 /// Everything Fleetwatch stores. Every method is implemented identically by both backends,
@@ -91,7 +95,8 @@ pub trait Store: AlertStore + Send + Sync + 'static {
     async fn latest_sample(&self, server_name: &str) -> Result<Option<Sample>>;
 
     /// The samples of one server taken within `range` (both ends included), oldest first,
-    /// averaged into at most `range.max_points` buckets.
+    /// averaged into at most `range.max_points` buckets. A range that needs buckets of 5
+    /// minutes or more is read from the rollup tiers (see [`Store::series`]).
     async fn history(&self, server_name: &str, range: TimeRange) -> Result<Vec<HistoryPoint>>;
 
     /// Per-user usage from the latest sample of each server (or of one server), highest CPU first.
@@ -108,8 +113,23 @@ pub trait Store: AlertStore + Send + Sync + 'static {
     /// `at`: "what did this server look like at 03:12".
     async fn details(&self, server_name: &str, at: Option<DateTime<Utc>>) -> Result<Option<Details>>;
 
-    /// One named series of a server (see `Details::series`) within `range`, oldest first.
+    /// One named series of a server (see `Details::series`) within `range`, oldest first,
+    /// averaged into at most `range.max_points` points, each with the lowest and highest value
+    /// within it. Read from raw samples when the points are narrower than 5 minutes, else from
+    /// the coarsest rollup tier (5 min, 1 h, 1 day) not wider than a point that holds data from
+    /// `range.from` (or goes furthest back), its not yet summarised end from raw samples.
     async fn series(&self, server_name: &str, name: &str, range: TimeRange) -> Result<Vec<SeriesPoint>>;
+
+    /// Average, minimum and maximum over `range` of the history's figures (`cpu_percent`,
+    /// `ram_percentage`, …) and of the named series, read as [`Store::series`] reads.
+    async fn summary(&self, server_name: &str, series: &[&str], range: TimeRange) -> Result<Vec<FigureSummary>>;
+
+    /// The maintenance pass, run on its own schedule by the collector: summarises what aged
+    /// into the rollup tiers (5 min from raw samples, 1 h from 5 min, 1 day from 1 h), then
+    /// deletes raw samples and buckets older than their tier's `retention` (never before the
+    /// next tier has summarised them; a server's latest sample and each tier's newest chunk
+    /// per server stay). Small batches and short transactions throughout.
+    async fn maintain(&self, retention: &Retention, now: DateTime<Utc>) -> Result<Maintenance>;
 
     /// The series names of a server's latest sample.
     async fn series_names(&self, server_name: &str) -> Result<Vec<String>>;

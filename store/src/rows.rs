@@ -140,7 +140,13 @@ impl TryFrom<SeriesRow> for SeriesPoint {
     type Error = Error;
 
     fn try_from(r: SeriesRow) -> Result<Self> {
-        Ok(SeriesPoint { timestamp: from_ms(r.ts_ms)?, value: r.value.unwrap_or(f64::NAN), samples: r.samples })
+        Ok(SeriesPoint {
+            timestamp: from_ms(r.ts_ms)?,
+            value: r.value.unwrap_or(f64::NAN),
+            samples: r.samples,
+            min: None,
+            max: None,
+        })
     }
 }
 

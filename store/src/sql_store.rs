@@ -16,11 +16,12 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 use crate::backend::{Backend, SqlStore};
 use crate::columns::{HISTORY_FIGURES, read_sample};
 use crate::compact::cycle::Cycle;
+use crate::compact::rollup::Stat;
 use crate::error::{Error, Result};
-use crate::reads::{Wanted, buckets};
 use crate::rows::{self, convert};
 use crate::types::{
-    DbStats, HostKeyRecord, ProcessRecord, Ranking, ServerState, Success, TableStats, TimeRange, UserDisk, UserUsage,
+    DbStats, FigureSummary, HostKeyRecord, Maintenance, ProcessRecord, Ranking, Retention, ServerState, Success,
+    TableStats, TimeRange, UserDisk, UserUsage,
 };
 use crate::values::{bucket_width, finite, finite_or_zero, from_ms, from_ms_opt, to_ms, to_ms_ceil};
 use crate::{Store, sample_sql, sql};
@@ -131,10 +132,13 @@ where
         let to = to_ms(range.to);
         let names: Vec<String> = HISTORY_FIGURES.iter().map(|f| format!("~{}", f.name)).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let points = self.points(server_name, from, to, Wanted::Headline(&names)).await?;
-        buckets(&points, from, bucket_width(from, to, range.max_points))
-            .into_iter()
-            .map(|(ts, values, samples)| history_point(ts, &values, samples))
+        let r = self.tiered(server_name, &names, from, to, bucket_width(from, to, range.max_points)).await?;
+        let figures: Vec<Option<&[Option<Stat>]>> = names.iter().map(|n| r.figure(n)).collect();
+        (0..r.len())
+            .map(|i| {
+                let values: Vec<Option<f64>> = figures.iter().map(|f| f.and_then(|f| f[i]).map(|s| s.avg())).collect();
+                history_point(r.starts[i], &values, r.samples[i])
+            })
             .collect()
     }
 
@@ -215,18 +219,55 @@ where
             // The store's own figures (the headline's, the details' other numbers) are no series.
             return Ok(Vec::new());
         }
-        let mut points = self.points(server_name, from, to, Wanted::Series(name)).await?;
-        points.retain(|(_, v)| v.first().copied().flatten().is_some());
-        buckets(&points, from, bucket_width(from, to, range.max_points))
-            .into_iter()
-            .map(|(ts, values, samples)| {
+        let r = self.tiered(server_name, &[name], from, to, bucket_width(from, to, range.max_points)).await?;
+        let Some(stats) = r.figure(name) else { return Ok(Vec::new()) };
+        r.starts
+            .iter()
+            .zip(stats)
+            .filter_map(|(&ts, s)| s.map(|s| (ts, s)))
+            .map(|(ts, s)| {
                 Ok(SeriesPoint {
                     timestamp: from_ms(ts)?,
-                    value: values.first().copied().flatten().unwrap_or(f64::NAN),
-                    samples,
+                    value: s.avg(),
+                    samples: s.n,
+                    min: Some(s.min),
+                    max: Some(s.max),
                 })
             })
             .collect()
+    }
+
+    async fn summary(&self, server_name: &str, series: &[&str], range: TimeRange) -> Result<Vec<FigureSummary>> {
+        let from = to_ms_ceil(range.from);
+        let to = to_ms(range.to);
+        let mut names: Vec<String> = HISTORY_FIGURES.iter().map(|f| format!("~{}", f.name)).collect();
+        names.extend(series.iter().filter(|n| !n.starts_with('~')).map(|n| (*n).to_owned()));
+        let wanted: Vec<&str> = names.iter().map(String::as_str).collect();
+        let width = bucket_width(from, to, Some(range.max_points.unwrap_or(SUMMARY_POINTS)));
+        let r = self.tiered(server_name, &wanted, from, to, width).await?;
+        Ok(wanted
+            .iter()
+            .map(|n| {
+                let total = r.figure(n).and_then(|stats| {
+                    let mut it = stats.iter().flatten();
+                    let mut acc = *it.next()?;
+                    it.for_each(|s| acc.merge(s));
+                    Some(acc)
+                });
+                FigureSummary {
+                    figure: n.trim_start_matches('~').to_owned(),
+                    avg: total.map(|t| t.avg()),
+                    min: total.map(|t| t.min),
+                    max: total.map(|t| t.max),
+                    last: total.map(|t| t.last),
+                    samples: total.map_or(0, |t| t.n),
+                }
+            })
+            .collect())
+    }
+
+    async fn maintain(&self, retention: &Retention, now: DateTime<Utc>) -> Result<Maintenance> {
+        self.maintain_tiers(retention, now).await
     }
 
     async fn series_names(&self, server_name: &str) -> Result<Vec<String>> {
@@ -347,37 +388,17 @@ where
         };
         tables.splice(0..0, [samples, users]);
         let size_bytes: i64 = sqlx::query_scalar(DB::SIZE_SQL).fetch_one(&self.pool).await?;
-        Ok(DbStats { backend: DB::LABEL.to_string(), tables, size_bytes: Some(size_bytes) })
+        Ok(DbStats {
+            backend: DB::LABEL.to_string(),
+            tables,
+            size_bytes: Some(size_bytes),
+            tiers: self.tier_stats().await?,
+            servers: self.server_bytes().await?,
+        })
     }
 
     async fn cleanup(&self, before: DateTime<Utc>) -> Result<u64> {
-        let before_ms = to_ms_ceil(before);
-        let batch = sql::CLEANUP_BATCH_SIZE;
-        let mut deleted: u64 = 0;
-        loop {
-            let result =
-                sqlx::query(sample_sql::CLEANUP_FRAMES).bind(before_ms).bind(batch).execute(&self.pool).await?;
-            let n = DB::rows_affected(&result);
-            deleted = deleted.saturating_add(n);
-            if n < batch.unsigned_abs() {
-                break;
-            }
-        }
-        loop {
-            let frames: Vec<i64> = sqlx::query_scalar(sample_sql::CLEANUP_BLOCKS)
-                .bind(before_ms)
-                .bind(BLOCK_BATCH)
-                .fetch_all(&self.pool)
-                .await?;
-            deleted = deleted.saturating_add(frames.iter().map(|&n| n.unsigned_abs()).sum());
-            if (frames.len() as i64) < BLOCK_BATCH {
-                break;
-            }
-        }
-        deleted = deleted.saturating_add(self.trim_blocks(before_ms).await?);
-        sqlx::query(sample_sql::CLEANUP_FACTS).execute(&self.pool).await?;
-        self.cache.forget_facts();
-        Ok(deleted)
+        self.cleanup_raw(to_ms_ceil(before)).await
     }
 }
 
@@ -405,8 +426,8 @@ fn cycle_of(s: &Success<'_>) -> Result<(Cycle, i64)> {
     Ok((Cycle { sample: s.sample.clone(), users, details: s.details.cloned() }, s.duration_ms))
 }
 
-/// Blocks deleted per statement by `cleanup`.
-const BLOCK_BATCH: i64 = 200;
+/// Points a summary is read with when the range does not say: as fine as a chart's.
+const SUMMARY_POINTS: u32 = 1_000;
 
 fn history_point(ts: i64, values: &[Option<f64>], samples: i64) -> Result<HistoryPoint> {
     let mut p = HistoryPoint { timestamp: from_ms(ts)?, samples, ..HistoryPoint::default() };

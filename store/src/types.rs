@@ -60,6 +60,10 @@ pub struct DbStats {
     pub tables: Vec<TableStats>,
     /// Database size in bytes, where the backend can tell.
     pub size_bytes: Option<i64>,
+    /// Raw samples and each rollup tier, finest first.
+    pub tiers: Vec<TierStats>,
+    /// Bytes per server, by name.
+    pub servers: Vec<ServerBytes>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,4 +139,70 @@ pub struct UserDisk {
     pub username: String,
     pub bytes: i64,
     pub timestamp: DateTime<Utc>,
+}
+
+/// How long each tier of samples is kept (`None`: forever). A server's latest sample and
+/// each tier's newest chunk per server are kept however old.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub raw: Option<std::time::Duration>,
+    pub five_min: Option<std::time::Duration>,
+    pub hour: Option<std::time::Duration>,
+    pub day: Option<std::time::Duration>,
+}
+
+const DAY: u64 = 86_400;
+
+impl Default for Retention {
+    /// Raw 7 days, 5 minutes 90 days, 1 hour 2 years, 1 day forever.
+    fn default() -> Self {
+        let days = |n: u64| Some(std::time::Duration::from_secs(n * DAY));
+        Self { raw: days(7), five_min: days(90), hour: days(730), day: None }
+    }
+}
+
+/// What one maintenance pass did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Maintenance {
+    /// Buckets summarised into the tiers.
+    pub rolled_up: u64,
+    /// Raw samples deleted.
+    pub raw_deleted: u64,
+    /// Buckets deleted per tier (5 min, 1 h, 1 day).
+    pub buckets_deleted: [u64; 3],
+}
+
+/// One figure over a range: average and maximum (and minimum) of its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureSummary {
+    pub figure: String,
+    pub avg: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// The latest value within the range.
+    pub last: Option<f64>,
+    /// How many values they summarise.
+    pub samples: i64,
+}
+
+/// One tier in `db-stats`: `raw`, `5m`, `1h`, `1d`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierStats {
+    pub tier: String,
+    /// Stored rows (hot frames and blocks for raw, chunks for a tier).
+    pub rows: i64,
+    /// Samples (raw) or buckets (tiers) they hold.
+    pub points: i64,
+    /// Bytes of the stored bodies, without the rows' and indexes' overhead.
+    pub bytes: i64,
+    pub oldest: Option<DateTime<Utc>>,
+    pub newest: Option<DateTime<Utc>>,
+}
+
+/// One server's share in `db-stats`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerBytes {
+    pub server_name: String,
+    pub raw_bytes: i64,
+    pub rollup_bytes: i64,
 }

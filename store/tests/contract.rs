@@ -20,6 +20,8 @@ use fleetwatch_testkit::PgTestDb;
 
 #[path = "contract/alerts.rs"]
 mod alerts;
+#[path = "contract/tiers.rs"]
+mod tiers;
 
 // ---------------------------------------------------------------------------------------------
 // Runners
@@ -56,6 +58,28 @@ async fn postgres_keeps_the_contract() {
     let outcome = tokio::spawn(async move {
         let store = connect(&url).await.expect("connect to the test database");
         story(store.as_ref(), "postgres").await;
+    })
+    .await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
+async fn sqlite_rolls_up_and_keeps_each_tier_its_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&format!("sqlite://{}", dir.path().join("tiers.db").display())).await.unwrap();
+    tiers::tiers_and_retention(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn postgres_rolls_up_and_keeps_each_tier_its_age() {
+    let db = PgTestDb::create().await;
+    let url = db.url.clone();
+    let outcome = tokio::spawn(async move {
+        let store = connect(&url).await.expect("connect to the test database");
+        tiers::tiers_and_retention(store.as_ref()).await;
     })
     .await;
     db.drop_db().await;
@@ -152,6 +176,10 @@ async fn an_empty_store_has_nothing(store: &dyn Store, backend: &str) {
             .map(|name| TableStats { table: name.into(), rows: 0, oldest: None, newest: None })
             .to_vec()
     );
+    let tiers: Vec<(String, i64, i64)> = stats.tiers.iter().map(|t| (t.tier.clone(), t.points, t.bytes)).collect();
+    let empty = ["raw", "5m", "1h", "1d"].map(|t| (t.to_owned(), 0, 0)).to_vec();
+    assert_eq!(tiers, empty, "raw samples and the rollup tiers, finest first");
+    assert_eq!(stats.servers, vec![]);
     assert_eq!(store.cleanup(t(1_000_000)).await.unwrap(), 0);
 }
 
@@ -496,7 +524,7 @@ fn table(name: &str, rows: i64, oldest: i64, newest: i64) -> TableStats {
 
 /// samples: web-1 ×3, db-1 ×1, hist-1 ×3; users: 2 + 3 + 3 on web-1, 2 on db-1.
 async fn stats_count_rows(store: &dyn Store, backend: &str) {
-    let DbStats { backend: name, tables, size_bytes } = store.stats().await.unwrap();
+    let DbStats { backend: name, tables, size_bytes, .. } = store.stats().await.unwrap();
     assert_eq!(name, backend);
     assert_eq!(
         tables,

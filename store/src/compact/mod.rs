@@ -14,6 +14,7 @@ pub(crate) mod column;
 pub(crate) mod cycle;
 pub(crate) mod frame;
 pub(crate) mod quantize;
+pub(crate) mod rollup;
 pub(crate) mod walk;
 
 #[cfg(test)]

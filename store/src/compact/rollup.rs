@@ -1,0 +1,386 @@
+//! Rollup tiers (issue #11), without SQL: every figure of a server's samples summarised per
+//! bucket of 5 minutes, 1 hour and 1 day as count, average, minimum, maximum and last value.
+//!
+//! A 5-minute bucket is made from raw samples, an hour from its 5-minute buckets and a day from
+//! its hours: the counts weigh the averages, so each tier is what it would be if it were made
+//! from the raw samples (within the 7 significant digits floats are kept to).
+//!
+//! Stored per server and tier in chunks of [`CHUNK_BUCKETS`] buckets. A chunk's body: the
+//! bucket count, the buckets' start times and sample counts, the figure names (deflated, each
+//! with `i`/`f` for integer or float figures), then per figure one length-prefixed part (so one
+//! figure is read without decoding the others): a flag telling whether the figure's counts are
+//! the buckets' (`0`) or its own column follows (`1`), then average, minimum, maximum and last
+//! as [`Column`]s (minimum, maximum and last are integer columns for integer figures).
+
+use std::collections::HashMap;
+
+use super::bytes::{Reader, Writer, corrupt, deflate, inflate};
+use super::column::Column;
+use crate::error::Result;
+
+/// The tiers' bucket widths in milliseconds, finest first.
+pub(crate) const TIERS: [i64; 3] = [300_000, 3_600_000, 86_400_000];
+
+/// Buckets per stored chunk: a day of 5-minute buckets, 12 days of hours, 288 days of days.
+pub(crate) const CHUNK_BUCKETS: i64 = 288;
+
+const MAX_NAMES: u64 = 16 << 20;
+
+/// The tier's name as `db-stats` and the config show it.
+pub(crate) fn tier_name(width_ms: i64) -> &'static str {
+    match width_ms {
+        300_000 => "5m",
+        3_600_000 => "1h",
+        86_400_000 => "1d",
+        _ => "raw",
+    }
+}
+
+/// The start of the chunk holding a bucket starting at `start` in tier `width`.
+pub(crate) fn chunk_of(start: i64, width: i64) -> i64 {
+    let span = width * CHUNK_BUCKETS;
+    start.div_euclid(span) * span
+}
+
+/// One figure summarised over one bucket.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Stat {
+    /// How many values it summarises.
+    pub(crate) n: i64,
+    /// The sum of the values (kept rather than the average, so that sums of sums stay exact).
+    pub(crate) sum: f64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+    /// The value of the bucket's latest sample that has the figure.
+    pub(crate) last: f64,
+}
+
+impl Stat {
+    pub(crate) fn one(v: f64) -> Self {
+        Self { n: 1, sum: v, min: v, max: v, last: v }
+    }
+
+    pub(crate) fn avg(&self) -> f64 {
+        if self.n > 0 { self.sum / self.n as f64 } else { self.sum }
+    }
+
+    /// Adds a later stat (a later sample or bucket) to this one.
+    pub(crate) fn merge(&mut self, later: &Stat) {
+        self.n += later.n;
+        self.sum += later.sum;
+        self.min = self.min.min(later.min);
+        self.max = self.max.max(later.max);
+        self.last = later.last;
+    }
+}
+
+/// Buckets of one width, oldest first: their start times, sample counts and, per figure, its
+/// stat in each bucket (`None` where the bucket has no value of it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Rollup {
+    pub(crate) starts: Vec<i64>,
+    pub(crate) samples: Vec<i64>,
+    /// Figure name and whether it is an integer figure.
+    pub(crate) names: Vec<(String, bool)>,
+    /// `stats[figure][bucket]`.
+    pub(crate) stats: Vec<Vec<Option<Stat>>>,
+}
+
+impl Rollup {
+    pub(crate) fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// One figure's stats, if the rollup has it.
+    pub(crate) fn figure(&self, name: &str) -> Option<&[Option<Stat>]> {
+        self.names.iter().position(|(n, _)| n == name).map(|i| self.stats[i].as_slice())
+    }
+
+    /// Keeps the buckets whose start passes `keep`.
+    pub(crate) fn retain(&mut self, keep: impl Fn(i64) -> bool) {
+        let mask: Vec<bool> = self.starts.iter().map(|&s| keep(s)).collect();
+        keep_rows(&mut self.starts, &mask);
+        keep_rows(&mut self.samples, &mask);
+        for s in &mut self.stats {
+            keep_rows(s, &mask);
+        }
+    }
+
+    /// This rollup with `newer`'s buckets added; a bucket both have is `newer`'s.
+    pub(crate) fn with(&self, newer: &Rollup) -> Rollup {
+        let mut b = Builder::new(1, 0, false);
+        let (mut i, mut j) = (0, 0);
+        while i < self.len() || j < newer.len() {
+            let take_new = j < newer.len() && (i >= self.len() || newer.starts[j] <= self.starts[i]);
+            if take_new {
+                if i < self.len() && self.starts[i] == newer.starts[j] {
+                    i += 1;
+                }
+                b.add_bucket(newer, j);
+                j += 1;
+            } else {
+                b.add_bucket(self, i);
+                i += 1;
+            }
+        }
+        b.finish()
+    }
+
+    /// Sums these buckets into buckets of `width` aligned on `origin` (see [`Builder`]).
+    pub(crate) fn coarsen(&self, width: i64, origin: i64) -> Rollup {
+        let mut b = Builder::new(width, origin, false);
+        for i in 0..self.len() {
+            b.add_bucket(self, i);
+        }
+        b.finish()
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.len(self.len());
+        Column::Int(self.starts.iter().map(|&s| Some(s)).collect()).encode(&mut w);
+        Column::Int(self.samples.iter().map(|&s| Some(s)).collect()).encode(&mut w);
+        let text: String = self.names.iter().map(|(n, int)| format!("{}{n}\n", if *int { 'i' } else { 'f' })).collect();
+        w.bytes(&deflate(text.as_bytes()));
+        for ((_, int), stats) in self.names.iter().zip(&self.stats) {
+            let mut fw = Writer::default();
+            let counts: Vec<Option<i64>> = stats.iter().map(|s| s.map(|s| s.n)).collect();
+            if counts.iter().zip(&self.samples).all(|(c, s)| c.is_none_or(|c| c == *s)) {
+                fw.byte(0);
+            } else {
+                fw.byte(1);
+                Column::Int(counts).encode(&mut fw);
+            }
+            Column::Float(stats.iter().map(|s| s.map(|s| s.avg())).collect()).encode(&mut fw);
+            for pick in [|s: &Stat| s.min, |s: &Stat| s.max, |s: &Stat| s.last] {
+                let column = if *int {
+                    Column::Int(stats.iter().map(|s| s.as_ref().map(|s| pick(s).round() as i64)).collect())
+                } else {
+                    Column::Float(stats.iter().map(|s| s.as_ref().map(pick)).collect())
+                };
+                column.encode(&mut fw);
+            }
+            w.bytes(&fw.buf);
+        }
+        w.buf
+    }
+
+    /// Decodes a chunk, with every figure (`only = None`) or only those named.
+    pub(crate) fn decode(blob: &[u8], only: Option<&[&str]>) -> Result<Rollup> {
+        let mut r = Reader::new(blob);
+        let n = r.len()?;
+        let ints = |c: Column| match c {
+            Column::Int(v) => Ok(v.into_iter().map(|x| x.unwrap_or(0)).collect::<Vec<i64>>()),
+            Column::Float(_) => Err(corrupt("rollup times")),
+        };
+        let starts = ints(Column::decode(&mut r, n)?)?;
+        let samples = ints(Column::decode(&mut r, n)?)?;
+        let text = String::from_utf8(inflate(r.bytes()?, MAX_NAMES)?).map_err(|_| corrupt("rollup names"))?;
+        let mut out = Rollup { starts, samples, ..Rollup::default() };
+        for line in text.lines() {
+            let part = r.bytes()?;
+            let int = line.starts_with('i');
+            let name = line.get(1..).unwrap_or_default();
+            if only.is_some_and(|o| !o.contains(&name)) {
+                continue;
+            }
+            out.names.push((name.to_owned(), int));
+            out.stats.push(decode_figure(part, &out.samples)?);
+        }
+        Ok(out)
+    }
+}
+
+fn keep_rows<T>(v: &mut Vec<T>, mask: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        mask.get(i - 1).copied().unwrap_or(false)
+    });
+}
+
+fn floats(c: Column) -> Vec<Option<f64>> {
+    match c {
+        Column::Float(v) => v,
+        Column::Int(v) => v.into_iter().map(|x| x.map(|x| x as f64)).collect(),
+    }
+}
+
+fn decode_figure(part: &[u8], samples: &[i64]) -> Result<Vec<Option<Stat>>> {
+    let n = samples.len();
+    let mut r = Reader::new(part);
+    let counts: Vec<Option<i64>> = match r.byte()? {
+        0 => samples.iter().map(|&s| Some(s)).collect(),
+        1 => match Column::decode(&mut r, n)? {
+            Column::Int(v) => v,
+            Column::Float(_) => return Err(corrupt("rollup counts")),
+        },
+        _ => return Err(corrupt("rollup counts flag")),
+    };
+    let avg = floats(Column::decode(&mut r, n)?);
+    let min = floats(Column::decode(&mut r, n)?);
+    let max = floats(Column::decode(&mut r, n)?);
+    let last = floats(Column::decode(&mut r, n)?);
+    Ok((0..n)
+        .map(|i| {
+            let avg = avg.get(i).copied().flatten()?;
+            let n = counts.get(i).copied().flatten().unwrap_or(1);
+            Some(Stat {
+                n,
+                sum: avg * n as f64,
+                min: min.get(i).copied().flatten().unwrap_or(avg),
+                max: max.get(i).copied().flatten().unwrap_or(avg),
+                last: last.get(i).copied().flatten().unwrap_or(avg),
+            })
+        })
+        .collect())
+}
+
+/// Builds buckets of `width` ms, keyed by `(t - origin) / width`, from samples or buckets
+/// given oldest first. A bucket's time is its key's start (`origin + key × width`), or with
+/// `stamp_first` the time of the first sample or bucket in it (as history charts have it).
+pub(crate) struct Builder {
+    width: i64,
+    origin: i64,
+    stamp_first: bool,
+    key: Option<i64>,
+    index: HashMap<String, usize>,
+    out: Rollup,
+}
+
+impl Builder {
+    pub(crate) fn new(width: i64, origin: i64, stamp_first: bool) -> Self {
+        Self { width: width.max(1), origin, stamp_first, key: None, index: HashMap::new(), out: Rollup::default() }
+    }
+
+    /// Opens the bucket of time `t` if it is not the current one; returns its index.
+    fn at(&mut self, t: i64) -> usize {
+        let key = (t - self.origin).div_euclid(self.width);
+        if self.key != Some(key) {
+            self.key = Some(key);
+            self.out.starts.push(if self.stamp_first { t } else { self.origin + key * self.width });
+            self.out.samples.push(0);
+            for s in &mut self.out.stats {
+                s.push(None);
+            }
+        }
+        self.out.starts.len() - 1
+    }
+
+    fn figure(&mut self, name: &str, int: bool) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.out.names.len();
+        self.index.insert(name.to_owned(), i);
+        self.out.names.push((name.to_owned(), int));
+        self.out.stats.push(vec![None; self.out.starts.len()]);
+        i
+    }
+
+    fn put(&mut self, figure: usize, bucket: usize, stat: &Stat) {
+        match &mut self.out.stats[figure][bucket] {
+            Some(s) => s.merge(stat),
+            slot => *slot = Some(*stat),
+        }
+    }
+
+    /// Adds one sample at `t`: its figures as (name, integer figure, value); non-finite
+    /// values are skipped.
+    pub(crate) fn add_sample<'a>(&mut self, t: i64, figures: impl IntoIterator<Item = (&'a str, bool, f64)>) {
+        let b = self.at(t);
+        self.out.samples[b] += 1;
+        for (name, int, v) in figures {
+            if v.is_finite() {
+                let f = self.figure(name, int);
+                self.put(f, b, &Stat::one(v));
+            }
+        }
+    }
+
+    /// Adds bucket `i` of `from`.
+    pub(crate) fn add_bucket(&mut self, from: &Rollup, i: usize) {
+        let b = self.at(from.starts[i]);
+        self.out.samples[b] += from.samples[i];
+        for ((name, int), stats) in from.names.iter().zip(&from.stats) {
+            if let Some(s) = &stats[i] {
+                let f = self.figure(name, *int);
+                self.put(f, b, s);
+            }
+        }
+    }
+
+    pub(crate) fn finish(self) -> Rollup {
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn samples(points: &[(i64, f64)], width: i64) -> Rollup {
+        let mut b = Builder::new(width, 0, false);
+        for &(t, v) in points {
+            b.add_sample(t, [("x", false, v), ("n", true, v.round())]);
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn a_bucket_keeps_count_average_extremes_and_last() {
+        let r = samples(&[(0, 1.0), (60_000, 5.0), (120_000, 3.0), (300_000, 7.0)], 300_000);
+        assert_eq!(r.starts, vec![0, 300_000]);
+        assert_eq!(r.samples, vec![3, 1]);
+        let x = r.figure("x").unwrap();
+        assert_eq!(x[0], Some(Stat { n: 3, sum: 9.0, min: 1.0, max: 5.0, last: 3.0 }));
+        assert_eq!(x[1], Some(Stat::one(7.0)));
+    }
+
+    #[test]
+    fn coarser_tiers_equal_what_the_samples_would_give() {
+        let points: Vec<(i64, f64)> = (0..180).map(|i| (i * 60_000, f64::from((i * 37 % 101) as u8))).collect();
+        let five = samples(&points, 300_000);
+        let hour_from_five = five.coarsen(3_600_000, 0);
+        let hour_direct = samples(&points, 3_600_000);
+        assert_eq!(hour_from_five.starts, hour_direct.starts);
+        for (a, b) in hour_from_five.figure("x").unwrap().iter().zip(hour_direct.figure("x").unwrap()) {
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!((a.n, a.min, a.max, a.last), (b.n, b.min, b.max, b.last));
+            assert!((a.avg() - b.avg()).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn chunks_round_trip_and_merge() {
+        let r = samples(&[(0, 1.5), (60_000, 2.5), (300_000, 4.0)], 300_000);
+        let back = Rollup::decode(&r.encode(), None).unwrap();
+        assert_eq!(back, r);
+        let only = Rollup::decode(&r.encode(), Some(&["n"])).unwrap();
+        assert_eq!(only.names, vec![("n".to_owned(), true)]);
+        let newer = samples(&[(300_000, 9.0), (600_000, 1.0)], 300_000);
+        let merged = r.with(&newer);
+        assert_eq!(merged.starts, vec![0, 300_000, 600_000]);
+        assert_eq!(merged.figure("x").unwrap()[1], Some(Stat::one(9.0)), "the newer bucket wins");
+        let mut kept = merged.clone();
+        kept.retain(|s| s >= 300_000);
+        assert_eq!(kept.starts, vec![300_000, 600_000]);
+        assert_eq!(kept.figure("x").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_figure_missing_from_some_samples_keeps_its_own_counts() {
+        let mut b = Builder::new(300_000, 0, false);
+        b.add_sample(0, [("a", false, 1.0), ("b", false, 2.0)]);
+        b.add_sample(1, [("a", false, 3.0)]);
+        let r = b.finish();
+        let back = Rollup::decode(&r.encode(), None).unwrap();
+        assert_eq!(back.figure("b").unwrap()[0].unwrap().n, 1);
+        assert_eq!(back.figure("a").unwrap()[0].unwrap().n, 2);
+    }
+}

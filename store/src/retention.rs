@@ -1,0 +1,139 @@
+//! Retention per tier: the maintenance pass that summarises what aged into the rollup tiers,
+//! then deletes what is past each tier's age, in small batches and short transactions so that
+//! a cycle's writes are never kept waiting for long.
+
+use chrono::{DateTime, Utc};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+
+use crate::backend::{Backend, SqlStore};
+use crate::compact::rollup::{Rollup, TIERS};
+use crate::error::Result;
+use crate::rollup_sql as sql;
+use crate::sample_sql;
+use crate::types::{Maintenance, Retention};
+use crate::values::to_ms;
+
+/// Chunks deleted per statement.
+const CHUNK_BATCH: i64 = 100;
+
+/// Blocks deleted per statement.
+const BLOCK_BATCH: i64 = 200;
+
+fn cutoff(now_ms: i64, age: Option<std::time::Duration>) -> Option<i64> {
+    age.map(|a| now_ms.saturating_sub(i64::try_from(a.as_millis()).unwrap_or(i64::MAX)))
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Backend,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> f64: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Option<f64>: Encode<'a, DB> + Type<DB>,
+    for<'a> bool: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+    for<'a> Vec<u8>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
+{
+    /// Rolls up, then deletes raw samples and buckets past their tier's age. Data is never
+    /// deleted before the next tier has summarised it: each tier's cutoff is at most the next
+    /// tier's progress.
+    pub(crate) async fn maintain_tiers(&self, retention: &Retention, now: DateTime<Utc>) -> Result<Maintenance> {
+        let now_ms = to_ms(now);
+        let mut report = Maintenance { rolled_up: self.roll_up_all(now_ms).await?, ..Maintenance::default() };
+        let ages = [retention.raw, retention.five_min, retention.hour, retention.day];
+        // Index 0 is raw, 1.. the tiers; what a level may lose is bounded by the next one's progress.
+        for level in 0..ages.len() {
+            let Some(mut cut) = cutoff(now_ms, ages[level]) else { continue };
+            if let Some(&next) = TIERS.get(level) {
+                let done: Option<i64> = sqlx::query_scalar(sql::LEAST_DONE).bind(next).fetch_one(&self.pool).await?;
+                cut = cut.min(done.unwrap_or(i64::MIN));
+            }
+            if level == 0 {
+                if cut > i64::MIN {
+                    report.raw_deleted = self.cleanup_raw(cut).await?;
+                }
+            } else {
+                report.buckets_deleted[level - 1] = self.expire_tier(TIERS[level - 1], cut).await?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Deletes raw samples before `before_ms` (see [`crate::Store::cleanup`]); returns how many.
+    pub(crate) async fn cleanup_raw(&self, before_ms: i64) -> Result<u64> {
+        let batch = crate::sql::CLEANUP_BATCH_SIZE;
+        let mut deleted: u64 = 0;
+        loop {
+            let result =
+                sqlx::query(sample_sql::CLEANUP_FRAMES).bind(before_ms).bind(batch).execute(&self.pool).await?;
+            let n = DB::rows_affected(&result);
+            deleted = deleted.saturating_add(n);
+            if n < batch.unsigned_abs() {
+                break;
+            }
+        }
+        loop {
+            let frames: Vec<i64> = sqlx::query_scalar(sample_sql::CLEANUP_BLOCKS)
+                .bind(before_ms)
+                .bind(BLOCK_BATCH)
+                .fetch_all(&self.pool)
+                .await?;
+            deleted = deleted.saturating_add(frames.iter().map(|&n| n.unsigned_abs()).sum());
+            if (frames.len() as i64) < BLOCK_BATCH {
+                break;
+            }
+        }
+        deleted = deleted.saturating_add(self.trim_blocks(before_ms).await?);
+        sqlx::query(sample_sql::CLEANUP_FACTS).execute(&self.pool).await?;
+        self.cache.forget_facts();
+        Ok(deleted)
+    }
+
+    /// Deletes a tier's buckets starting before `cut` (but each server's last one); returns how
+    /// many went.
+    async fn expire_tier(&self, tier: i64, cut: i64) -> Result<u64> {
+        let mut deleted = 0u64;
+        loop {
+            let buckets: Vec<i64> = sqlx::query_scalar(sql::EXPIRED_CHUNKS)
+                .bind(tier)
+                .bind(cut)
+                .bind(CHUNK_BATCH)
+                .fetch_all(&self.pool)
+                .await?;
+            deleted += buckets.iter().map(|b| b.unsigned_abs()).sum::<u64>();
+            if (buckets.len() as i64) < CHUNK_BATCH {
+                break;
+            }
+        }
+        let straddling: Vec<i64> =
+            sqlx::query_scalar(sql::STRADDLING_CHUNKS).bind(tier).bind(cut).fetch_all(&self.pool).await?;
+        for id in straddling {
+            // Read and rewritten in one transaction: a roll-up may be adding to the same chunk.
+            let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+            let body: Option<Vec<u8>> = sqlx::query_scalar(sql::CHUNK_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
+            let Some(body) = body else { continue };
+            let mut chunk = Rollup::decode(&body, None)?;
+            let before = chunk.len();
+            let last = chunk.starts.last().copied().unwrap_or(i64::MIN);
+            chunk.retain(|s| s >= cut || s == last);
+            deleted += (before - chunk.len()) as u64;
+            let (Some(&first), Some(&last)) = (chunk.starts.first(), chunk.starts.last()) else { continue };
+            sqlx::query(sql::UPDATE_CHUNK)
+                .bind(id)
+                .bind(first)
+                .bind(last)
+                .bind(chunk.len() as i64)
+                .bind(chunk.encode())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(deleted)
+    }
+}

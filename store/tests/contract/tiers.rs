@@ -1,0 +1,148 @@
+//! Rollup tiers and retention, on a store of their own (the maintenance pass works on every
+//! server of the database): values of each tier exactly right on known input, a spike at 03:12
+//! the maximum of its 5-minute, hour and day buckets, charts read from the tiers once raw
+//! samples are gone, and retention removing what is past each tier's age but never a server's
+//! latest sample.
+
+use chrono::{DateTime, Duration, Utc};
+use fleetwatch_common::Sample;
+use fleetwatch_store::{FigureSummary, Retention, Store, Success, TierStats, TimeRange};
+
+use super::details;
+
+fn at(day: i64, h: i64, m: i64) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc)
+        + Duration::days(day)
+        + Duration::hours(h)
+        + Duration::minutes(m)
+}
+
+const SERVER: &str = "roll-1";
+
+fn sample(t: DateTime<Utc>, cpu: f64) -> Sample {
+    Sample {
+        server_name: SERVER.into(),
+        timestamp: t,
+        cpu_percent: Some(cpu),
+        ram_percentage: Some(40.0),
+        tcp_connections: Some(cpu as i64 * 2),
+        ..Sample::default()
+    }
+}
+
+/// Two days of samples every 10 minutes whose CPU runs 0, 10, … 50 each hour (hour average 25),
+/// plus samples at 03:11 (1), 03:12 (99, the spike) and 03:13 (2) on the first day. Each has
+/// details whose `cpu.busy` is the same figure.
+fn samples() -> Vec<(DateTime<Utc>, f64)> {
+    let mut out: Vec<(DateTime<Utc>, f64)> =
+        (0..288).map(|i| (at(0, 0, 10 * i), f64::from(u8::try_from(i % 6).unwrap()) * 10.0)).collect();
+    out.extend([(at(0, 3, 11), 1.0), (at(0, 3, 12), 99.0), (at(0, 3, 13), 2.0)]);
+    out.sort_by_key(|s| s.0);
+    out
+}
+
+async fn summary(store: &dyn Store, from: DateTime<Utc>, to: DateTime<Utc>, series: &str) -> Vec<FigureSummary> {
+    // One point over the whole range: read from the tier as wide as the range.
+    let range = TimeRange { from, to: to - Duration::milliseconds(1), max_points: Some(1) };
+    store.summary(SERVER, &[series], range).await.unwrap()
+}
+
+fn figure<'a>(all: &'a [FigureSummary], name: &str) -> &'a FigureSummary {
+    all.iter().find(|f| f.figure == name).unwrap_or_else(|| panic!("no {name} in {all:?}"))
+}
+
+/// (count, average, minimum, maximum, last) of a figure.
+fn shape(f: &FigureSummary) -> (i64, f64, f64, f64, f64) {
+    (f.samples, f.avg.unwrap(), f.min.unwrap(), f.max.unwrap(), f.last.unwrap())
+}
+
+/// The figures a tier must hold, checked on `cpu_percent`, the integer `tcp_connections` and the
+/// series `cpu.busy`.
+async fn tiers_hold_the_known_values(store: &dyn Store) {
+    let five = summary(store, at(0, 3, 10), at(0, 3, 15), "cpu.busy").await;
+    assert_eq!(shape(figure(&five, "cpu_percent")), (4, 28.0, 1.0, 99.0, 2.0), "the 03:10 bucket");
+    assert_eq!(shape(figure(&five, "tcp_connections")), (4, 56.0, 2.0, 198.0, 4.0));
+    assert_eq!(shape(figure(&five, "cpu.busy")), (4, 28.0, 1.0, 99.0, 2.0));
+    let hour = summary(store, at(0, 3, 0), at(0, 4, 0), "cpu.busy").await;
+    assert_eq!(shape(figure(&hour, "cpu_percent")), (9, 28.0, 0.0, 99.0, 50.0), "the 03:00 hour");
+    assert_eq!(shape(figure(&hour, "cpu.busy")), (9, 28.0, 0.0, 99.0, 50.0));
+    let day = summary(store, at(0, 0, 0), at(1, 0, 0), "cpu.busy").await;
+    let (n, avg, min, max, last) = shape(figure(&day, "cpu_percent"));
+    assert_eq!((n, min, max, last), (147, 0.0, 99.0, 50.0), "the first day");
+    assert!((avg - 3702.0 / 147.0).abs() < 1e-4, "{avg}");
+    let second = summary(store, at(1, 0, 0), at(2, 0, 0), "cpu.busy").await;
+    assert_eq!(shape(figure(&second, "cpu_percent")), (144, 25.0, 0.0, 50.0, 50.0), "the second day");
+    assert_eq!(figure(&second, "ram_percentage").avg, Some(40.0));
+
+    // A chart over a day: 5-minute points (one per sample of the grid) with the band.
+    let range = TimeRange { from: at(0, 0, 10), to: at(1, 0, 10) - Duration::milliseconds(1), max_points: Some(288) };
+    let points = store.series(SERVER, "cpu.busy", range).await.unwrap();
+    assert_eq!(points.len(), 144, "one per 5 minutes with samples");
+    let spike = points.iter().find(|p| p.timestamp == at(0, 3, 10)).unwrap();
+    assert_eq!((spike.value, spike.min, spike.max, spike.samples), (28.0, Some(1.0), Some(99.0), 4));
+}
+
+fn tier(stats: &[TierStats], name: &str) -> (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let t = stats.iter().find(|t| t.tier == name).unwrap();
+    (t.points, t.oldest, t.newest)
+}
+
+pub(crate) async fn tiers_and_retention(store: &dyn Store) {
+    store.migrate().await.unwrap();
+    let names: Vec<String> = store.stats().await.unwrap().tiers.into_iter().map(|t| t.tier).collect();
+    assert_eq!(names, ["raw", "5m", "1h", "1d"]);
+
+    let all = samples();
+    let stored: Vec<(Sample, fleetwatch_common::Details)> =
+        all.iter().map(|&(t, cpu)| (sample(t, cpu), details(SERVER, t, cpu))).collect();
+    for (s, d) in &stored {
+        store.record_successes(&[Success { sample: s, users: &[], details: Some(d), duration_ms: 1 }]).await.unwrap();
+    }
+    // Before any maintenance, the tiers' figures are summarised from raw samples when read.
+    tiers_hold_the_known_values(store).await;
+
+    // Nothing past its age: everything is rolled up, nothing deleted.
+    let now = at(2, 0, 10);
+    let m = store.maintain(&Retention::default(), now).await.unwrap();
+    assert_eq!(m.raw_deleted, 0);
+    assert_eq!(m.buckets_deleted, [0, 0, 0]);
+    assert_eq!(m.rolled_up, 288 + 48 + 2, "5-minute buckets with samples, hours, days");
+    let stats = store.stats().await.unwrap().tiers;
+    assert_eq!(tier(&stats, "raw"), (291, Some(at(0, 0, 0)), Some(at(1, 23, 50))));
+    assert_eq!(tier(&stats, "5m"), (288, Some(at(0, 0, 0)), Some(at(1, 23, 50))));
+    assert_eq!(tier(&stats, "1h"), (48, Some(at(0, 0, 0)), Some(at(1, 23, 0))));
+    assert_eq!(tier(&stats, "1d"), (2, Some(at(0, 0, 0)), Some(at(1, 0, 0))));
+    assert!(store.stats().await.unwrap().servers.iter().any(|s| s.server_name == SERVER && s.rollup_bytes > 0));
+    assert_eq!(
+        store.maintain(&Retention::default(), now).await.unwrap().rolled_up,
+        0,
+        "a second pass has nothing to do"
+    );
+
+    // Raw kept 1 day, 5 minutes 2 days: raw samples before 00:10 on the second day go, and
+    // the 5-minute bucket of 00:00 on the first day.
+    let day = |n: u64| Some(std::time::Duration::from_secs(n * 86_400));
+    let short = Retention { raw: day(1), five_min: day(2), hour: day(3), day: None };
+    let m = store.maintain(&short, now).await.unwrap();
+    assert_eq!((m.raw_deleted, m.buckets_deleted), (147 + 1, [1, 0, 0]));
+    let stats = store.stats().await.unwrap().tiers;
+    assert_eq!(tier(&stats, "raw"), (143, Some(at(1, 0, 10)), Some(at(1, 23, 50))));
+    assert_eq!(tier(&stats, "5m"), (287, Some(at(0, 0, 10)), Some(at(1, 23, 50))));
+    // The first day's figures now come from the tiers alone, unchanged.
+    tiers_hold_the_known_values(store).await;
+
+    // A year later: each tier keeps only its server's last bucket (days are kept forever), raw
+    // samples only the server's latest.
+    let latest = store.latest_sample(SERVER).await.unwrap();
+    let m = store.maintain(&short, at(365, 0, 0)).await.unwrap();
+    assert_eq!(m.raw_deleted, 142);
+    assert_eq!(m.buckets_deleted, [143 + 143, 47, 0]);
+    let stats = store.stats().await.unwrap().tiers;
+    assert_eq!(tier(&stats, "raw"), (1, Some(at(1, 23, 50)), Some(at(1, 23, 50))));
+    assert_eq!(tier(&stats, "5m"), (1, Some(at(1, 23, 50)), Some(at(1, 23, 50))));
+    assert_eq!(tier(&stats, "1h"), (1, Some(at(1, 23, 0)), Some(at(1, 23, 0))));
+    assert_eq!(tier(&stats, "1d"), (2, Some(at(0, 0, 0)), Some(at(1, 0, 0))));
+    assert_eq!(store.latest_sample(SERVER).await.unwrap(), latest);
+    let second = summary(store, at(1, 0, 0), at(2, 0, 0), "cpu.busy").await;
+    assert_eq!(shape(figure(&second, "cpu_percent")), (144, 25.0, 0.0, 50.0, 50.0), "the day tier outlives the rest");
+}
