@@ -59,12 +59,16 @@ pub enum Command {
         #[command(subcommand)]
         action: HostKeyAction,
     },
-    /// Row counts, oldest and newest sample per table, database size.
+    /// Row counts, oldest and newest sample per table, database size, bytes per tier (raw,
+    /// 5m, 1h, 1d) and per server.
     DbStats,
-    /// Delete samples older than a duration (e.g. 90d, 12h, "1h 30m"; a bare number is seconds).
+    /// Roll up and delete what is past each tier's `[retention]` age now (the collector does it
+    /// on its own schedule). A server's latest sample is always kept.
     Cleanup {
-        #[arg(long, default_value = "90d", value_name = "DURATION", value_parser = fleetwatch_config::duration::parse)]
-        older_than: Duration,
+        /// Keep raw samples this long instead of `retention.raw` (e.g. 90d, 12h, "1h 30m"; a
+        /// bare number is seconds).
+        #[arg(long, value_name = "DURATION", value_parser = fleetwatch_config::duration::parse)]
+        older_than: Option<Duration>,
     },
 }
 

@@ -160,7 +160,8 @@ async fn serve(config: Config, member: Option<String>, api: bool) -> Result<Exit
                 .with_cluster(cluster)
                 .with_alerts(Arc::new(engine)),
         );
-        Some((Schedule::start(collector.clone()).await?, collector, delivery.spawn()))
+        let maintenance = crate::maintenance::spawn(store.clone(), config.retention);
+        Some((Schedule::start(collector.clone()).await?, collector, delivery.spawn(), maintenance))
     } else {
         None
     };
@@ -189,8 +190,9 @@ async fn serve(config: Config, member: Option<String>, api: bool) -> Result<Exit
     } else {
         shutdown_signal().await;
     }
-    if let Some((schedule, collector, delivery)) = schedule {
+    if let Some((schedule, collector, delivery, maintenance)) = schedule {
         delivery.iter().for_each(|d| d.abort());
+        maintenance.abort();
         tracing::info!("stopping: finishing the cycle in flight");
         schedule.stop().await;
         collector.shutdown().await;
@@ -246,15 +248,43 @@ async fn db_stats(config: &Config) -> Result<ExitCode> {
     for t in stats.tables {
         println!("{:<16} {:>12}  {:<25}  {:<25}", t.table, t.rows, ts(t.oldest), ts(t.newest));
     }
+    let mib = |b: i64| b as f64 / 1_048_576.0;
+    println!();
+    println!("{:<6} {:>10} {:>12} {:>11}  {:<25}  {:<25}", "tier", "rows", "points", "MiB", "oldest", "newest");
+    for t in &stats.tiers {
+        println!(
+            "{:<6} {:>10} {:>12} {:>11.2}  {:<25}  {:<25}",
+            t.tier,
+            t.rows,
+            t.points,
+            mib(t.bytes),
+            ts(t.oldest),
+            ts(t.newest)
+        );
+    }
+    println!();
+    println!("{:<32} {:>11} {:>11}", "server", "raw MiB", "rollup MiB");
+    for s in &stats.servers {
+        println!("{:<32} {:>11.2} {:>11.2}", s.server_name, mib(s.raw_bytes), mib(s.rollup_bytes));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn cleanup(config: &Config, older_than: std::time::Duration) -> Result<ExitCode> {
-    let age = chrono::Duration::from_std(older_than).context("--older-than is too long")?;
+/// Rolls up and applies `[retention]` at once, as the collector does on its schedule;
+/// `--older-than` replaces the raw samples' age.
+async fn cleanup(config: &Config, older_than: Option<std::time::Duration>) -> Result<ExitCode> {
+    let mut retention = crate::maintenance::retention(&config.retention);
+    if let Some(age) = older_than {
+        retention.raw = Some(age);
+    }
     let store = open_store(config).await?;
-    let before = chrono::Utc::now() - age;
-    let deleted = store.cleanup(before).await?;
-    println!("deleted {deleted} sample(s) older than {}", before.to_rfc3339());
+    let m = store.maintain(&retention, chrono::Utc::now()).await?;
+    let [five, hour, day] = m.buckets_deleted;
+    println!(
+        "rolled up {} bucket(s); deleted {} raw sample(s), {five} 5-minute, {hour} hourly and {day} daily bucket(s) \
+         past their tier's age",
+        m.rolled_up, m.raw_deleted
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod host_key;
 mod logging;
+mod maintenance;
 mod notify_test;
 
 use std::process::ExitCode;

@@ -31,6 +31,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/servers/{server_name}/metrics/historical/{hours}", get(servers::history))
         .route("/servers/{server_name}/metrics/range", get(servers::range))
         .route("/servers/{server_name}/metrics/series", get(sections::series))
+        .route("/servers/{server_name}/metrics/summary", get(servers::summary))
         .route("/servers/{server_name}/status", get(servers::status))
         .route("/servers/{server_name}/{section}", get(sections::section))
         .route("/servers/{server_name}/host-key/accept", post(host_keys::accept))

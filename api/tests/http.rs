@@ -214,6 +214,22 @@ async fn story(api: &Api) {
     assert_error(&b, "BAD_REQUEST");
     assert_eq!(api.get("/api/servers/web-1/metrics/range?from=yesterday").await.0, 400);
 
+    // Seed 001's `interval` (samples 10 minutes apart), and a window's summary.
+    let (_, hourly) = api.get(&q("&interval=1h")).await;
+    assert_eq!((hourly[0]["samples"].as_i64(), hourly.as_array().unwrap().len()), (Some(3), 1), "{hourly}");
+    let (_, fives) = api.get(&q("&interval=5m")).await;
+    assert_eq!(fives.as_array().unwrap().len(), 3, "{fives}");
+    assert_eq!(api.get(&q("&interval=2m")).await.0, 400);
+    let summary = format!("/api/servers/web-1/metrics/summary?from={}&to={}", enc(&from), enc(&to));
+    let (s, sum) = api.get(&summary).await;
+    assert_eq!(s, 200, "{sum}");
+    let cpu = sum.as_array().unwrap().iter().find(|f| f["figure"] == "cpu_percent").unwrap();
+    assert_eq!(
+        (cpu["avg"].as_f64(), cpu["min"].as_f64(), cpu["max"].as_f64(), cpu["samples"].as_i64()),
+        (Some(30.0), Some(20.0), Some(40.0), Some(3)),
+        "{cpu}"
+    );
+
     // Tag and name filters on top users.
     let (_, db) = api.get("/api/users/top?tag=db&limit=100").await;
     let names: Vec<&str> = db.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
@@ -248,6 +264,7 @@ async fn story(api: &Api) {
     assert!(names.as_array().unwrap().iter().any(|n| n == "cpu.busy"), "{names}");
     let (_, pts) = api.get("/api/servers/db-1/metrics/series?name=cpu.user").await;
     assert_eq!(pts[0]["value"], 90.0);
+    assert_eq!((pts[0]["min"].as_f64(), pts[0]["max"].as_f64()), (Some(90.0), Some(90.0)), "the band: {pts}");
 
     let (s, b) = api.get("/api/no/such/thing").await;
     assert_eq!(s, 404);

@@ -14,7 +14,7 @@ use super::known;
 use crate::error::{ApiError, Result, echo};
 use crate::extract::{Path, Query};
 use crate::fleet::Fleet;
-use crate::params::{At, Points, SeriesName, Window};
+use crate::params::{At, Interval, Points, SeriesName, Window};
 
 /// The parts of a server's latest collection that `/api/servers/{name}/{section}` serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,20 +117,23 @@ fn json<T: Serialize>(v: &T) -> Result<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// `GET /api/servers/{server_name}/metrics/series?name=&from=&to=&max_points=`. Without `name`:
-/// the series names of the latest sample. With `name`: its points within `from`/`to` (default:
-/// the last 24 hours), averaged into at most `max_points`.
+/// `GET /api/servers/{server_name}/metrics/series?name=&from=&to=&max_points=&interval=`.
+/// Without `name`: the series names of the latest sample. With `name`: its points within
+/// `from`/`to` (default: the last 24 hours), averaged into at most `max_points` (or one per
+/// `interval`: `1m`, `5m`, `15m`, `1h`), each with the lowest and highest value within it
+/// (`min`, `max`). Long windows are read from the rollup tiers.
 pub async fn series(
     State(fleet): State<Fleet>,
     Path(server): Path<String>,
     Query(SeriesName { name }): Query<SeriesName>,
     Query(window): Query<Window>,
     Query(points): Query<Points>,
+    Query(interval): Query<Interval>,
 ) -> Result<Response> {
     known(&fleet, &server)?;
     let Some(series) = name else {
         return Ok(Json(fleet.store().series_names(&server).await?).into_response());
     };
-    let range = window.range(points.max_points.0)?;
+    let range = interval.apply(window.range(points.max_points.0)?);
     Ok(Json(fleet.store().series(&server, &series, range).await?).into_response())
 }

@@ -5,12 +5,13 @@ use axum::extract::State;
 use chrono::Utc;
 use fleetwatch_common::{HistoryPoint, Sample, ServerInfo, ServerStatus};
 use fleetwatch_store::TimeRange;
+use serde::Serialize;
 
 use super::known;
 use crate::error::Result;
 use crate::extract::{Path, Query};
 use crate::fleet::{Fleet, ServerView};
-use crate::params::{Hours, Points, Window};
+use crate::params::{Hours, Interval, Points, SeriesName, Window};
 
 /// `GET /api/servers`: every configured server with its status and latest sample.
 pub async fn list(State(fleet): State<Fleet>) -> Result<Json<Vec<ServerInfo>>> {
@@ -25,14 +26,16 @@ pub async fn latest(State(fleet): State<Fleet>) -> Result<Json<Vec<Sample>>> {
     Ok(Json(samples))
 }
 
-/// `GET /api/servers/{server_name}/metrics/historical/{hours}`, oldest first.
+/// `GET /api/servers/{server_name}/metrics/historical/{hours}?interval=`, oldest first: every
+/// sample, or one point per `interval` (`1m`, `5m`, `15m`, `1h`) as seed 001 has it.
 pub async fn history(
     State(fleet): State<Fleet>,
     Path((name, hours)): Path<(String, Hours)>,
+    Query(interval): Query<Interval>,
 ) -> Result<Json<Vec<HistoryPoint>>> {
     known(&fleet, &name)?;
     let since = Utc::now() - chrono::Duration::hours(i64::from(hours.0));
-    Ok(Json(fleet.store().history(&name, TimeRange::since(since)).await?))
+    Ok(Json(fleet.store().history(&name, interval.apply(TimeRange::since(since))).await?))
 }
 
 /// `GET /api/servers/{server_name}/metrics/range?from=&to=&max_points=`: history between two
@@ -42,10 +45,54 @@ pub async fn range(
     Path(name): Path<String>,
     Query(window): Query<Window>,
     Query(points): Query<Points>,
+    Query(interval): Query<Interval>,
 ) -> Result<Json<Vec<HistoryPoint>>> {
     known(&fleet, &name)?;
-    let range = window.range(points.max_points.0)?;
+    let range = interval.apply(window.range(points.max_points.0)?);
     Ok(Json(fleet.store().history(&name, range).await?))
+}
+
+/// One figure over a window, as `…/metrics/summary` answers.
+#[derive(Debug, Serialize)]
+pub struct FigureSummary {
+    /// A history figure (`cpu_percent`, `ram_percentage`, …) or the series asked for.
+    pub figure: String,
+    pub avg: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// The latest value within the window.
+    pub last: Option<f64>,
+    /// How many samples they summarise.
+    pub samples: i64,
+}
+
+/// `GET /api/servers/{server_name}/metrics/summary?from=&to=&name=`: average, minimum and
+/// maximum of every history figure (and of series `name`, if given) over the window (default:
+/// the last 24 hours).
+pub async fn summary(
+    State(fleet): State<Fleet>,
+    Path(name): Path<String>,
+    Query(window): Query<Window>,
+    Query(SeriesName { name: series }): Query<SeriesName>,
+) -> Result<Json<Vec<FigureSummary>>> {
+    known(&fleet, &name)?;
+    let (from, to) = window.bounds()?;
+    let series: Vec<&str> = series.as_deref().into_iter().collect();
+    let range = TimeRange { from, to, max_points: None };
+    let figures = fleet.store().summary(&name, &series, range).await?;
+    Ok(Json(
+        figures
+            .into_iter()
+            .map(|f| FigureSummary {
+                figure: f.figure,
+                avg: f.avg,
+                min: f.min,
+                max: f.max,
+                last: f.last,
+                samples: f.samples,
+            })
+            .collect(),
+    ))
 }
 
 /// `GET /api/servers/{server_name}/status`.

@@ -60,6 +60,51 @@ pub struct Points {
     pub max_points: Bounded<1, MAX_POINTS, DEFAULT_POINTS>,
 }
 
+/// `interval`: the width of one point, as seed 001 names it (`1m`, `5m`, `15m`, `1h`). Given,
+/// it replaces `max_points`: a window of `w` gets `w / interval` points (at most
+/// [`MAX_POINTS`]).
+#[derive(Debug, Default, Deserialize)]
+pub struct Interval {
+    #[serde(default)]
+    pub interval: Option<Step>,
+}
+
+/// One of the widths `interval` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Step {
+    #[serde(rename = "1m")]
+    OneMinute,
+    #[serde(rename = "5m")]
+    FiveMinutes,
+    #[serde(rename = "15m")]
+    FifteenMinutes,
+    #[serde(rename = "1h")]
+    OneHour,
+}
+
+impl Step {
+    pub fn seconds(self) -> i64 {
+        match self {
+            Step::OneMinute => 60,
+            Step::FiveMinutes => 300,
+            Step::FifteenMinutes => 900,
+            Step::OneHour => 3600,
+        }
+    }
+}
+
+impl Interval {
+    /// `range` with as many points as the interval gives it, if one was asked for.
+    pub fn apply(&self, mut range: TimeRange) -> TimeRange {
+        if let Some(step) = self.interval {
+            let span = (range.to - range.from).num_seconds().max(1);
+            let points = (span + step.seconds() - 1) / step.seconds();
+            range.max_points = Some(u32::try_from(points).unwrap_or(MAX_POINTS).clamp(1, MAX_POINTS));
+        }
+        range
+    }
+}
+
 /// `at`: the RFC 3339 time whose snapshot to show; by default the latest.
 #[derive(Debug, Deserialize)]
 pub struct At {

@@ -62,3 +62,16 @@ fn from_must_be_before_to() {
     let w = parse::<Window>("from=2026-01-31T12:00:00Z&to=2026-01-31T12:00:00Z").unwrap();
     assert!(matches!(w.range(1), Err(ApiError::BadRequest(m)) if m == "from must be before to"));
 }
+
+#[test]
+fn an_interval_sets_the_points_of_a_window() {
+    let w = parse::<Window>("from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z").unwrap();
+    let range = w.range(DEFAULT_POINTS).unwrap();
+    let at = |q: &str| parse::<Interval>(q).unwrap().apply(range).max_points;
+    assert_eq!(at("interval=1m"), Some(1440));
+    assert_eq!(at("interval=5m"), Some(288));
+    assert_eq!(at("interval=15m"), Some(96));
+    assert_eq!(at("interval=1h"), Some(24));
+    assert_eq!(at(""), Some(DEFAULT_POINTS), "no interval: max_points stands");
+    assert!(refusal::<Interval>("interval=2m").contains("interval"));
+}
