@@ -1,5 +1,6 @@
 //! Reading a `fleetwatch collector`'s JSON log (`FLEETWATCH_LOG_FORMAT=json`): its cycles and
 //! what it said.
+#![allow(dead_code)] // each test binary uses part of it
 
 use std::path::Path;
 

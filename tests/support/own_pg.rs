@@ -1,6 +1,7 @@
 //! A PostgreSQL server of the test's own: a fresh cluster (`initdb`) in a temp directory, on a
 //! loopback address of its own, run as the `postgres` account, that the test stops and starts
 //! (the shared server is never touched). Stopped for good when dropped.
+#![allow(dead_code)] // each test binary uses part of it
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
