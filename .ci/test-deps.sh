@@ -22,6 +22,7 @@ command -v unshare >/dev/null || need_apt+=(util-linux)   # collector/tests/port
 command -v mkfs.ext4 >/dev/null || need_apt+=(e2fsprogs)  # collector/tests/truth.rs (a loop-mounted test disk)
 [ -x /usr/bin/promtool ] || need_apt+=(prometheus)     # api/tests/metrics.rs (promtool check metrics)
 command -v ps >/dev/null || need_apt+=(procps)
+command -v sqlite3 >/dev/null || need_apt+=(sqlite3)  # tests/kill9.rs (PRAGMA integrity_check)
 # collector/tests/containers.rs: a private Docker daemon (started by the test, on its own socket),
 # asked over its socket with netcat-openbsd's `nc -U`, as on Ubuntu where it is installed by default.
 [ -x /usr/sbin/dockerd ] && command -v docker >/dev/null || need_apt+=(docker.io)

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use fleetwatch_api::{AppState, ServerMeta};
 use fleetwatch_collector::alerting::{AlertEngine, Delivery, DeliverySettings};
 use fleetwatch_collector::identity::MemberLock;
+use fleetwatch_collector::spool::{HeldFile, Spool, SpoolLimits};
 use fleetwatch_collector::{Cluster, Collector, Schedule};
 use fleetwatch_config::{Config, ProcessEnv, Server, config_path};
 use fleetwatch_store::Store;
@@ -144,9 +145,24 @@ async fn check(config: &Config) -> Result<ExitCode> {
 async fn serve(config: Config, member: Option<String>, api: bool) -> Result<ExitCode> {
     // Held until the process ends: no second live process collects under this identity.
     let lock = member.as_deref().map(|m| MemberLock::acquire(&config.collector.state_dir, m)).transpose()?;
-    let store = open_store(&config).await?;
+    // A collector starts while the database is down (and connects when it is back); the API alone
+    // needs it at once.
+    let (store, ready, connecting) = if member.is_some() {
+        let db = fleetwatch_collector::startup::open(config.database_url.expose_secret())
+            .await
+            .context("cannot open the database")?;
+        (db.store, db.ready, db.connecting)
+    } else {
+        (open_store(&config).await?, Arc::new(std::sync::atomic::AtomicBool::new(true)), None)
+    };
     let schedule = if let Some(member) = member {
-        let cluster = Arc::new(Cluster::new(store.clone(), config.collector.member_timeout(), member));
+        let state_dir = &config.collector.state_dir;
+        let limits = SpoolLimits { max_bytes: config.spool.max_bytes(), max_age: config.spool.max_age() };
+        let spool_dir = fleetwatch_collector::spool::dir_of(state_dir, &member);
+        let spool = Spool::open(&spool_dir, limits).context("cannot open the spool")?;
+        let held = HeldFile::new(state_dir, &member);
+        let cluster =
+            Arc::new(Cluster::new(store.clone(), config.collector.member_timeout(), member).with_held_file(held));
         let engine = AlertEngine::new(store.clone(), config.alerting.clone(), &config.servers);
         let delivery = Arc::new(Delivery::new(
             store.clone(),
@@ -158,10 +174,16 @@ async fn serve(config: Config, member: Option<String>, api: bool) -> Result<Exit
         let collector = Arc::new(
             Collector::new(config.servers.clone(), store.clone(), config.collector.clone())
                 .with_cluster(cluster)
-                .with_alerts(Arc::new(engine)),
+                .with_alerts(Arc::new(engine))
+                .with_spool(spool)
+                .with_readiness(ready),
         );
-        let maintenance = crate::maintenance::spawn(store.clone(), config.retention);
-        Some((Schedule::start(collector.clone()).await?, collector, delivery.spawn(), maintenance))
+        let replay = collector.start_replay();
+        let mut tasks = delivery.spawn();
+        tasks.push(replay);
+        tasks.extend(connecting);
+        tasks.push(crate::maintenance::spawn(store.clone(), config.retention));
+        Some((Schedule::start(collector.clone()).await?, collector, tasks))
     } else {
         None
     };
@@ -190,9 +212,8 @@ async fn serve(config: Config, member: Option<String>, api: bool) -> Result<Exit
     } else {
         shutdown_signal().await;
     }
-    if let Some((schedule, collector, delivery, maintenance)) = schedule {
+    if let Some((schedule, collector, delivery)) = schedule {
         delivery.iter().for_each(|d| d.abort());
-        maintenance.abort();
         tracing::info!("stopping: finishing the cycle in flight");
         schedule.stop().await;
         collector.shutdown().await;

@@ -1,5 +1,5 @@
 //! A database outage while a `fleetwatch collector` runs on PostgreSQL: the collector cannot read
-//! its leases, keeps polling the servers it held, keeps their samples in memory, and writes them,
+//! its leases, keeps polling the servers it held, spools their samples to disk, and writes them,
 //! with the times they were taken, when the database is back. The outage is made on the test's
 //! own database (connections refused and terminated), never on the shared server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -77,7 +77,7 @@ async fn samples_taken_while_the_database_is_down_are_stored_when_it_returns() {
 
     break_database(&db);
     let down_at = Utc::now();
-    // Three cycles' samples kept in memory, each after the leases could not be read.
+    // Three cycles' samples spooled, each after the leases could not be read.
     wait_until("three cycles collected during the outage", Duration::from_secs(60), || {
         collector.assert_running();
         let cycles = collector.log_text().matches("collecting the servers this member held last").count();
@@ -85,7 +85,7 @@ async fn samples_taken_while_the_database_is_down_are_stored_when_it_returns() {
     })
     .await;
     let log = collector.log_text();
-    assert!(log.contains("cannot store the samples; kept in memory"), "{log}");
+    assert!(log.contains("samples spooled to disk"), "{log}");
     let up_at = Utc::now();
     mend_database(&db);
 

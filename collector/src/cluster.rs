@@ -13,6 +13,8 @@ use std::time::Duration;
 use chrono::Utc;
 use fleetwatch_store::Store;
 
+use crate::spool::{Held, HeldFile};
+
 /// This process's membership.
 pub struct Cluster {
     id: String,
@@ -20,6 +22,8 @@ pub struct Cluster {
     member_timeout: Duration,
     /// What the last successful claim saw, for cycles while the database is unreachable.
     last: std::sync::Mutex<LastClaim>,
+    /// Where `last` is kept across restarts.
+    held_file: Option<HeldFile>,
 }
 
 /// The servers this member held and how many members it knew at its last successful claim.
@@ -33,7 +37,18 @@ impl Cluster {
     /// Membership under `id` (see [`crate::identity::member_id`]; hold its
     /// [`crate::identity::MemberLock`] while this lives).
     pub fn new(store: Arc<dyn Store>, member_timeout: Duration, id: String) -> Self {
-        Self { id, store, member_timeout, last: Default::default() }
+        Self { id, store, member_timeout, last: Default::default(), held_file: None }
+    }
+
+    /// Keeps what each claim saw in `file`, and starts from what it kept: a member restarted
+    /// while the database is down polls the servers it held before.
+    pub fn with_held_file(mut self, file: HeldFile) -> Self {
+        if let Some(held) = file.load() {
+            tracing::info!(servers = held.servers.len(), members = held.members, "servers held before the restart");
+            self.last = std::sync::Mutex::new(LastClaim { held: held.servers, members: held.members });
+        }
+        self.held_file = Some(file);
+        self
     }
 
     pub fn id(&self) -> &str {
@@ -73,7 +88,11 @@ impl Cluster {
             }
         }
         if let Ok(mut last) = self.last.lock() {
+            let changed = last.held != mine || last.members != members.len();
             *last = LastClaim { held: mine.clone(), members: members.len() };
+            if let Some(file) = self.held_file.as_ref().filter(|_| changed) {
+                file.save(&Held { servers: mine.clone(), members: members.len() });
+            }
         }
         Ok(mine)
     }

@@ -11,6 +11,7 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cluster::host_name;
+use crate::spool::file_safe;
 
 /// The identity cannot be taken.
 #[derive(Debug, thiserror::Error)]
@@ -92,10 +93,6 @@ impl MemberLock {
     pub fn path(&self) -> &Path {
         &self.path
     }
-}
-
-fn file_safe(member: &str) -> String {
-    member.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect()
 }
 
 #[cfg(test)]

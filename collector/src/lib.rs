@@ -18,7 +18,9 @@ pub mod program;
 pub mod protocol;
 pub mod sample;
 pub mod schedule;
+pub mod spool;
 pub mod ssh;
+pub mod startup;
 
 pub use cluster::Cluster;
 pub use cycle::{Collected, Collector, Mode, ServerReport};

@@ -6,11 +6,12 @@ use std::path::Path;
 
 /// First to last; a module may import its own files and the modules of later layers.
 const LAYERS: &[&[&str]] = &[
-    &["schedule"],
+    &["schedule", "startup"],
     &["cycle"],
     &["alerting"],
     &["identity"],
     &["cluster"],
+    &["spool"],
     &["local"],
     &["ssh"],
     &["hostkey"],

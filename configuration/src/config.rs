@@ -14,6 +14,7 @@ use crate::file::FileConfig;
 use crate::server::Server;
 use crate::settings::{CollectorSettings, UiSettings};
 use crate::source::ConfigSource;
+use crate::spool::SpoolSettings;
 use crate::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, alerts, database, seed_env, servers, validate};
 
 /// The validated configuration. Its `Debug` shows no secret.
@@ -25,6 +26,8 @@ pub struct Config {
     /// Directory holding the built web frontend.
     pub web_dir: PathBuf,
     pub collector: CollectorSettings,
+    /// `[spool]`: the collector's on-disk queue while the database is unreachable.
+    pub spool: SpoolSettings,
     pub thresholds: Thresholds,
     pub ui: UiSettings,
     pub servers: Vec<Server>,
@@ -74,6 +77,7 @@ impl Config {
         let web_dir = env_web_dir.map(PathBuf::from).or(file.web_dir).unwrap_or_else(|| PathBuf::from("dist"));
 
         validate::collector(&file.collector)?;
+        file.spool.validate()?;
         validate::thresholds(&file.thresholds)?;
         validate::ui(&file.ui)?;
         crate::retention::validate(&file.retention)?;
@@ -102,6 +106,7 @@ impl Config {
             listen,
             web_dir,
             collector: file.collector,
+            spool: file.spool,
             thresholds: file.thresholds,
             ui: file.ui,
             servers: all,

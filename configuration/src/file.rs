@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::error::{ConfigError, Result};
 use crate::settings::{CollectorSettings, UiSettings};
+use crate::spool::SpoolSettings;
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +20,8 @@ pub(crate) struct FileConfig {
     pub public_url: Option<String>,
     #[serde(default)]
     pub collector: CollectorSettings,
+    #[serde(default)]
+    pub spool: SpoolSettings,
     #[serde(default)]
     pub thresholds: Thresholds,
     #[serde(default)]

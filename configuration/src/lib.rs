@@ -17,6 +17,7 @@ mod server;
 mod servers;
 mod settings;
 mod source;
+mod spool;
 mod validate;
 
 pub use config::Config;
@@ -27,6 +28,7 @@ pub use retention::RetentionSettings;
 pub use server::{Credentials, HostKeyPolicy, Server, SshServer};
 pub use settings::{CollectorSettings, UiSettings, UserDiskSettings};
 pub use source::{ConfigSource, config_path};
+pub use spool::SpoolSettings;
 
 /// The commented example printed by `fleetwatch default-config`.
 pub const EXAMPLE: &str = include_str!("../../docs/fleetwatch.example.toml");

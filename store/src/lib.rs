@@ -195,3 +195,13 @@ pub async fn connect(url: &str) -> Result<Box<dyn Store>> {
         other => Err(Error::UnsupportedScheme(other.to_string())),
     }
 }
+
+/// [`connect`] without reaching the server, for PostgreSQL (`None` for SQLite, a file that opens
+/// now or not at all): a collector started while the database is down runs with it, and its
+/// queries fail, as in an outage, until the server is back.
+pub fn connect_lazy(url: &str) -> Result<Option<Box<dyn Store>>> {
+    match url.split_once(':').map(|(s, _)| s).unwrap_or("") {
+        "postgres" | "postgresql" => Ok(Some(Box::new(PostgresStore::connect_lazy(url)?))),
+        _ => Ok(None),
+    }
+}

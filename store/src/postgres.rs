@@ -28,6 +28,14 @@ impl SqlStore<Postgres> {
             PgPoolOptions::new().max_connections(10).acquire_timeout(ACQUIRE_TIMEOUT).connect_with(options).await?;
         Ok(Self::new(pool))
     }
+
+    /// Like [`Self::connect`], without reaching the server: the pool connects at its first query
+    /// (which fails, as with an outage, while the server is down).
+    pub fn connect_lazy(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?.application_name("fleetwatch");
+        let pool = PgPoolOptions::new().max_connections(10).acquire_timeout(ACQUIRE_TIMEOUT).connect_lazy_with(options);
+        Ok(Self::new(pool))
+    }
 }
 
 impl Backend for Postgres {

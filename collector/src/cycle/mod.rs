@@ -13,8 +13,8 @@ mod report;
 mod stats;
 mod user_disk;
 
-use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use fleetwatch_config::{CollectorSettings, Server};
@@ -23,6 +23,7 @@ use futures::StreamExt;
 use tokio::sync::Mutex;
 
 pub use connection::REMOTE_COMMAND;
+pub use outage::Replay;
 pub use report::{Collected, Mode, ServerReport};
 
 use crate::alerting::{AlertEngine, Observation, Observed, Outcome};
@@ -30,9 +31,9 @@ use crate::cluster::Cluster;
 use crate::error::CollectError;
 use crate::program::{ProgramOptions, program};
 use crate::sample::CarriedState;
+use crate::spool::Spool;
 use crate::ssh::{SshSession, client_config};
 use interpret::interpret;
-use outage::Pending;
 use stats::CycleStats;
 
 /// One configured server and what is kept for it between cycles.
@@ -54,7 +55,13 @@ pub struct Collector {
     store: Arc<dyn Store>,
     settings: CollectorSettings,
     ssh_config: Arc<russh::client::Config>,
-    pending: std::sync::Mutex<VecDeque<Pending>>,
+    /// Samples waiting for the database, on disk (`outage.rs`); none in one-shot commands.
+    spool: std::sync::Mutex<Option<Spool>>,
+    /// False while the database has not been reached and migrated (started while it was down).
+    ready: Arc<AtomicBool>,
+    /// Held by the one replay of the spool that may run.
+    replaying: Mutex<()>,
+    replay_wake: tokio::sync::Notify,
     /// Set when this collector shares the fleet with other processes.
     cluster: Option<Arc<Cluster>>,
     /// Set when alerts are evaluated after each cycle.
@@ -72,7 +79,10 @@ impl Collector {
             store,
             settings,
             ssh_config: client_config(),
-            pending: Default::default(),
+            spool: Default::default(),
+            ready: Arc::new(AtomicBool::new(true)),
+            replaying: Mutex::new(()),
+            replay_wake: Default::default(),
             cluster: None,
             alerts: None,
             stats: Default::default(),
@@ -83,6 +93,20 @@ impl Collector {
     /// collects only the servers this process holds the lease of.
     pub fn with_cluster(mut self, cluster: Arc<Cluster>) -> Self {
         self.cluster = Some(cluster);
+        self
+    }
+
+    /// Keeps the samples the database cannot take in `spool` (replayed by
+    /// [`Self::start_replay`]).
+    pub fn with_spool(mut self, spool: Spool) -> Self {
+        self.spool = std::sync::Mutex::new(Some(spool));
+        self
+    }
+
+    /// Writes nothing to the store until `ready` is set (samples are spooled): for a collector
+    /// started while the database was down (`crate::startup`).
+    pub fn with_readiness(mut self, ready: Arc<AtomicBool>) -> Self {
+        self.ready = ready;
         self
     }
 
@@ -127,7 +151,6 @@ impl Collector {
     /// [`Self::run_cycle`], and what the alert evaluation that follows it changed and queued
     /// (`None` without alerts, or when the evaluation failed: that is logged and counted).
     pub async fn run_cycle_with_alerts(&self) -> (Vec<ServerReport>, Option<Outcome>) {
-        self.flush_pending().await;
         let started = Instant::now();
         let Some(entries) = self.claimed().await else { return (Vec::new(), None) };
         let reports = self.run_on(entries, Mode::Store).await;
@@ -144,9 +167,12 @@ impl Collector {
             None => None,
         };
         let failed = reports.iter().filter(|r| r.result.is_err()).count();
+        let spool = self.spool_stats();
         tracing::info!(
             servers = reports.len(),
             failed,
+            spool_depth = spool.depth,
+            spool_dropped = spool.dropped,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "collection cycle finished"
         );

@@ -1,44 +1,45 @@
 //! Recording outcomes in the store, and riding out a database outage: samples that cannot be
-//! stored are kept in memory (bounded, oldest dropped first) and written, in the order they were
-//! taken, before any newer one.
+//! stored go to the on-disk spool (`crate::spool`) and are replayed, in the order they were
+//! taken, before any newer one is written.
 //!
 //! Samples are written in batches ([`Store::record_successes`], one transaction each). A batch
 //! the database refuses is told apart from a database that is gone by a ping: when the database
 //! answers, the batch is retried one sample at a time so that one bad sample (logged) never
-//! loses the others; when it does not, the batch and everything after it waits in the buffer.
+//! loses the others; when it does not, the batch and everything after it goes to the spool.
+//!
+//! While the spool holds anything, new samples join it at its end instead of going to the
+//! database, so a server's samples are always stored oldest first. The replay
+//! ([`Collector::replay_spool`], run by [`Collector::start_replay`] in the background so cycles
+//! stay on time) skips each spooled sample taken at or before its server's latest stored one:
+//! a crash between storing a batch and removing it from the spool stores nothing twice.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::Utc;
-use fleetwatch_store::{Store, Success, UserUsage};
+use fleetwatch_store::{Store, Success};
 
 use super::Collector;
 use super::report::{Collected, ServerReport};
 use crate::error::CollectError;
+use crate::spool::{Spool, SpoolStats, Spooled};
 
-/// Samples kept in memory while the database is unreachable.
-const MAX_PENDING: usize = 10_000;
-
-/// At most this many samples in one write of the buffer.
+/// At most this many samples in one write of the replay.
 const FLUSH_BATCH: usize = 256;
 
-/// A sample waiting for the database.
-pub(super) struct Pending {
-    sample: fleetwatch_common::Sample,
-    users: Vec<UserUsage>,
-    details: Option<fleetwatch_common::Details>,
-    duration_ms: i64,
-}
+/// The replay's first wait after finding the database gone; doubles up to [`RETRY_MAX`].
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(30);
 
-impl Pending {
-    fn success(&self) -> Success<'_> {
-        Success {
-            sample: &self.sample,
-            users: &self.users,
-            details: self.details.as_ref(),
-            duration_ms: self.duration_ms,
-        }
-    }
+/// How the replay ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// The spool is empty.
+    Drained,
+    /// The database is unreachable (or not ready yet); the rest waits.
+    Unreachable,
 }
 
 /// A report's duration as the store keeps it.
@@ -58,6 +59,9 @@ impl Collector {
             }
             Err(e) => {
                 tracing::warn!(reason = %e.reason(), error = %e, "collection failed");
+                if !self.database_ready() {
+                    return;
+                }
                 let detail = e.to_string();
                 let at = Utc::now();
                 if let Err(se) = self.store.record_failure(name, at, e.reason(), &detail, millis(duration)).await {
@@ -67,8 +71,14 @@ impl Collector {
         }
     }
 
-    /// Stores the samples of `reports` (the successful ones), after any sample still waiting
-    /// from an outage; what the database cannot take now waits in the buffer, in order.
+    /// Whether the database was reached and migrated (always, unless the collector started
+    /// while it was down: see `crate::startup`).
+    pub(super) fn database_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Stores the samples of `reports` (the successful ones); while the spool holds older
+    /// samples, or when the database cannot take them now, they join the spool, in order.
     pub(super) async fn store_batch(&self, reports: &[&ServerReport]) {
         let batch: Vec<Success<'_>> = reports
             .iter()
@@ -84,63 +94,159 @@ impl Collector {
         if batch.is_empty() {
             return;
         }
-        let unstored = if self.flush_pending().await { write(self.store.as_ref(), &batch).await } else { Some(0) };
-        if let Some(from) = unstored {
-            let kept = batch.len() - from;
-            tracing::error!(samples = kept, "cannot store the samples; kept in memory until the database is back");
-            for s in &batch[from..] {
-                self.keep_pending(Pending {
-                    sample: s.sample.clone(),
-                    users: s.users.to_vec(),
-                    details: s.details.cloned(),
-                    duration_ms: s.duration_ms,
-                });
+        let direct = self.database_ready() && self.spool_stats().depth == 0;
+        let from = if direct { write(self.store.as_ref(), &batch).await } else { Some(0) };
+        if let Some(from) = from {
+            self.spool_samples(&batch[from..]);
+        }
+    }
+
+    /// Appends `batch` to the spool (or, without one, logs them lost).
+    fn spool_samples(&self, batch: &[Success<'_>]) {
+        let Ok(mut guard) = self.spool.lock() else { return };
+        let Some(spool) = guard.as_mut() else {
+            tracing::error!(samples = batch.len(), "cannot store the samples and no spool is configured; lost");
+            return;
+        };
+        match spool.append(batch) {
+            Ok(()) => {
+                let s = spool.stats();
+                tracing::warn!(
+                    samples = batch.len(),
+                    spool_depth = s.depth,
+                    spool_bytes = s.bytes,
+                    spool_dropped = s.dropped,
+                    "database unavailable: samples spooled to disk, to be stored when it is back"
+                );
+                self.replay_wake.notify_one();
+            }
+            Err(e) => {
+                spool.count_dropped(batch.len() as u64);
+                tracing::error!(error = %e, samples = batch.len(), "cannot write the spool; these samples are lost");
             }
         }
     }
 
-    fn keep_pending(&self, p: Pending) {
-        if let Ok(mut q) = self.pending.lock() {
-            if q.len() >= MAX_PENDING {
-                q.pop_front();
-                tracing::warn!("pending sample buffer full; dropping the oldest sample");
-            }
-            q.push_back(p);
-        }
+    /// What the spool holds and has dropped (zeros without a spool).
+    pub fn spool_stats(&self) -> SpoolStats {
+        self.spool.lock().ok().and_then(|g| g.as_ref().map(Spool::stats)).unwrap_or_default()
     }
 
     /// How many samples wait for the database.
     pub fn pending_samples(&self) -> usize {
-        self.pending.lock().map(|q| q.len()).unwrap_or(0)
+        self.spool_stats().depth as usize
     }
 
-    /// Writes the kept samples, oldest first, in batches, until the database is found gone.
-    /// True when nothing is left waiting.
-    pub(super) async fn flush_pending(&self) -> bool {
-        loop {
-            let chunk: Vec<Pending> = match self.pending.lock() {
-                Ok(mut q) => {
-                    let n = q.len().min(FLUSH_BATCH);
-                    q.drain(..n).collect()
-                }
-                Err(_) => return false,
-            };
-            if chunk.is_empty() {
-                return true;
-            }
-            let batch: Vec<Success<'_>> = chunk.iter().map(Pending::success).collect();
-            let Some(from) = write(self.store.as_ref(), &batch).await else {
-                tracing::info!(samples = chunk.len(), "samples kept during a database outage stored");
-                continue;
-            };
-            tracing::warn!(samples = chunk.len() - from, "database still unreachable; pending samples kept");
-            if let Ok(mut q) = self.pending.lock() {
-                for p in chunk.into_iter().skip(from).rev() {
-                    q.push_front(p);
-                }
-            }
-            return false;
+    /// Stores the spooled samples, oldest first, in batches, until the spool is empty or the
+    /// database is found gone. One replay runs at a time.
+    pub async fn replay_spool(&self) -> Replay {
+        let _one = self.replaying.lock().await;
+        if self.spool_stats().depth == 0 {
+            return Replay::Drained;
         }
+        if !self.database_ready() {
+            return Replay::Unreachable;
+        }
+        // Each server's latest stored sample: anything spooled at or before it is stored already.
+        let mut latest: HashMap<String, i64> = match self.store.latest_samples().await {
+            Ok(samples) => samples.into_iter().map(|s| (s.server_name, s.timestamp.timestamp_millis())).collect(),
+            Err(e) => {
+                tracing::warn!(error = ?e, "database still unreachable; the spool waits");
+                return Replay::Unreachable;
+            }
+        };
+        let (mut stored, mut skipped) = (0u64, 0u64);
+        loop {
+            let peeked = match self.spool.lock().map(|g| g.as_ref().map(|s| s.peek(FLUSH_BATCH))) {
+                Ok(Some(Ok(p))) => p,
+                Ok(Some(Err(e))) => {
+                    tracing::error!(error = %e, "cannot read the spool");
+                    return Replay::Unreachable;
+                }
+                Ok(None) | Err(_) => return Replay::Drained,
+            };
+            if peeked.entries.is_empty() {
+                if stored + skipped > 0 {
+                    tracing::info!(
+                        stored,
+                        skipped_already_stored = skipped,
+                        "spool replayed: the samples kept during the outage are stored"
+                    );
+                }
+                return Replay::Drained;
+            }
+            let now_ms = Utc::now().timestamp_millis();
+            // (index in `peeked`, sample) of those to store.
+            let mut keep: Vec<(usize, Spooled)> = Vec::new();
+            let mut dropped = 0u64;
+            for (i, e) in peeked.entries.iter().enumerate() {
+                if latest.get(&e.server).is_some_and(|t| e.taken_ms <= *t) {
+                    skipped += 1;
+                } else if self.spool.lock().ok().and_then(|g| g.as_ref().map(|s| s.expired(e, now_ms))) == Some(true) {
+                    dropped += 1;
+                    tracing::warn!(server = %e.server, taken_ms = e.taken_ms, "spooled sample past the spool's age bound; dropped");
+                } else {
+                    match e.decode() {
+                        Ok(s) => keep.push((i, s)),
+                        Err(err) => {
+                            dropped += 1;
+                            tracing::error!(server = %e.server, error = %err, "unreadable spooled sample; dropped");
+                        }
+                    }
+                }
+            }
+            let batch: Vec<Success<'_>> = keep.iter().map(|(_, s)| s.success()).collect();
+            let unstored = if batch.is_empty() { None } else { write(self.store.as_ref(), &batch).await };
+            let done = unstored.map_or(peeked.entries.len(), |from| keep[from].0);
+            for (_, s) in keep.iter().take(unstored.unwrap_or(keep.len())) {
+                latest.insert(s.sample.server_name.clone(), s.taken_ms());
+                stored += 1;
+            }
+            if let Ok(mut g) = self.spool.lock()
+                && let Some(spool) = g.as_mut()
+            {
+                spool.count_dropped(dropped);
+                if let Err(e) = spool.ack(&peeked, done) {
+                    tracing::error!(error = %e, "cannot remove stored samples from the spool; they will be skipped");
+                }
+            }
+            if unstored.is_some() {
+                tracing::warn!(
+                    stored,
+                    depth = self.spool_stats().depth,
+                    "database unreachable again; the rest of the spool waits"
+                );
+                return Replay::Unreachable;
+            }
+        }
+    }
+
+    /// Replays the spool in the background: when samples are spooled, and again with backoff
+    /// (1 s doubling to 30 s) while the database is unreachable. Runs until aborted.
+    pub fn start_replay(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let c = self.clone();
+        tokio::spawn(async move {
+            let mut wait = RETRY_FIRST;
+            loop {
+                match c.replay_spool().await {
+                    Replay::Drained => {
+                        wait = RETRY_FIRST;
+                        tokio::select! {
+                            () = c.replay_wake.notified() => {}
+                            () = tokio::time::sleep(RETRY_MAX) => {}
+                        }
+                    }
+                    Replay::Unreachable => {
+                        // Woken early by the next spooled batch: the database may be back.
+                        tokio::select! {
+                            () = c.replay_wake.notified() => {}
+                            () = tokio::time::sleep(wait) => {}
+                        }
+                        wait = (wait * 2).min(RETRY_MAX);
+                    }
+                }
+            }
+        })
     }
 }
 
@@ -174,43 +280,4 @@ fn refused(s: &Success<'_>, e: &fleetwatch_store::Error) {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use std::sync::Arc;
-
-    use fleetwatch_config::CollectorSettings;
-
-    use super::*;
-
-    fn report(name: &str, users: &[&str]) -> ServerReport {
-        let sample = fleetwatch_common::Sample {
-            server_name: name.into(),
-            cpu_percent: Some(1.0),
-            timestamp: Utc::now(),
-            ..Default::default()
-        };
-        let users = users.iter().map(|u| UserUsage { username: (*u).into(), ..Default::default() }).collect();
-        let collected =
-            Collected { sample, users, details: None, warnings: Vec::new(), host_key: None, first_use: false };
-        ServerReport { name: name.into(), result: Ok(collected), duration: Duration::from_millis(5), attempts: 1 }
-    }
-
-    /// A sample the database refuses (the same user twice) fails its batch's transaction; the
-    /// others are stored one by one, and nothing is kept for later since the database answers.
-    #[tokio::test]
-    async fn one_refused_sample_never_loses_the_others_of_its_batch() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("f.db").display());
-        let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
-        store.migrate().await.unwrap();
-        let collector = Collector::new(Vec::new(), store.clone(), CollectorSettings::default());
-        let reports = [report("a", &["root"]), report("bad", &["root", "root"]), report("c", &["alice", "bob"])];
-        collector.store_batch(&reports.iter().collect::<Vec<_>>()).await;
-        let mut stored: Vec<String> =
-            store.latest_samples().await.unwrap().into_iter().map(|s| s.server_name).collect();
-        stored.sort();
-        assert_eq!(stored, ["a", "c"]);
-        assert_eq!(collector.pending_samples(), 0);
-    }
-}
+mod tests;
