@@ -23,7 +23,9 @@ pub use env::{Env, ProcessEnv};
 pub use error::ConfigError;
 pub use fleetwatch_common::Transport;
 pub use server::{Credentials, HostKeyPolicy, Server, SshServer};
-pub use settings::{CollectorSettings, UiSettings, UserDiskSettings};
+pub use settings::{
+    CollectorSettings, MAX_AUTO_CONCURRENCY, MIN_AUTO_CONCURRENCY, UiSettings, UserDiskSettings, cron_interval,
+};
 pub use source::{ConfigSource, config_path};
 
 /// The commented example printed by `fleetwatch default-config`.
