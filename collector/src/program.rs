@@ -112,6 +112,21 @@ fn prelude(section: SectionName, opts: &ProgramOptions) -> String {
                 None => format!("seen=\nlisted=\nevery={LIST_EVERY_WITH_HEALTH_CHECKS}\navoid='{avoid}'\n"),
             }
         }
+        SectionName::Files => {
+            // Digits, ':' and a letter only: safe in single quotes.
+            let mut known = String::with_capacity(opts.known_procs.len() * 32 + 8);
+            known.push_str("prev='");
+            for (i, k) in opts.known_procs.iter().enumerate() {
+                if i > 0 {
+                    known.push(' ');
+                }
+                k.write_to(&mut known);
+            }
+            known.push_str("'\n");
+            known
+        }
+        // The baseline prints every process: it is what the first rates are computed against.
+        SectionName::Files0 => "prev=\n".to_owned(),
         _ => String::new(),
     }
 }

@@ -1,5 +1,7 @@
-//! Runs collection cycles on the configured cron schedule. A cycle still running when the next
-//! one is due makes that one skip (logged), never pile up.
+//! Runs collection cycles on the configured cron schedule, and the servers with a `schedule` of
+//! their own on theirs (one job per distinct schedule). A cycle still running when the next one
+//! of the same servers is due makes that one skip (logged and counted:
+//! `Collector::skipped_cycles`), never pile up.
 
 use std::sync::Arc;
 
@@ -26,7 +28,7 @@ pub enum ScheduleError {
 /// A running schedule; [`Schedule::stop`] waits for the cycle in flight.
 pub struct Schedule {
     scheduler: JobScheduler,
-    running: Arc<Mutex<()>>,
+    groups: Vec<Arc<Group>>,
     collector: Arc<Collector>,
     heartbeat: Option<tokio::task::JoinHandle<()>>,
     /// The alert staleness timer, when alerts are on.
@@ -39,16 +41,27 @@ const ALERT_TIMER: std::time::Duration = std::time::Duration::from_secs(60);
 impl Schedule {
     /// Starts the schedule (and a first cycle at once when `collect_on_start`).
     pub async fn start(collector: Arc<Collector>) -> Result<Self, ScheduleError> {
-        let running = Arc::new(Mutex::new(()));
         let scheduler = JobScheduler::new().await?;
         let expr = collector.settings().schedule.clone();
-        let (c, r) = (collector.clone(), running.clone());
-        let job = Job::new_async(expr.as_str(), move |_id, _sched| {
-            let (c, r) = (c.clone(), r.clone());
-            Box::pin(async move { run_guarded(&c, &r).await })
-        })
-        .map_err(|source| ScheduleError::InvalidSchedule { job: "schedule", expr: expr.clone(), source })?;
-        scheduler.add(job).await?;
+        // One job and one guard per schedule: the default one (`None`) guards `running`, which
+        // `stop` waits for with the others.
+        let mut groups = Vec::new();
+        for own in collector.schedules() {
+            let group =
+                Arc::new(Group { expr: own.clone().unwrap_or_else(|| expr.clone()), own, running: Mutex::new(()) });
+            let (c, g) = (collector.clone(), group.clone());
+            let job = Job::new_async(group.expr.as_str(), move |_id, _sched| {
+                let (c, g) = (c.clone(), g.clone());
+                Box::pin(async move { g.run(&c).await })
+            })
+            .map_err(|source| ScheduleError::InvalidSchedule {
+                job: "schedule",
+                expr: group.expr.clone(),
+                source,
+            })?;
+            scheduler.add(job).await?;
+            groups.push(group);
+        }
         let disk = &collector.settings().user_disk;
         if disk.enabled {
             let expr = disk.schedule.clone();
@@ -96,11 +109,14 @@ impl Schedule {
             }));
         }
         if collector.settings().collect_on_start {
-            let (c, r) = (collector.clone(), running.clone());
-            tokio::spawn(async move { run_guarded(&c, &r).await });
+            for g in &groups {
+                let (c, g) = (collector.clone(), g.clone());
+                // At once, not spread: the first figures are wanted now.
+                tokio::spawn(async move { g.run_now(&c).await });
+            }
         }
-        tracing::info!(schedule = %expr, "collector scheduled");
-        Ok(Self { scheduler, running, collector, heartbeat, tasks })
+        tracing::info!(schedule = %expr, schedules = groups.len(), "collector scheduled");
+        Ok(Self { scheduler, groups, collector, heartbeat, tasks })
     }
 
     /// Stops scheduling and waits for the cycle in flight to finish and be stored.
@@ -108,7 +124,9 @@ impl Schedule {
         if let Err(e) = self.scheduler.shutdown().await {
             tracing::warn!(error = %e, "scheduler shutdown");
         }
-        let _finished = self.running.lock().await;
+        for g in &self.groups {
+            let _finished = g.running.lock().await;
+        }
         if let Some(h) = self.heartbeat.take() {
             h.abort();
         }
@@ -121,11 +139,41 @@ impl Schedule {
     }
 }
 
-async fn run_guarded(collector: &Collector, running: &Mutex<()>) {
-    match running.try_lock() {
-        Ok(_guard) => {
-            collector.run_cycle().await;
+/// The servers of one schedule and the guard that keeps their cycles from overlapping.
+struct Group {
+    /// The cron expression.
+    expr: String,
+    /// The servers' own `schedule`; `None`: `collector.schedule`.
+    own: Option<String>,
+    running: Mutex<()>,
+}
+
+impl Group {
+    /// A scheduled cycle, starts spread over `collector.spread` of the interval; skipped and
+    /// counted when the previous one still runs.
+    async fn run(&self, collector: &Collector) {
+        let interval = fleetwatch_config::cron_interval(&self.expr);
+        self.guarded(collector, interval).await;
+    }
+
+    /// A cycle at once (collect on start), not spread.
+    async fn run_now(&self, collector: &Collector) {
+        self.guarded(collector, None).await;
+    }
+
+    async fn guarded(&self, collector: &Collector, interval: Option<std::time::Duration>) {
+        match self.running.try_lock() {
+            Ok(_guard) => {
+                collector.run_scheduled(self.own.as_deref(), interval).await;
+            }
+            Err(_) => {
+                let skipped = collector.count_skipped_cycle();
+                tracing::warn!(
+                    schedule = %self.expr,
+                    skipped_total = skipped,
+                    "previous cycle still running; this one is skipped"
+                );
+            }
         }
-        Err(_) => tracing::warn!("previous cycle still running; this one is skipped"),
     }
 }

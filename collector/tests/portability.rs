@@ -116,8 +116,19 @@ fn two_cycles(world: &World<'_>, name: &str) -> (Snapshot, Built, String) {
     let own_shell = answers.self_pid.expect("self");
     // (Tests running alongside start processes: how many are new varies, but never pid 1.)
     assert!(!answers.uids.contains_key(&1) && !answers.uids.contains_key(&own_shell), "{name}: asked about all");
+    // Processes: the next program was given the first cycle's table and printed only what
+    // changed (the program's own shell, head and awk at least); the whole table is back.
+    assert!(next_text.contains("\nprev='1:"), "{name}: the table goes to the next program");
+    let changes = s.proc_changes.as_ref().expect("only the changed processes");
+    assert!(s.procs.is_none() && !changes.changed.is_empty(), "{name}: {changes:?}");
+    assert!(
+        changes.changed.len() < first.carried.proc_table.as_ref().map_or(0, Vec::len),
+        "{name}: not every process changed in a few milliseconds: {changes:?}"
+    );
+    let table = next.carried.proc_table.as_ref().expect("the merged table");
+    assert!(table.iter().any(|p| p.pid == 1), "{name}: pid 1 kept from the first cycle");
     let placed: i64 = next.users.iter().map(|u| u.process_count).sum();
-    let procs = s.procs.as_ref().map_or(0, Vec::len);
+    let procs = table.len();
     assert!(placed as usize + 5 >= procs, "{name}: {placed} of {procs} processes placed");
     // Run as root: every descriptor directory is readable.
     assert!(next.details.processes_by_memory.iter().filter(|p| p.open_fds.is_some()).count() >= 3, "{name}");

@@ -52,6 +52,8 @@ pub(crate) struct FileServer {
     pub known_hosts_file: Option<PathBuf>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// This server's own cron schedule, instead of `collector.schedule`.
+    pub schedule: Option<String>,
 }
 
 impl FileConfig {

@@ -26,7 +26,9 @@ pub use error::ConfigError;
 pub use fleetwatch_common::Transport;
 pub use retention::RetentionSettings;
 pub use server::{Credentials, HostKeyPolicy, Server, SshServer};
-pub use settings::{CollectorSettings, UiSettings, UserDiskSettings};
+pub use settings::{
+    CollectorSettings, MAX_AUTO_CONCURRENCY, MIN_AUTO_CONCURRENCY, UiSettings, UserDiskSettings, cron_interval,
+};
 pub use source::{ConfigSource, config_path};
 pub use spool::SpoolSettings;
 

@@ -14,12 +14,15 @@ pub struct Server {
     pub tags: Vec<String>,
     /// `None` for the local transport.
     pub ssh: Option<SshServer>,
+    /// Its own cron schedule (`schedule` of its `[[servers]]` table, validated); `None`:
+    /// `collector.schedule`.
+    pub schedule: Option<String>,
 }
 
 impl Server {
     /// This machine, reached without SSH.
     pub fn local(name: &str) -> Self {
-        Self { name: name.into(), tags: vec!["local".into()], ssh: None }
+        Self { name: name.into(), tags: vec!["local".into()], ssh: None, schedule: None }
     }
 
     pub fn transport(&self) -> Transport {

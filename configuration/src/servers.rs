@@ -14,12 +14,15 @@ use fleetwatch_common::Transport;
 pub(crate) fn resolve(i: usize, s: FileServer, env: &dyn Env) -> Result<Server> {
     let key = |field: &str| format!("servers[{i}] ({}).{field}", s.name);
     validate::name(&format!("servers[{i}].name"), &s.name)?;
+    if let Some(expr) = &s.schedule {
+        crate::settings::parse_cron(expr).map_err(|e| ConfigError::invalid(key("schedule"), e))?;
+    }
     if s.transport == Transport::Local {
         let extra = s.host.is_some() || s.user.is_some() || s.identity_file.is_some() || s.password_env.is_some();
         if extra {
             return Err(ConfigError::invalid(key("transport"), "a local server takes no host, user or credentials"));
         }
-        return Ok(Server { name: s.name.clone(), tags: s.tags, ssh: None });
+        return Ok(Server { name: s.name.clone(), tags: s.tags, ssh: None, schedule: s.schedule });
     }
     let host = s.host.clone().ok_or_else(|| ConfigError::invalid(key("host"), "required for an SSH server"))?;
     let user = s.user.clone().ok_or_else(|| ConfigError::invalid(key("user"), "required for an SSH server"))?;
@@ -35,6 +38,7 @@ pub(crate) fn resolve(i: usize, s: FileServer, env: &dyn Env) -> Result<Server> 
     Ok(Server {
         name: s.name,
         tags: s.tags,
+        schedule: s.schedule,
         ssh: Some(SshServer { host, port: s.port.unwrap_or(22), user, credentials, host_key }),
     })
 }

@@ -13,7 +13,13 @@ use crate::duration;
 pub struct CollectorSettings {
     /// Cron expression with a seconds field (6 fields) or seconds and year (7 fields).
     pub schedule: String,
-    pub concurrency: usize,
+    /// Servers collected at once. Default (unset): adapts to the fleet's size, see
+    /// [`CollectorSettings::concurrency_for`].
+    pub concurrency: Option<usize>,
+    /// Spread each cycle's starts over this fraction of the schedule's interval (0 to 0.9;
+    /// 0, the default, starts them all at once): every server gets a fixed offset from a hash
+    /// of its name, so servers sharing a hypervisor or a link are not all hit in the same second.
+    pub spread: f64,
     #[serde(deserialize_with = "duration::secs")]
     pub connect_timeout_secs: u64,
     #[serde(deserialize_with = "duration::secs")]
@@ -75,7 +81,8 @@ impl Default for CollectorSettings {
     fn default() -> Self {
         Self {
             schedule: "0 */15 * * * *".into(),
-            concurrency: 64,
+            concurrency: None,
+            spread: 0.0,
             connect_timeout_secs: 10,
             command_timeout_secs: 30,
             retries: 3,
@@ -96,7 +103,29 @@ impl Default for UiSettings {
     }
 }
 
+/// The adaptive concurrency's bounds: at least this many servers at once...
+pub const MIN_AUTO_CONCURRENCY: usize = 64;
+/// ...and at most this many (each in-flight server holds its output and parse buffers).
+pub const MAX_AUTO_CONCURRENCY: usize = 512;
+
 impl CollectorSettings {
+    /// Servers collected at once in a cycle of `servers`: the configured `concurrency`, or a
+    /// quarter of the fleet within [`MIN_AUTO_CONCURRENCY`]..=[`MAX_AUTO_CONCURRENCY`]
+    /// (a server's collection mostly waits on the network and the server, so a large fleet
+    /// needs more of them in flight to keep a cycle short); never more than the servers.
+    pub fn concurrency_for(&self, servers: usize) -> usize {
+        let n = self.concurrency.unwrap_or((servers / 4).clamp(MIN_AUTO_CONCURRENCY, MAX_AUTO_CONCURRENCY));
+        n.min(servers).max(1)
+    }
+
+    /// The window a cycle's starts are spread over: `spread` × `interval`.
+    pub fn spread_window(&self, interval: Option<Duration>) -> Duration {
+        match interval {
+            Some(i) if self.spread > 0.0 => i.mul_f64(self.spread.min(0.9)),
+            _ => Duration::ZERO,
+        }
+    }
+
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_secs(self.connect_timeout_secs)
     }
@@ -112,10 +141,7 @@ impl CollectorSettings {
 
     /// The interval between two scheduled cycles (the shortest gap among the next few).
     pub fn schedule_interval(&self) -> Option<Duration> {
-        let cron = parse_cron(&self.schedule).ok()?;
-        let now = chrono::Utc::now();
-        let times: Vec<_> = cron.iter_after(now).take(4).collect();
-        times.windows(2).filter_map(|w| (w[1] - w[0]).to_std().ok()).min()
+        cron_interval(&self.schedule)
     }
 
     /// How old a last success may be before the server counts as offline ("stale").
@@ -133,6 +159,15 @@ impl UserDiskSettings {
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
     }
+}
+
+/// The interval between two times of the cron expression `expr` (the shortest gap among the
+/// next few); `None` when it does not parse.
+pub fn cron_interval(expr: &str) -> Option<Duration> {
+    let cron = parse_cron(expr).ok()?;
+    let now = chrono::Utc::now();
+    let times: Vec<_> = cron.iter_after(now).take(4).collect();
+    times.windows(2).filter_map(|w| (w[1] - w[0]).to_std().ok()).min()
 }
 
 /// Parses a cron expression with seconds (6 fields) or seconds and year (7 fields), as

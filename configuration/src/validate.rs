@@ -8,8 +8,14 @@ use crate::settings::{CollectorSettings, UiSettings, parse_cron};
 
 pub(crate) fn collector(c: &CollectorSettings) -> Result<()> {
     parse_cron(&c.schedule).map_err(|e| ConfigError::invalid("collector.schedule", e))?;
-    if c.concurrency == 0 {
-        return Err(ConfigError::invalid("collector.concurrency", "must be at least 1"));
+    if c.concurrency == Some(0) {
+        return Err(ConfigError::invalid(
+            "collector.concurrency",
+            "must be at least 1 (or left out: adapts to the fleet)",
+        ));
+    }
+    if !(0.0..=0.9).contains(&c.spread) {
+        return Err(ConfigError::invalid("collector.spread", "a fraction of the interval from 0 to 0.9"));
     }
     if c.connect_timeout_secs == 0 || c.command_timeout_secs == 0 {
         return Err(ConfigError::invalid("collector.*_timeout_secs", "timeouts must be at least 1 second"));

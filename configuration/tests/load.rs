@@ -162,3 +162,31 @@ fn stale_after_follows_the_schedule() {
     assert_eq!(s.schedule_interval(), Some(Duration::from_secs(10)));
     assert_eq!(s.stale_after(), Duration::from_secs(20 + 40));
 }
+
+#[test]
+fn fleet_scale_settings_adapt_and_are_validated() {
+    // Concurrency: adapts to the fleet by default, a given number is kept.
+    let c = Config::from_toml("[collector]\n", &env(&[])).unwrap().collector;
+    assert_eq!(c.concurrency, None);
+    assert_eq!((c.concurrency_for(10), c.concurrency_for(1000), c.concurrency_for(5000)), (10, 250, 512));
+    assert_eq!(c.concurrency_for(100), 64);
+    let c = Config::from_toml("[collector]\nconcurrency = 20\n", &env(&[])).unwrap().collector;
+    assert_eq!((c.concurrency_for(1000), c.concurrency_for(5)), (20, 5));
+    let e = Config::from_toml("[collector]\nconcurrency = 0\n", &env(&[])).unwrap_err().to_string();
+    assert!(e.contains("collector.concurrency"), "{e}");
+    // Spread: a fraction of the interval.
+    let c = Config::from_toml("[collector]\nschedule = \"0 * * * * *\"\nspread = 0.5\n", &env(&[])).unwrap().collector;
+    assert_eq!(c.spread_window(c.schedule_interval()), Duration::from_secs(30));
+    assert_eq!(CollectorSettings::default().spread_window(Some(Duration::from_secs(60))), Duration::ZERO);
+    for bad in ["1.5", "-0.1"] {
+        let e = Config::from_toml(&format!("[collector]\nspread = {bad}\n"), &env(&[])).unwrap_err().to_string();
+        assert!(e.contains("collector.spread"), "{bad}: {e}");
+    }
+    // A server's own schedule: validated, named in the error.
+    let server =
+        |schedule: &str| format!("[[servers]]\nname = \"db-1\"\ntransport = \"local\"\nschedule = \"{schedule}\"\n");
+    let c = Config::from_toml(&server("*/5 * * * * *"), &env(&[])).unwrap();
+    assert_eq!(c.servers[0].schedule.as_deref(), Some("*/5 * * * * *"));
+    let e = Config::from_toml(&server("*/5 * * * *"), &env(&[])).unwrap_err().to_string();
+    assert!(e.contains("servers[0] (db-1).schedule") && e.contains("6 fields"), "{e}");
+}

@@ -10,11 +10,12 @@ mod connection;
 mod interpret;
 mod outage;
 mod report;
+mod spread;
 mod stats;
 mod user_disk;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use fleetwatch_config::{CollectorSettings, Server};
@@ -68,6 +69,8 @@ pub struct Collector {
     alerts: Option<Arc<AlertEngine>>,
     /// This process's own figures, stored after each cycle.
     stats: std::sync::Mutex<CycleStats>,
+    /// Scheduled cycles skipped because the previous one of the same servers still ran.
+    skipped_cycles: AtomicU64,
 }
 
 impl Collector {
@@ -86,7 +89,31 @@ impl Collector {
             cluster: None,
             alerts: None,
             stats: Default::default(),
+            skipped_cycles: AtomicU64::new(0),
         }
+    }
+
+    /// Counts a scheduled cycle that did not start because the previous one of the same
+    /// servers was still running (backpressure: never stacked); returns the count so far.
+    pub fn count_skipped_cycle(&self) -> u64 {
+        self.skipped_cycles.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Scheduled cycles skipped so far because the previous one still ran.
+    pub fn skipped_cycles(&self) -> u64 {
+        self.skipped_cycles.load(Ordering::Relaxed)
+    }
+
+    /// The distinct schedules of the servers: `None` for those on `collector.schedule`, then
+    /// each per-server `schedule` once, in the order first seen.
+    pub fn schedules(&self) -> Vec<Option<String>> {
+        let mut out: Vec<Option<String>> = Vec::new();
+        for e in &self.entries {
+            if !out.contains(&e.server.schedule) {
+                out.push(e.server.schedule.clone());
+            }
+        }
+        out
     }
 
     /// Shares the fleet with the other collector processes on the same database: each cycle
@@ -151,9 +178,29 @@ impl Collector {
     /// [`Self::run_cycle`], and what the alert evaluation that follows it changed and queued
     /// (`None` without alerts, or when the evaluation failed: that is logged and counted).
     pub async fn run_cycle_with_alerts(&self) -> (Vec<ServerReport>, Option<Outcome>) {
+        self.run_group(None, Duration::ZERO).await
+    }
+
+    /// The scheduled cycle of the servers on `schedule` (`None`: those on `collector.schedule`),
+    /// their starts spread over `collector.spread` of `interval`.
+    pub async fn run_scheduled(&self, schedule: Option<&str>, interval: Option<Duration>) -> Vec<ServerReport> {
+        let window = self.settings.spread_window(interval);
+        self.run_group(Some(schedule), window).await.0
+    }
+
+    /// A cycle over the servers of one schedule (`Some(None)`: the default one), or over all
+    /// (`None`), starts spread over `window`.
+    async fn run_group(
+        &self,
+        schedule: Option<Option<&str>>,
+        window: Duration,
+    ) -> (Vec<ServerReport>, Option<Outcome>) {
         let started = Instant::now();
-        let Some(entries) = self.claimed().await else { return (Vec::new(), None) };
-        let reports = self.run_on(entries, Mode::Store).await;
+        let Some(mut entries) = self.claimed().await else { return (Vec::new(), None) };
+        if let Some(schedule) = schedule {
+            entries.retain(|e| e.server.schedule.as_deref() == schedule);
+        }
+        let reports = self.run_on(entries, Mode::Store, window).await;
         let outcome = match &self.alerts {
             Some(alerts) => {
                 let failures: Vec<String> = reports
@@ -196,7 +243,7 @@ impl Collector {
 
     /// Connects to every server and runs the scripts without storing anything.
     pub async fn check(&self) -> Vec<ServerReport> {
-        self.run_on(self.entries.clone(), Mode::DryRun).await
+        self.run_on(self.entries.clone(), Mode::DryRun, Duration::ZERO).await
     }
 
     /// The servers this process may collect now: all of them, or in a cluster those whose lease
@@ -220,12 +267,22 @@ impl Collector {
         Some(self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect())
     }
 
-    /// Collects `entries` with bounded concurrency; when storing, each sample is written in a
-    /// batch with the others that finish about when it does (`batch.rs`).
-    async fn run_on(&self, entries: Vec<Arc<Entry>>, mode: Mode) -> Vec<ServerReport> {
-        let reports = futures::stream::iter(entries)
-            .map(|entry| async move { self.collect(&entry, mode).await })
-            .buffer_unordered(self.settings.concurrency);
+    /// Collects `entries` with bounded concurrency (the configured one, or adapted to the
+    /// fleet's size), each starting at its offset in `window` (`spread.rs`); when storing, each
+    /// sample is written in a batch with the others that finish about when it does (`batch.rs`).
+    async fn run_on(&self, entries: Vec<Arc<Entry>>, mode: Mode, window: Duration) -> Vec<ServerReport> {
+        let concurrency = self.settings.concurrency_for(entries.len());
+        let start = tokio::time::Instant::now();
+        let reports = futures::stream::iter(spread::in_start_order(entries, window))
+            .map(|(offset, entry)| async move {
+                // In start order, so a server waiting for its offset holds a slot only when
+                // every earlier one has started.
+                if !offset.is_zero() {
+                    tokio::time::sleep_until(start + offset).await;
+                }
+                self.collect(&entry, mode).await
+            })
+            .buffer_unordered(concurrency);
         if mode == Mode::DryRun {
             return reports.collect().await;
         }

@@ -41,7 +41,7 @@ impl Collector {
                     (entry.server.name.clone(), result)
                 }
             })
-            .buffer_unordered(self.settings.concurrency)
+            .buffer_unordered(self.settings.concurrency_for(self.entries.len()))
             .collect()
             .await
     }

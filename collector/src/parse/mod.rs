@@ -51,7 +51,7 @@ pub use output::{FILES, parse_output};
 pub use owners::{OwnerAnswers, parse_owners};
 pub use pagesize::parse_pagesize;
 pub use passwd::parse_passwd;
-pub use procs::{ProcStat, parse_procs};
+pub use procs::{CHANGED_HEADER, ProcChanges, ProcStat, parse_changes, parse_procs};
 pub use snapshot::{Baseline, Snapshot};
 pub use sockets::{Listener, SocketSource, SocketStates, parse_sockets};
 pub use stat::{CpuStat, CpuTimes, parse_stat};

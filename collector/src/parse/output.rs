@@ -6,11 +6,12 @@ use std::collections::HashSet;
 use super::files::{header_path, split_files};
 use super::framing::split_sections;
 use super::mounts::{self, mounts_may_hang, parse_mounts};
+use super::procs::CHANGED_HEADER;
 use super::{
-    Baseline, ParseOptions, Parsed, Problem, SectionError, Snapshot, parse_containers, parse_cpufreq, parse_diskstats,
-    parse_fds, parse_file_nr, parse_hostname, parse_inventory, parse_loadavg, parse_meminfo, parse_netdev,
-    parse_owners, parse_pagesize, parse_passwd, parse_procs, parse_sockets, parse_stat, parse_tcp, parse_uptime,
-    parse_users,
+    Baseline, ParseOptions, Parsed, Problem, SectionError, Snapshot, parse_changes, parse_containers, parse_cpufreq,
+    parse_diskstats, parse_fds, parse_file_nr, parse_hostname, parse_inventory, parse_loadavg, parse_meminfo,
+    parse_netdev, parse_owners, parse_pagesize, parse_passwd, parse_procs, parse_sockets, parse_stat, parse_tcp,
+    parse_uptime, parse_users,
 };
 use crate::protocol::{DfFlavour, SECTIONS, SectionName};
 
@@ -72,13 +73,15 @@ pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
             SectionName::Files => {
                 let (files, procs) = split_procs(body);
                 proc_mounts = parse_files(files, &mut snap);
-                if let Some(procs) = procs {
-                    let mut sink = Sink {
-                        section: SectionName::Procs.as_str(),
-                        errors: &mut snap.errors,
-                        warnings: &mut snap.warnings,
-                    };
-                    snap.procs = sink.take(parse_procs(procs));
+                let mut sink = Sink {
+                    section: SectionName::Procs.as_str(),
+                    errors: &mut snap.errors,
+                    warnings: &mut snap.warnings,
+                };
+                match procs {
+                    Some(Procs::Kernel(procs)) => snap.procs = sink.take(parse_procs(procs)),
+                    Some(Procs::Changes(changes)) => snap.proc_changes = sink.take(parse_changes(changes)),
+                    None => {}
                 }
             }
             SectionName::Procs => snap.procs = sink.take(parse_procs(body)),
@@ -125,7 +128,11 @@ pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
         }
     }
     let procs = SectionName::Procs.as_str();
-    if seen(SectionName::Files) && snap.procs.is_none() && !snap.errors.iter().any(|e| e.section == procs) {
+    if seen(SectionName::Files)
+        && snap.procs.is_none()
+        && snap.proc_changes.is_none()
+        && !snap.errors.iter().any(|e| e.section == procs)
+    {
         snap.errors.push(SectionError::new(procs, "no /proc/PID/stat in the output"));
     }
     // The baseline is optional, but holds both the files and the processes.
@@ -142,16 +149,32 @@ pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
     snap
 }
 
-/// Cuts the `files` output where the `/proc/PID/stat` files begin (they come last): the small
-/// files, and the process part if there is one.
-fn split_procs(body: &str) -> (&str, Option<&str>) {
+/// The process part of the `files` output.
+enum Procs<'a> {
+    /// Every `/proc/PID/stat` as the kernel wrote it.
+    Kernel(&'a str),
+    /// Only the changes since the table the program was given (`scripts/files.sh`).
+    Changes(&'a str),
+}
+
+/// Cuts the `files` output where the `/proc/PID/stat` files (or the changed processes) begin
+/// (they come last): the small files, and the process part if there is one.
+fn split_procs(body: &str) -> (&str, Option<Procs<'_>>) {
     let mut offset = 0;
     for line in body.split_inclusive('\n') {
-        if header_path(line)
-            .and_then(|p| p.strip_prefix("/proc/"))
-            .is_some_and(|rest| rest.strip_suffix("/stat").is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit())))
-        {
-            return (&body[..offset], Some(&body[offset..]));
+        match header_path(line) {
+            Some(CHANGED_HEADER) => {
+                return (&body[..offset], Some(Procs::Changes(&body[offset + line.len()..])));
+            }
+            Some(path)
+                if path
+                    .strip_prefix("/proc/")
+                    .and_then(|rest| rest.strip_suffix("/stat"))
+                    .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit())) =>
+            {
+                return (&body[..offset], Some(Procs::Kernel(&body[offset..])));
+            }
+            _ => {}
         }
         offset += line.len();
     }
@@ -162,6 +185,14 @@ fn split_procs(body: &str) -> (&str, Option<&str>) {
 fn parse_baseline_files(body: &str, sink: &mut Sink<'_>, baseline: &mut Baseline) {
     let (body, procs) = split_procs(body);
     let files = split_files(body, |p| FILES.iter().any(|(f, _, _)| *f == p));
+    let procs = match procs {
+        Some(Procs::Kernel(p)) => Some(p),
+        Some(Procs::Changes(_)) => {
+            sink.warnings.push(SectionError::new(SectionName::Files0.as_str(), "changed processes in a baseline"));
+            None
+        }
+        None => None,
+    };
     baseline.stat = files.get("/proc/stat").and_then(|b| sink.take(parse_stat(b)));
     baseline.uptime = files.get("/proc/uptime").and_then(|b| sink.take(parse_uptime(b)));
     baseline.diskstats = files.get("/proc/diskstats").and_then(|b| sink.take(parse_diskstats(b)));

@@ -5,6 +5,11 @@
 //! The command name (`comm`) sits in parentheses and may itself hold spaces, parentheses and
 //! even newlines, so a line is cut at its first ` (` and its *last* `)`. A record broken by a
 //! newline in its name is joined back from the lines that follow.
+//!
+//! After the first cycle of a connection the program prints only what changed (see
+//! `scripts/files.sh`): after a line `==> /proc/changed/stat <==`, one short record
+//! `PID (COMM) STATE PPID UTIME STIME THREADS START RSS` per process that is new or whose
+//! figures moved, and one line `gone PID...` with the processes that ended ([`parse_changes`]).
 
 use std::borrow::Cow;
 
@@ -42,12 +47,70 @@ impl ProcStat {
     }
 }
 
+/// The processes that changed since the cycle whose table the program was given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcChanges {
+    /// New processes and those whose ticks, memory, threads or state moved.
+    pub changed: Vec<ProcStat>,
+    /// Processes of the given table that ended.
+    pub gone: Vec<u32>,
+}
+
+/// The header the program prints before the changed processes.
+pub const CHANGED_HEADER: &str = "/proc/changed/stat";
+
+/// Which fields a record has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `/proc/PID/stat` as the kernel writes it.
+    Kernel,
+    /// `PID (COMM) STATE PPID UTIME STIME THREADS START RSS`, as `scripts/files.sh` prints it.
+    Short,
+}
+
 /// Parses the concatenated stat lines. Lines that cannot be read (a process caught exiting)
 /// are skipped with a warning; no process at all is an error.
 pub fn parse_procs(body: &str) -> Result<Parsed<Vec<ProcStat>>, Problem> {
+    let (procs, warnings, _) = parse_records(body, Layout::Kernel);
+    if procs.is_empty() {
+        return Err(Problem::whole("no process"));
+    }
+    Ok(Parsed { value: procs, warnings })
+}
+
+/// Parses the changed processes (short records) and the `gone` line. A missing `gone` line is
+/// an error: the output was cut, and the processes that ended are unknown.
+pub fn parse_changes(body: &str) -> Result<Parsed<ProcChanges>, Problem> {
+    let (changed, mut warnings, gone) = parse_records(body, Layout::Short);
+    let Some(gone) = gone else {
+        return Err(Problem::whole("no \"gone\" line after the changed processes"));
+    };
+    let mut pids = Vec::new();
+    for word in gone.split_whitespace() {
+        match word.parse::<u32>() {
+            Ok(pid) => pids.push(pid),
+            Err(_) => warnings.push(Problem::whole(format!("gone pid {word:?} is not a number"))),
+        }
+    }
+    Ok(Parsed { value: ProcChanges { changed, gone: pids }, warnings })
+}
+
+/// The records of `body` in `layout`, the warnings, and the rest of a `gone` line if any.
+fn parse_records(body: &str, layout: Layout) -> (Vec<ProcStat>, Vec<Problem>, Option<&str>) {
     // Header lines of `head` name a pid and hold no data; a command name (at most 64 bytes)
     // cannot hold one, since a header is longer and a record's name is in parentheses.
-    let lines: Vec<&str> = body.lines().filter(|l| header_path(l).is_none()).collect();
+    let mut gone = None;
+    let lines: Vec<&str> = body
+        .lines()
+        .filter(|l| header_path(l).is_none())
+        .filter(|l| match (layout, l.strip_prefix("gone")) {
+            (Layout::Short, Some(rest)) if gone.is_none() && (rest.is_empty() || rest.starts_with(' ')) => {
+                gone = Some(rest);
+                false
+            }
+            _ => true,
+        })
+        .collect();
     let mut procs = Vec::with_capacity(lines.len());
     let mut warnings = Vec::new();
     let mut i = 0;
@@ -59,7 +122,7 @@ pub fn parse_procs(body: &str) -> Result<Parsed<Vec<ProcStat>>, Problem> {
         let mut record = Cow::Borrowed(line);
         let mut last = i;
         loop {
-            match parse_record(&record) {
+            match parse_record(&record, layout) {
                 Ok(p) => {
                     procs.push(p);
                     break;
@@ -68,7 +131,7 @@ pub fn parse_procs(body: &str) -> Result<Parsed<Vec<ProcStat>>, Problem> {
                     let next = lines.get(last + 1).copied();
                     let joinable = err.incomplete
                         && record.len() < MAX_COMM + 16
-                        && next.is_some_and(|l| parse_record(l).is_err());
+                        && next.is_some_and(|l| parse_record(l, layout).is_err());
                     match next {
                         Some(next) if joinable => {
                             record = Cow::Owned(format!("{record}\n{next}"));
@@ -85,10 +148,7 @@ pub fn parse_procs(body: &str) -> Result<Parsed<Vec<ProcStat>>, Problem> {
         }
         i = last + 1;
     }
-    if procs.is_empty() {
-        return Err(Problem::whole("no process"));
-    }
-    Ok(Parsed { value: procs, warnings })
+    (procs, warnings, gone)
 }
 
 struct RecordError {
@@ -105,17 +165,22 @@ fn invalid(message: String) -> RecordError {
     RecordError { incomplete: false, message }
 }
 
-fn parse_record(line: &str) -> Result<ProcStat, RecordError> {
+fn parse_record(line: &str, layout: Layout) -> Result<ProcStat, RecordError> {
     let open = line.find(" (").ok_or_else(|| invalid("no \" (\" after the pid".to_owned()))?;
     let pid_text = line.get(..open).unwrap_or("").trim();
     let pid: u32 = pid_text.parse().map_err(|_| invalid(format!("pid {pid_text:?} is not a number")))?;
     let close = line.rfind(')').filter(|&c| c > open).ok_or_else(|| incomplete("no \")\" after the command name"))?;
     let comm = line.get(open + 2..close).unwrap_or("");
     let rest: Vec<&str> = line.get(close + 1..).unwrap_or("").split_whitespace().collect();
-    // rest[0] is field 3 (state); field N of proc_pid_stat(5) is rest[N - 3].
-    if rest.len() < 22 {
-        return Err(incomplete("fewer than 24 fields"));
-    }
+    // Kernel: rest[0] is field 3 (state); field N of proc_pid_stat(5) is rest[N - 3].
+    // Short: state, ppid, utime, stime, threads, starttime, rss.
+    let [utime, stime, threads, starttime, rss] = match layout {
+        Layout::Kernel if rest.len() < 22 => return Err(incomplete("fewer than 24 fields")),
+        Layout::Kernel => [11, 12, 17, 19, 21],
+        Layout::Short if rest.len() < 7 => return Err(incomplete("fewer than 9 fields")),
+        Layout::Short if rest.len() > 7 => return Err(invalid("more than 9 fields".to_owned())),
+        Layout::Short => [2, 3, 4, 5, 6],
+    };
     if comm.len() > MAX_COMM {
         return Err(invalid(format!("command name longer than {MAX_COMM} bytes")));
     }
@@ -130,7 +195,7 @@ fn parse_record(line: &str) -> Result<ProcStat, RecordError> {
         .and_then(|s| s.parse::<u32>().ok())
         .ok_or_else(|| invalid(format!("ppid of pid {pid} is not a number")))?;
     // rss is a signed long; a transiently negative value means "nothing resident".
-    let rss_pages = match rest.get(21).and_then(|s| s.parse::<i64>().ok()) {
+    let rss_pages = match rest.get(rss).and_then(|s| s.parse::<i64>().ok()) {
         Some(v) => u64::try_from(v).unwrap_or(0),
         None => return Err(invalid(format!("rss of pid {pid} is not a number"))),
     };
@@ -139,10 +204,10 @@ fn parse_record(line: &str) -> Result<ProcStat, RecordError> {
         comm: comm.to_owned(),
         state,
         ppid,
-        utime: num(11, "utime")?,
-        stime: num(12, "stime")?,
-        threads: num(17, "num_threads")?,
-        starttime: num(19, "starttime")?,
+        utime: num(utime, "utime")?,
+        stime: num(stime, "stime")?,
+        threads: num(threads, "num_threads")?,
+        starttime: num(starttime, "starttime")?,
         rss_pages,
     })
 }
@@ -213,6 +278,34 @@ mod tests {
         let p = parse_procs(&body).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.value.iter().map(|p| p.comm.as_str()).collect::<Vec<_>>(), ["init", "a\nb"]);
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn changes_are_short_records_and_a_gone_line() {
+        let body = "12 (web server) S 1 300 40 4 5000 900\n13 (a\nb) R 12 1 0 1 6000 10\ngone 7 8\n";
+        let p = parse_changes(body).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.value.gone, [7, 8]);
+        assert_eq!(
+            p.value.changed[0],
+            ProcStat {
+                pid: 12,
+                comm: "web server".into(),
+                state: 'S',
+                ppid: 1,
+                utime: 300,
+                stime: 40,
+                starttime: 5000,
+                rss_pages: 900,
+                threads: 4,
+            }
+        );
+        assert_eq!(p.value.changed[1].comm, "a\nb");
+        let none = parse_changes("gone\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(none.value, ProcChanges::default(), "nothing changed, nothing ended");
+        assert!(parse_changes("12 (x) S 1 3 4 1 5000 900\n").is_err(), "cut before the gone line");
+        let long = parse_changes(&(stat(5, "k", 1, 1) + "gone\n")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(long.value.changed.is_empty() && long.warnings.len() == 1, "a kernel record is not a short one");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use super::{
-    ContainerSection, CpuStat, DiskStat, FileNr, Inventory, LoadAvg, MemInfo, Mount, NetDev, OwnerAnswers, ProcStat,
-    SectionError, Session, SocketStates, TcpCounts, Uptime,
+    ContainerSection, CpuStat, DiskStat, FileNr, Inventory, LoadAvg, MemInfo, Mount, NetDev, OwnerAnswers, ProcChanges,
+    ProcStat, SectionError, Session, SocketStates, TcpCounts, Uptime,
 };
 use crate::protocol::DfFlavour;
 
@@ -25,6 +25,9 @@ pub struct Snapshot {
     pub sockets: Option<SocketStates>,
     pub users: Option<Vec<Session>>,
     pub procs: Option<Vec<ProcStat>>,
+    /// Only the processes that changed since the table the program was given (every cycle of
+    /// a connection after the first); `sample::build` merges them into that table.
+    pub proc_changes: Option<ProcChanges>,
     /// pid → uid of the processes the program asked about, and its own shell's pid.
     pub owners: Option<OwnerAnswers>,
     /// uid → account name.
@@ -78,5 +81,6 @@ impl Snapshot {
             || self.sockets.is_some()
             || self.users.is_some()
             || self.procs.is_some()
+            || self.proc_changes.is_some()
     }
 }

@@ -22,7 +22,8 @@ mod options;
 mod section;
 
 pub use options::{
-    ContainerClient, ContainersSeen, DfFlavour, LIST_EVERY, LIST_EVERY_WITH_HEALTH_CHECKS, MAX_FD_PIDS, ProgramOptions,
+    ContainerClient, ContainersSeen, DfFlavour, KnownProc, LIST_EVERY, LIST_EVERY_WITH_HEALTH_CHECKS, MAX_FD_PIDS,
+    ProgramOptions,
 };
 pub use section::{OPTIONAL_SECTIONS, ORDER, SECTIONS, SectionName, UnknownSection};
 

@@ -101,6 +101,52 @@ pub struct ProgramOptions {
     /// Ask for the owners of the processes above this pid only (the collector knows the
     /// others'); `None`: of all.
     pub owners_since: Option<u32>,
+    /// The processes of the last cycle as the collector knows them: the program then prints
+    /// only the processes that are new, changed or gone (`scripts/files.sh`). Empty: all.
+    pub known_procs: Vec<KnownProc>,
+}
+
+/// One process of the last cycle, as the program compares it with its current reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownProc {
+    pub pid: u32,
+    pub starttime: u64,
+    pub utime: u64,
+    pub stime: u64,
+    pub rss_pages: u64,
+    pub threads: u64,
+    pub state: char,
+}
+
+impl KnownProc {
+    /// `PID:START:UTIME:STIME:RSS:THREADS:STATE`, the key `scripts/files.sh` builds from the
+    /// process's current stat line; a state that is not a letter never matches (it is printed).
+    pub fn write_to(&self, out: &mut String) {
+        push_number(out, u64::from(self.pid));
+        for n in [self.starttime, self.utime, self.stime, self.rss_pages, self.threads] {
+            out.push(':');
+            push_number(out, n);
+        }
+        out.push(':');
+        out.push(if self.state.is_ascii_alphabetic() { self.state } else { '?' });
+    }
+}
+
+/// Appends `n` in decimal without allocating (a program holds hundreds of them).
+fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[start..] {
+        out.push(char::from(d));
+    }
 }
 
 impl Default for ProgramOptions {
@@ -115,6 +161,7 @@ impl Default for ProgramOptions {
             containers: None,
             container_clients_failed: Vec::new(),
             owners_since: None,
+            known_procs: Vec::new(),
         }
     }
 }

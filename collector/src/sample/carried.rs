@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 
-use crate::parse::{Container, ContainerSection, CpuStat, CpuTimes, DiskStat, Inventory, NetDev, ProcStat, Snapshot};
+use crate::parse::{
+    Container, ContainerSection, CpuStat, CpuTimes, DiskStat, Inventory, NetDev, ProcChanges, ProcStat, Snapshot,
+};
 use crate::protocol::{ContainerClient, ContainersSeen, DfFlavour};
 
 /// Boot times (`btime`) further apart than this mean a reboot. `btime` is computed by the
@@ -60,6 +62,9 @@ pub struct CarriedState {
     pub owners_all_at: Option<f64>,
     /// The last pid the kernel had given out at this reading (`/proc/loadavg`).
     pub last_pid: Option<u32>,
+    /// Every process of this reading: the next program is given it and prints only what
+    /// changed (`scripts/files.sh`), which [`CarriedState::merge_changes`] puts back together.
+    pub proc_table: Option<Vec<ProcStat>>,
 }
 
 /// The owners of all processes are asked for again at least this often (seconds of the
@@ -79,6 +84,24 @@ impl CarriedState {
             return None;
         }
         self.last_pid
+    }
+}
+
+impl CarriedState {
+    /// The whole process table of a reading that printed only the changes since this state's
+    /// table; `None` without a table (the changes cannot be placed). Sorted by pid.
+    pub fn merge_changes(&self, changes: &ProcChanges) -> Option<Vec<ProcStat>> {
+        let table = self.proc_table.as_ref()?;
+        let mut by_pid: HashMap<u32, &ProcStat> = table.iter().map(|p| (p.pid, p)).collect();
+        for pid in &changes.gone {
+            by_pid.remove(pid);
+        }
+        for p in &changes.changed {
+            by_pid.insert(p.pid, p);
+        }
+        let mut merged: Vec<ProcStat> = by_pid.into_values().cloned().collect();
+        merged.sort_unstable_by_key(|p| p.pid);
+        Some(merged)
     }
 }
 

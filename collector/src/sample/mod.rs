@@ -115,6 +115,20 @@ pub fn build_with(
         return Err(BuildError::NothingUsable(snap.errors.clone()));
     }
     let mut warnings: Vec<String> = snap.errors.iter().chain(&snap.warnings).map(ToString::to_string).collect();
+    // A program given the last table printed only the processes that changed: the whole table
+    // is that one with the changes applied.
+    let merged;
+    let snap = match &snap.proc_changes {
+        Some(changes) if snap.procs.is_none() => {
+            let procs = prev.and_then(|p| p.merge_changes(changes));
+            if procs.is_none() {
+                warnings.push("changed processes without the table they change: no process figures".to_owned());
+            }
+            merged = Snapshot { procs, proc_changes: None, ..snap.clone() };
+            &merged
+        }
+        _ => snap,
+    };
 
     let current = CarriedState::from_snapshot(snap);
     let baseline = CarriedState::baseline(snap);
@@ -192,6 +206,7 @@ pub fn build_with(
         owners_complete: owners.complete,
         owners_all_at: owners.all_at,
         last_pid: snap.loadavg.and_then(|l| l.last_pid),
+        proc_table: snap.procs.clone(),
         ..current.or_earlier(earlier)
     };
 

@@ -1,7 +1,12 @@
 //! The options of the next cycle's program, from the state carried from this one.
 
 use super::CarriedState;
-use crate::protocol::{MAX_FD_PIDS, ProgramOptions};
+use crate::protocol::{KnownProc, MAX_FD_PIDS, ProgramOptions};
+
+/// Above this many processes the program is not given the table (it prints every process):
+/// the table goes to `awk` as one argument, and Linux caps one argument at 128 KiB
+/// (`MAX_ARG_STRLEN`); a process takes up to about 40 bytes of it.
+pub const MAX_KNOWN_PROCS: usize = 3000;
 
 impl ProgramOptions {
     /// The program for the cycle after `prev` (the previous cycle's carried state, `None` on
@@ -18,6 +23,23 @@ impl ProgramOptions {
             containers: prev.and_then(|c| c.containers_seen.clone()),
             container_clients_failed: prev.map(|c| c.container_clients_failed.clone()).unwrap_or_default(),
             owners_since: prev.and_then(CarriedState::owners_since),
+            known_procs: prev
+                .and_then(|c| c.proc_table.as_ref())
+                .filter(|t| t.len() <= MAX_KNOWN_PROCS)
+                .map(|t| {
+                    t.iter()
+                        .map(|p| KnownProc {
+                            pid: p.pid,
+                            starttime: p.starttime,
+                            utime: p.utime,
+                            stime: p.stime,
+                            rss_pages: p.rss_pages,
+                            threads: p.threads,
+                            state: p.state,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }
