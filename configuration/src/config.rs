@@ -8,6 +8,7 @@ use fleetwatch_alerts::Alerting;
 use fleetwatch_common::Thresholds;
 use secrecy::SecretString;
 
+use crate::auth::AuthSettings;
 use crate::env::Env;
 use crate::error::{ConfigError, Result};
 use crate::file::FileConfig;
@@ -27,6 +28,8 @@ pub struct Config {
     pub collector: CollectorSettings,
     pub thresholds: Thresholds,
     pub ui: UiSettings,
+    /// `[auth]`: when login is asked, how long sessions live.
+    pub auth: AuthSettings,
     pub servers: Vec<Server>,
     /// Where people reach the dashboard (`public_url`): notifications link under it.
     pub public_url: Option<String>,
@@ -74,6 +77,7 @@ impl Config {
         validate::collector(&file.collector)?;
         validate::thresholds(&file.thresholds)?;
         validate::ui(&file.ui)?;
+        let auth = file.auth.resolve(env)?;
         let alerting = alerts::alerting(&file.alerts, file.thresholds, &file.collector, env)?;
         let public_url = alerts::public_url(file.public_url, env)?;
 
@@ -101,6 +105,7 @@ impl Config {
             collector: file.collector,
             thresholds: file.thresholds,
             ui: file.ui,
+            auth,
             servers: all,
             public_url,
             alerting,
