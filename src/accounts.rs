@@ -48,7 +48,7 @@ pub async fn user(store: &dyn Store, action: UserAction) -> Result<ExitCode> {
                 println!(
                     "{:<24} {:<9} {:<25} {:<25}",
                     u.name,
-                    u.role,
+                    u.role.as_str(),
                     u.created.to_rfc3339(),
                     u.password_changed.to_rfc3339()
                 );
