@@ -59,6 +59,16 @@ pub enum Command {
         #[command(subcommand)]
         action: HostKeyAction,
     },
+    /// Dashboard users: add, change a password (ends their sessions), remove, list.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens (`Authorization: Bearer …`): create (the secret is printed once), list, revoke.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Row counts, oldest and newest sample per table, database size, bytes per tier (raw,
     /// 5m, 1h, 1d) and per server.
     DbStats,
@@ -88,4 +98,48 @@ pub enum HostKeyAction {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a user. The password is asked on the terminal (twice), or read as one line from
+    /// standard input when that is not a terminal.
+    Add {
+        name: String,
+        /// admin (everything), operator (acknowledge, silence, collect) or viewer (read).
+        #[arg(long, default_value = "viewer", value_parser = parse_role)]
+        role: fleetwatch_store::auth::Role,
+    },
+    /// Set a user's password (asked as for `add`); every session of the user ends.
+    Passwd { name: String },
+    /// Remove a user and end its sessions (not the last admin).
+    Remove { name: String },
+    /// Every user with its role.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token and print its secret: it is shown this once and stored only as a digest.
+    Create {
+        name: String,
+        /// read, ingest or admin; repeat for several.
+        #[arg(long = "scope", required = true, value_parser = parse_scope)]
+        scopes: Vec<fleetwatch_store::auth::Scope>,
+        /// Expires after this long (e.g. 90d); never by default.
+        #[arg(long, value_name = "DURATION", value_parser = fleetwatch_config::duration::parse)]
+        expires_in: Option<Duration>,
+    },
+    /// Every token: id, name, scopes, expiry, last use, revoked.
+    List,
+    /// Revoke a token by id.
+    Revoke { id: i64 },
+}
+
+fn parse_role(text: &str) -> Result<fleetwatch_store::auth::Role, String> {
+    fleetwatch_store::auth::Role::parse(text).ok_or_else(|| format!("{text:?}: expected admin, operator or viewer"))
+}
+
+fn parse_scope(text: &str) -> Result<fleetwatch_store::auth::Scope, String> {
+    fleetwatch_store::auth::Scope::parse(text).ok_or_else(|| format!("{text:?}: expected read, ingest or admin"))
 }

@@ -49,6 +49,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Healthcheck { collector } => healthcheck(&config, collector.then_some(member.as_str())).await,
         Command::Cleanup { older_than } => cleanup(&config, older_than).await,
         Command::NotifyTest { channel } => crate::notify_test::notify_test(&config, &channel).await,
+        Command::User { action } => crate::accounts::user(open_store(&config).await?.as_ref(), action).await,
+        Command::Token { action } => crate::accounts::token(open_store(&config).await?.as_ref(), action).await,
         Command::HostKey { action } => {
             let store = open_store(&config).await?;
             match action {
@@ -190,8 +192,14 @@ async fn serve(config: Config, member: Option<String>, api: bool) -> Result<Exit
     if api {
         let servers = config.servers.iter().map(meta).collect();
         let stale_after = config.collector.stale_after();
+        let auth = fleetwatch_api::AuthSettings {
+            required: config.auth.login_required(config.listen),
+            session_idle: config.auth.session_idle(),
+            session_max: config.auth.session_max(),
+        };
         let state = AppState::new(store, servers, config.thresholds, stale_after, config.ui.refresh_secs)
-            .with_alerting(&config.alerting);
+            .with_alerting(&config.alerting)
+            .with_auth(auth);
         state.start_events(std::time::Duration::from_secs(2));
         if !config.web_dir.join("index.html").exists() {
             tracing::warn!(web_dir = %config.web_dir.display(), "no dashboard build found: run `make frontend` (the API works without it)");
@@ -203,6 +211,15 @@ async fn serve(config: Config, member: Option<String>, api: bool) -> Result<Exit
         let addr = listener.local_addr()?;
         println!("Fleetwatch dashboard: http://{addr}/");
         tracing::info!(%addr, "listening");
+        let base = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        if let Some(link) = state.auth().setup_link(&base, config.auth.setup_link_valid()).await? {
+            // A one-time secret, meant for the operator's eyes: the one place it is ever shown.
+            println!("No user yet: create the first admin at {link}");
+            tracing::warn!(
+                "no user yet: open the setup link printed on standard output (valid once, for {} s) or run `fleetwatch user add NAME --role admin`",
+                config.auth.setup_link_secs
+            );
+        }
         let closing = state.clone();
         let shutdown = async move {
             shutdown_signal().await;

@@ -1,5 +1,6 @@
 //! The `fleetwatch` command: parse the CLI, load the config, start tracing, run a command.
 
+mod accounts;
 mod cli;
 mod commands;
 mod host_key;

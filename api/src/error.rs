@@ -12,6 +12,17 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    /// Who is calling is unknown (no session, no token, or one that ended).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Known, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed attempts; try again after this many seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
+    #[error("the request body is too large (at most {0} bytes)")]
+    PayloadTooLarge(usize),
     /// The request is well formed but the state does not allow it.
     #[error("{0}")]
     Conflict(String),
@@ -30,6 +41,10 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -40,6 +55,10 @@ impl ApiError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Conflict(_) => "CONFLICT",
+            Self::Unauthorized(_) => "UNAUTHORIZED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::TooManyRequests { .. } => "RATE_LIMITED",
+            Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Store(_) | Self::Internal(_) => "INTERNAL_ERROR",
         }
@@ -59,9 +78,21 @@ impl IntoResponse for ApiError {
             error: self.to_string(),
             details: ErrorDetails { code: self.code().into(), timestamp: Utc::now() },
         };
-        (self.status_code(), Json(body)).into_response()
+        let mut response = (self.status_code(), Json(body)).into_response();
+        if let Self::TooManyRequests { retry_after_secs, .. } = self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+        } else if let Self::Unauthorized(_) = self {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"fleetwatch\""),
+            );
+        }
+        response
     }
 }
+
+/// The largest request body the API reads; a larger one is refused with 413 before it is read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 

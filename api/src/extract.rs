@@ -103,7 +103,10 @@ fn json_error(e: JsonRejection) -> ApiError {
             let cause = std::error::Error::source(&e).map(ToString::to_string);
             ApiError::BadRequest(cause.unwrap_or_else(|| "malformed JSON body".into()))
         }
-        // The body could not be read (too large, connection lost).
+        other if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge(crate::error::MAX_BODY_BYTES)
+        }
+        // The body could not be read (connection lost).
         other => ApiError::BadRequest(format!("unreadable body: {}", other.status())),
     }
 }

@@ -7,6 +7,7 @@
 //! configuration as served) → `error`, the store. So the hub and the fleet view never
 //! reach a handler, and every page and live update reads the fleet the same way.
 
+mod auth;
 mod error;
 mod events;
 pub mod export;
@@ -17,8 +18,10 @@ mod metrics;
 mod params;
 mod router;
 mod rules;
+mod security;
 mod state;
 
+pub use auth::AuthSettings;
 pub use error::ApiError;
 pub use events::{AlertChange, AlertEvent, EventHub, LiveEvent};
 pub use fleet::{ServerMeta, status};
@@ -26,11 +29,13 @@ pub use router::router;
 pub use rules::AlertRules;
 pub use state::AppState;
 
-/// Serves `router` on `listener` until `shutdown` resolves.
+/// Serves `router` on `listener` until `shutdown` resolves; handlers see each client's address
+/// (the login limits and the audit log use it).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

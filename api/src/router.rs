@@ -2,8 +2,12 @@
 
 use std::path::Path;
 
+use std::sync::Arc;
+
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -11,13 +15,18 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::handlers::{
-    alerts, events, export, health, host_keys, metrics, sections, servers, silences, system, ui, users,
+    accounts, alerts, auth, events, export, health, host_keys, metrics, sections, servers, silences, system, ui, users,
 };
+use crate::security::{self, SecurityHeaders};
 use crate::state::AppState;
 
 /// The API under `/api`, health probes, and the dashboard from `web_dir` at `/`.
+///
+/// Every `/api/…` request and `/metrics` pass the auth gate (`crate::auth::require`); bodies
+/// over [`MAX_BODY_BYTES`] are refused; every answer carries the security headers
+/// (`crate::security`).
 ///
 /// Answers are gzipped for clients that accept it (the server list of a large fleet is
 /// hundreds of KB of JSON), except the event stream (a compressor would hold events back),
@@ -48,6 +57,16 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/alerts/{server}/{rule}/{instance}/ack", post(alerts::ack))
         .route("/silences", get(silences::list).post(silences::create))
         .route("/silences/{id}", delete(silences::delete))
+        .route("/auth/me", get(auth::me))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/setup", post(auth::setup))
+        .route("/auth/password", post(auth::password))
+        .route("/auth/users", get(accounts::users).post(accounts::add_user))
+        .route("/auth/users/{name}", delete(accounts::remove_user))
+        .route("/auth/tokens", get(accounts::tokens).post(accounts::create_token))
+        .route("/auth/tokens/{id}", delete(accounts::revoke_token))
+        .route("/auth/audit", get(accounts::audit))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
 
@@ -61,10 +80,9 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))
         .fallback_service(web)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .layer(from_fn_with_state(state.auth.clone(), crate::auth::require))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(Arc::new(SecurityHeaders::for_dashboard(web_dir)), security::add))
         .layer(CompressionLayer::new().compress_when(compress))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -9,6 +9,7 @@ use fleetwatch_alerts::Alerting;
 use fleetwatch_common::Thresholds;
 use fleetwatch_store::Store;
 
+use crate::auth::{Auth, AuthSettings};
 use crate::events::EventHub;
 use crate::fleet::{Fleet, ServerMeta};
 use crate::rules::AlertRules;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub(crate) events: Arc<EventHub>,
     /// The alert configuration as loaded, without secrets (`/api/alerts/rules`).
     pub(crate) rules: Arc<AlertRules>,
+    /// Who may see and change what (`/api/auth/…` and the gate in front of the API).
+    pub(crate) auth: Arc<Auth>,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
         refresh_secs: u64,
     ) -> Self {
         Self {
+            auth: Arc::new(Auth::new(store.clone(), AuthSettings::default())),
             fleet: Fleet::new(store, servers, thresholds, stale_after),
             refresh_secs,
             events: Arc::new(EventHub::new()),
@@ -46,6 +50,17 @@ impl AppState {
     pub fn with_alerting(mut self, alerting: &Alerting) -> Self {
         self.rules = Arc::new(AlertRules::from(alerting));
         self
+    }
+
+    /// Sets how the API asks who is calling (default: open on loopback until a user exists).
+    pub fn with_auth(mut self, settings: AuthSettings) -> Self {
+        self.auth = Arc::new(Auth::new(self.fleet.store_arc(), settings));
+        self
+    }
+
+    /// The auth runtime (for the setup link at start).
+    pub fn auth(&self) -> &Auth {
+        &self.auth
     }
 
     /// Starts the task that feeds `/api/events`, polling the store every `every`.
@@ -75,5 +90,11 @@ impl FromRef<AppState> for Arc<EventHub> {
 impl FromRef<AppState> for Arc<AlertRules> {
     fn from_ref(state: &AppState) -> Self {
         state.rules.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Auth> {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
     }
 }

@@ -8,8 +8,9 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["router"],
     &["handlers"],
-    &["extract", "params", "export", "metrics"],
+    &["extract", "params", "export", "metrics", "security"],
     &["state"],
+    &["auth"],
     &["events"],
     &["fleet", "rules"],
     &["error"],

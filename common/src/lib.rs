@@ -2,6 +2,7 @@
 //!
 //! Nothing here does I/O: this crate must compile for `wasm32-unknown-unknown`.
 
+pub mod auth;
 pub mod details;
 pub mod status;
 pub mod url;

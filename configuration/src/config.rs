@@ -8,6 +8,7 @@ use fleetwatch_alerts::Alerting;
 use fleetwatch_common::Thresholds;
 use secrecy::SecretString;
 
+use crate::auth::AuthSettings;
 use crate::env::Env;
 use crate::error::{ConfigError, Result};
 use crate::file::FileConfig;
@@ -30,6 +31,8 @@ pub struct Config {
     pub spool: SpoolSettings,
     pub thresholds: Thresholds,
     pub ui: UiSettings,
+    /// `[auth]`: when login is asked, how long sessions live.
+    pub auth: AuthSettings,
     pub servers: Vec<Server>,
     /// Where people reach the dashboard (`public_url`): notifications link under it.
     pub public_url: Option<String>,
@@ -81,6 +84,7 @@ impl Config {
         validate::thresholds(&file.thresholds)?;
         validate::ui(&file.ui)?;
         crate::retention::validate(&file.retention)?;
+        let auth = file.auth.resolve(env)?;
         let alerting = alerts::alerting(&file.alerts, file.thresholds, &file.collector, env)?;
         let public_url = alerts::public_url(file.public_url, env)?;
 
@@ -109,6 +113,7 @@ impl Config {
             spool: file.spool,
             thresholds: file.thresholds,
             ui: file.ui,
+            auth,
             servers: all,
             public_url,
             alerting,

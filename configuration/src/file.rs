@@ -7,6 +7,7 @@ use fleetwatch_alerts::AlertsConfig;
 use fleetwatch_common::{Thresholds, Transport};
 use serde::Deserialize;
 
+use crate::auth::AuthSettings;
 use crate::error::{ConfigError, Result};
 use crate::settings::{CollectorSettings, UiSettings};
 use crate::spool::SpoolSettings;
@@ -26,6 +27,8 @@ pub(crate) struct FileConfig {
     pub thresholds: Thresholds,
     #[serde(default)]
     pub ui: UiSettings,
+    #[serde(default)]
+    pub auth: AuthSettings,
     #[serde(default)]
     pub alerts: AlertsConfig,
     #[serde(default)]

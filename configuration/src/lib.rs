@@ -5,6 +5,7 @@
 //! Secrets become [`secrecy::SecretString`] here, and every `Debug` that could be logged redacts them.
 
 mod alerts;
+mod auth;
 mod config;
 mod database;
 pub mod duration;
@@ -20,6 +21,7 @@ mod source;
 mod spool;
 mod validate;
 
+pub use auth::{AuthSettings, LoginMode};
 pub use config::Config;
 pub use env::{Env, ProcessEnv};
 pub use error::ConfigError;

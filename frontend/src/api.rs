@@ -3,10 +3,13 @@
 //! The API is served by the same origin as this page, so every URL is relative.
 
 use fleetwatch_alerts::SilenceSpec;
+use fleetwatch_common::auth::{
+    AuditItem, AuthStatus, CreatedToken, LoginRequest, NewToken, NewUser, SetupRequest, TokenInfo, UserInfo,
+};
 use fleetwatch_common::{
     ErrorBody, HistoryPoint, Overview, Section, ServerInfo, TopUser, UiConfig, percent_encode as encode,
 };
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
 use crate::alert_wire::{AlertItem, ChannelItem, HistoryItem, SilenceItem};
@@ -18,6 +21,18 @@ pub const MAX_POINTS: u32 = 1000;
 pub const MAX_USERS: u32 = 1000;
 /// The most transitions `/api/alerts/history` returns (its newest).
 pub const MAX_HISTORY: i64 = 1000;
+
+/// The header every change carries: the API refuses a change made with the session cookie
+/// without it (another site's page cannot send it).
+pub const CSRF_HEADER: &str = "x-fleetwatch-csrf";
+
+fn post(url: &str) -> RequestBuilder {
+    Request::post(url).header(CSRF_HEADER, "1")
+}
+
+fn delete(url: &str) -> RequestBuilder {
+    Request::delete(url).header(CSRF_HEADER, "1")
+}
 
 /// Why an API call failed, in words fit for the page.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -116,7 +131,7 @@ impl Client {
     /// only when there is one).
     pub async fn acknowledge(&self, server: &str, rule: &str, instance: &str, comment: &str) -> Result<(), ApiError> {
         let body = AckBody { by: ACK_BY, comment: Some(comment.trim()).filter(|c| !c.is_empty()) };
-        let request = Request::post(&self.url(&ack_path(server, rule, instance))).json(&body);
+        let request = post(&self.url(&ack_path(server, rule, instance))).json(&body);
         self.send(request).await.map(drop)
     }
 
@@ -127,18 +142,80 @@ impl Client {
 
     /// `POST /api/silences`: the stored silence.
     pub async fn create_silence(&self, spec: &SilenceSpec) -> Result<SilenceItem, ApiError> {
-        let response = self.send(Request::post(&self.url("/silences")).json(spec)).await?;
+        let response = self.send(post(&self.url("/silences")).json(spec)).await?;
         decode(&response.binary().await.map_err(|e| ApiError::Network(e.to_string()))?)
     }
 
     /// `DELETE /api/silences/{id}`.
     pub async fn delete_silence(&self, id: i64) -> Result<(), ApiError> {
-        self.send(Request::delete(&self.url(&format!("/silences/{id}"))).build()).await.map(drop)
+        self.send(delete(&self.url(&format!("/silences/{id}"))).build()).await.map(drop)
     }
 
     /// `GET /api/alerts/channels`: each channel's last delivery result.
     pub async fn channels(&self) -> Result<Vec<ChannelItem>, ApiError> {
         self.get_json("/alerts/channels").await
+    }
+
+    /// `GET /api/auth/me`: whether login is asked, and who this page is logged in as.
+    pub async fn auth_status(&self) -> Result<AuthStatus, ApiError> {
+        self.get_json("/auth/me").await
+    }
+
+    /// `POST /api/auth/login`: the session cookie comes with the answer.
+    pub async fn login(&self, name: &str, password: &str) -> Result<AuthStatus, ApiError> {
+        let body = LoginRequest { name: name.to_owned(), password: password.to_owned() };
+        self.post_json("/auth/login", &body).await
+    }
+
+    /// `POST /api/auth/setup`: the first admin, logged in at once.
+    pub async fn setup(&self, token: &str, name: &str, password: &str) -> Result<AuthStatus, ApiError> {
+        let body = SetupRequest { token: token.to_owned(), name: name.to_owned(), password: password.to_owned() };
+        self.post_json("/auth/setup", &body).await
+    }
+
+    /// `POST /api/auth/logout`.
+    pub async fn logout(&self) -> Result<(), ApiError> {
+        self.send(post(&self.url("/auth/logout")).build()).await.map(drop)
+    }
+
+    /// `GET /api/auth/users` (admins).
+    pub async fn users(&self) -> Result<Vec<UserInfo>, ApiError> {
+        self.get_json("/auth/users").await
+    }
+
+    /// `POST /api/auth/users`.
+    pub async fn add_user(&self, user: &NewUser) -> Result<UserInfo, ApiError> {
+        self.post_json("/auth/users", user).await
+    }
+
+    /// `DELETE /api/auth/users/{name}`.
+    pub async fn remove_user(&self, name: &str) -> Result<(), ApiError> {
+        self.send(delete(&self.url(&format!("/auth/users/{}", encode(name)))).build()).await.map(drop)
+    }
+
+    /// `GET /api/auth/tokens` (admins): without secrets.
+    pub async fn tokens(&self) -> Result<Vec<TokenInfo>, ApiError> {
+        self.get_json("/auth/tokens").await
+    }
+
+    /// `POST /api/auth/tokens`: the answer holds the secret, shown once.
+    pub async fn create_token(&self, token: &NewToken) -> Result<CreatedToken, ApiError> {
+        self.post_json("/auth/tokens", token).await
+    }
+
+    /// `DELETE /api/auth/tokens/{id}`.
+    pub async fn revoke_token(&self, id: i64) -> Result<(), ApiError> {
+        self.send(delete(&self.url(&format!("/auth/tokens/{id}"))).build()).await.map(drop)
+    }
+
+    /// `GET /api/auth/audit` (admins): newest first.
+    pub async fn audit(&self) -> Result<Vec<AuditItem>, ApiError> {
+        self.get_json("/auth/audit?limit=200").await
+    }
+
+    async fn post_json<B: serde::Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
+        let response = self.send(post(&self.url(path)).json(body)).await?;
+        decode(&response.binary().await.map_err(|e| ApiError::Network(e.to_string()))?)
     }
 
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
@@ -164,6 +241,14 @@ impl Client {
             .send()
             .await
             .map_err(|e| ApiError::Network(e.to_string()))?;
+        if response.status() == 401 && !response.url().contains("/api/auth/") {
+            // The session ended (idle, expired, password changed): the page asks for a login.
+            if let Some(window) = web_sys::window()
+                && let Err(e) = window.location().reload()
+            {
+                leptos::logging::warn!("cannot reload after the session ended: {e:?}");
+            }
+        }
         if response.ok() { Ok(response) } else { Err(error_from(response).await) }
     }
 }

@@ -1,6 +1,7 @@
 //! The application shell: the top bar with its tabs, the connection indicator and the theme
 //! toggle, the toasts, and the route table. Each tab is a route, so a view can be bookmarked.
 
+use fleetwatch_common::auth::{AuthMode, AuthStatus, Role};
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
@@ -15,12 +16,17 @@ use crate::pages::alerts::AlertsPage;
 use crate::pages::dashboard::Dashboard;
 use crate::pages::overview::Overview;
 use crate::pages::server::ServerPage;
+use crate::pages::settings::Settings;
 use crate::pages::users::Users;
+use crate::session;
 use crate::theme::ThemeToggle;
 use crate::toast::{ToastHost, Toasts};
 
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(session: AuthStatus) -> impl IntoView {
+    let admin = session.auth == AuthMode::Open || session.user.as_ref().is_some_and(|u| u.role == Role::Admin);
+    let user = session.user.clone().filter(|u| u.via == "session");
+    let open = session.auth == AuthMode::Open;
     let fleet = Fleet::new(now_ms());
     let toasts = Toasts::new();
     let alerts = Alerts::new();
@@ -35,13 +41,34 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">
                 "Skip to content"
             </a>
+            {open
+                .then(|| {
+                    view! {
+                        <div class="open-banner" role="status" data-testid="open-banner">
+                            "Open access: no login is asked on this loopback-only address, so anyone who can reach it sees and changes everything. Add a user ("
+                            <code>"fleetwatch user add NAME --role admin"</code>
+                            ") to require one."
+                        </div>
+                    }
+                })}
             <header class="topbar">
                 <A href="/" attr:class="brand">
                     "Fleetwatch"
                 </A>
-                <Tabs />
+                <Tabs admin=admin />
                 <div class="topbar-end">
                     <LiveIndicator fleet=fleet />
+                    {user
+                        .map(|u| {
+                            view! {
+                                <span class="who" data-testid="who" title=format!("Logged in as {} ({})", u.name, u.role)>
+                                    {u.name.clone()}
+                                </span>
+                                <button type="button" class="button" data-testid="logout" on:click=move |_| session::logout()>
+                                    "Log out"
+                                </button>
+                            }
+                        })}
                     <ThemeToggle />
                 </div>
             </header>
@@ -59,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=Users />
                     <Route path=path!("/alerts") view=AlertsPage />
                     <Route path=path!("/servers/:name") view=ServerPage />
+                    <Route path=path!("/settings") view=Settings />
                 </Routes>
             </main>
             <footer class="page-footer">
@@ -71,7 +99,7 @@ pub fn App() -> impl IntoView {
 
 /// The tabs; a server's page gets a tab of its own while it is open.
 #[component]
-fn Tabs() -> impl IntoView {
+fn Tabs(admin: bool) -> impl IntoView {
     let location = use_location();
     let server_tab = move || {
         let path = location.pathname.get();
@@ -99,6 +127,14 @@ fn Tabs() -> impl IntoView {
                 "Alerts"
                 <TabBadge />
             </A>
+            {admin
+                .then(|| {
+                    view! {
+                        <A href="/settings" attr:data-testid="tab-settings">
+                            "Settings"
+                        </A>
+                    }
+                })}
             {server_tab}
         </nav>
     }

@@ -16,11 +16,12 @@ mod pages;
 mod perf;
 mod query;
 mod remote;
+mod session;
 mod theme;
 mod toast;
 mod windowing;
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(session::Root);
 }

@@ -7,6 +7,7 @@
 //! millisecond. Bounds (`since`, `before`) are compared exactly.
 
 mod alerts;
+pub mod auth;
 mod backend;
 mod cache;
 mod columns;
@@ -35,6 +36,7 @@ pub use alerts::{
     AlertStore, Attempt, ChannelResult, ChannelTotals, Claim, CollectorStats, Evaluation, HistoryEntry, HistoryQuery,
     HostKeyOffer, KeyAcceptance, KeyAccepted, NewNotification, OutboxItem, StoredSilence,
 };
+pub use auth::AuthStore;
 pub use backend::SqlStore;
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
@@ -47,7 +49,7 @@ pub use types::{
 /// Everything Fleetwatch stores. Every method is implemented identically by both backends,
 /// which the contract test in `store/tests/contract.rs` checks.
 #[async_trait]
-pub trait Store: AlertStore + Send + Sync + 'static {
+pub trait Store: AlertStore + AuthStore + Send + Sync + 'static {
     /// Applies the embedded migrations of this backend.
     async fn migrate(&self) -> Result<()>;
 

@@ -22,6 +22,8 @@ use fleetwatch_testkit::PgTestDb;
 mod alerts;
 #[path = "contract/tiers.rs"]
 mod tiers;
+#[path = "contract/auth.rs"]
+mod auth;
 
 // ---------------------------------------------------------------------------------------------
 // Runners
@@ -159,6 +161,7 @@ async fn story(store: &dyn Store, backend: &str) {
     details_series_and_processes_round_trip(store).await;
     user_disk_is_replaced_and_joined_to_top_users(store).await;
     alerts::alerts_book_history_and_outbox(store).await;
+    auth::users_sessions_tokens_and_audit(store).await;
 }
 
 async fn an_empty_store_has_nothing(store: &dyn Store, backend: &str) {

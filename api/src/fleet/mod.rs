@@ -66,6 +66,10 @@ impl Fleet {
     }
 
     /// The store, for what is not the fleet view (history, details, users).
+    pub fn store_arc(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
     }

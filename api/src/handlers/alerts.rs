@@ -3,16 +3,17 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use fleetwatch_alerts::{Acknowledgement, Alert, Transition};
 use fleetwatch_store::HistoryQuery;
 use serde::{Deserialize, Serialize};
 
-use super::{actor, known};
+use super::{actor, known, who};
+use crate::auth::{Auth, Caller};
 use crate::error::{ApiError, Result, echo};
 use crate::extract::{self, Path, Query};
 use crate::fleet::Fleet;
@@ -140,12 +141,22 @@ pub async fn history(
 /// `POST /api/alerts/{server}/{rule}[/{instance}]/ack`, body `{"by": …, "comment": …}`
 /// optional: acknowledges a firing alert (again: replaces who and why); 404 when there is none,
 /// 400 naming the field when the body does not check.
-pub async fn ack(State(fleet): State<Fleet>, Path(key): Path<AlertKey>, body: Bytes) -> Result<StatusCode> {
+pub async fn ack(
+    State(fleet): State<Fleet>,
+    State(auth): State<Arc<Auth>>,
+    Extension(caller): Extension<Caller>,
+    Path(key): Path<AlertKey>,
+    body: Bytes,
+) -> Result<StatusCode> {
     let body: AckBody =
         if body.iter().all(u8::is_ascii_whitespace) { AckBody::default() } else { extract::Json::parse(&body)? };
-    let ack = body.acknowledgement(Utc::now())?;
+    let by = who(&caller, body.by.as_deref())?;
+    let mut ack = body.acknowledgement(Utc::now())?;
+    ack.by = by;
     if fleet.store().acknowledge_alert(&key.server, &key.rule, &key.instance, &ack).await? {
         tracing::info!(server = %key.server, rule = %key.rule, instance = %key.instance, by = %ack.by, "alert acknowledged");
+        let target = format!("{}/{}/{}", key.server, key.rule, key.instance);
+        auth.audit(&caller, "alert_acknowledged", Some(&target), ack.comment.clone()).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!(

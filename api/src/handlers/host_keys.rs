@@ -2,13 +2,16 @@
 //! Only the key the collector last saw the server offer can be accepted (the API cannot look
 //! itself); the `host-key-changed` alert resolves at the next successful collection.
 
-use axum::Json;
+use std::sync::Arc;
+
 use axum::extract::State;
+use axum::{Extension, Json};
 use chrono::Utc;
 use fleetwatch_store::{KeyAcceptance, KeyAccepted};
 use serde::{Deserialize, Serialize};
 
-use super::{actor, known};
+use super::{known, who};
+use crate::auth::{Auth, Caller};
 use crate::error::{ApiError, Result, echo};
 use crate::extract::{self, Path};
 use crate::fleet::Fleet;
@@ -42,6 +45,8 @@ fn is_fingerprint(fp: &str) -> bool {
 /// server, 409 when no key is recorded or the fingerprint is not the one the collector saw.
 pub async fn accept(
     State(fleet): State<Fleet>,
+    State(auth): State<Arc<Auth>>,
+    Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
     extract::Json(body): extract::Json<AcceptBody>,
 ) -> Result<Json<Accepted>> {
@@ -53,11 +58,12 @@ pub async fn accept(
             echo(fingerprint)
         )));
     }
-    let by = actor(body.by.as_deref())?;
+    let by = who(&caller, body.by.as_deref())?;
     let acceptance = KeyAcceptance { server: &name, fingerprint, by: &by, at: Utc::now(), only_offered: true };
     match fleet.store().accept_host_key(&acceptance).await? {
         KeyAccepted::Accepted { previous } => {
             tracing::info!(server = %name, fingerprint, previous = %previous, by = %by, "host key accepted");
+            auth.audit(&caller, "host_key_accepted", Some(&name), Some(fingerprint.to_owned())).await;
             Ok(Json(Accepted { server: name, fingerprint: fingerprint.to_owned(), previous }))
         }
         KeyAccepted::NothingRecorded => Err(ApiError::Conflict(format!(

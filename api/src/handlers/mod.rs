@@ -2,7 +2,9 @@
 //! their parameters through `crate::extract` as the structs of `crate::params`, and answer JSON
 //! or files; nothing here is called by anything but the route table.
 
+pub mod accounts;
 pub mod alerts;
+pub mod auth;
 pub mod events;
 pub mod export;
 pub mod health;
@@ -15,6 +17,7 @@ pub mod system;
 pub mod ui;
 pub mod users;
 
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, Result, echo};
 use crate::fleet::{Fleet, ServerMeta};
 
@@ -35,5 +38,14 @@ pub(crate) fn actor(by: Option<&str>) -> Result<String> {
             Err(ApiError::BadRequest(format!("by: 1 to {MAX_BY} characters, no control characters")))
         }
         Some(by) => Ok(by.to_owned()),
+    }
+}
+
+/// Who did it: the logged-in user or the token (a body's `by` cannot speak for someone else),
+/// else, in open mode, the body's `by` as [`actor`] reads it.
+pub(crate) fn who(caller: &Caller, by: Option<&str>) -> Result<String> {
+    match caller.principal {
+        Principal::Open | Principal::Anonymous => actor(by),
+        _ => Ok(caller.principal.actor()),
     }
 }

@@ -1,18 +1,18 @@
 //! `/api/silences`: the silences made at run time.
 
-use axum::Json;
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use fleetwatch_alerts::{Silence, SilenceSpec};
 use serde::Serialize;
 
+use crate::auth::{Auth, Caller};
 use crate::error::{ApiError, Result};
 use crate::extract::{self, Path};
 use crate::fleet::Fleet;
-
-/// Who made a silence through the API.
-const CREATED_BY: &str = "api";
 
 /// A stored silence: its id, who made it and when, and the spec's fields.
 #[derive(Debug, Serialize)]
@@ -39,17 +39,27 @@ pub async fn list(State(fleet): State<Fleet>) -> Result<Json<Vec<SilenceItem>>> 
 /// field when the body does not parse or the silence does not check.
 pub async fn create(
     State(fleet): State<Fleet>,
+    State(auth): State<Arc<Auth>>,
+    Extension(caller): Extension<Caller>,
     extract::Json(spec): extract::Json<SilenceSpec>,
 ) -> Result<(StatusCode, Json<SilenceItem>)> {
     Silence::new(spec.clone()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let created = Utc::now();
-    let id = fleet.store().create_silence(&spec, CREATED_BY, created).await?;
-    Ok((StatusCode::CREATED, Json(SilenceItem { id, created_by: CREATED_BY.into(), created, spec })))
+    let created_by = caller.principal.actor();
+    let id = fleet.store().create_silence(&spec, &created_by, created).await?;
+    auth.audit(&caller, "silence_created", Some(&id.to_string()), serde_json::to_string(&spec).ok()).await;
+    Ok((StatusCode::CREATED, Json(SilenceItem { id, created_by, created, spec })))
 }
 
 /// `DELETE /api/silences/{id}`: 204, or 404 when there is no such silence.
-pub async fn delete(State(fleet): State<Fleet>, Path(id): Path<i64>) -> Result<StatusCode> {
+pub async fn delete(
+    State(fleet): State<Fleet>,
+    State(auth): State<Arc<Auth>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
     if fleet.store().delete_silence(id).await? {
+        auth.audit(&caller, "silence_deleted", Some(&id.to_string()), None).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!("no silence {id}")))
