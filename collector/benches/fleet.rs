@@ -8,8 +8,11 @@
 //! ```text
 //! cargo bench -p fleetwatch-collector --bench fleet -- [--hosts 1000] [--cycles 3]
 //!       [--fleetsim DIR] [--base 127.2.0.1] [--port 2222] [--postgres URL] [--concurrency N]
-//!       [--spin 200]
+//!       [--spin 200] [--dry-run]
 //! ```
+//!
+//! `--dry-run` runs the collector's cycles without storing anything (`Collector::check`), to
+//! tell the store's share of the CPU from the rest.
 //!
 //! `--fleetsim DIR` (or `FLEETSIM_DIR`) is the fleetsim checkout with `target/release/fleetsim`
 //! and `fleetload` built (`cargo build --release` there); default `../shared/fleetsim` from the
@@ -56,6 +59,8 @@ struct Args {
     postgres: Option<String>,
     concurrency: Option<usize>,
     spin: usize,
+    /// Run the collector's cycles without storing (`Collector::check`): the store's share.
+    dry_run: bool,
 }
 
 fn args() -> Args {
@@ -68,6 +73,7 @@ fn args() -> Args {
         postgres: None,
         concurrency: None,
         spin: 200,
+        dry_run: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -81,6 +87,7 @@ fn args() -> Args {
             "--postgres" => a.postgres = Some(value()),
             "--concurrency" => a.concurrency = Some(value().parse().expect("--concurrency N")),
             "--spin" => a.spin = value().parse().expect("--spin N"),
+            "--dry-run" => a.dry_run = true,
             "--bench" => {}
             other => panic!("unknown argument {other:?}"),
         }
@@ -295,7 +302,7 @@ async fn run_collector(store: Arc<dyn Store>, sim: &Sim, a: &Args, work: &Path) 
     println!("  collector concurrency {}", settings.concurrency_for(a.hosts));
     let collector = Collector::new(servers(a, work, &sim.fingerprint), store, settings);
     let t = Instant::now();
-    let first = collector.run_cycle().await;
+    let first = one_cycle(&collector, a.dry_run).await;
     let failed = first.iter().filter(|r| r.result.is_err()).count();
     println!("  warm-up cycle (connect + baseline): {:?}, {failed} failed", t.elapsed());
     if let Some(r) = first.iter().find(|r| r.result.is_err()) {
@@ -306,7 +313,7 @@ async fn run_collector(store: Arc<dyn Store>, sim: &Sim, a: &Args, work: &Path) 
     let cpu0 = own_cpu();
     for cycle in 1..=a.cycles {
         let t = Instant::now();
-        let reports = collector.run_cycle().await;
+        let reports = one_cycle(&collector, a.dry_run).await;
         let wall = t.elapsed();
         let failed = reports.iter().filter(|r| r.result.is_err()).count();
         f.failed += failed;
@@ -322,6 +329,11 @@ async fn run_collector(store: Arc<dyn Store>, sim: &Sim, a: &Args, work: &Path) 
     f.rss_mib = status_mib("VmHWM:");
     collector.shutdown().await;
     f
+}
+
+/// One cycle: stored, or only collected (`--dry-run`).
+async fn one_cycle(c: &Collector, dry_run: bool) -> Vec<fleetwatch_collector::ServerReport> {
+    if dry_run { c.check().await } else { c.run_cycle().await }
 }
 
 fn print_side_by_side(hosts: usize, label: &str, fw: &Figures, bare: &Figures) {
@@ -427,6 +439,7 @@ fn main() {
     // The first backend's collector sets the peak RSS; a second one runs in this process after
     // it, so its peak is not its own: only the first's is printed as peak.
     for (label, url) in backends {
+        let label = if a.dry_run { "no store" } else { label };
         println!("\nFleetwatch collector, {label}, {} steady cycles after one warm-up:", a.cycles);
         let fw = rt.block_on(async {
             let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());

@@ -322,6 +322,31 @@ mod tests {
     }
 
     #[test]
+    fn changed_processes_merge_into_the_kept_table_and_the_next_program_gets_it() {
+        let first =
+            snapshot(1000, vec![proc(1, "init", 5, 1, 10), proc(2, "web", 7, 20, 30), proc(3, "cron", 0, 30, 4)], &[]);
+        let built = build("s", at(), &first, None).unwrap_or_else(|e| panic!("{e}"));
+        let kept = built.carried;
+        assert_eq!(kept.proc_table.as_ref().map(Vec::len), Some(3));
+        let text = crate::program::program(&crate::protocol::ProgramOptions::next(Some(&kept)));
+        assert!(text.contains("prev='1:1:5:0:10:1:S 2:20:7:0:30:1:S 3:30:0:0:4:1:S'\n"), "{text}");
+        // Process 2 used 3 ticks, 3 ended, 4 is new; 1 did not change and is not printed.
+        let changes = ProcChanges { changed: vec![proc(2, "web", 10, 20, 31), proc(4, "sh", 1, 40, 2)], gone: vec![3] };
+        let merged = kept.merge_changes(&changes).unwrap_or_default();
+        let rows: Vec<(u32, u64, u64)> = merged.iter().map(|p| (p.pid, p.ticks(), p.rss_pages)).collect();
+        assert_eq!(rows, [(1, 5, 10), (2, 10, 31), (4, 1, 2)]);
+        assert_eq!(CarriedState::default().merge_changes(&changes), None, "no table: nothing to merge into");
+        // Built from the changes alone, the figures are those of the whole table.
+        let mut next = snapshot(1200, Vec::new(), &[(1, 0), (2, 1000), (4, 1000)]);
+        next.procs = None;
+        next.proc_changes = Some(changes);
+        let b = build("s", at(), &next, Some(&kept)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(b.carried.proc_table.as_ref().map(Vec::len), Some(3));
+        let count: i64 = b.users.iter().map(|u| u.process_count).sum();
+        assert_eq!(count, 3, "{:?}", b.users);
+    }
+
+    #[test]
     fn owners_of_new_processes_only_while_the_cache_is_whole_and_fresh() {
         let kept = CarriedState {
             owners_complete: true,
