@@ -52,6 +52,10 @@ pub async fn login(
         return Err(ApiError::Unauthorized("wrong name or password".into()));
     };
     auth.limiter.succeeded(&user.name);
+    // Ended sessions go now and then: at each login is often enough.
+    if let Err(e) = auth.store.purge_sessions(Utc::now()).await {
+        tracing::warn!(error = ?e, "cannot delete ended sessions");
+    }
     let principal = Principal::User { name: user.name.clone(), role: user.role };
     let response = open_session(&auth, &caller, &user.name, user.role).await?;
     tracing::info!(user = %user.name, from = %caller.address, "login");
