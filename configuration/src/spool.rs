@@ -14,7 +14,7 @@ use crate::error::{ConfigError, Result};
 #[serde(deny_unknown_fields, default)]
 pub struct SpoolSettings {
     /// At most this many MiB of spooled samples on disk (`<collector.state_dir>/spool-<member>/`).
-    /// The default, 2048, holds a 24-hour outage at 100 servers every minute about four times over.
+    /// The default, 2048, holds a 24-hour outage at 100 servers every minute (362 MiB) five times over.
     pub max_size_mb: u64,
     /// Samples older than this are dropped instead of replayed. Default: 7 days.
     #[serde(deserialize_with = "duration::secs")]
