@@ -20,10 +20,10 @@ use fleetwatch_testkit::PgTestDb;
 
 #[path = "contract/alerts.rs"]
 mod alerts;
-#[path = "contract/tiers.rs"]
-mod tiers;
 #[path = "contract/auth.rs"]
 mod auth;
+#[path = "contract/tiers.rs"]
+mod tiers;
 
 // ---------------------------------------------------------------------------------------------
 // Runners
