@@ -5,7 +5,10 @@
 //!
 //! ```sh
 //! cargo bench -p fleetwatch-store --bench storage -- --servers 100 --cycles 200 --backend both
+//! cargo bench -p fleetwatch-store --bench storage -- --servers 100 --days 365 --every 60 --backend both
 //! ```
+//!
+//! With `--days`, a year (or any span) under the default retention instead: see `year.rs`.
 //!
 //! Sizes: SQLite's file after `PRAGMA wal_checkpoint(TRUNCATE)`; PostgreSQL's
 //! `pg_total_relation_size` of every table after a `VACUUM`, in a fresh database dropped
@@ -18,6 +21,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fleet;
+mod year;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration as StdDuration, Instant};
@@ -35,18 +39,36 @@ struct Args {
     record: bool,
     /// One `record_successes` per cycle instead of one `record_success` per server.
     batch: bool,
+    /// `--days`: the year mode.
+    days: Option<i64>,
+    raw_days: i64,
+    per_bucket: usize,
 }
 
 fn args() -> Args {
-    let mut a =
-        Args { servers: 100, cycles: 200, backends: vec!["sqlite".into()], interval: 60, record: true, batch: false };
+    let mut a = Args {
+        servers: 100,
+        cycles: 200,
+        backends: vec!["sqlite".into()],
+        interval: 60,
+        record: true,
+        batch: false,
+        days: None,
+        raw_days: 7,
+        per_bucket: 2,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--servers" => a.servers = value().parse().expect("--servers N"),
             "--cycles" => a.cycles = value().parse().expect("--cycles N"),
-            "--interval" => a.interval = value().parse().expect("--interval SECONDS"),
+            "--interval" | "--every" => {
+                a.interval = value().trim_end_matches('s').parse().expect("--every SECONDS (e.g. 60 or 60s)")
+            }
+            "--days" => a.days = Some(value().parse().expect("--days N")),
+            "--raw-days" => a.raw_days = value().parse().expect("--raw-days N"),
+            "--per-bucket" => a.per_bucket = value().parse().expect("--per-bucket N"),
             "--backend" => {
                 a.backends = match value().as_str() {
                     "both" => vec!["sqlite".into(), "postgres".into()],
@@ -342,6 +364,20 @@ fn record(r: &Report, a: &Args) {
 fn main() {
     let a = args();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    if let Some(days) = a.days {
+        let y = year::YearArgs {
+            servers: a.servers,
+            days,
+            every: a.interval,
+            raw_days: a.raw_days,
+            per_bucket: a.per_bucket.max(1),
+        };
+        for backend in a.backends.clone() {
+            let r = rt.block_on(year::run(&backend, &y));
+            year::print(&r, &y);
+        }
+        return;
+    }
     for backend in a.backends.clone() {
         let r = rt.block_on(run(&backend, &a));
         print(&r, &a);
