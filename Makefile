@@ -11,8 +11,9 @@ SERVICES := nginx api collector postgres
 TAIL ?= 200
 # logs-errors: the levels kept from the JSON logs (Fleetwatch's and nginx's access log).
 LEVELS ?= ERROR|WARN
-# cleanup-data: samples older than this are deleted (a server's latest sample is always kept).
-RETENTION ?= 90d
+# cleanup-data: roll up and apply the config's [retention] now; RETENTION=30d keeps raw samples
+# that long instead of `retention.raw` (a server's latest sample is always kept).
+RETENTION ?=
 CERT_NAMES ?= localhost 127.0.0.1
 # collect-once, db-stats, cleanup-data outside the stack (or with NATIVE=1): the binary built
 # from this tree, with ./fleetwatch.toml or $$FLEETWATCH_CONFIG, as `make run` uses it.
@@ -55,7 +56,7 @@ help:
 	@echo "    (also seed 003's names: logs-Frontend logs-API logs-DataCollection logs-db logs-all)"
 	@echo "  make restart-service SERVICE=api    make rebuild-service SERVICE=api    make shell SERVICE=api"
 	@echo "  make collect-once      one collection now          make db-stats        rows, sizes, oldest/newest"
-	@echo "  make cleanup-data      delete samples older than $(RETENTION) (RETENTION=30d to change)"
+	@echo "  make cleanup-data      roll up and apply [retention] now (RETENTION=30d: raw samples' age)"
 	@echo "    (these three run in the stack when it is up, natively otherwise; NATIVE=1 forces native)"
 	@echo "  make debug             versions, state, resources and recent logs, for a bug report"
 	@echo "  make cert              self-signed certificate for HTTPS in nginx/certs"
@@ -145,7 +146,7 @@ db-stats:
 	@$(call fleetwatch_cmd,db-stats)
 
 cleanup-data:
-	@$(call fleetwatch_cmd,cleanup --older-than $(RETENTION))
+	@$(call fleetwatch_cmd,cleanup$(if $(RETENTION), --older-than $(RETENTION)))
 
 debug:
 	$(need_stack)

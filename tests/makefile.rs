@@ -179,7 +179,7 @@ fn collect_once_db_stats_and_cleanup_pick_the_stack_or_the_native_binary() {
     let cases = [
         ("collect-once", vec![], "collect-once"),
         ("db-stats", vec![], "db-stats"),
-        ("cleanup-data", vec![], "cleanup --older-than 90d"),
+        ("cleanup-data", vec![], "cleanup"),
         ("cleanup-data", vec!["RETENTION=30d"], "cleanup --older-than 30d"),
     ];
     for (target, extra, fleetwatch_args) in &cases {
