@@ -35,7 +35,7 @@ async fn collect_once(sshd: &Sshd, toml: &str) -> Collected {
     let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
     store.migrate().await.unwrap();
     let settings =
-        CollectorSettings { connect_timeout_secs: 10, command_timeout_secs: 20, retries: 0, ..Default::default() };
+        CollectorSettings { connect_timeout_secs: 10, command_timeout_secs: 20, retries: 1, ..Default::default() };
     let collector = Collector::new(servers(toml), store, settings);
     let mut reports = collector.run_cycle().await;
     collector.shutdown().await;
