@@ -59,6 +59,18 @@ pub enum Command {
         #[command(subcommand)]
         action: HostKeyAction,
     },
+    /// Print the `~/.ssh/authorized_keys` line for a server's monitored account: the public half
+    /// of the collector's key for it, with `restrict,command="sh -s"` (it may run the collection
+    /// program and nothing else: no other command, pty or forwarding).
+    AuthorizedKeysLine {
+        /// The server's `name` (it must log in with a key).
+        #[arg(long)]
+        server: String,
+        /// Accept the key only from these addresses or hosts (sshd's `from="…"` patterns, e.g.
+        /// 192.0.2.10 or 10.0.0.0/8).
+        #[arg(long, value_name = "PATTERNS")]
+        from: Option<String>,
+    },
     /// Dashboard users: add, change a password (ends their sessions), remove, list.
     User {
         #[command(subcommand)]

@@ -49,6 +49,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Healthcheck { collector } => healthcheck(&config, collector.then_some(member.as_str())).await,
         Command::Cleanup { older_than } => cleanup(&config, older_than).await,
         Command::NotifyTest { channel } => crate::notify_test::notify_test(&config, &channel).await,
+        Command::AuthorizedKeysLine { server, from } => {
+            println!("{}", fleetwatch_collector::authorized_keys::line_for(&config.servers, &server, from.as_deref())?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User { action } => crate::accounts::user(open_store(&config).await?.as_ref(), action).await,
         Command::Token { action } => crate::accounts::token(open_store(&config).await?.as_ref(), action).await,
         Command::HostKey { action } => {

@@ -6,6 +6,7 @@
 //! auth call; one server's failure never delays another.
 
 pub mod alerting;
+pub mod authorized_keys;
 pub mod cluster;
 pub mod cycle;
 pub mod error;
