@@ -160,10 +160,15 @@ async fn login_is_required_off_loopback_and_the_page_logs_in() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("login-viewer.png"), browser.screenshot().await.unwrap()).unwrap();
     browser.close().await.unwrap();
+    // A query may carry a secret (the setup link's token): requests are traced by path only.
+    let query_secret = "probe-9f3c1e7d5b";
+    let setup = http.get(format!("{base}/setup?token={query_secret}")).send().await.unwrap();
+    assert!(setup.status().is_success() || setup.status().is_client_error(), "{}", setup.status());
 
     let log = std::fs::read_to_string(tmp.path().join("serve.log")).unwrap();
+    assert!(log.contains("/setup"), "requests are traced at debug level");
     assert!(log.contains("login failed"), "failures are logged");
-    for secret_text in [PASSWORD, "not the password", "viewer password", &secret[4..], &session_id] {
+    for secret_text in [PASSWORD, "not the password", "viewer password", &secret[4..], &session_id, query_secret] {
         assert!(!log.contains(secret_text), "a secret in the log: {secret_text}");
     }
 }

@@ -84,6 +84,9 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn_with_state(Arc::new(SecurityHeaders::for_dashboard(web_dir)), security::add))
         .layer(CompressionLayer::new().compress_when(compress))
-        .layer(TraceLayer::new_for_http())
+        // The span names the path only: a query may carry a secret (the setup link's token).
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
         .with_state(state)
 }
