@@ -76,6 +76,8 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
 
     Router::new()
         .nest("/api", api)
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))

@@ -117,6 +117,12 @@ async fn story(api: &Api) {
     assert_eq!((s, b["status"].as_str()), (200, Some("healthy")));
     assert_eq!(api.get("/readyz").await.0, 200);
     assert_eq!(api.get("/healthz").await.0, 200);
+    // Seed 000's probes are JSON endpoints of their own, not the page.
+    let (s, b) = api.get("/health").await;
+    assert_eq!((s, b["status"].as_str()), (200, Some("healthy")), "{b}");
+    assert!(chrono::DateTime::parse_from_rfc3339(b["timestamp"].as_str().unwrap()).is_ok(), "{b}");
+    let (s, b) = api.get("/ready").await;
+    assert_eq!((s, b["status"].as_str(), b["database"].as_str()), (200, Some("ready"), Some("ok")), "{b}");
 
     let (s, latest) = api.get("/api/servers/metrics/latest").await;
     assert_eq!(s, 200);
@@ -517,6 +523,9 @@ async fn api_on_postgres_and_a_database_outage() {
     // The database goes away: readiness fails, requests get a safe 5xx body.
     db.drop_db().await;
     let (s, b) = api.get("/readyz").await;
+    assert_eq!(s, 503);
+    assert_error(&b, "SERVICE_UNAVAILABLE");
+    let (s, b) = api.get("/ready").await;
     assert_eq!(s, 503);
     assert_error(&b, "SERVICE_UNAVAILABLE");
     let (s, b) = api.get("/api/servers/metrics/latest").await;

@@ -9,9 +9,16 @@ use fleetwatch_common::Health;
 use crate::error::{ApiError, Result};
 use crate::fleet::Fleet;
 
-/// `GET /api/health`: the seed's health body.
+/// `GET /api/health` and `GET /health` (seed 000): the seed's health body.
 pub async fn health() -> Json<Health> {
     Json(Health { status: "healthy".into(), timestamp: Utc::now() })
+}
+
+/// `GET /ready` (seed 000): readiness as JSON, `{"status":"ready","database":"ok","timestamp":…}`,
+/// or 503 with the error body when the database does not answer.
+pub async fn ready(State(fleet): State<Fleet>) -> Result<Json<serde_json::Value>> {
+    fleet.store().ping().await.map_err(ApiError::Unavailable)?;
+    Ok(Json(serde_json::json!({ "status": "ready", "database": "ok", "timestamp": Utc::now() })))
 }
 
 /// `GET /healthz`: the process is up.
