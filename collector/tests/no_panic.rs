@@ -8,7 +8,9 @@
 //! inserted, section markers removed or misplaced. The damaged bytes then go the collector's
 //! whole way: lossy UTF-8 decoding (as `cycle::interpret` does), [`parse_output`], [`build`]
 //! with and without the previous cycle's state, the next cycle's [`ProgramOptions`] and program,
-//! and a clean cycle after the damaged one (bad state must not poison the next cycle).
+//! and a clean cycle after the damaged one (bad state must not poison the next cycle). A sample
+//! that is built must still make sense: percentages within 0..=100, nothing negative, used
+//! within total.
 //!
 //! The case count is modest by default and the seed fixed, so `cargo test` runs the same cases
 //! every time. A long run: `PROPTEST_CASES=200000 cargo test -p fleetwatch-collector --release
@@ -253,6 +255,7 @@ fn cycle(stdout: &[u8], prev: Option<&CarriedState>) -> Option<CarriedState> {
     match build("srv", now(), &snap, prev) {
         Ok(built) => {
             serde_json::to_string(&built.details).expect("the details serialise");
+            assert_headline_sane(&built.sample);
             let next = program(&ProgramOptions::next(Some(&built.carried)));
             assert!(!next.is_empty());
             Some(built.carried)
@@ -261,6 +264,23 @@ fn cycle(stdout: &[u8], prev: Option<&CarriedState>) -> Option<CarriedState> {
             assert!(!e.to_string().is_empty());
             None
         }
+    }
+}
+
+/// Whatever the input, the headline figures stay figures: percentages within 0..=100, loads
+/// finite and not negative, sizes not negative and used within total.
+fn assert_headline_sane(s: &fleetwatch_common::Sample) {
+    for p in [s.cpu_percent, s.ram_percentage, s.swap_percentage, s.disk_percentage] {
+        assert!(p.is_none_or(|p| (0.0..=100.0).contains(&p)), "{p:?} in {s:?}");
+    }
+    for l in [s.cpu_load_1min, s.cpu_load_5min, s.cpu_load_15min] {
+        assert!(l.is_none_or(|l| l.is_finite() && l >= 0.0), "{l:?} in {s:?}");
+    }
+    for n in [s.logged_users, s.tcp_connections, s.uptime_seconds, s.cpu_cores, s.ram_total_bytes, s.disk_total_bytes] {
+        assert!(n.is_none_or(|n| n >= 0), "{n:?} in {s:?}");
+    }
+    for (used, total) in [(s.ram_used_bytes, s.ram_total_bytes), (s.disk_used_bytes, s.disk_total_bytes)] {
+        assert!(used.is_none_or(|u| u >= 0 && total.is_none_or(|t| u <= t)), "{used:?} of {total:?} in {s:?}");
     }
 }
 
