@@ -359,6 +359,43 @@ proptest! {
     }
 }
 
+// Found by the long run: damaged `df` rows were taken as mounts with more used than their size.
+
+#[test]
+fn a_df_row_with_more_used_than_size_is_skipped() {
+    // counter-reset/before with the used column of `/` replaced by u64::MAX.
+    let (_, before) = OUTPUTS[11];
+    let damaged = before.replace("/dev/vda1 1000 500 500 50% /", "/dev/vda1 1000 18446744073709551615 500 50% /");
+    assert_ne!(damaged, before);
+    let snap = parse_output(&damaged, &ParseOptions::default());
+    assert!(
+        snap.warnings.iter().chain(&snap.errors).any(|w| w.to_string().contains("more than its size")),
+        "{:?} {:?}",
+        snap.warnings,
+        snap.errors
+    );
+    let built = build("srv", now(), &snap, None).unwrap();
+    assert_eq!(built.sample.disk_used_bytes, None, "{:?}", built.sample);
+    assert_headline_sane(&built.sample);
+}
+
+#[test]
+fn an_ls_line_swapped_into_df_is_not_a_mount() {
+    // debian12-busybox/baseline with a line of the `owners` section (`ls -ln /proc`) swapped
+    // with the df row of `/`: busybox df reads it as a mount "Nov 21 21:57 2204" of 9 KiB with
+    // 101 MiB used.
+    let (_, base) = OUTPUTS[3];
+    let lines: Vec<&str> = base.lines().collect();
+    let df = lines.iter().position(|l| l.starts_with("/dev/vda ")).unwrap();
+    let ls = lines.iter().position(|l| l.starts_with("dr-xr-xr-x") && l.ends_with(" 2204")).unwrap();
+    let mut swapped = lines.clone();
+    swapped.swap(df, ls);
+    let damaged = swapped.join("\n") + "\n";
+    let built = build("srv", now(), &parse_output(&damaged, &ParseOptions::default()), None).unwrap();
+    assert_ne!(built.sample.disk_mount.as_deref(), Some("Nov 21 21:57 2204"), "{:?}", built.sample);
+    assert_headline_sane(&built.sample);
+}
+
 #[test]
 fn every_fixture_builds_a_sample_undamaged() {
     // Without this the properties above could pass on outputs that never reach `build`.
