@@ -154,7 +154,11 @@ pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Ve
         return Err(Problem::whole(format!("no {SEPARATOR} line: /proc/mounts is missing")));
     }
     if rows.is_empty() {
-        return Err(Problem::whole("no df output"));
+        // Every row skipped: say why, rather than that df printed nothing.
+        return Err(match warnings.first() {
+            Some(w) => Problem::whole(format!("no usable df row ({w})")),
+            None => Problem::whole("no df output"),
+        });
     }
 
     let mut kept: Vec<Mount> = Vec::new();

@@ -30,7 +30,7 @@ pub(super) fn df_row(line: &str, block_size: u64) -> Result<Option<Mount>, Strin
             .map(|v| v.saturating_mul(block_size))
             .map_err(|_| format!("{what} {s:?} of {mount_point} is not a number"))
     };
-    Ok(Some(Mount {
+    sized(Mount {
         device: f[0].to_owned(),
         mount_point: mount_point.to_owned(),
         fstype: None,
@@ -38,7 +38,16 @@ pub(super) fn df_row(line: &str, block_size: u64) -> Result<Option<Mount>, Strin
         used_bytes: num(f[2], "used")?,
         available_bytes: num(f[3], "available")?,
         inodes: None,
-    }))
+    })
+}
+
+/// A row whose used space exceeds the file system's size is damaged (df computes used as size
+/// minus free, so a real one never does): it is skipped rather than shown as more than full.
+fn sized(m: Mount) -> Result<Option<Mount>, String> {
+    if m.used_bytes > m.total_bytes {
+        return Err(format!("used {} B of {} is more than its size {} B", m.used_bytes, m.mount_point, m.total_bytes));
+    }
+    Ok(Some(m))
 }
 
 /// One GNU `df --output` line: source, type, size, used, avail (KiB), inodes, iused, ifree,
@@ -61,7 +70,7 @@ pub(super) fn output_row(line: &str) -> Result<Option<Mount>, String> {
             Some(Inodes { total: num(t, "inodes")?, used: num(u, "used inodes")?, free: num(fr, "free inodes")? })
         }
     };
-    Ok(Some(Mount {
+    sized(Mount {
         device: f[0].to_owned(),
         mount_point: mount_point.to_owned(),
         fstype: Some(f[1].to_owned()),
@@ -69,7 +78,7 @@ pub(super) fn output_row(line: &str) -> Result<Option<Mount>, String> {
         used_bytes: num(f[3], "used")?.saturating_mul(1024),
         available_bytes: num(f[4], "available")?.saturating_mul(1024),
         inodes,
-    }))
+    })
 }
 
 /// One `df -P -i` line: device, inodes, used, free, IUse%, mount point. `Ok(None)` where df
