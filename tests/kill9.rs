@@ -6,46 +6,24 @@
 
 #[path = "support/collector_log.rs"]
 mod collector_log;
+#[path = "support/collector_proc.rs"]
+mod collector_proc;
 #[path = "support/own_pg.rs"]
 mod own_pg;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use collector_proc::{collector, config};
 use fleetwatch_store::{Store, TimeRange};
 use fleetwatch_testkit::{Proc, Sshd, run, text, wait_until};
 use own_pg::OwnPg;
 
+const EVERY_SECOND: &str = "* * * * * *";
 const KILLS: u64 = 4;
 const SERVERS: usize = 2;
-
-fn config(dir: &Path, url: &str, hosts: &[Sshd]) -> PathBuf {
-    let mut toml = format!(
-        "database_url = \"{url}\"\n[collector]\nschedule = \"* * * * * *\"\ncollect_on_start = true\nretries = 1\n\
-         member_timeout_secs = 600\nstate_dir = \"{}\"\n",
-        dir.join("state").display()
-    );
-    for (i, h) in hosts.iter().enumerate() {
-        toml += &h.server_toml(&format!("web-{i}"));
-    }
-    let path = dir.join("fw.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
-}
-
-fn collector(name: &str, cfg: &Path, dir: &Path) -> Proc {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetwatch"));
-    cmd.arg("--config")
-        .arg(cfg)
-        .arg("collector")
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .env("RUST_BACKTRACE", "0")
-        .env("FLEETWATCH_LOG_FORMAT", "json");
-    Proc::spawn(name, &mut cmd, dir)
-}
 
 async fn cycles_done(p: &mut Proc, n: usize) {
     wait_until(&format!("{n} cycles of {}", p.name), Duration::from_secs(120), || {
@@ -111,7 +89,7 @@ async fn kill_9_in_a_loop_on_sqlite_keeps_the_database_whole_and_loses_at_most_t
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("fw.db");
     let url = format!("sqlite://{}", db.display());
-    let cfg = config(dir.path(), &url, &hosts);
+    let cfg = config(dir.path(), &url, &hosts, EVERY_SECOND);
     let procs = kill_loop(&cfg, dir.path(), || sqlite_integrity(&db)).await;
     sqlite_integrity(&db);
     let store = fleetwatch_store::connect(&url).await.unwrap();
@@ -124,7 +102,7 @@ async fn kill_9_in_a_loop_on_postgresql_keeps_the_database_whole_and_loses_at_mo
     pg.start();
     let hosts = [Sshd::start().await, Sshd::start().await];
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(dir.path(), &pg.url(), &hosts);
+    let cfg = config(dir.path(), &pg.url(), &hosts, EVERY_SECOND);
     let procs = kill_loop(&cfg, dir.path(), || {}).await;
     pg.amcheck();
     let store = fleetwatch_store::connect(&pg.url()).await.unwrap();

@@ -6,45 +6,21 @@
 
 #[path = "support/collector_log.rs"]
 mod collector_log;
+#[path = "support/collector_proc.rs"]
+mod collector_proc;
 #[path = "support/own_pg.rs"]
 mod own_pg;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use collector_proc::{collector, config};
 use fleetwatch_store::{Store, TimeRange};
 use fleetwatch_testkit::{Proc, Sshd, wait_until};
 use own_pg::OwnPg;
 
+const EVERY_TWO_SECONDS: &str = "*/2 * * * * *";
 const SPOOLED: &str = "database unavailable: samples spooled to disk";
-
-fn config(dir: &Path, url: &str, hosts: &[Sshd]) -> PathBuf {
-    let mut toml = format!(
-        "database_url = \"{url}\"\n[collector]\nschedule = \"*/2 * * * * *\"\ncollect_on_start = true\nretries = 1\n\
-         member_timeout_secs = 600\nstate_dir = \"{}\"\n",
-        dir.join("state").display()
-    );
-    for (i, h) in hosts.iter().enumerate() {
-        toml += &h.server_toml(&format!("web-{i}"));
-    }
-    let path = dir.join("fw.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
-}
-
-fn collector(name: &str, cfg: &Path, dir: &Path) -> Proc {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetwatch"));
-    cmd.arg("--config")
-        .arg(cfg)
-        .arg("collector")
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .env("RUST_BACKTRACE", "0")
-        .env("FLEETWATCH_LOG_FORMAT", "json");
-    Proc::spawn(name, &mut cmd, dir)
-}
 
 /// Waits until `p`'s log has said `message` (its start) at least `n` times.
 async fn said(p: &mut Proc, message: &str, n: usize) {
@@ -95,7 +71,7 @@ async fn an_outage_with_a_collector_restart_in_the_middle_loses_no_sample() {
     pg.start();
     let hosts = [Sshd::start().await, Sshd::start().await];
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(dir.path(), &pg.url(), &hosts);
+    let cfg = config(dir.path(), &pg.url(), &hosts, EVERY_TWO_SECONDS);
     let mut first = collector("first", &cfg, dir.path());
     let store = connect(&pg.url()).await;
     let n_hosts = hosts.len();
@@ -149,7 +125,7 @@ async fn a_collector_started_while_postgresql_is_down_collects_and_connects_when
     let mut pg = OwnPg::init();
     let hosts = [Sshd::start().await];
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(dir.path(), &pg.url(), &hosts);
+    let cfg = config(dir.path(), &pg.url(), &hosts, EVERY_TWO_SECONDS);
     let mut c = collector("collector", &cfg, dir.path());
     said(&mut c, "cannot open the database; collecting anyway", 1).await;
     said(&mut c, SPOOLED, 2).await;
