@@ -17,7 +17,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::handlers::{
-    accounts, alerts, auth, events, export, health, host_keys, metrics, sections, servers, silences, system, ui, users,
+    accounts, alerts, auth, events, export, health, host_keys, metrics, sections, seed_metrics, server_detail, servers,
+    silences, system, system_health, ui, users,
 };
 use crate::security::{self, SecurityHeaders};
 use crate::state::AppState;
@@ -38,6 +39,8 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/servers", get(servers::list))
         .route("/servers/metrics/latest", get(servers::latest))
         .route("/servers/{server_name}/metrics/historical/{hours}", get(servers::history))
+        .route("/servers/{server_name}", get(server_detail::detail))
+        .route("/servers/{server_name}/", get(server_detail::detail))
         .route("/servers/{server_name}/metrics/range", get(servers::range))
         .route("/servers/{server_name}/metrics/series", get(sections::series))
         .route("/servers/{server_name}/metrics/summary", get(servers::summary))
@@ -45,6 +48,15 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/servers/{server_name}/{section}", get(sections::section))
         .route("/servers/{server_name}/host-key/accept", post(host_keys::accept))
         .route("/users/top", get(users::top))
+        .route("/metrics/cpu", get(seed_metrics::cpu_metrics))
+        .route("/metrics/memory", get(seed_metrics::memory_metrics))
+        .route("/metrics/disk", get(seed_metrics::disk_metrics))
+        .route("/metrics/all", get(seed_metrics::all_metrics))
+        .route("/metrics/recent", get(seed_metrics::recent))
+        .route("/system/health", get(system_health::health))
+        .route("/system/health/metrics", get(system_health::metrics))
+        .route("/system/health/containers", get(system_health::containers))
+        .route("/system/health/containers/{id}", get(system_health::container))
         .route("/system/overview", get(system::overview))
         .route("/events", get(events::stream))
         .route("/ui-config", get(ui::config))

@@ -79,6 +79,13 @@ impl Fleet {
         self.servers.iter().find(|s| s.name == name)
     }
 
+    /// The server the seeds' single-host endpoints (`/api/metrics/cpu`, `/api/system/health`, …)
+    /// answer for when no `?server=` is given: the local machine if one is configured, else the
+    /// first configured server.
+    pub fn default_server(&self) -> Option<&ServerMeta> {
+        self.servers.iter().find(|s| s.transport == Transport::Local).or_else(|| self.servers.first())
+    }
+
     /// Every configured server with its status and latest sample, in configuration order.
     pub async fn view(&self) -> Result<Vec<ServerView<'_>>> {
         let (states, latest) = tokio::try_join!(self.store.server_states(), self.store.latest_samples())?;

@@ -11,9 +11,12 @@ pub mod health;
 pub mod host_keys;
 pub mod metrics;
 pub mod sections;
+pub mod seed_metrics;
+pub mod server_detail;
 pub mod servers;
 pub mod silences;
 pub mod system;
+pub mod system_health;
 pub mod ui;
 pub mod users;
 
@@ -24,6 +27,15 @@ use crate::fleet::{Fleet, ServerMeta};
 /// 404 unless `name` is a configured server.
 pub(crate) fn known<'a>(fleet: &'a Fleet, name: &str) -> Result<&'a ServerMeta> {
     fleet.server(name).ok_or_else(|| ApiError::NotFound(format!("no server named {:?}", echo(name))))
+}
+
+/// The server a seed endpoint's optional `?server=` names (404 if it is not configured), else
+/// [`Fleet::default_server`] (404 when none is configured).
+pub(crate) fn chosen<'a>(fleet: &'a Fleet, server: Option<&str>) -> Result<&'a ServerMeta> {
+    match server {
+        Some(name) => known(fleet, name),
+        None => fleet.default_server().ok_or_else(|| ApiError::NotFound("no server is configured".into())),
+    }
 }
 
 /// Longest `by` (who did it) of a request body, in characters.

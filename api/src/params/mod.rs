@@ -83,6 +83,16 @@ pub enum Step {
 }
 
 impl Step {
+    /// As written in the URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::OneMinute => "1m",
+            Step::FiveMinutes => "5m",
+            Step::FifteenMinutes => "15m",
+            Step::OneHour => "1h",
+        }
+    }
+
     pub fn seconds(self) -> i64 {
         match self {
             Step::OneMinute => 60,
@@ -137,6 +147,24 @@ pub struct UserFilter {
     /// A case-insensitive substring of the user name.
     #[serde(default, deserialize_with = "de::filter")]
     pub q: Option<String>,
+}
+
+/// Longest window `/api/metrics/recent` looks back: one day.
+pub const MAX_RECENT_MINUTES: u32 = 1440;
+
+/// `minutes`: how far back `/api/metrics/recent` looks, 1 to [`MAX_RECENT_MINUTES`], default 60.
+#[derive(Debug, Deserialize)]
+pub struct Recent {
+    #[serde(default)]
+    pub minutes: Bounded<1, MAX_RECENT_MINUTES, 60>,
+}
+
+/// `hours`: how far back seed 001's `/api/system/health/…` history looks, 1 to [`MAX_HOURS`],
+/// default 24.
+#[derive(Debug, Deserialize)]
+pub struct HoursBack {
+    #[serde(default)]
+    pub hours: Bounded<1, MAX_HOURS, 24>,
 }
 
 /// `tag`: a tag the server carries; blank means any.
