@@ -756,3 +756,148 @@ async fn a_long_fleet_builds_only_the_cards_near_the_screen_and_loses_none() {
     s.screenshot("long-fleet-phone").await;
     s.browser.clone().close().await.unwrap();
 }
+
+/// `db-2`'s processes section, the latest or the one in force `at`: its time and its body.
+async fn processes_at(s: &Stack, at: Option<&str>) -> Result<(String, Value), String> {
+    let url = match at {
+        Some(at) => format!("{}/api/servers/db-2/processes?at={at}", s.base),
+        None => format!("{}/api/servers/db-2/processes", s.base),
+    };
+    let v: Value = s.http.get(url).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+    let taken = v["timestamp"].as_str().ok_or_else(|| v.to_string())?.to_owned();
+    Ok((taken, v))
+}
+
+fn holds(section: &Value, pid: u32) -> bool {
+    section["data"]["by_memory"].as_array().is_some_and(|l| l.iter().any(|p| p["pid"] == pid))
+}
+
+/// The moment in the page's URL, if any.
+async fn url_at(s: &Stack) -> Option<String> {
+    let url = s.browser.current_url().await.unwrap();
+    url.query_pairs().find(|(k, _)| k == "at").map(|(_, v)| v.into_owned())
+}
+
+/// What the processes-by-memory panel shows: (its snapshot's time, its text).
+async fn memory_panel(s: &Stack) -> Value {
+    s.js("const p = document.querySelector('section[data-section=processes]');
+          return p ? [p.dataset.taken, p.querySelector('[data-testid=table-processes-memory]').textContent] : null;")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moment_picked_on_a_chart_shows_the_processes_stored_then() {
+    let s = Stack::start(&[("db-2", &["db"])]).await;
+    // A process that holds 600 MiB on the host (this machine): among its top processes by memory.
+    let hog = KillOnDrop(
+        Command::new("python3")
+            .args(["-c", "import time\nx = b'x' * (600 << 20)\ntime.sleep(600)"])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = hog.0.id();
+    // Two stored cycles with it: the moment is just after the second one.
+    let with_hog = std::cell::RefCell::new(Vec::<String>::new());
+    wait_until("two collections that list the process", SLOW, || async {
+        let (taken, v) = processes_at(&s, None).await?;
+        let mut seen = with_hog.borrow_mut();
+        if holds(&v, pid) && !seen.contains(&taken) {
+            seen.push(taken);
+        }
+        if seen.len() >= 2 { Ok(()) } else { Err(format!("{seen:?}")) }
+    })
+    .await;
+    let with_hog = with_hog.into_inner();
+    drop(hog);
+    let stored = chrono::DateTime::parse_from_rfc3339(&with_hog[1]).unwrap();
+    wait_until("a collection without the process", SLOW, || async {
+        let (taken, v) = processes_at(&s, None).await?;
+        let later = chrono::DateTime::parse_from_rfc3339(&taken).map_err(|e| e.to_string())? > stored;
+        if later && !holds(&v, pid) { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    // Cycles are 2 s apart: half a second after a stored one, that one is still in force.
+    let moment =
+        (stored + chrono::Duration::milliseconds(500)).to_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let (taken, v) = processes_at(&s, Some(&moment)).await.unwrap();
+    assert!(holds(&v, pid), "the API's snapshot at {moment} ({taken}) lists the process");
+
+    // A link with the moment: the tables show that snapshot, with its time.
+    s.open(&format!("/servers/db-2?at={moment}")).await;
+    let bar = s.find("[data-testid=moment]").await;
+    assert_eq!(bar.attr("data-at").await.unwrap().as_deref(), Some(moment.as_str()));
+    let shown = wait_until("the stored processes of that moment", QUICK, || async {
+        let p = memory_panel(&s).await;
+        let stored_then = p[0].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) == Some(stored);
+        if stored_then && p[1].as_str().is_some_and(|t| t.contains(&pid.to_string())) {
+            Ok(p)
+        } else {
+            Err(p.to_string())
+        }
+    })
+    .await;
+    assert!(shown[1].as_str().unwrap().contains("python3"), "{shown}");
+    // Every chart marks the moment.
+    wait_until("the moment on every chart", QUICK, || async {
+        let v = s.js("return [...document.querySelectorAll('.chart')].map(c => c.dataset.moment || null);").await;
+        let all = v.as_array().is_some_and(|a| a.len() >= 5 && a.iter().all(|m| m.as_str().is_some()));
+        if all { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    s.screenshot("moment").await;
+
+    // "Now": back to live, the process is gone from the tables.
+    s.find("[data-testid=moment-now]").await.click().await.unwrap();
+    wait_until("the latest processes again", QUICK, || async {
+        let p = memory_panel(&s).await;
+        let live = url_at(&s).await.is_none() && s.browser.find(Locator::Css("[data-testid=moment]")).await.is_err();
+        if live && p[1].as_str().is_some_and(|t| !t.contains(&pid.to_string())) { Ok(()) } else { Err(p.to_string()) }
+    })
+    .await;
+
+    // A click on a chart picks the moment under the pointer, in the URL, and the tables follow.
+    // A custom range of three minutes around the stored cycle: a pixel is a fraction of a second.
+    let from_ms = (stored.timestamp_millis() / 60_000 - 1) * 60_000;
+    let to_ms = from_ms + 180_000;
+    let local = |ms: i64| {
+        format!(
+            "const d = new Date({ms}); const p = n => String(n).padStart(2, '0');
+             return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes());"
+        )
+    };
+    let (f, t) = (s.js(&local(from_ms)).await, s.js(&local(to_ms)).await);
+    s.open(&format!("/servers/db-2?range=custom&from={}&to={}", f.as_str().unwrap(), t.as_str().unwrap())).await;
+    let chart = s.find("[data-testid=chart-memory][data-from]").await;
+    let from: f64 = chart.attr("data-from").await.unwrap().unwrap().parse().unwrap();
+    let to: f64 = chart.attr("data-to").await.unwrap().unwrap().parse().unwrap();
+    assert_eq!((from, to), (from_ms as f64 / 1000.0, to_ms as f64 / 1000.0), "the x axis is the picked range");
+    let over = s.find("[data-testid=chart-memory] .u-over").await;
+    let (_, _, width, _) = over.rectangle().await.unwrap();
+    let target = stored.timestamp_millis() as f64 / 1000.0 + 0.5;
+    // Offsets are from the element's centre.
+    let x = (((target - from) / (to - from) - 0.5) * width).round();
+    let click = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: over, duration: None, x, y: 0.0 })
+        .then(PointerAction::Down { button: fantoccini::actions::MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Up { button: fantoccini::actions::MOUSE_BUTTON_LEFT });
+    s.browser.perform_actions(click).await.unwrap();
+    let picked =
+        wait_until("a moment in the URL", QUICK, || async { url_at(&s).await.ok_or("no at".to_owned()) }).await;
+    let picked_secs = chrono::DateTime::parse_from_rfc3339(&picked).unwrap().timestamp_millis() as f64 / 1000.0;
+    let pixel = (to - from) / width;
+    assert!(
+        (picked_secs - target).abs() <= 2.0 * pixel,
+        "picked {picked_secs}, aimed at {target} (a pixel is {pixel} s)"
+    );
+    wait_until("the processes stored at the picked moment", QUICK, || async {
+        let p = memory_panel(&s).await;
+        let stored_then = p[0].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) == Some(stored);
+        if stored_then && p[1].as_str().is_some_and(|t| t.contains(&pid.to_string())) {
+            Ok(())
+        } else {
+            Err(p.to_string())
+        }
+    })
+    .await;
+}

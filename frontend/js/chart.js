@@ -1,6 +1,8 @@
 // Glue between the Rust dashboard and uPlot (https://github.com/leeoniya/uPlot, vendored from npm
 // into dist/vendor by build.sh). uPlot is loaded on first use only, so pages without charts never
-// pay for it. The Rust side holds an opaque handle and calls setChartData/destroyChart on it.
+// pay for it. The Rust side holds an opaque handle and calls setChartData/setChartMoment/
+// destroyChart on it. The x axis is the picked range (not the span of the data), a picked
+// moment is drawn as a vertical line, and a click on the plot calls back with its time.
 
 let loading = null;
 
@@ -74,18 +76,41 @@ function tooltipPlugin(unit, colors) {
     };
 }
 
-function options(spec, width) {
+// The picked moment: a vertical line across the plot.
+function momentPlugin(handle) {
+    return {
+        hooks: {
+            draw: (u) => {
+                if (handle.moment == null) return;
+                const x = Math.round(u.valToPos(handle.moment, "x", true));
+                if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+                const ctx = u.ctx;
+                ctx.save();
+                ctx.strokeStyle = "#d63a3a";
+                ctx.lineWidth = 2 * devicePixelRatio;
+                ctx.beginPath();
+                ctx.moveTo(x, u.bbox.top);
+                ctx.lineTo(x, u.bbox.top + u.bbox.height);
+                ctx.stroke();
+                ctx.restore();
+            },
+        },
+    };
+}
+
+function options(spec, width, handle) {
     const axisColor = "#8a9099";
     const grid = { stroke: "rgba(128,128,128,0.18)", width: 1 };
     const unit = spec.unit;
     return {
         width,
         height: spec.height || 200,
-        plugins: [tooltipPlugin(unit, spec.series.map((s) => s.color))],
+        plugins: [tooltipPlugin(unit, spec.series.map((s) => s.color)), momentPlugin(handle)],
         cursor: { drag: { x: false, y: false }, points: { size: 6 } },
         legend: { live: false },
         scales: {
-            x: { time: true },
+            // The picked range, whatever part of it has samples.
+            x: { time: true, range: (u, min, max) => (handle.range ? handle.range : [min, max]) },
             y: spec.max != null ? { range: [0, spec.max] } : { range: (u, min, max) => [0, Math.max(max * 1.1, spec.minMax || 1)] },
         },
         axes: [
@@ -101,18 +126,27 @@ function options(spec, width) {
             width: 1.5,
             fill: spec.series.length === 1 ? s.color + "22" : undefined,
             spanGaps: false,
-            points: { show: false },
+            // A few points (a fresh server on a long range) would draw no line: show them as dots.
+            points: { show: (u, si, i0, i1) => i1 - i0 < 30, size: 5 },
         }))),
     };
 }
 
-export function createChart(el, specJson) {
-    const handle = { el, spec: JSON.parse(specJson), data: null, u: null, gone: false, ro: null, error: null };
+export function createChart(el, specJson, onPick) {
+    const handle = {
+        el, spec: JSON.parse(specJson), data: null, u: null, gone: false, ro: null, error: null, range: null, moment: null,
+    };
     loadUplot().then((uPlot) => {
         if (handle.gone) return;
         const width = Math.max(200, el.clientWidth);
         const data = handle.data || [[]].concat(handle.spec.series.map(() => []));
-        handle.u = new uPlot(options(handle.spec, width), data, el);
+        handle.u = new uPlot(options(handle.spec, width, handle), data, el);
+        // A click on the plot picks that moment (seconds).
+        handle.u.over.addEventListener("click", () => {
+            const u = handle.u;
+            if (!u || u.cursor.left == null || u.cursor.left < 0) return;
+            onPick(u.posToVal(u.cursor.left, "x"));
+        });
         handle.ro = new ResizeObserver(() => {
             if (handle.u && el.clientWidth > 0) handle.u.setSize({ width: el.clientWidth, height: handle.spec.height || 200 });
         });
@@ -126,9 +160,21 @@ export function createChart(el, specJson) {
     return handle;
 }
 
-export function setChartData(handle, data) {
+// `from`/`to`: the picked range in seconds; the x axis spans it.
+export function setChartData(handle, data, from, to) {
     handle.data = data;
+    handle.range = [from, to];
+    handle.el.dataset.from = String(from);
+    handle.el.dataset.to = String(to);
     if (handle.u) handle.u.setData(data);
+}
+
+// The picked moment in seconds, or null for none.
+export function setChartMoment(handle, secs) {
+    handle.moment = secs;
+    if (secs == null) delete handle.el.dataset.moment;
+    else handle.el.dataset.moment = String(secs);
+    if (handle.u) handle.u.redraw(false, false);
 }
 
 export function destroyChart(handle) {

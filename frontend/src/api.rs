@@ -103,12 +103,15 @@ impl Client {
 
     /// `GET /api/servers/{name}/{section}` (processes, disks, network, sessions, containers):
     /// `Ok(None)` when the API has nothing for it (404: not collected, or not available there).
+    /// `GET /api/servers/{server}/{section}?at=`: the latest snapshot, or the one stored at or
+    /// before `at` (RFC 3339; `""` for the latest). `None` when there is none.
     pub async fn section<T: DeserializeOwned>(
         &self,
         server: &str,
         section: &str,
+        at: &str,
     ) -> Result<Option<Section<T>>, ApiError> {
-        match self.get_json(&format!("/servers/{}/{section}", encode(server))).await {
+        match self.get_json(&format!("/servers/{}/{section}{}", encode(server), query(&[("at", at)]))).await {
             Ok(s) => Ok(Some(s)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -296,6 +299,14 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
     let parts: Vec<String> =
         pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
     if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+}
+
+/// RFC 3339 in UTC with milliseconds, from epoch ms: a moment picked on a chart, exact enough
+/// to fall between two cycles a second apart.
+pub fn iso_ms(ms: f64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
 }
 
 /// RFC 3339 in UTC, whole seconds, from epoch ms.

@@ -1,8 +1,10 @@
 //! A time-series chart drawn by uPlot (see `js/chart.js`): several series, a tooltip on hover,
-//! times in the viewer's time zone.
+//! times in the viewer's time zone, the x axis spanning the picked range, and the picked moment
+//! as a vertical line; a click on the plot picks a moment.
 //!
 //! Hooks for browser tests: `.chart[data-testid=chart-<key>]`, with `data-ready="true"` once
-//! uPlot has drawn, `data-points` the number of points, and a `canvas` inside.
+//! uPlot has drawn, `data-points` the number of points, `data-from`/`data-to` the x axis'
+//! range and `data-moment` the picked moment (epoch seconds), and a `canvas` inside.
 
 use fleetwatch_common::HistoryPoint;
 use leptos::html::Div;
@@ -13,9 +15,11 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/js/chart.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createChart)]
-    fn create_chart(el: &web_sys::HtmlElement, spec: &str) -> JsValue;
+    fn create_chart(el: &web_sys::HtmlElement, spec: &str, on_pick: &js_sys::Function) -> JsValue;
     #[wasm_bindgen(js_name = setChartData)]
-    fn set_chart_data(handle: &JsValue, data: &js_sys::Array);
+    fn set_chart_data(handle: &JsValue, data: &js_sys::Array, from: f64, to: f64);
+    #[wasm_bindgen(js_name = setChartMoment)]
+    fn set_chart_moment(handle: &JsValue, secs: JsValue);
     #[wasm_bindgen(js_name = destroyChart)]
     fn destroy_chart(handle: &JsValue);
 }
@@ -72,9 +76,25 @@ pub fn Chart(
     unit: Unit,
     series: Vec<Series>,
     #[prop(into)] points: Signal<Option<Vec<HistoryPoint>>>,
+    /// The picked range, epoch ms: the x axis spans it.
+    #[prop(into)]
+    range: Signal<(f64, f64)>,
+    /// The picked moment, epoch ms.
+    #[prop(into, optional)]
+    moment: Signal<Option<f64>>,
+    /// Called with the moment (epoch ms) a click on the plot picks.
+    #[prop(optional)]
+    on_pick: Option<Callback<f64>>,
 ) -> impl IntoView {
     let node = NodeRef::<Div>::new();
     let handle = StoredValue::new_local(None::<JsValue>);
+    let pick: Closure<dyn Fn(f64)> = Closure::new(move |secs: f64| {
+        if let Some(cb) = on_pick {
+            cb.run(secs * 1000.0);
+        }
+    });
+    // Lives as long as the chart: uPlot's click listener holds it.
+    let pick = StoredValue::new_local(pick);
     let spec = Spec {
         unit: match unit {
             Unit::Percent => "%",
@@ -90,15 +110,24 @@ pub fn Chart(
 
     Effect::new(move |_| {
         let Some(el) = node.get() else { return };
+        let (from, to) = range.get();
         points.with(|p| {
             let Some(p) = p else { return };
             let h = handle.with_value(|h| h.clone()).unwrap_or_else(|| {
-                let h = create_chart(&el, &spec);
+                let h = pick.with_value(|f| create_chart(&el, &spec, f.as_ref().unchecked_ref()));
                 handle.set_value(Some(h.clone()));
                 h
             });
-            set_chart_data(&h, &columns(p, &series_for_data));
+            set_chart_data(&h, &columns(p, &series_for_data), from / 1000.0, to / 1000.0);
         });
+    });
+    Effect::new(move |_| {
+        let m = moment.get();
+        // Tracks the points too: the chart exists once they have come.
+        let ready = points.with(Option::is_some);
+        if let (true, Some(h)) = (ready, handle.with_value(|h| h.clone())) {
+            set_chart_moment(&h, m.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms / 1000.0)));
+        }
     });
     on_cleanup(move || {
         if let Some(h) = handle.try_with_value(|h| h.clone()).flatten() {

@@ -1,9 +1,11 @@
 //! The page of one server (`/servers/:name`): its card, its alerts, history charts over a chosen
-//! range (kept in the URL, see [`RangePicker`]), and the tables the API has for it.
+//! range (kept in the URL, see [`RangePicker`]), and the tables the API has for it. A click on
+//! any chart picks a moment (`?at=`, RFC 3339, in the URL so a link shows the same): the tables
+//! then show what was stored at that moment, until "Now" returns to live.
 //!
-//! Hooks for browser tests: `[data-testid=page-server]`, `chart-<key>`, `export-metrics`; the
-//! range buttons: see `range_picker`; the alerts: see `server_alerts`; the tables: see
-//! `server_sections`.
+//! Hooks for browser tests: `[data-testid=page-server]`, `chart-<key>`, `export-metrics`,
+//! `moment` (with `data-at`) and `moment-now`; the range buttons: see `range_picker`; the
+//! alerts: see `server_alerts`; the tables: see `server_sections`.
 
 use std::time::Duration;
 
@@ -11,14 +13,14 @@ use fleetwatch_common::HistoryPoint;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{Client, metrics_export_url};
+use crate::api::{Client, iso_ms, metrics_export_url};
 use crate::components::chart::{Chart, Series, Unit};
 use crate::components::error_banner::ErrorBanner;
 use crate::components::range_picker::{RangePicker, Window};
 use crate::components::server_alerts::ServerAlerts;
 use crate::components::status_card::StatusCard;
 use crate::fleet::Fleet;
-use crate::format::{millis, now_ms};
+use crate::format::{local_time, millis, now_ms};
 use crate::pages::server_sections::Sections;
 use crate::query::Query;
 use crate::remote::Remote;
@@ -100,6 +102,13 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
     });
 
     let points = Signal::derive(move || history.data.get());
+    // The picked moment: `?at=` as epoch ms.
+    let at = query.signal("at");
+    let moment = Signal::derive(move || {
+        at.with(|a| chrono::DateTime::parse_from_rfc3339(a).ok().map(|t| t.timestamp_millis() as f64))
+    });
+    let on_pick = Callback::new(move |ms: f64| query.set(&[("at", &iso_ms(ms))]));
+    let range = Signal::derive(move || bounds.get());
     let export_href = {
         let name = name.clone();
         move || {
@@ -135,6 +144,26 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
             </div>
         </div>
         <ServerAlerts server=name.clone() />
+        {move || {
+            moment
+                .get()
+                .map(|ms| {
+                    view! {
+                        <div class="moment-bar" data-testid="moment" data-at=at.get()>
+                            "Tables below: as stored at "
+                            <strong>{local_time(ms, now_ms())}</strong>
+                            " (the nearest collection at or before it; each table says when it was collected). "
+                            <button
+                                class="button"
+                                data-testid="moment-now"
+                                on:click=move |_| query.set(&[("at", "")])
+                            >
+                                "Now"
+                            </button>
+                        </div>
+                    }
+                })
+        }}
         <ErrorBanner error=history.error what="Cannot load the history" />
         <div class="charts">
             <Chart
@@ -143,6 +172,9 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
                 unit=Unit::Percent
                 series=vec![Series { label: "CPU", color: "#2f6fde", value: |p| p.cpu_percent }]
                 points=points
+                range=range
+                moment=moment
+                on_pick=on_pick
             />
             <Chart
                 key="memory"
@@ -153,6 +185,9 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
                     Series { label: "Swap", color: "#e8871e", value: |p| p.swap_percentage },
                 ]
                 points=points
+                range=range
+                moment=moment
+                on_pick=on_pick
             />
             <Chart
                 key="disk"
@@ -160,6 +195,9 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
                 unit=Unit::Percent
                 series=vec![Series { label: "Disk", color: "#1f9d55", value: |p| p.disk_percentage }]
                 points=points
+                range=range
+                moment=moment
+                on_pick=on_pick
             />
             <Chart
                 key="load"
@@ -171,6 +209,9 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
                     Series { label: "15 min", color: "#c9a400", value: |p| p.cpu_load_15min },
                 ]
                 points=points
+                range=range
+                moment=moment
+                on_pick=on_pick
             />
             <Chart
                 key="network"
@@ -181,10 +222,13 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
                     Series { label: "Logged-in users", color: "#8a9099", value: |p| p.logged_users },
                 ]
                 points=points
+                range=range
+                moment=moment
+                on_pick=on_pick
             />
         </div>
         <div class="server-tables">
-            <Sections name=name reload=reload />
+            <Sections name=name reload=reload at=at />
         </div>
     }
 }

@@ -1,9 +1,11 @@
-//! The tables of one server's latest snapshot: processes, disks, network, sessions, containers.
-//! Each is shown when its API section answers; a 404 (not collected yet, or nothing there: no
-//! docker, say) leaves one line instead.
+//! The tables of one server's snapshot: processes, disks, network with its listening ports,
+//! sessions, containers; the latest one, or the one stored at a moment picked on a chart (each
+//! panel says when its snapshot was collected). Each is shown when its API section answers; a
+//! 404 (not collected yet, or nothing there: no docker, say) leaves one line instead.
 //!
 //! Hooks for browser tests: `table-<key>` (or `missing-<key>`), keys `processes`,
-//! `processes-memory`, `disks`, `disk-io`, `network`, `sessions`, `containers`.
+//! `processes-memory`, `disks`, `disk-io`, `network`, `listening`, `sessions`, `containers`;
+//! each panel's `data-taken` is the RFC 3339 time of the snapshot it shows.
 
 use fleetwatch_common::{ContainerInfo, DisksSection, NetworkSection, ProcessInfo, ProcessesSection, Section, Session};
 use leptos::prelude::*;
@@ -82,9 +84,17 @@ fn network(s: &NetworkSection) -> AnyView {
     ];
     let states =
         s.tcp.as_ref().map(|t| t.states.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(" · "));
+    let listening = [
+        Col::text("Protocol", |l: &fleetwatch_common::ListeningPort| l.protocol.clone()),
+        Col::text("Address", |l| l.address.clone()),
+        Col::num("Port", |l| l.port.to_string()),
+    ];
+    let ports = s.tcp.as_ref().map(|t| t.listening.clone()).unwrap_or_default();
     view! {
         {data_table("network", "No network interfaces reported.", &cols, &s.interfaces)}
         {states.filter(|s| !s.is_empty()).map(|s| view! { <p class="muted">"TCP: " {s}</p> })}
+        <h3>"Listening ports"</h3>
+        {data_table("listening", "No listening ports reported.", &listening, &ports)}
     }
     .into_any()
 }
@@ -127,20 +137,21 @@ fn containers(s: &Vec<ContainerInfo>) -> AnyView {
     data_table("containers", "No containers.", &cols, s)
 }
 
-/// One section: loads when `reload` changes, renders with `render`.
+/// One section: loads when `reload` or `at` changes, renders with `render`.
 #[component]
 fn SectionPanel<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     name: String,
     key: &'static str,
     title: &'static str,
     reload: Signal<u64>,
+    at: Signal<String>,
     render: fn(&T) -> AnyView,
 ) -> impl IntoView {
     let remote = Remote::<Option<Section<T>>>::new();
     Effect::new(move |_| {
         reload.track();
-        let n = name.clone();
-        remote.load(async move { Client::default().section::<T>(&n, key).await });
+        let (n, at) = (name.clone(), at.get());
+        remote.load(async move { Client::default().section::<T>(&n, key, &at).await });
     });
     move || {
         let error = remote.error.get();
@@ -161,8 +172,9 @@ fn SectionPanel<T: DeserializeOwned + Clone + Send + Sync + 'static>(
             .into_any(),
             (Some(Some(section)), None) => {
                 let at = local_time(millis(&section.timestamp), now_ms());
+                let taken = section.timestamp.to_rfc3339();
                 view! {
-                    <section class="panel wide">
+                    <section class="panel wide" data-section=key data-taken=taken>
                         <h2>{title} <span class="panel-note">{format!("as of {at}")}</span></h2>
                         {render(&section.data)}
                     </section>
@@ -173,14 +185,15 @@ fn SectionPanel<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     }
 }
 
-/// Every section of the server, reloaded whenever `reload` changes.
+/// Every section of the server as stored at `at` (RFC 3339; `""`: the latest), reloaded
+/// whenever `reload` or `at` changes.
 #[component]
-pub fn Sections(name: String, #[prop(into)] reload: Signal<u64>) -> impl IntoView {
+pub fn Sections(name: String, #[prop(into)] reload: Signal<u64>, #[prop(into)] at: Signal<String>) -> impl IntoView {
     view! {
-        <SectionPanel name=name.clone() key="processes" title="Top processes" reload=reload render=processes />
-        <SectionPanel name=name.clone() key="disks" title="Disks" reload=reload render=disks />
-        <SectionPanel name=name.clone() key="network" title="Network" reload=reload render=network />
-        <SectionPanel name=name.clone() key="sessions" title="Sessions" reload=reload render=sessions />
-        <SectionPanel name=name key="containers" title="Containers" reload=reload render=containers />
+        <SectionPanel name=name.clone() key="processes" title="Top processes" reload=reload at=at render=processes />
+        <SectionPanel name=name.clone() key="disks" title="Disks" reload=reload at=at render=disks />
+        <SectionPanel name=name.clone() key="network" title="Network" reload=reload at=at render=network />
+        <SectionPanel name=name.clone() key="sessions" title="Sessions" reload=reload at=at render=sessions />
+        <SectionPanel name=name key="containers" title="Containers" reload=reload at=at render=containers />
     }
 }
