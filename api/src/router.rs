@@ -17,7 +17,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::handlers::{
-    accounts, alerts, auth, events, export, health, host_keys, metrics, sections, servers, silences, system, ui, users,
+    accounts, activity, alerts, auth, events, export, health, host_keys, metrics, sections, servers, silences, system,
+    ui, users,
 };
 use crate::security::{self, SecurityHeaders};
 use crate::state::AppState;
@@ -45,6 +46,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/servers/{server_name}/{section}", get(sections::section))
         .route("/servers/{server_name}/host-key/accept", post(host_keys::accept))
         .route("/users/top", get(users::top))
+        .route("/users/{user}/history", get(activity::history))
         .route("/system/overview", get(system::overview))
         .route("/events", get(events::stream))
         .route("/ui-config", get(ui::config))
