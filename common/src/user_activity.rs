@@ -60,7 +60,7 @@ pub struct UserTotal {
     pub session_seconds: Option<f64>,
     /// The sum over servers of each server's last measurement within the window.
     pub disk_bytes: Option<f64>,
-    /// The first and last day of the window the totals cover.
+    /// The window asked for; the totals cover its whole UTC days.
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
 }
