@@ -17,8 +17,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::handlers::{
-    accounts, alerts, auth, events, export, health, host_keys, metrics, sections, seed_metrics, server_detail, servers,
-    silences, system, system_health, ui, users,
+    accounts, activity, alerts, auth, events, export, health, host_keys, metrics, sections, seed_metrics,
+    server_detail, servers, silences, system, system_health, ui, users,
 };
 use crate::security::{self, SecurityHeaders};
 use crate::state::AppState;
@@ -57,6 +57,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/system/health/metrics", get(system_health::metrics))
         .route("/system/health/containers", get(system_health::containers))
         .route("/system/health/containers/{id}", get(system_health::container))
+        .route("/users/{user}/history", get(activity::history))
         .route("/system/overview", get(system::overview))
         .route("/events", get(events::stream))
         .route("/ui-config", get(ui::config))

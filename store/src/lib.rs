@@ -26,11 +26,14 @@ mod sql;
 mod sql_store;
 mod sqlite;
 mod types;
+mod user_day_sql;
+mod user_day_store;
+mod user_days;
 mod values;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser};
+use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser, UserDay};
 
 pub use alerts::{
     AlertStore, Attempt, ChannelResult, ChannelTotals, Claim, CollectorStats, Evaluation, HistoryEntry, HistoryQuery,
@@ -126,12 +129,28 @@ pub trait Store: AlertStore + AuthStore + Send + Sync + 'static {
     /// `ram_percentage`, …) and of the named series, read as [`Store::series`] reads.
     async fn summary(&self, server_name: &str, series: &[&str], range: TimeRange) -> Result<Vec<FigureSummary>>;
 
-    /// The maintenance pass, run on its own schedule by the collector: summarises what aged
-    /// into the rollup tiers (5 min from raw samples, 1 h from 5 min, 1 day from 1 h), then
+    /// The maintenance pass, run on its own schedule by the collector: summarises each
+    /// complete UTC day's activity per user and server from raw samples (see
+    /// [`Store::user_days`]) and what aged into the rollup tiers (5 min from raw samples, 1 h
+    /// from 5 min, 1 day from 1 h), then
     /// deletes raw samples and buckets older than their tier's `retention` (never before the
     /// next tier has summarised them; a server's latest sample and each tier's newest chunk
-    /// per server stay). Small batches and short transactions throughout.
+    /// per server stay; raw samples also stay until their users' days are summarised; user days
+    /// go with the 1-day tier's age). Small batches and short transactions throughout.
     async fn maintain(&self, retention: &Retention, now: DateTime<Utc>) -> Result<Maintenance>;
+
+    /// Activity per user, per server, per UTC day (CPU-seconds, average and peak memory and
+    /// processes, sessions; see `store/src/user_days.rs` for how each is computed) for the UTC
+    /// days from `from`'s through `to`'s, of one user and one server or all, sorted by day,
+    /// server and user. Days the maintenance pass has not summarised yet (today's, or all before
+    /// its first run) are computed from raw samples. Kept as long as the 1-day tier.
+    async fn user_days(
+        &self,
+        user: Option<&str>,
+        server: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<UserDay>>;
 
     /// The series names of a server's latest sample.
     async fn series_names(&self, server_name: &str) -> Result<Vec<String>>;

@@ -55,6 +55,8 @@ where
                 cut = cut.min(done.unwrap_or(i64::MIN));
             }
             if level == 0 {
+                // Nor before every server's user days are summarised past it.
+                cut = cut.min(self.user_days_done().await?.unwrap_or(i64::MIN));
                 if cut > i64::MIN {
                     report.raw_deleted = self.cleanup_raw(cut).await?;
                 }

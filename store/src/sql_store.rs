@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser};
+use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser, UserDay};
 use sqlx::migrate::Migrate;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
@@ -267,7 +267,24 @@ where
     }
 
     async fn maintain(&self, retention: &Retention, now: DateTime<Utc>) -> Result<Maintenance> {
-        self.maintain_tiers(retention, now).await
+        let user_days = self.roll_up_user_days(to_ms(now)).await?;
+        let mut m = self.maintain_tiers(retention, now).await?;
+        m.user_days = user_days;
+        if let Some(age) = retention.day {
+            let cut = to_ms(now).saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX));
+            m.user_days_deleted = self.expire_user_days(cut).await?;
+        }
+        Ok(m)
+    }
+
+    async fn user_days(
+        &self,
+        user: Option<&str>,
+        server: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<UserDay>> {
+        self.read_user_days(user, server, from, to).await
     }
 
     async fn series_names(&self, server_name: &str) -> Result<Vec<String>> {

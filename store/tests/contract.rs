@@ -24,6 +24,8 @@ mod alerts;
 mod auth;
 #[path = "contract/tiers.rs"]
 mod tiers;
+#[path = "contract/user_days.rs"]
+mod user_days;
 
 // ---------------------------------------------------------------------------------------------
 // Runners
@@ -82,6 +84,28 @@ async fn postgres_rolls_up_and_keeps_each_tier_its_age() {
     let outcome = tokio::spawn(async move {
         let store = connect(&url).await.expect("connect to the test database");
         tiers::tiers_and_retention(store.as_ref()).await;
+    })
+    .await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
+async fn sqlite_keeps_user_activity_per_server_and_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&format!("sqlite://{}", dir.path().join("users.db").display())).await.unwrap();
+    user_days::user_days_per_server_and_day(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn postgres_keeps_user_activity_per_server_and_day() {
+    let db = PgTestDb::create().await;
+    let url = db.url.clone();
+    let outcome = tokio::spawn(async move {
+        let store = connect(&url).await.expect("connect to the test database");
+        user_days::user_days_per_server_and_day(store.as_ref()).await;
     })
     .await;
     db.drop_db().await;

@@ -1,7 +1,7 @@
 //! The tables the exports hold. Each is a list of fields: a column (key, title, kind, width)
 //! beside how its cell is read from a row's item, so a column and its value never drift apart.
 
-use fleetwatch_common::{HistoryPoint, Sample, TopUser};
+use fleetwatch_common::{HistoryPoint, Sample, TopUser, UserDay, UserTotal};
 use fleetwatch_store::ProcessRecord;
 
 use super::{Cell, Column, Kind, Table, col};
@@ -48,8 +48,55 @@ pub fn users_table(users: &[TopUser]) -> Table {
         (col("process_count", "Processes", Kind::Number, 10.0), |u| Some(u.process_count).into()),
         (col("top_process", "Top process", Kind::Text, 20.0), |u| u.top_process.clone().into()),
         (col("timestamp", "Sampled (UTC)", Kind::Time, 20.0), |u| u.timestamp.into()),
+        (col("disk", "Disk", Kind::Bytes, 12.0), |u| u.disk.into()),
     ];
     table("Top users", fields, users)
+}
+
+/// Each user on each server on each UTC day, oldest first.
+pub fn user_days_table(days: &[UserDay]) -> Table {
+    let fields: &[Field<UserDay>] = &[
+        (col("day", "Day (UTC)", Kind::Time, 20.0), |d| {
+            d.day.and_hms_opt(0, 0, 0).map_or(Cell::Empty, |t| Cell::Time(t.and_utc()))
+        }),
+        (col("username", "User", Kind::Text, 16.0), |d| d.username.clone().into()),
+        (col("server_name", "Server", Kind::Text, 16.0), |d| d.server_name.clone().into()),
+        (col("cpu_seconds", "CPU time (s)", Kind::Number, 12.0), |d| Some(d.cpu_seconds).into()),
+        (col("cpu_percent_max", "Peak CPU (1 core = 100%)", Kind::Percent, 12.0), |d| d.cpu_percent_max.into()),
+        (col("mem_percent_avg", "Memory avg", Kind::Percent, 11.0), |d| d.mem_percent_avg.into()),
+        (col("mem_percent_max", "Memory peak", Kind::Percent, 11.0), |d| d.mem_percent_max.into()),
+        (col("rss_bytes_avg", "Resident avg", Kind::Bytes, 12.0), |d| d.rss_bytes_avg.into()),
+        (col("rss_bytes_max", "Resident peak", Kind::Bytes, 12.0), |d| d.rss_bytes_max.into()),
+        (col("processes_avg", "Processes avg", Kind::Number, 11.0), |d| d.processes_avg.into()),
+        (col("processes_max", "Processes peak", Kind::Number, 11.0), |d| d.processes_max.into()),
+        (col("sessions", "Sessions", Kind::Number, 9.0), |d| d.sessions.into()),
+        (col("session_seconds", "Session time (s)", Kind::Number, 12.0), |d| d.session_seconds.into()),
+        (col("disk_bytes", "Disk", Kind::Bytes, 12.0), |d| d.disk_bytes.into()),
+        (col("samples", "Samples", Kind::Number, 8.0), |d| Some(d.samples).into()),
+    ];
+    table("User days", fields, days)
+}
+
+/// Each user's totals over the window, most CPU time first.
+pub fn user_totals_table(totals: &[UserTotal]) -> Table {
+    let fields: &[Field<UserTotal>] = &[
+        (col("username", "User", Kind::Text, 16.0), |t| t.username.clone().into()),
+        (col("servers", "Servers", Kind::Text, 20.0), |t| t.servers.join(", ").into()),
+        (col("days", "Days", Kind::Number, 6.0), |t| Some(t.days).into()),
+        (col("cpu_seconds", "CPU time (s)", Kind::Number, 12.0), |t| Some(t.cpu_seconds).into()),
+        (col("cpu_percent_max", "Peak CPU (1 core = 100%)", Kind::Percent, 12.0), |t| t.cpu_percent_max.into()),
+        (col("mem_percent_avg", "Memory avg", Kind::Percent, 11.0), |t| t.mem_percent_avg.into()),
+        (col("mem_percent_max", "Memory peak", Kind::Percent, 11.0), |t| t.mem_percent_max.into()),
+        (col("rss_bytes_avg", "Resident avg", Kind::Bytes, 12.0), |t| t.rss_bytes_avg.into()),
+        (col("rss_bytes_max", "Resident peak", Kind::Bytes, 12.0), |t| t.rss_bytes_max.into()),
+        (col("processes_avg", "Processes avg", Kind::Number, 11.0), |t| t.processes_avg.into()),
+        (col("processes_max", "Processes peak", Kind::Number, 11.0), |t| t.processes_max.into()),
+        (col("sessions", "Sessions", Kind::Number, 9.0), |t| t.sessions.into()),
+        (col("session_seconds", "Session time (s)", Kind::Number, 12.0), |t| t.session_seconds.into()),
+        (col("disk_bytes", "Disk", Kind::Bytes, 12.0), |t| t.disk_bytes.into()),
+        (col("samples", "Samples", Kind::Number, 8.0), |t| Some(t.samples).into()),
+    ];
+    table("User totals", fields, totals)
 }
 
 /// Status and headline figures of each server.

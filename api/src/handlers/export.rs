@@ -1,6 +1,7 @@
 //! `GET /api/export/{users|metrics}.{xlsx|csv|json}`: the same data as the tables and charts,
-//! as downloads. Filters: users take `server`, `tag`, `q` (as `/api/users/top`); metrics take
-//! `server`, `from`, `to` (as `…/metrics/range`).
+//! as downloads. Filters: users take `server`, `tag`, `q` (as `/api/users/top`) and `from`, `to`
+//! (the window of the activity sheets, by default the 7 days up to now); metrics take `server`,
+//! `from`, `to` (as `…/metrics/range`).
 
 use std::str::FromStr;
 
@@ -13,10 +14,12 @@ use super::known;
 use super::users::filtered;
 use crate::error::{ApiError, Result, echo};
 use crate::export::Table;
-use crate::export::tables::{history_table, overview_table, processes_table, users_table};
+use crate::export::tables::{
+    history_table, overview_table, processes_table, user_days_table, user_totals_table, users_table,
+};
 use crate::extract::{Path, Query};
 use crate::fleet::Fleet;
-use crate::params::{MAX_LIMIT, MAX_POINTS, ServerFilter, UserFilter, Window};
+use crate::params::{ACTIVITY_DAYS, MAX_LIMIT, MAX_POINTS, ServerFilter, UserFilter, Window};
 
 /// What an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +84,7 @@ impl ExportFile {
 pub async fn download(State(fleet): State<Fleet>, Path(file): Path<String>, uri: Uri) -> Result<Response> {
     let file: ExportFile = file.parse()?;
     let tables = match file.data {
-        Data::Users => users_tables(&fleet, &Query::parse(&uri)?).await?,
+        Data::Users => users_tables(&fleet, &Query::parse(&uri)?, &Query::parse(&uri)?).await?,
         Data::Metrics => metrics_tables(&fleet, &Query::parse(&uri)?, &Query::parse(&uri)?).await?,
     };
     let (body, mime) = match file.format {
@@ -106,15 +109,19 @@ pub async fn download(State(fleet): State<Fleet>, Path(file): Path<String>, uri:
     Ok(resp)
 }
 
-/// The users table and the overview of their servers.
-async fn users_tables(fleet: &Fleet, filter: &UserFilter) -> Result<Vec<Table>> {
+/// The users of the latest samples, their activity per server per day and their totals over
+/// `window`, and the overview of their servers.
+async fn users_tables(fleet: &Fleet, filter: &UserFilter, window: &Window) -> Result<Vec<Table>> {
+    let (from, to) = window.bounds_or(chrono::Duration::days(ACTIVITY_DAYS))?;
     let users = filtered(fleet, filter, MAX_LIMIT).await?;
+    let days = super::activity::days(fleet, filter, from, to).await?;
+    let totals = fleetwatch_common::user_activity::totals(&days, from, to);
     let mut view = fleet.view().await?;
     view.retain(|v| filter.server.as_ref().is_none_or(|s| *s == v.meta.name));
     if let Some(tag) = &filter.tag {
         view.retain(|v| v.meta.tags.contains(tag));
     }
-    Ok(vec![users_table(&users), overview_table(&view)])
+    Ok(vec![users_table(&users), user_days_table(&days), user_totals_table(&totals), overview_table(&view)])
 }
 
 /// The overview, each server's history over `window`, its users and top processes.

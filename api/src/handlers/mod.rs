@@ -3,6 +3,7 @@
 //! or files; nothing here is called by anything but the route table.
 
 pub mod accounts;
+pub mod activity;
 pub mod alerts;
 pub mod auth;
 pub mod events;

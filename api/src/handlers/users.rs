@@ -2,21 +2,27 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use fleetwatch_common::TopUser;
 
 use super::known;
 use crate::error::Result;
 use crate::extract::Query;
 use crate::fleet::Fleet;
-use crate::params::{Limit, MAX_LIMIT, UserFilter};
+use crate::params::{Limit, MAX_LIMIT, UserFilter, Window};
 
 /// `GET /api/users/top?server=&tag=&q=&limit=`: users of the latest samples, highest CPU first.
+/// With `from` or `to`: each user's totals over that window instead (`super::activity`).
 pub async fn top(
     State(fleet): State<Fleet>,
     Query(filter): Query<UserFilter>,
     Query(Limit { limit }): Query<Limit>,
-) -> Result<Json<Vec<TopUser>>> {
-    Ok(Json(filtered(&fleet, &filter, limit.0).await?))
+    Query(window): Query<Window>,
+) -> Result<Response> {
+    if window.given() {
+        return Ok(Json(super::activity::top_over(&fleet, &filter, &window, limit.0).await?).into_response());
+    }
+    Ok(Json(filtered(&fleet, &filter, limit.0).await?).into_response())
 }
 
 /// Users of the latest samples of the configured servers matching `f`, highest CPU first, at

@@ -21,6 +21,9 @@ pub const DEFAULT_POINTS: u32 = 1_000;
 /// Most users `/api/users/top` lists; the default is [`DEFAULT_LIMIT`].
 pub const MAX_LIMIT: u32 = 1000;
 pub const DEFAULT_LIMIT: u32 = 10;
+/// The window of user activity (a user's history, the users export) when the request gives no
+/// `from`: the 7 days up to `to`.
+pub const ACTIVITY_DAYS: i64 = 7;
 
 /// The `{hours}` of `…/metrics/historical/{hours}`.
 pub type Hours = Bounded<1, MAX_HOURS>;
@@ -44,8 +47,19 @@ impl Window {
 
     /// `from` and `to` with their defaults; `from` must be before `to`.
     pub fn bounds(&self) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+        self.bounds_or(chrono::Duration::hours(24))
+    }
+
+    /// Whether the request gave `from` or `to`.
+    pub fn given(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+
+    /// `from` and `to`, `to` by default now and `from` by default `span` before `to`; `from`
+    /// must be before `to`.
+    pub fn bounds_or(&self, span: chrono::Duration) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
         let to = self.to.unwrap_or_else(Utc::now);
-        let from = self.from.unwrap_or(to - chrono::Duration::hours(24));
+        let from = self.from.unwrap_or(to - span);
         if from >= to {
             return Err(ApiError::BadRequest("from must be before to".into()));
         }

@@ -47,6 +47,30 @@ impl Api {
     }
 }
 
+/// Status, content type and body of a GET.
+pub async fn bytes(api: &Api, path: &str) -> (u16, String, Vec<u8>) {
+    let r = api.client.get(format!("{}{path}", api.base)).send().await.unwrap();
+    let status = r.status().as_u16();
+    let ctype = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (status, ctype, r.bytes().await.unwrap().to_vec())
+}
+
+/// Reads an xlsx with Python's openpyxl (an independent reader) and returns the cells of each
+/// sheet as JSON: numbers stay numbers, dates become ISO strings.
+pub fn read_xlsx(data: &[u8]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.xlsx");
+    std::fs::write(&path, data).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/read_xlsx.py");
+    let out = std::process::Command::new("python3").arg(script).arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "openpyxl failed (make test-deps installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 pub fn meta(name: &str, tags: &[&str]) -> ServerMeta {
     ServerMeta {
         name: name.into(),
