@@ -901,3 +901,46 @@ async fn a_moment_picked_on_a_chart_shows_the_processes_stored_then() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_page_shows_their_days_on_every_server_reached_from_the_users_tab() {
+    let s = Stack::start(&[("web-1", &["web"]), ("db-1", &["db"])]).await;
+    // Both hosts are this machine: the test account's sshd sessions run as the same users on both.
+    // A second cycle of each, so a day has a CPU interval.
+    let first: Vec<String> = s.cards().await.into_iter().map(|c| c.2).collect();
+    wait_until("a second collection of both", SLOW, || async {
+        let now: Vec<String> = s.cards().await.into_iter().map(|c| c.2).collect();
+        if now.iter().zip(&first).all(|(a, b)| a != b) { Ok(()) } else { Err(format!("{now:?}")) }
+    })
+    .await;
+    s.open("/users").await;
+    // The user of the first row, followed by its link.
+    let row = s.find("[data-testid=page-users] tr[data-testid=user-row]").await;
+    let user = row.attr("data-user").await.unwrap().unwrap();
+    row.find(Locator::Css("td:first-child a")).await.unwrap().click().await.unwrap();
+    let page = s.find("[data-testid=page-user]").await;
+    assert_eq!(page.attr("data-user").await.unwrap().as_deref(), Some(user.as_str()));
+    assert!(s.browser.current_url().await.unwrap().path().ends_with(&format!("/users/{user}")));
+    let today = chrono::Utc::now().date_naive().to_string();
+    let rows = wait_until("the user's days on both servers", QUICK, || async {
+        let v = s
+            .js("return [...document.querySelectorAll('[data-testid=table-user-days] tbody tr')]
+                   .map(r => [r.children[0].textContent, r.children[1].textContent]);")
+            .await;
+        let rows: Vec<(String, String)> = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+        let servers: Vec<&str> = rows.iter().filter(|r| r.0 == today).map(|r| r.1.as_str()).collect();
+        if servers.contains(&"web-1") && servers.contains(&"db-1") { Ok(rows) } else { Err(v.to_string()) }
+    })
+    .await;
+    assert!(rows.iter().all(|r| r.0 <= today), "newest day first, none in the future: {rows:?}");
+    let totals = s.find("[data-testid=user-totals]").await.text().await.unwrap();
+    assert!(totals.contains("on 2 servers"), "{totals}");
+    let export = s.find("[data-testid=export-user]").await.attr("href").await.unwrap().unwrap();
+    assert!(export.starts_with("/api/export/users.xlsx?q=") && export.contains("from="), "{export}");
+    let (status, _) = {
+        let r = s.http.get(format!("{}{export}", s.base)).send().await.unwrap();
+        (r.status().as_u16(), r.bytes().await.unwrap())
+    };
+    assert_eq!(status, 200, "the page's workbook link answers");
+    s.screenshot("user").await;
+}

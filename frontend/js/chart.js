@@ -23,11 +23,28 @@ function loadUplot() {
     return loading;
 }
 
+function fmtBytes(v) {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let i = 0;
+    while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+    return (i === 0 ? Math.round(v) : v.toFixed(1)) + " " + units[i];
+}
+
 function fmtValue(v, unit) {
     if (v == null || Number.isNaN(v)) return "–";
     if (unit === "%") return v.toFixed(1) + " %";
     if (unit === "count") return Math.round(v).toString();
+    if (unit === "bytes") return fmtBytes(v);
+    if (unit === "bytes/s") return fmtBytes(v) + "/s";
     return v.toFixed(2) + (unit ? " " + unit : "");
+}
+
+// A y axis tick: short, in the chart's unit.
+function fmtTick(v, unit) {
+    if (unit === "%") return v + "%";
+    if (unit === "count") return Math.round(v);
+    if (unit === "bytes" || unit === "bytes/s") return fmtBytes(v);
+    return v.toFixed(1);
 }
 
 function fmtTime(secs) {
@@ -106,7 +123,8 @@ function options(spec, width, handle) {
         width,
         height: spec.height || 200,
         plugins: [tooltipPlugin(unit, spec.series.map((s) => s.color)), momentPlugin(handle)],
-        cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+        // One crosshair for every chart of the page.
+        cursor: { drag: { x: false, y: false }, points: { size: 6 }, sync: { key: "fleetwatch" } },
         legend: { live: false },
         scales: {
             // The picked range, whatever part of it has samples.
@@ -116,8 +134,8 @@ function options(spec, width, handle) {
         axes: [
             { stroke: axisColor, grid, ticks: grid },
             {
-                stroke: axisColor, grid, ticks: grid, size: 50,
-                values: (u, vals) => vals.map((v) => (unit === "%" ? v + "%" : unit === "count" ? Math.round(v) : v.toFixed(1))),
+                stroke: axisColor, grid, ticks: grid, size: unit === "bytes" || unit === "bytes/s" ? 70 : 50,
+                values: (u, vals) => vals.map((v) => fmtTick(v, unit)),
             },
         ],
         series: [{}].concat(spec.series.map((s) => ({

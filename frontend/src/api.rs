@@ -7,7 +7,8 @@ use fleetwatch_common::auth::{
     AuditItem, AuthStatus, CreatedToken, LoginRequest, NewToken, NewUser, SetupRequest, TokenInfo, UserInfo,
 };
 use fleetwatch_common::{
-    ErrorBody, HistoryPoint, Overview, Section, ServerInfo, TopUser, UiConfig, percent_encode as encode,
+    ErrorBody, HistoryPoint, Overview, Section, SeriesPoint, ServerInfo, TopUser, UiConfig, UserDay,
+    percent_encode as encode,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -91,6 +92,31 @@ impl Client {
     pub async fn top_users(&self, server: &str, tag: &str, limit: u32) -> Result<Vec<TopUser>, ApiError> {
         let limit = limit.min(MAX_USERS).to_string();
         self.get_json(&format!("/users/top{}", query(&[("server", server), ("tag", tag), ("limit", &limit)]))).await
+    }
+
+    /// `GET /api/servers/{name}/metrics/series`: the names of the server's stored series.
+    pub async fn series_names(&self, server: &str) -> Result<Vec<String>, ApiError> {
+        self.get_json(&format!("/servers/{}/metrics/series", encode(server))).await
+    }
+
+    /// `GET /api/servers/{name}/metrics/series?name=&from=&to=&max_points=`, times in epoch ms.
+    pub async fn series(
+        &self,
+        server: &str,
+        name: &str,
+        from_ms: f64,
+        to_ms: f64,
+    ) -> Result<Vec<SeriesPoint>, ApiError> {
+        let (from, to, max) = (iso(from_ms), iso(to_ms), MAX_POINTS.to_string());
+        let q = query(&[("name", name), ("from", &from), ("to", &to), ("max_points", &max)]);
+        self.get_json(&format!("/servers/{}/metrics/series{q}", encode(server))).await
+    }
+
+    /// `GET /api/users/{user}/history?from=&to=`: the user's days on every server, times in
+    /// epoch ms.
+    pub async fn user_history(&self, user: &str, from_ms: f64, to_ms: f64) -> Result<Vec<UserDay>, ApiError> {
+        let (from, to) = (iso(from_ms), iso(to_ms));
+        self.get_json(&format!("/users/{}/history{}", encode(user), query(&[("from", &from), ("to", &to)]))).await
     }
 
     /// `GET /api/servers/{name}/metrics/range?from=&to=&max_points=`, times in epoch ms.
@@ -279,6 +305,16 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// The link of the users workbook with the Users tab's filters.
 pub fn users_export_url(format: &str, server: &str, tag: &str, q: &str) -> String {
     format!("/api/export/users.{format}{}", query(&[("server", server), ("tag", tag), ("q", q)]))
+}
+
+/// The page of one user's activity across the fleet.
+pub fn user_href(name: &str) -> String {
+    format!("/users/{}", encode(name))
+}
+
+/// The link of the users workbook over a time range (epoch ms), searched for one user name.
+pub fn user_export_url(format: &str, user: &str, from_ms: f64, to_ms: f64) -> String {
+    format!("/api/export/users.{format}{}", query(&[("q", user), ("from", &iso(from_ms)), ("to", &iso(to_ms))]))
 }
 
 /// The link of a server's metrics workbook over a time range (epoch ms).

@@ -17,6 +17,7 @@ use crate::pages::dashboard::Dashboard;
 use crate::pages::overview::Overview;
 use crate::pages::server::ServerPage;
 use crate::pages::settings::Settings;
+use crate::pages::user::UserPage;
 use crate::pages::users::Users;
 use crate::session;
 use crate::theme::ThemeToggle;
@@ -84,6 +85,7 @@ pub fn App(session: AuthStatus) -> impl IntoView {
                     <Route path=path!("/") view=Dashboard />
                     <Route path=path!("/overview") view=Overview />
                     <Route path=path!("/users") view=Users />
+                    <Route path=path!("/users/:name") view=UserPage />
                     <Route path=path!("/alerts") view=AlertsPage />
                     <Route path=path!("/servers/:name") view=ServerPage />
                     <Route path=path!("/settings") view=Settings />

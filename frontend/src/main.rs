@@ -16,6 +16,7 @@ mod pages;
 mod perf;
 mod query;
 mod remote;
+mod series_groups;
 mod session;
 mod theme;
 mod toast;

@@ -1,6 +1,8 @@
 //! A time-series chart drawn by uPlot (see `js/chart.js`): several series, a tooltip on hover,
-//! times in the viewer's time zone, the x axis spanning the picked range, and the picked moment
-//! as a vertical line; a click on the plot picks a moment.
+//! times in the viewer's time zone, the x axis spanning the picked range, the picked moment as a
+//! vertical line, and one crosshair shared by every chart of the page; a click on the plot picks
+//! a moment. [`Plot`] draws columns of values; [`Chart`] draws headline figures of history
+//! points; `series_chart` draws stored series.
 //!
 //! Hooks for browser tests: `.chart[data-testid=chart-<key>]`, with `data-ready="true"` once
 //! uPlot has drawn, `data-points` the number of points, `data-from`/`data-to` the x axis'
@@ -24,7 +26,7 @@ extern "C" {
     fn destroy_chart(handle: &JsValue);
 }
 
-/// One line of a chart.
+/// One line of a headline chart.
 #[derive(Clone, Copy)]
 pub struct Series {
     pub label: &'static str,
@@ -38,6 +40,42 @@ pub enum Unit {
     Percent,
     Count,
     Load,
+}
+
+impl Unit {
+    pub fn as_js(self) -> &'static str {
+        match self {
+            Unit::Percent => "%",
+            Unit::Count => "count",
+            Unit::Load => "",
+        }
+    }
+}
+
+/// A line's colour by its position: enough distinct ones for a 16-core strip.
+pub const PALETTE: [&str; 16] = [
+    "#2f6fde", "#d63a3a", "#1f9d55", "#e8871e", "#8e5cd9", "#2f9fb0", "#c9a400", "#d6458f", "#5b7083", "#7cb342",
+    "#a0522d", "#00897b", "#5c6bc0", "#f06292", "#9e9d24", "#6d4c41",
+];
+
+/// What uPlot draws: times in epoch seconds and one column of values per line (`None`: a gap).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Columns {
+    pub times: Vec<f64>,
+    pub values: Vec<Vec<Option<f64>>>,
+}
+
+impl Columns {
+    fn to_js(&self) -> js_sys::Array {
+        let data = js_sys::Array::new_with_length(self.values.len() as u32 + 1);
+        let xs: js_sys::Array = self.times.iter().map(|t| JsValue::from_f64(*t)).collect();
+        data.set(0, xs.into());
+        for (i, col) in self.values.iter().enumerate() {
+            let ys: js_sys::Array = col.iter().map(|v| v.map_or(JsValue::NULL, JsValue::from_f64)).collect();
+            data.set(i as u32 + 1, ys.into());
+        }
+        data
+    }
 }
 
 #[derive(Serialize)]
@@ -56,18 +94,14 @@ struct SeriesSpec<'a> {
 
 const HEIGHT: u32 = 200;
 
-/// uPlot's data: `[times in seconds, series 1, series 2, …]`, a missing figure as `null` (a gap).
-fn columns(points: &[HistoryPoint], series: &[Series]) -> js_sys::Array {
-    let data = js_sys::Array::new_with_length(series.len() as u32 + 1);
-    let xs: js_sys::Array = points.iter().map(|p| JsValue::from_f64(p.timestamp.timestamp() as f64)).collect();
-    data.set(0, xs.into());
-    for (i, s) in series.iter().enumerate() {
-        let ys: js_sys::Array = points.iter().map(|p| (s.value)(p).map_or(JsValue::NULL, JsValue::from_f64)).collect();
-        data.set(i as u32 + 1, ys.into());
+fn columns(points: &[HistoryPoint], series: &[Series]) -> Columns {
+    Columns {
+        times: points.iter().map(|p| p.timestamp.timestamp() as f64).collect(),
+        values: series.iter().map(|s| points.iter().map(|p| (s.value)(p)).collect()).collect(),
     }
-    data
 }
 
+/// Headline figures of history points.
 #[component]
 pub fn Chart(
     /// Names the chart in the page and in test hooks.
@@ -86,6 +120,38 @@ pub fn Chart(
     #[prop(optional)]
     on_pick: Option<Callback<f64>>,
 ) -> impl IntoView {
+    let lines: Vec<(String, String)> = series.iter().map(|s| (s.label.to_owned(), s.color.to_owned())).collect();
+    let data = Signal::derive(move || points.with(|p| p.as_ref().map(|p| columns(p, &series))));
+    view! {
+        <Plot
+            key=key.to_owned()
+            title=title.to_owned()
+            unit=unit.as_js()
+            max=(unit == Unit::Percent).then_some(100.0)
+            lines=lines
+            data=data
+            range=range
+            moment=moment
+            on_pick=on_pick
+        />
+    }
+}
+
+/// A chart of `lines` (label, colour) over `data`.
+#[component]
+pub fn Plot(
+    key: String,
+    title: String,
+    /// `%`, `count`, `bytes`, `bytes/s`, `/s` or `""`, as `js/chart.js` formats them.
+    unit: &'static str,
+    /// A fixed top of the y axis (100 for percentages).
+    max: Option<f64>,
+    lines: Vec<(String, String)>,
+    #[prop(into)] data: Signal<Option<Columns>>,
+    #[prop(into)] range: Signal<(f64, f64)>,
+    #[prop(into)] moment: Signal<Option<f64>>,
+    on_pick: Option<Callback<f64>>,
+) -> impl IntoView {
     let node = NodeRef::<Div>::new();
     let handle = StoredValue::new_local(None::<JsValue>);
     let pick: Closure<dyn Fn(f64)> = Closure::new(move |secs: f64| {
@@ -96,35 +162,30 @@ pub fn Chart(
     // Lives as long as the chart: uPlot's click listener holds it.
     let pick = StoredValue::new_local(pick);
     let spec = Spec {
-        unit: match unit {
-            Unit::Percent => "%",
-            Unit::Count => "count",
-            Unit::Load => "",
-        },
-        max: (unit == Unit::Percent).then_some(100.0),
+        unit,
+        max,
         height: HEIGHT,
-        series: series.iter().map(|s| SeriesSpec { label: s.label, color: s.color }).collect(),
+        series: lines.iter().map(|(label, color)| SeriesSpec { label, color }).collect(),
     };
     let spec = serde_json::to_string(&spec).unwrap_or_default();
-    let series_for_data = series.clone();
 
     Effect::new(move |_| {
         let Some(el) = node.get() else { return };
         let (from, to) = range.get();
-        points.with(|p| {
-            let Some(p) = p else { return };
+        data.with(|d| {
+            let Some(d) = d else { return };
             let h = handle.with_value(|h| h.clone()).unwrap_or_else(|| {
                 let h = pick.with_value(|f| create_chart(&el, &spec, f.as_ref().unchecked_ref()));
                 handle.set_value(Some(h.clone()));
                 h
             });
-            set_chart_data(&h, &columns(p, &series_for_data), from / 1000.0, to / 1000.0);
+            set_chart_data(&h, &d.to_js(), from / 1000.0, to / 1000.0);
         });
     });
     Effect::new(move |_| {
         let m = moment.get();
-        // Tracks the points too: the chart exists once they have come.
-        let ready = points.with(Option::is_some);
+        // Tracks the data too: the chart exists once it has come.
+        let ready = data.with(Option::is_some);
         if let (true, Some(h)) = (ready, handle.with_value(|h| h.clone())) {
             set_chart_moment(&h, m.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms / 1000.0)));
         }
@@ -135,20 +196,20 @@ pub fn Chart(
         }
     });
 
-    let empty = move || points.with(|p| p.as_ref().is_some_and(Vec::is_empty));
-    let n = move || points.with(|p| p.as_ref().map_or(0, Vec::len)).to_string();
+    let empty = move || data.with(|d| d.as_ref().is_some_and(|d| d.times.is_empty()));
+    let n = move || data.with(|d| d.as_ref().map_or(0, |d| d.times.len())).to_string();
     view! {
         <figure class="chart-box">
             <figcaption>
                 {title}
                 <span class="chart-series">
-                    {series
-                        .iter()
-                        .map(|s| {
+                    {lines
+                        .into_iter()
+                        .map(|(label, color)| {
                             view! {
                                 <span class="chart-key">
-                                    <span class="chart-swatch" style=format!("background:{}", s.color)></span>
-                                    {s.label}
+                                    <span class="chart-swatch" style=format!("background:{color}")></span>
+                                    {label}
                                 </span>
                             }
                         })

@@ -3,20 +3,27 @@
 
 use leptos::prelude::*;
 
-/// One column: its heading, whether it holds numbers (right-aligned), and how a row reads in it.
+/// One column: its heading, whether it holds numbers (right-aligned), how a row reads in it,
+/// and where its cell links to, if anywhere.
 pub struct Col<T> {
     pub title: &'static str,
     pub num: bool,
     pub cell: fn(&T) -> String,
+    pub link: Option<fn(&T) -> String>,
 }
 
 impl<T> Col<T> {
     pub const fn text(title: &'static str, cell: fn(&T) -> String) -> Self {
-        Self { title, num: false, cell }
+        Self { title, num: false, cell, link: None }
     }
 
     pub const fn num(title: &'static str, cell: fn(&T) -> String) -> Self {
-        Self { title, num: true, cell }
+        Self { title, num: true, cell, link: None }
+    }
+
+    /// Text that links to `href(row)`.
+    pub const fn link(title: &'static str, cell: fn(&T) -> String, href: fn(&T) -> String) -> Self {
+        Self { title, num: false, cell, link: Some(href) }
     }
 }
 
@@ -29,7 +36,18 @@ pub fn data_table<T>(name: &'static str, empty: &'static str, cols: &[Col<T>], r
     let body = rows
         .iter()
         .map(|r| {
-            let cells = cols.iter().map(|c| view! { <td class:num=c.num>{(c.cell)(r)}</td> }).collect_view();
+            let cells = cols
+                .iter()
+                .map(|c| match c.link {
+                    Some(href) => view! {
+                        <td class:num=c.num>
+                            <a href=href(r)>{(c.cell)(r)}</a>
+                        </td>
+                    }
+                    .into_any(),
+                    None => view! { <td class:num=c.num>{(c.cell)(r)}</td> }.into_any(),
+                })
+                .collect_view();
             view! { <tr>{cells}</tr> }
         })
         .collect_view();

@@ -9,6 +9,7 @@ pub mod error_banner;
 pub mod filter_select;
 pub mod gauge;
 pub mod range_picker;
+pub mod series_chart;
 pub mod server_alerts;
 pub mod sheet;
 pub mod silence_form;

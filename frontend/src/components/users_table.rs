@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use fleetwatch_common::TopUser;
 use leptos::prelude::*;
 
-use crate::api::server_href;
+use crate::api::{server_href, user_href};
 use crate::components::sort_header::{Sort, SortColumn, sort_header};
 use crate::format::{MISSING, bytes, local_time, millis, now_ms};
 
@@ -150,9 +150,12 @@ fn UserRow(user: TopUser, now: f64) -> impl IntoView {
     let t = millis(&user.timestamp);
     let (name, server) = (user.username.clone(), user.server_name.clone());
     let href = server_href(&server);
+    let user_page = user_href(&name);
     view! {
         <tr data-testid="user-row" data-user=name data-server=server>
-            <td>{user.username}</td>
+            <td>
+                <a href=user_page>{user.username}</a>
+            </td>
             <td>
                 <a href=href>{user.server_name}</a>
             </td>

@@ -10,4 +10,5 @@ pub mod overview;
 pub mod server;
 pub mod server_sections;
 pub mod settings;
+pub mod user;
 pub mod users;

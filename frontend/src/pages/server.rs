@@ -17,6 +17,7 @@ use crate::api::{Client, iso_ms, metrics_export_url};
 use crate::components::chart::{Chart, Series, Unit};
 use crate::components::error_banner::ErrorBanner;
 use crate::components::range_picker::{RangePicker, Window};
+use crate::components::series_chart::AllFigures;
 use crate::components::server_alerts::ServerAlerts;
 use crate::components::status_card::StatusCard;
 use crate::fleet::Fleet;
@@ -227,6 +228,7 @@ fn ServerView(name: String, server: RwSignal<fleetwatch_common::ServerInfo>) -> 
                 on_pick=on_pick
             />
         </div>
+        <AllFigures server=name.clone() range=range reload=reload moment=moment on_pick=on_pick />
         <div class="server-tables">
             <Sections name=name reload=reload at=at />
         </div>

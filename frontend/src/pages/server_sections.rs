@@ -11,7 +11,7 @@ use fleetwatch_common::{ContainerInfo, DisksSection, NetworkSection, ProcessInfo
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 
-use crate::api::Client;
+use crate::api::{Client, user_href};
 use crate::components::data_table::{Col, data_table};
 use crate::format::{MISSING, bytes, bytes_per_sec, local_time, millis, now_ms, per_sec};
 use crate::remote::Remote;
@@ -26,7 +26,7 @@ fn opt<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
 
 const PROCESS_COLS: [Col<ProcessInfo>; 8] = [
     Col::num("PID", |p| p.pid.to_string()),
-    Col::text("User", |p| p.user.clone()),
+    Col::link("User", |p| p.user.clone(), |p| user_href(&p.user)),
     Col::text("Command", |p| p.command.clone()),
     Col::num("CPU", |p| pct(p.cpu_percent)),
     Col::num("Memory", |p| pct(p.mem_percent)),
