@@ -49,6 +49,17 @@ pub use types::{
     Success, TableStats, TierStats, TimeRange, UserDisk, UserUsage,
 };
 
+/// For the storage benchmark only: where the bytes of blocks of `window` cycles and of one
+/// rollup chunk of `tier_ms` buckets go (see `store/src/compact/profile.rs`).
+#[doc(hidden)]
+pub fn bench_profile(
+    cycles: &[(Sample, Vec<UserUsage>, Details)],
+    window: usize,
+    tier_ms: i64,
+) -> Vec<(String, usize)> {
+    compact::profile::profile(cycles, window, tier_ms)
+}
+
 /// Everything Fleetwatch stores. Every method is implemented identically by both backends,
 /// which the contract test in `store/tests/contract.rs` checks.
 #[async_trait]

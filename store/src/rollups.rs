@@ -330,11 +330,17 @@ where
                 users: Vec::new(),
                 details: Some(details.clone()),
             };
-            let (_, changing) = cycle.split();
+            // `split` leaves the figures unnamed (the facts name them, in walk order).
+            let (facts, changing) = cycle.split();
+            let names = crate::compact::cycle::names(&facts);
             let t = crate::values::to_ms(sample.timestamp);
             b.add_sample(
                 t,
-                changing.figures.iter().filter_map(|f| number(f.value).map(|(int, v)| (f.name.as_str(), int, v))),
+                changing
+                    .figures
+                    .iter()
+                    .zip(&names)
+                    .filter_map(|(f, (name, _, _))| number(f.value).map(|(int, v)| (name.as_str(), int, v))),
             );
         }
         let rollup = b.finish();

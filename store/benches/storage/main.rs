@@ -43,6 +43,8 @@ struct Args {
     days: Option<i64>,
     raw_days: i64,
     per_bucket: usize,
+    /// `--profile WINDOW`: where the bytes of blocks of WINDOW cycles and of a 5-minute chunk go.
+    profile: Option<usize>,
 }
 
 fn args() -> Args {
@@ -56,6 +58,7 @@ fn args() -> Args {
         days: None,
         raw_days: 7,
         per_bucket: 2,
+        profile: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -76,6 +79,7 @@ fn args() -> Args {
                     other => panic!("--backend sqlite|postgres|both, not {other}"),
                 }
             }
+            "--profile" => a.profile = Some(value().parse().expect("--profile WINDOW")),
             "--no-record" => a.record = false,
             "--batch" => a.batch = true,
             "--bench" => {}
@@ -364,6 +368,10 @@ fn record(r: &Report, a: &Args) {
 fn main() {
     let a = args();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    if let Some(window) = a.profile {
+        profile(&a, window);
+        return;
+    }
     if let Some(days) = a.days {
         let y = year::YearArgs {
             servers: a.servers,
@@ -383,6 +391,32 @@ fn main() {
         print(&r, &a);
         if a.record {
             record(&r, &a);
+        }
+    }
+}
+
+/// `--profile`: `--cycles` cycles of `--servers` hosts packed as the store packs them, bytes by
+/// part per host-cycle.
+fn profile(a: &Args, window: usize) {
+    let mut total: std::collections::BTreeMap<String, usize> = Default::default();
+    for mut host in fleet::fleet(42, a.servers) {
+        let cycles: Vec<_> = (0..a.cycles)
+            .map(|c| {
+                let c = host.cycle(start() + Duration::seconds(a.interval * c as i64), a.interval as f64);
+                (c.sample, c.users, c.details)
+            })
+            .collect();
+        for (part, bytes) in fleetwatch_store::bench_profile(&cycles, window, 300_000) {
+            *total.entry(part).or_default() += bytes;
+        }
+    }
+    let host_cycles = (a.servers * a.cycles) as f64;
+    println!("== profile: {} servers × {} cycles, blocks of {window}", a.servers, a.cycles);
+    for (part, bytes) in total {
+        if part.ends_with("(count)") {
+            println!("  {part:<40} {bytes:>10}");
+        } else {
+            println!("  {part:<40} {bytes:>10} B  {:>8.1} B per host-cycle", bytes as f64 / host_cycles);
         }
     }
 }

@@ -62,6 +62,11 @@ impl<'a> Reader<'a> {
         self.buf.is_empty()
     }
 
+    /// Bytes not read yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.buf.len()
+    }
+
     pub(crate) fn byte(&mut self) -> Result<u8> {
         let (&b, rest) = self.buf.split_first().ok_or_else(|| corrupt("truncated"))?;
         self.buf = rest;

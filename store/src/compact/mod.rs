@@ -13,6 +13,7 @@ pub(crate) mod bytes;
 pub(crate) mod column;
 pub(crate) mod cycle;
 pub(crate) mod frame;
+pub(crate) mod profile;
 pub(crate) mod quantize;
 pub(crate) mod rollup;
 pub(crate) mod walk;

@@ -10,7 +10,9 @@
 //! with `i`/`f` for integer or float figures), then per figure one length-prefixed part (so one
 //! figure is read without decoding the others): a flag telling whether the figure's counts are
 //! the buckets' (`0`) or its own column follows (`1`), then average, minimum, maximum and last
-//! as [`Column`]s (minimum, maximum and last are integer columns for integer figures).
+//! as [`Column`]s (minimum, maximum and last are integer columns for integer figures). Floats
+//! are kept to [`AVG_DIGITS`] and [`BAND_DIGITS`] significant digits of the chunk's largest
+//! value of the figure (chunks written before kept 7 per value; both read the same way).
 
 use std::collections::HashMap;
 
@@ -20,6 +22,16 @@ use crate::error::Result;
 
 /// The tiers' bucket widths in milliseconds, finest first.
 pub(crate) const TIERS: [i64; 3] = [300_000, 3_600_000, 86_400_000];
+
+/// Significant digits kept of a chunk's averages, relative to the figure's largest average in
+/// the chunk (see [`Column::encode_relative`]): a chart's precision, not a reading's. Raw
+/// samples keep theirs ([`super::quantize::SIGNIFICANT_DIGITS`] per value).
+pub(crate) const AVG_DIGITS: i32 = 6;
+
+/// Significant digits kept of a chunk's float minimums, maximums and last values, relative to
+/// the figure's largest one in the chunk: a band on a chart 1,000 pixels high needs 3.
+/// Integer figures keep theirs exactly.
+pub(crate) const BAND_DIGITS: i32 = 4;
 
 /// Buckets per stored chunk: a day of 5-minute buckets, 12 days of hours, 288 days of days.
 pub(crate) const CHUNK_BUCKETS: i64 = 288;
@@ -155,14 +167,15 @@ impl Rollup {
                 fw.byte(1);
                 Column::Int(counts).encode(&mut fw);
             }
-            Column::Float(stats.iter().map(|s| s.map(|s| s.avg())).collect()).encode(&mut fw);
+            Column::Float(stats.iter().map(|s| s.map(|s| s.avg())).collect()).encode_relative(&mut fw, AVG_DIGITS);
             for pick in [|s: &Stat| s.min, |s: &Stat| s.max, |s: &Stat| s.last] {
-                let column = if *int {
+                if *int {
                     Column::Int(stats.iter().map(|s| s.as_ref().map(|s| pick(s).round() as i64)).collect())
+                        .encode(&mut fw);
                 } else {
                     Column::Float(stats.iter().map(|s| s.as_ref().map(pick)).collect())
-                };
-                column.encode(&mut fw);
+                        .encode_relative(&mut fw, BAND_DIGITS);
+                }
             }
             w.bytes(&fw.buf);
         }
