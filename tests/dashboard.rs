@@ -944,3 +944,85 @@ async fn a_users_page_shows_their_days_on_every_server_reached_from_the_users_ta
     assert_eq!(status, 200, "the page's workbook link answers");
     s.screenshot("user").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stored_series_is_charted_in_its_group() {
+    let s = Stack::start(&[("web-2", &["web"])]).await;
+    // The series this host stores, as the API names them.
+    let names: Vec<String> =
+        s.http.get(format!("{}/api/servers/web-2/metrics/series", s.base)).send().await.unwrap().json().await.unwrap();
+    s.open("/servers/web-2?range=1h").await;
+    s.find("[data-testid=all-figures]").await;
+    // The charts every Linux host has, each drawn with points.
+    let mut expected = vec!["cpu-breakdown", "cpu-cores", "memory-bytes", "tcp-states", "system"];
+    let root = names.iter().any(|n| n == "disk[/].used_percent");
+    if root {
+        expected.push("disk-root");
+    }
+    let lo = names.iter().any(|n| n == "net[lo].rx_bytes_per_sec");
+    if lo {
+        expected.push("net-lo");
+    }
+    assert!(root || names.iter().any(|n| n.starts_with("disk[")), "a mount is stored: {names:?}");
+    let drawn = wait_until("a drawn chart per group", SLOW, || async {
+        let v = s
+            .js("return Object.fromEntries([...document.querySelectorAll('[data-testid=all-figures] .chart')]
+                   .map(c => [c.dataset.testid.replace('chart-', ''), c.dataset.ready === 'true' ? Number(c.dataset.points) : -1]));")
+            .await;
+        let ok = expected.iter().all(|k| v[*k].as_i64().is_some_and(|n| n > 0));
+        if ok { Ok(v) } else { Err(v.to_string()) }
+    })
+    .await;
+    // One chart per core: the strip's lines are the cores the host reported.
+    let cores = names.iter().filter(|n| n.starts_with("cpu") && n.ends_with(".busy") && *n != "cpu.busy").count();
+    let keys = s
+        .js("return [...document.querySelectorAll('[data-testid=chart-cpu-cores]')].map(c =>
+               c.closest('figure').querySelectorAll('.chart-key').length);")
+        .await;
+    assert_eq!(keys, json!([cores]), "{drawn}");
+    s.screenshot("all-figures").await;
+    // A click on one of them picks a moment too.
+    s.find("[data-testid=chart-cpu-cores] .u-over").await.click().await.unwrap();
+    wait_until("a moment in the URL", QUICK, || async { url_at(&s).await.ok_or("no at".to_owned()) }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compare_tab_charts_one_figure_of_every_picked_server() {
+    let s = Stack::start(&[("web-a", &["web"]), ("web-b", &["web"]), ("db-a", &["db"])]).await;
+    // A link: two servers by name.
+    s.open("/compare?servers=web-a,db-a&figure=ram&range=1h").await;
+    s.find("[data-testid=page-compare]").await;
+    let legend = || async {
+        s.js("const c = document.querySelector('[data-testid=chart-compare]');
+              return c && c.dataset.ready === 'true' && Number(c.dataset.points) > 0
+                ? [...c.closest('figure').querySelectorAll('.chart-key')].map(k => k.textContent) : null;")
+            .await
+    };
+    let shown = wait_until("a line per picked server", SLOW, || async {
+        let v = legend().await;
+        if v == json!(["web-a", "db-a"]) { Ok(v) } else { Err(v.to_string()) }
+    })
+    .await;
+    let title = s.find("[data-testid=chart-compare]").await;
+    let caption = s.js("return document.querySelector('[data-testid=chart-compare]').closest('figure').querySelector('figcaption').textContent;").await;
+    assert!(caption.as_str().unwrap().starts_with("Memory"), "{caption} {shown}");
+    drop(title);
+    // A checkbox adds a server, in the URL too.
+    s.find("[data-testid=compare-server][data-server=web-b]").await.click().await.unwrap();
+    wait_until("the third server's line", QUICK, || async {
+        let v = legend().await;
+        if v == json!(["web-a", "db-a", "web-b"]) { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    let url = s.browser.current_url().await.unwrap();
+    let servers = url.query_pairs().find(|(k, _)| k == "servers").map(|(_, v)| v.into_owned());
+    assert_eq!(servers.as_deref(), Some("web-a,db-a,web-b"));
+    // A tag alone picks its servers.
+    s.open("/compare?tag=web&figure=cpu").await;
+    wait_until("the tag's servers", SLOW, || async {
+        let v = legend().await;
+        if v == json!(["web-a", "web-b"]) { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    s.screenshot("compare").await;
+}

@@ -143,7 +143,7 @@ function options(spec, width, handle) {
             stroke: s.color,
             width: 1.5,
             fill: spec.series.length === 1 ? s.color + "22" : undefined,
-            spanGaps: false,
+            spanGaps: !!spec.span_gaps,
             // A few points (a fresh server on a long range) would draw no line: show them as dots.
             points: { show: (u, si, i0, i1) => i1 - i0 < 30, size: 5 },
         }))),

@@ -13,6 +13,7 @@ use crate::fleet::{Fleet, Link};
 use crate::format::{local_time, now_ms};
 use crate::live;
 use crate::pages::alerts::AlertsPage;
+use crate::pages::compare::Compare;
 use crate::pages::dashboard::Dashboard;
 use crate::pages::overview::Overview;
 use crate::pages::server::ServerPage;
@@ -86,6 +87,7 @@ pub fn App(session: AuthStatus) -> impl IntoView {
                     <Route path=path!("/overview") view=Overview />
                     <Route path=path!("/users") view=Users />
                     <Route path=path!("/users/:name") view=UserPage />
+                    <Route path=path!("/compare") view=Compare />
                     <Route path=path!("/alerts") view=AlertsPage />
                     <Route path=path!("/servers/:name") view=ServerPage />
                     <Route path=path!("/settings") view=Settings />
@@ -124,6 +126,9 @@ fn Tabs(admin: bool) -> impl IntoView {
             </A>
             <A href="/users" attr:data-testid="tab-users">
                 "Users"
+            </A>
+            <A href="/compare" attr:data-testid="tab-compare">
+                "Compare"
             </A>
             <A href="/alerts" attr:data-testid="tab-alerts">
                 "Alerts"

@@ -83,6 +83,7 @@ struct Spec<'a> {
     unit: &'a str,
     max: Option<f64>,
     height: u32,
+    span_gaps: bool,
     series: Vec<SeriesSpec<'a>>,
 }
 
@@ -151,6 +152,9 @@ pub fn Plot(
     #[prop(into)] range: Signal<(f64, f64)>,
     #[prop(into)] moment: Signal<Option<f64>>,
     on_pick: Option<Callback<f64>>,
+    /// Join a line across missing points (lines sampled on different clocks).
+    #[prop(optional)]
+    span_gaps: bool,
 ) -> impl IntoView {
     let node = NodeRef::<Div>::new();
     let handle = StoredValue::new_local(None::<JsValue>);
@@ -165,6 +169,7 @@ pub fn Plot(
         unit,
         max,
         height: HEIGHT,
+        span_gaps,
         series: lines.iter().map(|(label, color)| SeriesSpec { label, color }).collect(),
     };
     let spec = serde_json::to_string(&spec).unwrap_or_default();

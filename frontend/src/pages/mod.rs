@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod alerts_current;
 pub mod alerts_history;
 pub mod alerts_silences;
+pub mod compare;
 pub mod dashboard;
 pub mod login;
 pub mod overview;
