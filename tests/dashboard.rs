@@ -1026,3 +1026,68 @@ async fn the_compare_tab_charts_one_figure_of_every_picked_server() {
     .await;
     s.screenshot("compare").await;
 }
+
+/// A path that runs script if it is ever put into the page as HTML: as markup,
+/// `<img/src=x/onerror=…>` is an image whose error handler runs.
+const XSS: &str = "<img/src=x/onerror=window.__xss=1>";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_in_a_mount_point_and_a_tag_is_shown_as_text_everywhere() {
+    // A file system mounted on the host at a path that is markup; a tag that is markup.
+    let disk = fleetwatch_testkit::LoopMount::at(8, XSS);
+    let point = disk.point.display().to_string();
+    let s = Stack::start(&[("xss-host", &["<b>tag</b>"]), ("plain", &["web"])]).await;
+    // No script ran, no element was made of the path or the tag.
+    let hook = "return [window.__xss === undefined,
+                        document.querySelectorAll('img[src=x]').length
+                          + [...document.querySelectorAll('b')].filter(b => b.textContent === 'tag').length];";
+    let safe = json!([true, 0]);
+    s.open("/").await;
+    wait_until("both cards", SLOW, || async {
+        let names = s.card_names().await;
+        if names.len() == 2 { Ok(names) } else { Err(format!("{names:?}")) }
+    })
+    .await;
+    let tag = s.js("return [...document.querySelectorAll('select option')].map(o => o.textContent);").await;
+    assert!(tag.as_array().unwrap().iter().any(|o| o == "<b>tag</b>"), "the tag as an option's text: {tag}");
+    assert_eq!(s.js(hook).await, safe, "dashboard");
+    s.open("/users").await;
+    s.find("tr[data-testid=user-row]").await;
+    assert_eq!(s.js(hook).await, safe, "users");
+    // The server's page: the mount in the disks table and as an "All figures" chart, as text.
+    s.open("/servers/xss-host?range=1h").await;
+    let shown = wait_until("the mount in the disks table and its chart", SLOW, || async {
+        let v = s
+            .js("return [(document.querySelector('[data-testid=table-disks]') || {}).textContent || '',
+                         [...document.querySelectorAll('[data-testid=all-figures] figcaption')].map(f => f.textContent).join('|')];")
+            .await;
+        let ok = v[0].as_str().is_some_and(|t| t.contains(&point)) && v[1].as_str().is_some_and(|t| t.contains(&point));
+        if ok { Ok(v) } else { Err(v.to_string()) }
+    })
+    .await;
+    assert_eq!(s.js(hook).await, safe, "server page: {shown}");
+    // The chart's tooltip (built by script from the lines' labels).
+    s.open("/compare?servers=xss-host,plain&range=1h").await;
+    let over = s.find("[data-testid=chart-compare][data-ready=true] .u-over").await;
+    let (_, _, width, _) = over.rectangle().await.unwrap();
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: over,
+        duration: None,
+        x: (width / 2.0 - 3.0).floor(),
+        y: 0.0,
+    });
+    s.browser.perform_actions(hover).await.unwrap();
+    wait_until("the tooltip", QUICK, || async {
+        let v = s
+            .js("const t = document.querySelector('[data-testid=chart-compare] .chart-tooltip');
+                 return t && t.style.display !== 'none' ? t.textContent : null;")
+            .await;
+        if v.as_str().is_some_and(|t| t.contains("xss-host")) { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    assert_eq!(s.js(hook).await, safe, "compare");
+    // The API hands the path back unchanged.
+    let disks: Value =
+        s.http.get(format!("{}/api/servers/xss-host/disks", s.base)).send().await.unwrap().json().await.unwrap();
+    assert!(disks["data"]["usage"].as_array().unwrap().iter().any(|d| d["mount"] == point.as_str()), "{disks}");
+}

@@ -73,16 +73,25 @@ function tooltipPlugin(unit, colors) {
                     tip.style.display = "none";
                     return;
                 }
-                const rows = [`<div class="chart-tooltip-time">${fmtTime(u.data[0][i])}</div>`];
+                // Built from text nodes: labels are server, mount, interface and container
+                // names, which the monitored hosts and the configuration choose.
+                const time = document.createElement("div");
+                time.className = "chart-tooltip-time";
+                time.textContent = fmtTime(u.data[0][i]);
+                const rows = [time];
                 for (let s = 1; s < u.series.length; s++) {
                     const ser = u.series[s];
                     if (!ser.show) continue;
-                    rows.push(
-                        `<div><span class="chart-swatch" style="background:${colors[s - 1]}"></span>` +
-                        `${ser.label}: <b>${fmtValue(u.data[s][i], unit)}</b></div>`,
-                    );
+                    const row = document.createElement("div");
+                    const swatch = document.createElement("span");
+                    swatch.className = "chart-swatch";
+                    swatch.style.background = colors[s - 1];
+                    const value = document.createElement("b");
+                    value.textContent = fmtValue(u.data[s][i], unit);
+                    row.append(swatch, `${ser.label}: `, value);
+                    rows.push(row);
                 }
-                tip.innerHTML = rows.join("");
+                tip.replaceChildren(...rows);
                 tip.style.display = "block";
                 const w = u.over.clientWidth;
                 const left = u.cursor.left + 12;

@@ -16,6 +16,12 @@ pub struct LoopMount {
 impl LoopMount {
     /// Makes and mounts a `size_mib` MiB file system (no blocks reserved for root).
     pub fn new(size_mib: u64) -> Self {
+        Self::at(size_mib, "mnt")
+    }
+
+    /// [`LoopMount::new`], mounted at `sub` (a relative path, made with its parents) of a
+    /// temporary directory: a mount point whose name a test chooses.
+    pub fn at(size_mib: u64, sub: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         // The test account must reach the mount point for its df to see it.
         std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
@@ -23,8 +29,8 @@ impl LoopMount {
         std::fs::File::create(&image).unwrap().set_len(size_mib << 20).unwrap();
         let mkfs = Command::new("mkfs.ext4").args(["-q", "-F", "-m", "0"]).arg(&image).output().unwrap();
         assert!(mkfs.status.success(), "mkfs.ext4: {}", String::from_utf8_lossy(&mkfs.stderr));
-        let point = dir.path().join("mnt");
-        std::fs::create_dir(&point).unwrap();
+        let point = dir.path().join(sub);
+        std::fs::create_dir_all(&point).unwrap();
         let mount = Command::new("mount").args(["-o", "loop"]).arg(&image).arg(&point).output().unwrap();
         assert!(mount.status.success(), "mount -o loop: {}", String::from_utf8_lossy(&mount.stderr));
         Self { dir, point }
