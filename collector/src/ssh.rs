@@ -118,11 +118,13 @@ impl SshSession {
                     ChannelMsg::ExitSignal { signal_name, .. } => {
                         out.signal = Some(format!("{signal_name:?}"));
                     }
-                    ChannelMsg::Close => break,
+                    ChannelMsg::Close => return Ok(out),
                     _ => {}
                 }
             }
-            Ok(out)
+            // The channel's messages ended without a close: the connection went away while the
+            // program ran. What came so far is cut short; parsed, it could pass for a sample.
+            Err(ConnectionError::Lost { stdout_bytes: out.stdout.len() }.into())
         };
         match timeout(limit, run).await {
             Ok(r) => r,
