@@ -57,6 +57,13 @@ fn cycle_bound(s: &CollectorSettings) -> Duration {
     attempt * s.retries + backoffs + s.command_timeout()
 }
 
+async fn sqlite(dir: &std::path::Path) -> Arc<dyn Store> {
+    let url = format!("sqlite://{}", dir.join("fw.db").display());
+    let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
+    store.migrate().await.unwrap();
+    store
+}
+
 fn entry(name: &str, addr: SocketAddr, key: &std::path::Path, pin: Option<&str>) -> String {
     let pin = pin.map(|fp| format!("host_key = \"{fp}\"\n")).unwrap_or_default();
     format!(
@@ -160,9 +167,7 @@ async fn every_fault_is_bounded_and_named_healthy_hosts_are_stored_and_nothing_l
     toml += &entry("key-changed", rekeyed.addr, &rekeyed_key, None);
     toml += &entry("hang", hang.addr, &healthy[0].client_key, None);
 
-    let url = format!("sqlite://{}", dir.path().join("fw.db").display());
-    let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
-    store.migrate().await.unwrap();
+    let store = sqlite(dir.path()).await;
     let servers = Config::from_toml(&toml, &BTreeMap::new()).unwrap().servers;
     let collector = Collector::new(servers, store.clone(), settings());
     let bound = cycle_bound(collector.settings());
@@ -263,5 +268,35 @@ async fn every_fault_is_bounded_and_named_healthy_hosts_are_stored_and_nothing_l
     for name in ["stall", "drop", "garbage", "auth-fail", "hang"] {
         assert!(store.latest_sample(name).await.unwrap().is_none(), "{name} has no sample");
     }
+    collector.shutdown().await;
+}
+
+/// Retries share the time of one attempt: a server that stalls or hangs holds its cycle no longer
+/// with three attempts than one attempt may take, and keeps the reason of its first failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_of_a_stalling_or_hanging_server_share_one_attempts_time() {
+    let stall = Sshd::start_with(STALL).await;
+    let hang = SilentServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(dir.path()).await;
+    let toml = entry("stall", stall.addr, &stall.client_key, Some(&stall.host_fingerprint))
+        + &entry("hang", hang.addr, &stall.client_key, None);
+    let s = CollectorSettings { retries: 3, ..settings() };
+    // One attempt's time (connect + command), and one command timeout as the margin. Three
+    // attempts of the stalling server would take over three command timeouts.
+    let bound = s.connect_timeout() + s.command_timeout() * 2;
+    let servers = Config::from_toml(&toml, &BTreeMap::new()).unwrap().servers;
+    let collector = Collector::new(servers, store, s);
+    let reports = tokio::time::timeout(bound, collector.run_cycle())
+        .await
+        .unwrap_or_else(|_| panic!("the cycle did not end within {bound:?}"));
+    for (name, words) in [("stall", "running the scripts"), ("hang", "waiting for the SSH handshake")] {
+        let r = report(&reports, name);
+        let err = r.result.as_ref().err().unwrap_or_else(|| panic!("{name} was collected"));
+        assert_eq!(err.reason(), OfflineReason::Timeout, "{name}: {err}");
+        assert!(err.to_string().contains(words), "{name}: the first failure is kept: {err}");
+    }
+    // The hanging server fails each attempt after exactly the connect timeout: retried.
+    assert!(report(&reports, "hang").attempts >= 2, "retried while time was left");
     collector.shutdown().await;
 }
