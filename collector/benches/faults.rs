@@ -12,8 +12,11 @@
 //!       [--interval-secs 5] [--fleetsim-bin PATH] [--base 127.2.0.1] [--port 2222]
 //!       [--connect-timeout 2] [--command-timeout 5] [--retries 1]
 //!       [--hang-every 97] [--authfail-every 89] [--slow-every 83] [--slow-ms 2000]
-//!       [--garbage-every 79] [--drop-every 73] [--bigout-every 71]
+//!       [--garbage-every 79] [--drop-every 73] [--bigout-every 71] [--dry-run]
 //! ```
+//!
+//! `--dry-run` collects without storing (`Collector::check`; nothing counts as stored then), to
+//! tell the store's share of the memory from the collection's.
 //!
 //! `--fleetsim-bin PATH` (or `FLEETSIM_BIN`) is the `fleetsim` binary; without it,
 //! `target/release/fleetsim` under `FLEETSIM_DIR` or `../shared/fleetsim` (see `fleet.rs`).
@@ -51,6 +54,8 @@ struct Args {
     /// `--<fault>-every K` for each of [`FAULTS`].
     every: BTreeMap<&'static str, usize>,
     slow_ms: u64,
+    /// Collect without storing (`Collector::check`): to tell the store's share of the memory.
+    dry_run: bool,
 }
 
 fn args() -> Args {
@@ -66,6 +71,7 @@ fn args() -> Args {
         retries: 1,
         every: FAULTS.into_iter().zip([97, 89, 83, 79, 73, 71]).collect(),
         slow_ms: 2000,
+        dry_run: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -81,6 +87,7 @@ fn args() -> Args {
             "--command-timeout" => a.command_timeout = value().parse().expect("--command-timeout S"),
             "--retries" => a.retries = value().parse().expect("--retries N"),
             "--slow-ms" => a.slow_ms = value().parse().expect("--slow-ms MS"),
+            "--dry-run" => a.dry_run = true,
             "--bench" => {}
             other => {
                 let fault = other.strip_prefix("--").and_then(|f| f.strip_suffix("-every"));
@@ -302,7 +309,7 @@ async fn run(store: Arc<dyn Store>, sim: &Sim, a: &Args, work: &Path) {
         next += a.interval;
         let started = Utc::now();
         let t = Instant::now();
-        let reports = collector.run_cycle().await;
+        let reports = if a.dry_run { collector.check().await } else { collector.run_cycle().await };
         let wall = t.elapsed();
         walls.push(wall);
         if tokio::time::Instant::now() > next {
