@@ -20,6 +20,9 @@ use crate::hostkey::{Expectation, Verdict, Verifier};
 pub const MAX_STDOUT: usize = 8 * 1024 * 1024;
 pub const MAX_STDERR: usize = 64 * 1024;
 
+/// How long a goodbye may take before the connection is dropped without one.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The russh client settings shared by all connections.
 pub fn client_config() -> Arc<client::Config> {
     Arc::new(client::Config {
@@ -118,11 +121,13 @@ impl SshSession {
                     ChannelMsg::ExitSignal { signal_name, .. } => {
                         out.signal = Some(format!("{signal_name:?}"));
                     }
-                    ChannelMsg::Close => break,
+                    ChannelMsg::Close => return Ok(out),
                     _ => {}
                 }
             }
-            Ok(out)
+            // The channel's messages ended without a close: the connection went away while the
+            // program ran. What came so far is cut short; parsed, it could pass for a sample.
+            Err(ConnectionError::Lost { stdout_bytes: out.stdout.len() }.into())
         };
         match timeout(limit, run).await {
             Ok(r) => r,
@@ -130,9 +135,13 @@ impl SshSession {
         }
     }
 
+    /// Says goodbye, within [`CLOSE_TIMEOUT`] (a session stuck on a full socket would make
+    /// the goodbye wait), then drops the connection either way.
     pub async fn close(self) {
-        if let Err(e) = self.handle.disconnect(russh::Disconnect::ByApplication, "bye", "en").await {
-            tracing::debug!(error = %e, "disconnect failed");
+        match timeout(CLOSE_TIMEOUT, self.handle.disconnect(russh::Disconnect::ByApplication, "bye", "en")).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!(error = %e, "disconnect failed"),
+            Err(_) => tracing::debug!("disconnect timed out; connection dropped"),
         }
     }
 }

@@ -149,6 +149,18 @@ impl Sshd {
         p
     }
 
+    /// Kills it and every session process it started, so that each client connection drops
+    /// at once, as when the server goes down (a reinstall, a reboot). [`Self::stop`] kills only
+    /// the listener: the sessions' own processes outlive it and keep serving.
+    pub fn stop_with_sessions(&mut self) {
+        let sessions = descendants(self.child.id());
+        self.stop();
+        for pid in sessions {
+            // A session may have ended by itself meanwhile: a failed kill is fine.
+            let _ = Command::new("kill").arg("-KILL").arg(pid.to_string()).status();
+        }
+    }
+
     /// Kills it and waits for it to exit.
     pub fn stop(&mut self) {
         self.child.kill().ok();
@@ -160,4 +172,26 @@ impl Drop for Sshd {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Every process descended from `root` (by the parent pids of `/proc/<pid>/stat`).
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| {
+            let pid: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The field after the state, past the command name in parentheses.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    found.split_off(1)
 }

@@ -29,7 +29,7 @@ pub use report::{Collected, Mode, ServerReport};
 
 use crate::alerting::{AlertEngine, Observation, Observed, Outcome};
 use crate::cluster::Cluster;
-use crate::error::CollectError;
+use crate::error::{CollectError, Stage};
 use crate::program::{ProgramOptions, program};
 use crate::sample::CarriedState;
 use crate::spool::Spool;
@@ -318,15 +318,38 @@ impl Collector {
         };
         let mut attempts = 0;
         let mut backoff = self.settings.retry_backoff();
+        // Retries share the time of one attempt (connect + command timeouts), so a server that
+        // hangs or stalls holds its cycle no longer with retries than without.
+        let deadline = started + self.settings.connect_timeout() + self.settings.command_timeout();
+        let mut first_failure = None;
         let result = loop {
             attempts += 1;
-            match self.attempt(&entry.server, &mut slot, mode).await {
+            let outcome = if attempts == 1 {
+                self.attempt(&entry.server, &mut slot, mode).await
+            } else {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match tokio::time::timeout(left, self.attempt(&entry.server, &mut slot, mode)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        // Cut short: the connection may be half-open. The first failure is the
+                        // reason; this retry only ran out of the server's time.
+                        slot.session = None;
+                        tracing::debug!(attempt = attempts, "retry cut short at the server's deadline");
+                        break Err(first_failure.take().unwrap_or(CollectError::Timeout {
+                            stage: Stage::RunningScripts,
+                            secs: self.settings.command_timeout_secs,
+                        }));
+                    }
+                }
+            };
+            match outcome {
                 Ok(c) => break Ok(c),
-                Err(e) if e.retryable() && attempts < self.settings.retries => {
+                Err(e) if e.retryable() && attempts < self.settings.retries && Instant::now() + backoff < deadline => {
                     tracing::debug!(error = %e, attempt = attempts, "attempt failed; retrying");
                     if let Some(s) = slot.session.take() {
                         s.close().await;
                     }
+                    first_failure.get_or_insert(e);
                     tokio::time::sleep(backoff).await;
                     backoff = backoff.saturating_mul(2);
                 }

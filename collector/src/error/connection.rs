@@ -36,6 +36,10 @@ pub enum ConnectionError {
         #[source]
         source: russh::Error,
     },
+    /// The connection went away before the program's channel closed (the server dropped it
+    /// mid-output): the partial output is never parsed.
+    #[error("the connection was lost while the program ran ({stdout_bytes} bytes of output received)")]
+    Lost { stdout_bytes: usize },
     /// Trust on first use needs the recorded key, and the database did not answer.
     #[error("the database is unavailable, so the recorded host key cannot be checked")]
     HostKeyUnreadable,
