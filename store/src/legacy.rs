@@ -77,6 +77,7 @@ where
              FROM sample_users WHERE sample_id IN ",
         )
         .build()
+        .persistent(false)
         .fetch_all(&mut *tx)
         .await?;
         for r in &user_rows {
@@ -93,6 +94,7 @@ where
         let mut details: HashMap<i64, String> = HashMap::new();
         for r in in_list("SELECT sample_id, details_json FROM sample_details WHERE sample_id IN ")
             .build()
+            .persistent(false)
             .fetch_all(&mut *tx)
             .await?
         {
@@ -122,7 +124,7 @@ where
                     .await?;
             }
         }
-        in_list("DELETE FROM samples WHERE id IN ").build().execute(&mut *tx).await?;
+        in_list("DELETE FROM samples WHERE id IN ").build().persistent(false).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(ids.len() as u64)
     }

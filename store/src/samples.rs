@@ -109,7 +109,7 @@ where
                 b.push_bind(r.0).push_bind(r.1).push_bind(r.2).push_bind(r.3).push_bind(r.4).push_bind(r.5.clone());
             });
             qb.push(" RETURNING id, server_id");
-            let returned: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+            let returned: Vec<(i64, i64)> = qb.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
             ids.extend(returned.into_iter().map(|(id, server)| (server, id)));
         }
         let frame_ids: Vec<i64> = rows.iter().map(|r| ids.get(&r.0).copied().unwrap_or(0)).collect();
@@ -123,7 +123,7 @@ where
                     push_headline(&mut b, s);
                 });
                 qb.push(sql::UPSERT_STATES_CONFLICT.as_str());
-                qb.build().execute(&mut *conn).await?;
+                qb.build().persistent(false).execute(&mut *conn).await?;
             }
         }
         let servers: Vec<i64> = rows.iter().map(|r| r.0).collect();
@@ -131,7 +131,7 @@ where
         push_id_list(&mut qb, &servers);
         qb.push(" GROUP BY server_id");
         let counts: HashMap<i64, i64> =
-            qb.build_query_as::<(i64, i64)>().fetch_all(&mut *conn).await?.into_iter().collect();
+            qb.build_query_as::<(i64, i64)>().persistent(false).fetch_all(&mut *conn).await?.into_iter().collect();
         for (server_id, keep) in servers.iter().zip(&frame_ids) {
             let hot = counts.get(server_id).copied().unwrap_or(1) - 1;
             self.maybe_compact(conn, *server_id, *keep, hot).await?;
@@ -225,7 +225,7 @@ where
         self.insert_block(conn, server_id, &frames).await?;
         let mut qb = QueryBuilder::<DB>::new(sql::DELETE_FRAMES_IN);
         push_id_list(&mut qb, &ids);
-        qb.build().execute(&mut *conn).await?;
+        qb.build().persistent(false).execute(&mut *conn).await?;
         Ok(ids.len())
     }
 

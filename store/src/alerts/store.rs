@@ -84,7 +84,7 @@ where
                 b.push_bind(*server).push_bind(*rule).push_bind(*instance);
             });
             qb.push(sql::DELETE_ALERTS_END);
-            qb.build().execute(&mut *tx).await?;
+            qb.build().persistent(false).execute(&mut *tx).await?;
         }
         for chunk in changes.upserted.chunks(CHUNK) {
             let mut qb = QueryBuilder::<DB>::new(sql::UPSERT_ALERTS);
@@ -107,7 +107,7 @@ where
                     .push_bind(a.last_notified.map(to_ms));
             });
             qb.push(sql::UPSERT_ALERTS_END);
-            qb.build().execute(&mut *tx).await?;
+            qb.build().persistent(false).execute(&mut *tx).await?;
         }
         for chunk in e.transitions.chunks(CHUNK) {
             let mut qb = QueryBuilder::<DB>::new(sql::INSERT_HISTORY);
@@ -129,7 +129,7 @@ where
                     .push_bind(t.notify)
                     .push_bind(t.silenced);
             });
-            qb.build().execute(&mut *tx).await?;
+            qb.build().persistent(false).execute(&mut *tx).await?;
         }
         for n in e.notifications {
             sqlx::query(sql::ENQUEUE)
