@@ -4,11 +4,14 @@
 //! implementation in `sql_store.rs`, the SQL in `sql.rs` and `columns.rs`.
 
 use sqlx::migrate::Migrator;
+use sqlx::database::HasStatementCache;
 use sqlx::{Database, Pool};
 
 /// A database Fleetwatch can store in: implemented for [`sqlx::Sqlite`] (`sqlite.rs`) and
-/// [`sqlx::Postgres`] (`postgres.rs`).
-pub trait Backend: Database {
+/// [`sqlx::Postgres`] (`postgres.rs`). Both keep prepared statements per connection; statements
+/// whose text varies with a batch's size are run with `persistent(false)` so that they do not
+/// pile up there.
+pub trait Backend: Database + HasStatementCache {
     /// The name [`crate::Store::stats`] reports.
     const LABEL: &'static str;
     /// A query returning the database size in bytes as one `BIGINT`.
