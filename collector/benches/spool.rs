@@ -1,10 +1,12 @@
 //! A simulated 24-hour database outage at 100 servers every minute through the spool: 1,440
 //! cycles of 100 samples (real samples, built from the `debian12` fixture) appended as the
 //! collector appends them (one write and one `fsync` per cycle), the spool's size on disk, and the
-//! replay into a SQLite store by the collector's own replay (`Collector::replay_spool`).
+//! replay into a SQLite store (or the empty database `--database URL` names, e.g. PostgreSQL) by
+//! the collector's own replay (`Collector::replay_spool`).
 //!
 //! ```text
 //! cargo bench -p fleetwatch-collector --bench spool -- [--servers 100] [--minutes 1440] [--dir DIR]
+//!       [--database URL]
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -91,11 +93,11 @@ async fn main() {
     );
     drop(spool);
 
-    // Reopen (as after a restart: every frame checked), then the replay into SQLite.
+    // Reopen (as after a restart: every frame checked), then the replay into the database.
     let started = Instant::now();
     let spool = Spool::open(&spool_dir, limits).unwrap();
     println!("reopen (every frame checked): {:.2} s", started.elapsed().as_secs_f64());
-    let url = format!("sqlite://{}", root.join("fw.db").display());
+    let url = arg("--database").unwrap_or_else(|| format!("sqlite://{}", root.join("fw.db").display()));
     let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
     store.migrate().await.unwrap();
     let collector = Collector::new(Vec::new(), store.clone(), CollectorSettings::default()).with_spool(spool);
@@ -104,7 +106,8 @@ async fn main() {
     let replay = started.elapsed();
     let stored: i64 = store.stats().await.unwrap().tables.iter().find(|t| t.table == "samples").map_or(0, |t| t.rows);
     println!(
-        "replay into SQLite: {:.1} s ({:.0} samples/s), {outcome:?}, {stored} samples stored, spool left: {}",
+        "replay into {}: {:.1} s ({:.0} samples/s), {outcome:?}, {stored} samples stored, spool left: {}",
+        url.split(':').next().unwrap_or("?"),
         replay.as_secs_f64(),
         samples as f64 / replay.as_secs_f64(),
         collector.spool_stats().depth

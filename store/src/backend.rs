@@ -3,8 +3,8 @@
 //! Everything else is written once, generic in the backend: the [`crate::Store`]
 //! implementation in `sql_store.rs`, the SQL in `sql.rs` and `columns.rs`.
 
-use sqlx::migrate::Migrator;
 use sqlx::database::HasStatementCache;
+use sqlx::migrate::Migrator;
 use sqlx::{Database, Pool};
 
 /// A database Fleetwatch can store in: implemented for [`sqlx::Sqlite`] (`sqlite.rs`) and
