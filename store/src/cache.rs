@@ -21,14 +21,19 @@ impl StoredFacts {
     }
 }
 
-/// A server's recent facts and their ids, most recent first.
-type Recent = Vec<(Arc<Facts>, i64)>;
+/// A server's recent facts, their ids and their encoded sizes, most recent first.
+type Recent = Vec<(Arc<Facts>, i64, usize)>;
 
-/// Facts remembered per server for [`Cache::same_facts`].
+/// Facts remembered per server for [`Cache::same_facts`]...
 const RECENT_FACTS: usize = 8;
+/// ...as long as their encoded sizes add up to at most this (the latest is always kept): a
+/// host with thousands of listening sockets or mounts has facts of hundreds of KB, and 1,000
+/// such servers would otherwise hold gigabytes here.
+const RECENT_BYTES: usize = 128 << 10;
 
-/// Decoded facts kept at most; beyond, the map starts again.
+/// Decoded facts kept at most, by count and by encoded size; beyond, the map starts again.
 const MAX_FACTS: usize = 20_000;
+const MAX_FACTS_BYTES: usize = 64 << 20;
 
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
@@ -39,7 +44,8 @@ pub(crate) struct Cache {
     /// repeat one of them (facts flip between a few states, such as a TCP state that comes and
     /// goes), and comparing is cheaper than encoding, hashing and looking up.
     last: Mutex<HashMap<i64, Recent>>,
-    facts: Mutex<HashMap<i64, Arc<StoredFacts>>>,
+    /// Decoded facts by id, and the sum of their encoded sizes.
+    facts: Mutex<(HashMap<i64, Arc<StoredFacts>>, usize)>,
 }
 
 impl Cache {
@@ -68,31 +74,37 @@ impl Cache {
     pub(crate) fn same_facts(&self, server_id: i64, facts: &Facts) -> Option<i64> {
         let mut m = self.last.lock().ok()?;
         let recent = m.get_mut(&server_id)?;
-        let i = recent.iter().position(|(f, _)| **f == *facts)?;
+        let i = recent.iter().position(|(f, _, _)| **f == *facts)?;
         let hit = recent.remove(i);
         let id = hit.1;
         recent.insert(0, hit);
         Some(id)
     }
 
-    pub(crate) fn set_last(&self, server_id: i64, facts: Facts, id: i64) {
+    /// Remembers `facts` (`bytes` encoded) as the server's latest.
+    pub(crate) fn set_last(&self, server_id: i64, facts: Facts, id: i64, bytes: usize) {
         if let Ok(mut m) = self.last.lock() {
             let recent = m.entry(server_id).or_default();
-            recent.insert(0, (Arc::new(facts), id));
-            recent.truncate(RECENT_FACTS);
+            recent.insert(0, (Arc::new(facts), id, bytes));
+            recent.truncate(kept(recent));
         }
     }
 
     pub(crate) fn facts(&self, id: i64) -> Option<Arc<StoredFacts>> {
-        self.facts.lock().ok()?.get(&id).cloned()
+        self.facts.lock().ok()?.0.get(&id).cloned()
     }
 
-    pub(crate) fn set_facts(&self, id: i64, f: Arc<StoredFacts>) {
-        if let Ok(mut m) = self.facts.lock() {
-            if m.len() >= MAX_FACTS {
+    /// Remembers decoded facts (`bytes` encoded).
+    pub(crate) fn set_facts(&self, id: i64, f: Arc<StoredFacts>, bytes: usize) {
+        if let Ok(mut g) = self.facts.lock() {
+            let (m, total) = &mut *g;
+            if m.len() >= MAX_FACTS || *total + bytes > MAX_FACTS_BYTES {
                 m.clear();
+                *total = 0;
             }
-            m.insert(id, f);
+            if m.insert(id, f).is_none() {
+                *total += bytes;
+            }
         }
     }
 
@@ -115,8 +127,52 @@ impl Cache {
         if let Ok(mut m) = self.last.lock() {
             m.clear();
         }
-        if let Ok(mut m) = self.facts.lock() {
-            m.clear();
+        if let Ok(mut g) = self.facts.lock() {
+            g.0.clear();
+            g.1 = 0;
         }
+    }
+}
+
+/// How many of a server's recent facts (most recent first) to keep: at most [`RECENT_FACTS`],
+/// within [`RECENT_BYTES`], and always the latest.
+fn kept(recent: &Recent) -> usize {
+    let mut total = 0;
+    let within = recent
+        .iter()
+        .take(RECENT_FACTS)
+        .take_while(|(_, _, bytes)| {
+            total += bytes;
+            total <= RECENT_BYTES
+        })
+        .count();
+    within.max(1).min(recent.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recent(sizes: &[usize]) -> Recent {
+        sizes.iter().enumerate().map(|(i, b)| (Arc::new(Facts::default()), i as i64, *b)).collect()
+    }
+
+    #[test]
+    fn recent_facts_are_bounded_by_count_and_by_size_keeping_the_latest() {
+        assert_eq!(kept(&recent(&[100; 12])), RECENT_FACTS);
+        assert_eq!(kept(&recent(&[60 << 10, 60 << 10, 60 << 10])), 2);
+        assert_eq!(kept(&recent(&[1 << 20, 10])), 1, "the latest, however large");
+        assert_eq!(kept(&recent(&[])), 0);
+    }
+
+    #[test]
+    fn decoded_facts_start_again_past_their_byte_budget() {
+        let cache = Cache::default();
+        let f = || Arc::new(StoredFacts::new(Facts::default()));
+        cache.set_facts(1, f(), MAX_FACTS_BYTES - 10);
+        cache.set_facts(1, f(), MAX_FACTS_BYTES - 10);
+        assert!(cache.facts(1).is_some(), "the same id again is not counted twice");
+        cache.set_facts(2, f(), 20);
+        assert!(cache.facts(1).is_none() && cache.facts(2).is_some(), "over the budget: only the newest");
     }
 }

@@ -88,8 +88,8 @@ where
             let facts_id = match self.cache.same_facts(server_id, &facts) {
                 Some(id) => id,
                 None => {
-                    let id = self.facts_id(conn, server_id, &facts, ts_ms).await?;
-                    self.cache.set_last(server_id, facts, id);
+                    let (id, bytes) = self.facts_id(conn, server_id, &facts, ts_ms).await?;
+                    self.cache.set_last(server_id, facts, id, bytes);
                     id
                 }
             };
@@ -148,11 +148,17 @@ where
         Ok(id)
     }
 
-    /// The id of a server's facts, stored first if they are new.
-    async fn facts_id(&self, conn: &mut DB::Connection, server_id: i64, facts: &Facts, ts_ms: i64) -> Result<i64> {
+    /// The id of a server's facts, stored first if they are new, and their encoded size.
+    async fn facts_id(
+        &self,
+        conn: &mut DB::Connection,
+        server_id: i64,
+        facts: &Facts,
+        ts_ms: i64,
+    ) -> Result<(i64, usize)> {
         let (json, hash) = facts.encode()?;
         if let Some(id) = self.cache.current(server_id, hash) {
-            return Ok(id);
+            return Ok((id, json.len()));
         }
         let rows: Vec<(i64, Vec<u8>)> =
             sqlx::query_as(sql::FACTS_BY_HASH).bind(server_id).bind(hash).fetch_all(&mut *conn).await?;
@@ -176,7 +182,7 @@ where
             }
         };
         self.cache.set_current(server_id, hash, id);
-        Ok(id)
+        Ok((id, json.len()))
     }
 
     /// Facts by id, decoded (and remembered).
@@ -186,8 +192,9 @@ where
         }
         let body: Option<Vec<u8>> = sqlx::query_scalar(sql::FACTS).bind(id).fetch_optional(&mut *conn).await?;
         let body = body.ok_or_else(|| Error::Corrupt(format!("facts {id} are missing")))?;
-        let f = Arc::new(StoredFacts::new(Facts::decode(&inflate(&body, MAX_FACTS)?)?));
-        self.cache.set_facts(id, f.clone());
+        let json = inflate(&body, MAX_FACTS)?;
+        let f = Arc::new(StoredFacts::new(Facts::decode(&json)?));
+        self.cache.set_facts(id, f.clone(), json.len());
         Ok(f)
     }
 

@@ -23,7 +23,7 @@ pub(crate) struct Cycle {
 /// What rarely changes: the headline's texts and the details with every figure zeroed
 /// (mounts and devices, interfaces, listening ports, containers, sessions, system facts, CPU
 /// model, section errors). Stored once per change, compared by [`Facts::hash`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub(crate) struct Facts {
     pub(crate) hostname: Option<String>,
     pub(crate) disk_mount: Option<String>,
