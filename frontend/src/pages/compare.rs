@@ -5,7 +5,7 @@
 //! Hooks for browser tests: `[data-testid=page-compare]`, `compare-figure` (a `<select>`),
 //! `compare-tag`, checkboxes `compare-server` with `data-server`, and the chart `chart-compare`.
 
-use fleetwatch_common::HistoryPoint;
+use fleetwatch_common::{HistoryPoint, SeriesPoint};
 use leptos::prelude::*;
 
 use crate::api::Client;
@@ -13,6 +13,7 @@ use crate::components::chart::{Columns, PALETTE, Plot};
 use crate::components::error_banner::ErrorBanner;
 use crate::components::filter_select::FilterSelect;
 use crate::components::range_picker::{RangePicker, Window};
+use crate::components::series_chart::merge;
 use crate::fleet::Fleet;
 use crate::format::now_ms;
 use crate::query::Query;
@@ -56,20 +57,17 @@ pub fn picked(list: &str) -> Vec<String> {
 
 /// One column per server on the union of their times (each server samples on its own clock).
 pub fn columns(histories: &[Vec<HistoryPoint>], value: fn(&HistoryPoint) -> Option<f64>) -> Columns {
-    let mut rows: std::collections::BTreeMap<i64, Vec<Option<f64>>> = std::collections::BTreeMap::new();
-    for (i, h) in histories.iter().enumerate() {
-        for p in h {
-            rows.entry(p.timestamp.timestamp_millis()).or_insert_with(|| vec![None; histories.len()])[i] = value(p);
-        }
-    }
-    let mut c = Columns { times: Vec::new(), values: vec![Vec::new(); histories.len()] };
-    for (t, row) in rows {
-        c.times.push(t as f64 / 1000.0);
-        for (col, v) in c.values.iter_mut().zip(row) {
-            col.push(v);
-        }
-    }
-    c
+    let lines: Vec<Vec<SeriesPoint>> = histories
+        .iter()
+        .map(|h| {
+            h.iter()
+                .filter_map(|p| {
+                    value(p).map(|v| SeriesPoint { timestamp: p.timestamp, value: v, samples: 1, min: None, max: None })
+                })
+                .collect()
+        })
+        .collect();
+    merge(&lines)
 }
 
 #[component]
