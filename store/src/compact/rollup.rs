@@ -1,42 +1,63 @@
-//! Rollup tiers (issue #11), without SQL: every figure of a server's samples summarised per
-//! bucket of 5 minutes, 1 hour and 1 day as count, average, minimum, maximum and last value.
+//! Rollup tiers (issue #11), without SQL: every charted figure of a server's samples (every
+//! series and the history's headline figures: [`kept_in_tiers`]) summarised per bucket of
+//! 5 minutes, 1 hour and 1 day as count, average, minimum, maximum and last value.
 //!
 //! A 5-minute bucket is made from raw samples, an hour from its 5-minute buckets and a day from
 //! its hours: the counts weigh the averages, so each tier is what it would be if it were made
-//! from the raw samples (within the 7 significant digits floats are kept to).
+//! from the raw samples (within the precision a chunk keeps, below).
 //!
 //! Stored per server and tier in chunks of [`CHUNK_BUCKETS`] buckets. A chunk's body: the
 //! bucket count, the buckets' start times and sample counts, the figure names (deflated, each
 //! with `i`/`f` for integer or float figures), then per figure one length-prefixed part (so one
 //! figure is read without decoding the others): a flag telling whether the figure's counts are
-//! the buckets' (`0`) or its own column follows (`1`), then average, minimum, maximum and last
-//! as [`Column`]s (minimum, maximum and last are integer columns for integer figures). Floats
-//! are kept to [`AVG_DIGITS`] and [`BAND_DIGITS`] significant digits of the chunk's largest
-//! value of the figure (chunks written before kept 7 per value; both read the same way).
+//! the buckets' (`0`) or its own column follows ([`OWN_COUNTS`]), then average, minimum,
+//! maximum and last as [`Column`]s (integer figures' too are float columns). A chunk keeps the precision a chart of it needs, relative to the figure's
+//! span in the chunk (largest minus smallest): [`AVG_DIGITS`] significant digits of the
+//! averages' span, [`BAND_DIGITS`] of the band's. Chunks written before (7 digits per value,
+//! or 6 and 4 of the chunk's largest value, integer figures' extremes as integer columns) read
+//! the same way.
 
 use std::collections::HashMap;
 
 use super::bytes::{Reader, Writer, corrupt, deflate, inflate};
-use super::column::Column;
+use super::column::{Column, span};
+use crate::columns::HISTORY_FIGURES;
 use crate::error::Result;
 
 /// The tiers' bucket widths in milliseconds, finest first.
 pub(crate) const TIERS: [i64; 3] = [300_000, 3_600_000, 86_400_000];
 
-/// Significant digits kept of a chunk's averages, relative to the figure's largest average in
-/// the chunk (see [`Column::encode_relative`]): a chart's precision, not a reading's. Raw
-/// samples keep theirs ([`super::quantize::SIGNIFICANT_DIGITS`] per value).
-pub(crate) const AVG_DIGITS: i32 = 6;
+/// Significant digits kept of a chunk's averages, of the span of the figure's averages in the
+/// chunk (see [`Column::encode_to_span`]): a chart's precision, not a reading's (a line drawn
+/// 1,000 pixels high needs 3; a chart of a longer range spans at least as much). Raw samples
+/// keep theirs ([`super::quantize::SIGNIFICANT_DIGITS`] per value).
+pub(crate) const AVG_DIGITS: i32 = 4;
 
-/// Significant digits kept of a chunk's float minimums, maximums and last values, relative to
-/// the figure's largest one in the chunk: a band on a chart 1,000 pixels high needs 3.
-/// Integer figures keep theirs exactly.
-pub(crate) const BAND_DIGITS: i32 = 4;
+/// Significant digits kept of a chunk's minimums, maximums and last values, of the span of the
+/// figure's band in the chunk (lowest minimum to highest maximum): a band on a chart 1,000
+/// pixels high needs 3.
+pub(crate) const BAND_DIGITS: i32 = 3;
 
 /// Buckets per stored chunk: a day of 5-minute buckets, 12 days of hours, 288 days of days.
 pub(crate) const CHUNK_BUCKETS: i64 = 288;
 
 const MAX_NAMES: u64 = 16 << 20;
+
+/// A figure part's flag: its counts differ from the buckets' (a column of them follows).
+const OWN_COUNTS: u8 = 1;
+
+/// Whether a figure is kept in the rollup tiers: every series (what charts, `/series` and
+/// summaries read) and the headline figures that history reads ([`HISTORY_FIGURES`], stored
+/// as `~name`). The cycle's other numbers (each core's user/system/… breakdown, free memory, a
+/// mount's available bytes, containers' byte counters, …) have no reader but a moment's
+/// snapshot, which comes from the raw samples: the tiers would keep them for nobody, and they
+/// were two thirds of a bucket's columns.
+pub(crate) fn kept_in_tiers(name: &str) -> bool {
+    match name.strip_prefix('~') {
+        None => true,
+        Some(own) => HISTORY_FIGURES.iter().any(|f| f.name == own),
+    }
+}
 
 /// The tier's name as `db-stats` and the config show it.
 pub(crate) fn tier_name(width_ms: i64) -> &'static str {
@@ -158,24 +179,24 @@ impl Rollup {
         Column::Int(self.samples.iter().map(|&s| Some(s)).collect()).encode(&mut w);
         let text: String = self.names.iter().map(|(n, int)| format!("{}{n}\n", if *int { 'i' } else { 'f' })).collect();
         w.bytes(&deflate(text.as_bytes()));
-        for ((_, int), stats) in self.names.iter().zip(&self.stats) {
+        for stats in &self.stats {
             let mut fw = Writer::default();
             let counts: Vec<Option<i64>> = stats.iter().map(|s| s.map(|s| s.n)).collect();
             if counts.iter().zip(&self.samples).all(|(c, s)| c.is_none_or(|c| c == *s)) {
                 fw.byte(0);
             } else {
-                fw.byte(1);
+                fw.byte(OWN_COUNTS);
                 Column::Int(counts).encode(&mut fw);
             }
-            Column::Float(stats.iter().map(|s| s.map(|s| s.avg())).collect()).encode_relative(&mut fw, AVG_DIGITS);
+            let avg = Column::Float(stats.iter().map(|s| s.map(|s| s.avg())).collect());
+            avg.encode_to_span(&mut fw, AVG_DIGITS, avg.span());
+            let band = span(stats.iter().flatten().flat_map(|s| [s.min, s.max, s.last]));
             for pick in [|s: &Stat| s.min, |s: &Stat| s.max, |s: &Stat| s.last] {
-                if *int {
-                    Column::Int(stats.iter().map(|s| s.as_ref().map(|s| pick(s).round() as i64)).collect())
-                        .encode(&mut fw);
-                } else {
-                    Column::Float(stats.iter().map(|s| s.as_ref().map(pick)).collect())
-                        .encode_relative(&mut fw, BAND_DIGITS);
-                }
+                Column::Float(stats.iter().map(|s| s.as_ref().map(pick)).collect()).encode_to_span(
+                    &mut fw,
+                    BAND_DIGITS,
+                    band,
+                );
             }
             w.bytes(&fw.buf);
         }
@@ -228,7 +249,7 @@ fn decode_figure(part: &[u8], samples: &[i64]) -> Result<Vec<Option<Stat>>> {
     let mut r = Reader::new(part);
     let counts: Vec<Option<i64>> = match r.byte()? {
         0 => samples.iter().map(|&s| Some(s)).collect(),
-        1 => match Column::decode(&mut r, n)? {
+        OWN_COUNTS => match Column::decode(&mut r, n)? {
             Column::Int(v) => v,
             Column::Float(_) => return Err(corrupt("rollup counts")),
         },
@@ -303,12 +324,12 @@ impl Builder {
     }
 
     /// Adds one sample at `t`: its figures as (name, integer figure, value); non-finite
-    /// values are skipped.
+    /// values and figures not [`kept_in_tiers`] are skipped.
     pub(crate) fn add_sample<'a>(&mut self, t: i64, figures: impl IntoIterator<Item = (&'a str, bool, f64)>) {
         let b = self.at(t);
         self.out.samples[b] += 1;
         for (name, int, v) in figures {
-            if v.is_finite() {
+            if v.is_finite() && kept_in_tiers(name) {
                 let f = self.figure(name, int);
                 self.put(f, b, &Stat::one(v));
             }
@@ -384,6 +405,15 @@ mod tests {
         kept.retain(|s| s >= 300_000);
         assert_eq!(kept.starts, vec![300_000, 600_000]);
         assert_eq!(kept.figure("x").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn tiers_keep_series_and_history_figures_only() {
+        let mut b = Builder::new(300_000, 0, false);
+        b.add_sample(0, [("cpu.busy", false, 1.0), ("~cpu_percent", false, 2.0), ("~cpu3.user", false, 3.0)]);
+        let r = b.finish();
+        let names: Vec<&str> = r.names.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["cpu.busy", "~cpu_percent"]);
     }
 
     #[test]
