@@ -79,7 +79,8 @@ use crate::handlers;
         handlers::accounts::revoke_token,
         handlers::accounts::audit,
     ),
-    components(schemas(ErrorBody)),
+    // The schemas that only parameters name (the others come with their operations).
+    components(schemas(ErrorBody, crate::params::Step, crate::schemas::SectionPath, crate::schemas::ExportName, fleetwatch_alerts::Severity)),
     modifiers(&Contract),
     security(("bearer" = []), ("session" = [])),
 )]

@@ -50,6 +50,19 @@ fn documented(doc: &Value) -> BTreeSet<(String, String)> {
     ops
 }
 
+fn collect_refs(v: &Value, refs: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                refs.push(r.clone());
+            }
+            map.values().for_each(|v| collect_refs(v, refs));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, refs)),
+        _ => {}
+    }
+}
+
 async fn start() -> (Api, tempfile::TempDir) {
     let db = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", db.path().join("db").display());
@@ -95,6 +108,14 @@ async fn the_document_covers_every_route_of_the_route_table() {
             .unwrap_or_default();
         let wanted: BTreeSet<&str> = path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
         assert_eq!(names, wanted, "{method} {path}: path parameters");
+    }
+    // Every reference resolves (a schema only a parameter names must be registered too).
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    assert!(refs.len() > 50, "{refs:?}");
+    for r in refs {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected reference {r}"));
+        assert!(doc["components"]["schemas"].get(name).is_some(), "unresolvable reference {r}");
     }
     let error = &doc["components"]["schemas"]["ErrorBody"];
     assert_eq!(error["required"], serde_json::json!(["success", "error", "details"]), "{error}");

@@ -267,7 +267,7 @@ pub enum AlertKind {
 
 /// One current alert of the overview.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = OverviewAlert))]
 pub struct Alert {
     pub server: String,
     #[serde(rename = "type")]
