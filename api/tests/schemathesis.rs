@@ -9,18 +9,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Duration as Age, Utc};
+use fleetwatch_alerts::{AlertBook, AlertState, Severity, Transition, TransitionKind};
 use fleetwatch_api::{AppState, AuthSettings, ServerMeta};
 use fleetwatch_common::{
     ContainerInfo, CpuBreakdown, CpuStats, Details, DiskIo, DiskUsage, MemoryStats, ProcessInfo, Sample, Session,
     Thresholds, Transport,
 };
 use fleetwatch_store::auth::{Role, UserRecord, hash_password};
-use fleetwatch_store::{Store, UserUsage};
+use fleetwatch_store::{ChannelResult, Evaluation, HostKeyRecord, Store, UserUsage};
 use fleetwatch_testkit::PgTestDb;
 use serde_json::{Value, json};
 
 mod common;
-use common::meta;
+use common::{alert, meta};
 
 /// Operations left out: those that would end the run's own access (revoking its token, removing
 /// users, logging out) and the live stream, which never ends.
@@ -106,7 +107,54 @@ fn user(name: &str, cpu: f64) -> UserUsage {
     }
 }
 
-/// Three cycles of `web-1` and `local`; `empty` has nothing; an admin `root`.
+fn transition(server: &str, rule: &str, at: chrono::DateTime<Utc>) -> Transition {
+    Transition {
+        rule: rule.into(),
+        server: server.into(),
+        instance: String::new(),
+        kind: TransitionKind::Firing,
+        from: AlertState::Pending,
+        to: AlertState::Firing,
+        severity: Severity::Critical,
+        previous_severity: None,
+        metric: Some("cpu.busy".into()),
+        fired_value: Some(91.0),
+        value: Some(92.5),
+        since: at - Age::seconds(60),
+        at,
+        detail: None,
+        notify: true,
+        silenced: false,
+    }
+}
+
+/// Alerts (firing and pending), their history, the channels' last deliveries and `web-1`'s
+/// pinned host key: so that those answers hold something to check against the document.
+async fn seed_alerts(store: &dyn Store) {
+    let at = Utc::now() - Age::minutes(30);
+    let servers = ["web-1", "local"].map(String::from);
+    let book = AlertBook::from_alerts([
+        ("web-1".to_string(), alert("cpu-high", "", AlertState::Firing, Severity::Critical, at)),
+        ("local".to_string(), alert("disk-full", "/", AlertState::Pending, Severity::Warning, at)),
+    ]);
+    let transitions = [transition("web-1", "cpu-high", at)];
+    let e = Evaluation { servers: &servers, book: &book, transitions: &transitions, notifications: &[], member: None };
+    store.save_evaluation(e, at).await.unwrap();
+    for (channel, ok) in [("ops", true), ("chat", false)] {
+        let error = (!ok).then(|| "HTTP 500".to_owned());
+        store.record_channel_result(&ChannelResult { channel: channel.into(), ok, at, error }).await.unwrap();
+    }
+    let key = HostKeyRecord {
+        server_name: "web-1".into(),
+        host: "web-1.example".into(),
+        port: 22,
+        fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".into(),
+        first_seen: at,
+    };
+    store.save_host_key(&key).await.unwrap();
+}
+
+/// Three cycles of `web-1` and `local`; `empty` has nothing; alerts; an admin `root`.
 async fn seed(store: &dyn Store) {
     store.migrate().await.unwrap();
     for (minutes, cpu) in [30, 20, 10].into_iter().zip([20.0, 60.0, 40.0]) {
@@ -115,6 +163,7 @@ async fn seed(store: &dyn Store) {
             store.record_success(&sample(&d), &[user("alice", cpu)], Some(&d), 5).await.unwrap();
         }
     }
+    seed_alerts(store).await;
     let now = Utc::now();
     let root = UserRecord {
         name: "root".into(),

@@ -199,7 +199,8 @@ pub async fn revoke_token(
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     #[serde(default)]
-    #[param(minimum = 1, maximum = 1000)]
+    /// How many entries, default 200; read as 1 to 1000 (0 as 1, more as 1000).
+    #[param(minimum = 0, maximum = 65535)]
     pub limit: Option<u16>,
 }
 
