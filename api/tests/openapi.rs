@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fleetwatch_api::AppState;
+use fleetwatch_api::{AppState, AuthSettings};
 use fleetwatch_common::Thresholds;
 use fleetwatch_store::Store;
 use serde_json::Value;
@@ -63,7 +63,8 @@ fn collect_refs(v: &Value, refs: &mut Vec<String>) {
     }
 }
 
-async fn start() -> (Api, tempfile::TempDir) {
+/// The API on its own port and SQLite file; `required`: login asked (no user yet: setup mode).
+async fn start_with(required: bool) -> (Api, tempfile::TempDir) {
     let db = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", db.path().join("db").display());
     let store: Arc<dyn Store> = Arc::from(fleetwatch_store::connect(&url).await.unwrap());
@@ -71,8 +72,13 @@ async fn start() -> (Api, tempfile::TempDir) {
     let web = tempfile::tempdir().unwrap();
     std::fs::write(web.path().join("index.html"), "<html>fleetwatch</html>").unwrap();
     let state =
-        AppState::new(store, vec![meta("web-1", &["web"])], Thresholds::default(), Duration::from_secs(3600), 30);
+        AppState::new(store, vec![meta("web-1", &["web"])], Thresholds::default(), Duration::from_secs(3600), 30)
+            .with_auth(AuthSettings { required, ..AuthSettings::default() });
     (Api::serve(state, web).await, db)
+}
+
+async fn start() -> (Api, tempfile::TempDir) {
+    start_with(false).await
 }
 
 #[tokio::test]
@@ -145,4 +151,13 @@ async fn the_document_is_served_as_json_with_the_code_s_bounds() {
         (max_points["schema"]["minimum"].as_u64(), max_points["schema"]["maximum"].as_u64()),
         (Some(1), Some(10000))
     );
+}
+
+#[tokio::test]
+async fn the_document_is_public_where_login_is_asked() {
+    let (api, _db) = start_with(true).await;
+    assert_eq!(api.get("/api/servers").await.0, 401, "login is asked");
+    let (status, doc) = api.get("/api/openapi.json").await;
+    assert_eq!(status, 200, "{doc}");
+    assert!(doc["paths"].as_object().is_some_and(|p| p.contains_key("/api/servers")), "{doc}");
 }
