@@ -155,6 +155,20 @@ impl PartialSchema for AnyJson {
 
 impl ToSchema for AnyJson {}
 
+/// An xlsx file (`/api/export/….xlsx`): bytes, not JSON.
+pub struct Spreadsheet;
+
+impl PartialSchema for Spreadsheet {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for Spreadsheet {}
+
 /// `GET /ready`: the database answers.
 pub struct Ready;
 

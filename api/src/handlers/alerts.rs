@@ -170,8 +170,12 @@ pub async fn ack(
     Path(key): Path<AlertKey>,
     body: Bytes,
 ) -> Result<StatusCode> {
-    let body: AckBody =
-        if body.iter().all(u8::is_ascii_whitespace) { AckBody::default() } else { extract::Json::parse(&body)? };
+    // No body, an empty one and `null` all mean "no who and why".
+    let body: AckBody = if body.iter().all(u8::is_ascii_whitespace) {
+        AckBody::default()
+    } else {
+        extract::Json::<Option<AckBody>>::parse(&body)?.unwrap_or_default()
+    };
     let by = who(&caller, body.by.as_deref())?;
     let mut ack = body.acknowledgement(Utc::now())?;
     ack.by = by;

@@ -86,7 +86,7 @@ impl ExportFile {
     path = "/api/export/{file}",
     tag = "export",
     params(("file" = crate::schemas::ExportName, Path, description = "`{users|metrics}.{xlsx|csv|json}`"), crate::params::UserFilter, crate::params::Window),
-    responses((status = 200, description = "The download", content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"), (crate::schemas::AnyJson = "application/json"))))
+    responses((status = 200, description = "The download", content((crate::schemas::Spreadsheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"), (crate::schemas::AnyJson = "application/json"))))
 )]
 pub async fn download(State(fleet): State<Fleet>, Path(file): Path<String>, uri: Uri) -> Result<Response> {
     let file: ExportFile = file.parse()?;
