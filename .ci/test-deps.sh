@@ -41,6 +41,8 @@ need_pip=()
 python3 -c 'import kubernetes_validate' 2>/dev/null || need_pip+=(kubernetes-validate)
 python3 -c 'import check_jsonschema' 2>/dev/null || need_pip+=(check-jsonschema)
 python3 -c 'import aiosmtpd' 2>/dev/null || need_pip+=(aiosmtpd)   # collector/tests/alerting.rs: a real SMTP server
+# api/tests/schemathesis.rs: fuzzes the API from its OpenAPI document (pinned: its CLI changes).
+[ "$(schemathesis --version 2>/dev/null)" = "schemathesis, version 4.32.5" ] || need_pip+=(schemathesis==4.32.5)
 if [ ${#need_pip[@]} -gt 0 ]; then
   echo "test-deps: installing ${need_pip[*]} (pip)"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${need_pip[@]}"

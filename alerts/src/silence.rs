@@ -18,6 +18,7 @@ use crate::glob::Glob;
 
 /// A silence as written (configuration or `POST /api/silences`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SilenceSpec {
     /// Server name globs.

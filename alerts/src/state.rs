@@ -13,6 +13,7 @@ use crate::rule::Rule;
 
 /// How bad a firing alert is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -30,6 +31,7 @@ impl Severity {
 
 /// Where an alert is in its life. The book keeps only pending and firing alerts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AlertState {
     Ok,
@@ -40,6 +42,7 @@ pub enum AlertState {
 
 /// What happened to an alert in one evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TransitionKind {
     /// ok → pending: not notified.
@@ -64,6 +67,7 @@ pub enum TransitionKind {
 
 /// Who acknowledged a firing alert, when, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Acknowledgement {
     pub by: String,
     pub at: DateTime<Utc>,
@@ -74,6 +78,7 @@ pub struct Acknowledgement {
 
 /// One pending or firing alert of one server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Alert {
     pub rule: String,
     /// The mount, device, container, section… (`""` for a rule with one alert per server).
@@ -97,6 +102,7 @@ pub struct Alert {
 
 /// One change of one alert.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transition {
     pub rule: String,
     pub server: String,

@@ -1,10 +1,11 @@
 //! The HTTP API (axum) and the static dashboard: it reads the store and answers JSON, CSV and
 //! xlsx. Only this crate knows HTTP; it never writes samples or server states.
 //!
-//! Layers, each importing only the ones after it: `router` → `handlers` → `extract`, `params`
-//! (the typed edges), `export`, `metrics` (the Prometheus text) → `state` (data only) →
-//! `events` (the live-stream hub) → `fleet` (status, overview, staleness), `rules` (the alert
-//! configuration as served) → `error`, the store. So the hub and the fleet view never
+//! Layers, each importing only the ones after it: `router` → `openapi` (the API's contract,
+//! from the handlers' annotations) → `handlers` → `extract`, `params` (the typed edges),
+//! `schemas` (the contract's composite answers), `export`, `metrics` (the Prometheus text) →
+//! `state` (data only) → `events` (the live-stream hub) → `fleet` (status, overview,
+//! staleness), `rules` (the alert configuration as served) → `error`, the store. So the hub and the fleet view never
 //! reach a handler, and every page and live update reads the fleet the same way.
 
 mod auth;
@@ -15,9 +16,11 @@ mod extract;
 mod fleet;
 mod handlers;
 mod metrics;
+mod openapi;
 mod params;
 mod router;
 mod rules;
+mod schemas;
 mod security;
 mod state;
 
@@ -25,6 +28,7 @@ pub use auth::AuthSettings;
 pub use error::ApiError;
 pub use events::{AlertChange, AlertEvent, EventHub, LiveEvent};
 pub use fleet::{ServerMeta, status};
+pub use openapi::document as openapi_document;
 pub use router::router;
 pub use rules::AlertRules;
 pub use state::AppState;

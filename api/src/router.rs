@@ -36,6 +36,7 @@ use crate::state::AppState;
 pub fn router(state: AppState, web_dir: &Path) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
+        .route("/openapi.json", get(crate::openapi::serve))
         .route("/servers", get(servers::list))
         .route("/servers/metrics/latest", get(servers::latest))
         .route("/servers/{server_name}/metrics/historical/{hours}", get(servers::history))

@@ -9,7 +9,7 @@ use fleetwatch_alerts::{Alerting, Rule, Severity, SilenceSpec};
 use serde::Serialize;
 
 /// What is served.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct AlertRules {
     pub rules: Vec<RuleView>,
     pub channels: Vec<ChannelView>,
@@ -20,7 +20,7 @@ pub struct AlertRules {
 }
 
 /// One rule as the evaluation uses it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RuleView {
     pub name: String,
     pub builtin: bool,
@@ -55,7 +55,7 @@ pub struct RuleView {
 }
 
 /// A channel: its name and kind, nothing else.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChannelView {
     pub name: String,
     pub kind: &'static str,

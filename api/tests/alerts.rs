@@ -166,8 +166,10 @@ async fn acknowledgements(api: &Api) {
     // The instance `/var`, percent-encoded in its path segment.
     let (s, b) = api.post("/api/alerts/web-1/disk-full/%2Fvar/ack", Some(r#"{"by":"alice","comment":"on it"}"#)).await;
     assert_eq!(s, 204, "{b}");
-    // No instance, no body.
+    // No instance, no body; then a JSON `null` body, as the OpenAPI document allows (again: the same).
     let (s, b) = api.post("/api/alerts/db-1/server-offline/ack", None).await;
+    assert_eq!(s, 204, "{b}");
+    let (s, b) = api.post("/api/alerts/db-1/server-offline/ack", Some("null")).await;
     assert_eq!(s, 204, "{b}");
 
     let (_, b) = api.get("/api/alerts").await;

@@ -7,8 +7,9 @@ use std::path::Path;
 /// First to last; a module may import its own files and the modules of later layers.
 const LAYERS: &[&[&str]] = &[
     &["router"],
+    &["openapi"],
     &["handlers"],
-    &["extract", "params", "export", "metrics", "security"],
+    &["extract", "params", "schemas", "export", "metrics", "security"],
     &["state"],
     &["auth"],
     &["events"],

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// What a user may do: `viewer` reads, `operator` also acknowledges and silences alerts and runs
 /// a collection, `admin` also manages users, tokens and host keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Viewer,
@@ -43,6 +44,7 @@ impl fmt::Display for Role {
 /// What an API token may do: `read` the API, `ingest` pushed samples, `admin` everything an
 /// admin may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     Read,
@@ -76,6 +78,7 @@ impl fmt::Display for Scope {
 /// is allowed, the page shows a banner), `required` (log in, or send a token), `setup` (no user
 /// yet where login is required: only the setup link's page works until the first admin exists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMode {
     Open,
@@ -85,6 +88,7 @@ pub enum AuthMode {
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     pub name: String,
     pub role: Role,
@@ -94,6 +98,7 @@ pub struct Me {
 
 /// `GET /api/auth/me`: answered to everyone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthStatus {
     pub auth: AuthMode,
     pub user: Option<Me>,
@@ -101,6 +106,7 @@ pub struct AuthStatus {
 
 /// `POST /api/auth/login`.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub name: String,
@@ -115,6 +121,7 @@ impl fmt::Debug for LoginRequest {
 
 /// `POST /api/auth/setup`: the first admin, with the one-time token of the setup link.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetupRequest {
     pub token: String,
@@ -130,8 +137,11 @@ impl fmt::Debug for SetupRequest {
 
 /// `POST /api/auth/users`.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    /// 1 to 64 characters, no control characters, no spaces around it.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub name: String,
     pub role: Role,
     pub password: String,
@@ -145,6 +155,7 @@ impl fmt::Debug for NewUser {
 
 /// `POST /api/auth/password`: one's own password, the current one first.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current: String,
@@ -159,6 +170,7 @@ impl fmt::Debug for PasswordChange {
 
 /// A user as `GET /api/auth/users` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInfo {
     pub name: String,
     pub role: Role,
@@ -168,17 +180,23 @@ pub struct UserInfo {
 
 /// `POST /api/auth/tokens`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    /// 1 to 64 characters, no control characters, no spaces around it.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub scopes: Vec<Scope>,
-    /// Days until it expires; never when absent.
+    /// Days until it expires (1 to 3650); never when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     pub expires_in_days: Option<u32>,
 }
 
 /// A token as listed, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
@@ -192,6 +210,7 @@ pub struct TokenInfo {
 
 /// The answer that creates a token: the only time its secret is shown.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedToken {
     pub token: TokenInfo,
     pub secret: String,
@@ -205,6 +224,7 @@ impl fmt::Debug for CreatedToken {
 
 /// One line of the audit log as `GET /api/auth/audit` serves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditItem {
     pub id: i64,
     pub at: DateTime<Utc>,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// All sections of one cycle. Each is independent: one failing leaves the others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Details {
     pub server_name: String,
     pub timestamp: DateTime<Utc>,
@@ -33,6 +34,7 @@ pub struct Details {
 
 /// CPU time split over the interval, in percent of the CPU (or core) the line describes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CpuBreakdown {
     /// `cpu` for the total, `cpu0`, `cpu1`, … per core.
     pub name: String,
@@ -49,6 +51,7 @@ pub struct CpuBreakdown {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CpuStats {
     /// `None` on the first reading of a connection if no baseline could be taken.
     pub total: Option<CpuBreakdown>,
@@ -64,6 +67,7 @@ pub struct CpuStats {
 
 /// Bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemoryStats {
     pub total: i64,
     /// total − available.
@@ -82,6 +86,7 @@ pub struct MemoryStats {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiskUsage {
     pub mount: String,
     pub device: String,
@@ -96,6 +101,7 @@ pub struct DiskUsage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiskIo {
     pub device: String,
     pub read_bytes_per_sec: f64,
@@ -107,6 +113,7 @@ pub struct DiskIo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NetInterface {
     pub name: String,
     pub rx_bytes_per_sec: f64,
@@ -121,6 +128,7 @@ pub struct NetInterface {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TcpStats {
     /// Connections per state name (`ESTABLISHED`, `TIME_WAIT`, `LISTEN`, …), IPv4 and IPv6.
     pub states: BTreeMap<String, i64>,
@@ -128,6 +136,7 @@ pub struct TcpStats {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListeningPort {
     /// `tcp` or `tcp6`.
     pub protocol: String,
@@ -136,6 +145,7 @@ pub struct ListeningPort {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub user: String,
     pub tty: String,
@@ -145,6 +155,7 @@ pub struct Session {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SystemInfo {
     pub hostname: Option<String>,
     /// `PRETTY_NAME` of os-release.
@@ -162,6 +173,7 @@ pub struct SystemInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProcessInfo {
     pub pid: i64,
     pub user: String,
@@ -176,6 +188,7 @@ pub struct ProcessInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainerInfo {
     pub name: String,
     pub image: String,

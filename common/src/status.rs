@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// A warning/critical pair, in percent. A value at or above `critical` is critical, at or
 /// above `warning` is a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Threshold {
     pub warning: f64,
@@ -29,6 +30,7 @@ impl Threshold {
 
 /// The thresholds for each resource, in percent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
     pub cpu: Threshold,
@@ -44,6 +46,7 @@ impl Default for Thresholds {
 
 /// The level of one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     #[default]
@@ -64,6 +67,7 @@ impl Level {
 
 /// A server's overall status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Healthy,

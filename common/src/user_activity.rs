@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// user had a process; they are `None` for a day whose only figure is CPU time or session time
 /// carried over from the previous day's last interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserDay {
     pub username: String,
     pub server_name: String,
@@ -41,6 +42,7 @@ pub struct UserDay {
 /// One user over a window: the sum (CPU time, sessions, disk) or the highest (peaks) of their
 /// days on every server, averages weighted by samples.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserTotal {
     pub username: String,
     /// The servers the user was seen on, sorted.

@@ -8,6 +8,7 @@ use crate::status::{Level, Status};
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub timestamp: DateTime<Utc>,
@@ -15,6 +16,7 @@ pub struct Health {
 
 /// Why a server could not be read. Serialised as the words a sysadmin reads on the card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OfflineReason {
     #[serde(rename = "dns")]
     Dns,
@@ -82,6 +84,7 @@ impl std::fmt::Display for OfflineReason {
 /// One collected sample of a server: the seed's `latest metrics` row plus additions.
 /// `None` means "not available on this server", never zero.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sample {
     pub server_name: String,
     /// Utilisation over the interval, from `/proc/stat` deltas (not the load average).
@@ -113,6 +116,7 @@ pub struct Sample {
 /// oldest first. The seed's four fields first; the rest are additions. A downsampled point is
 /// the mean of its bucket, stamped with the bucket's first sample time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryPoint {
     pub timestamp: DateTime<Utc>,
     pub cpu_percent: Option<f64>,
@@ -144,6 +148,7 @@ pub type ServerEvent = ServerInfo;
 
 /// `GET /api/servers/{name}/status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerStatus {
     pub server_name: String,
     pub status: Status,
@@ -159,6 +164,7 @@ pub struct ServerStatus {
 
 /// How a server is reached. Serialised as `"ssh"` or `"local"`, in the API and in the config.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// Over SSH (the default).
@@ -210,6 +216,7 @@ impl std::str::FromStr for Transport {
 
 /// `GET /api/servers`: one configured server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerInfo {
     pub name: String,
     pub transport: Transport,
@@ -222,6 +229,7 @@ pub struct ServerInfo {
 
 /// `GET /api/users/top`: one user on one server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TopUser {
     pub username: String,
     pub server_name: String,
@@ -240,6 +248,7 @@ pub struct TopUser {
 
 /// `GET /api/ui-config`: what the dashboard needs to know about this deployment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UiConfig {
     /// Seconds between refreshes when the live stream is unavailable.
     pub refresh_secs: u64,
@@ -248,6 +257,7 @@ pub struct UiConfig {
 
 /// The kind of an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AlertKind {
     Warning,
@@ -257,6 +267,7 @@ pub enum AlertKind {
 
 /// One current alert of the overview.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = OverviewAlert))]
 pub struct Alert {
     pub server: String,
     #[serde(rename = "type")]
@@ -266,6 +277,7 @@ pub struct Alert {
 
 /// `GET /api/system/overview`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overview {
     pub total_servers: i64,
     pub online_servers: i64,
@@ -280,6 +292,7 @@ pub struct Overview {
 
 /// The error body of every failed API call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub success: bool,
     pub error: String,
@@ -287,6 +300,7 @@ pub struct ErrorBody {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetails {
     pub code: String,
     pub timestamp: DateTime<Utc>,
@@ -326,6 +340,7 @@ mod tests {
 
 /// One point of a named series (`GET /api/servers/{name}/metrics/series?name=…`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeriesPoint {
     pub timestamp: DateTime<Utc>,
     pub value: f64,
@@ -342,6 +357,7 @@ pub struct SeriesPoint {
 /// `GET /api/servers/{name}/{section}`: one section of a server's latest details (or of its
 /// last details at or before `?at=`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Section<T> {
     pub server_name: String,
     pub timestamp: DateTime<Utc>,
@@ -350,6 +366,7 @@ pub struct Section<T> {
 
 /// The `disks` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DisksSection {
     pub usage: Vec<crate::DiskUsage>,
     pub io: Vec<crate::DiskIo>,
@@ -357,6 +374,7 @@ pub struct DisksSection {
 
 /// The `network` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NetworkSection {
     pub interfaces: Vec<crate::NetInterface>,
     pub tcp: Option<crate::TcpStats>,
@@ -364,6 +382,7 @@ pub struct NetworkSection {
 
 /// The `processes` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProcessesSection {
     pub by_cpu: Vec<crate::ProcessInfo>,
     pub by_memory: Vec<crate::ProcessInfo>,

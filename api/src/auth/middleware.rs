@@ -27,7 +27,8 @@ pub const CSRF_HEADER: &str = "x-fleetwatch-csrf";
 pub const CSRF_VALUE: &str = "1";
 
 /// Answered to everyone (each checks what it needs itself).
-const PUBLIC: &[&str] = &["/api/health", "/api/auth/me", "/api/auth/login", "/api/auth/logout", "/api/auth/setup"];
+const PUBLIC: &[&str] =
+    &["/api/health", "/api/openapi.json", "/api/auth/me", "/api/auth/login", "/api/auth/logout", "/api/auth/setup"];
 
 pub async fn require(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) -> Response {
     match check(&auth, &mut req).await {

@@ -23,7 +23,7 @@ use fleetwatch_store::Store;
 use fleetwatch_store::auth::AuditEntry;
 
 pub use caller::{Caller, Principal};
-pub use cookie::{clear_cookie, session_cookie};
+pub use cookie::{SESSION_COOKIE, clear_cookie, session_cookie};
 pub use limiter::Limiter;
 pub use middleware::require;
 

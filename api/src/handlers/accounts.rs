@@ -48,11 +48,24 @@ fn token_info(t: TokenRecord) -> TokenInfo {
 }
 
 /// `GET /api/auth/users`.
+#[utoipa::path(
+    get,
+    path = "/api/auth/users",
+    tag = "accounts",
+    responses((status = 200, description = "OK", body = Vec<UserInfo>))
+)]
 pub async fn users(State(auth): State<Arc<Auth>>) -> Result<Json<Vec<UserInfo>>> {
     Ok(Json(auth.store.users().await?.into_iter().map(user_info).collect()))
 }
 
 /// `POST /api/auth/users` `{name, role, password}`: 201; 409 when the name is taken.
+#[utoipa::path(
+    post,
+    path = "/api/auth/users",
+    tag = "accounts",
+    request_body = NewUser,
+    responses((status = 201, description = "Created", body = UserInfo))
+)]
 pub async fn add_user(
     State(auth): State<Arc<Auth>>,
     Extension(caller): Extension<Caller>,
@@ -75,6 +88,13 @@ pub async fn add_user(
 }
 
 /// `DELETE /api/auth/users/{name}`: 204; 404 when unknown, 409 for the last admin.
+#[utoipa::path(
+    delete,
+    path = "/api/auth/users/{name}",
+    tag = "accounts",
+    params(("name" = String, Path)),
+    responses((status = 204, description = "Removed"))
+)]
 pub async fn remove_user(
     State(auth): State<Arc<Auth>>,
     Extension(caller): Extension<Caller>,
@@ -96,6 +116,12 @@ fn conflict(e: fleetwatch_store::Error) -> ApiError {
 }
 
 /// `GET /api/auth/tokens`: every token, without secrets.
+#[utoipa::path(
+    get,
+    path = "/api/auth/tokens",
+    tag = "accounts",
+    responses((status = 200, description = "OK", body = Vec<TokenInfo>))
+)]
 pub async fn tokens(State(auth): State<Arc<Auth>>) -> Result<Json<Vec<TokenInfo>>> {
     Ok(Json(auth.store.tokens().await?.into_iter().map(token_info).collect()))
 }
@@ -105,6 +131,13 @@ pub const MAX_TOKEN_DAYS: u32 = 3650;
 
 /// `POST /api/auth/tokens` `{name, scopes, expires_in_days?}`: 201 with the secret, shown this
 /// once.
+#[utoipa::path(
+    post,
+    path = "/api/auth/tokens",
+    tag = "accounts",
+    request_body = NewToken,
+    responses((status = 201, description = "Created; the secret is shown this once", body = CreatedToken))
+)]
 pub async fn create_token(
     State(auth): State<Arc<Auth>>,
     Extension(caller): Extension<Caller>,
@@ -142,6 +175,13 @@ pub async fn create_token(
 }
 
 /// `DELETE /api/auth/tokens/{id}`: revokes it; 204, or 404 when there is no live token `id`.
+#[utoipa::path(
+    delete,
+    path = "/api/auth/tokens/{id}",
+    tag = "accounts",
+    params(("id" = i64, Path)),
+    responses((status = 204, description = "Revoked"))
+)]
 pub async fn revoke_token(
     State(auth): State<Arc<Auth>>,
     Extension(caller): Extension<Caller>,
@@ -154,14 +194,24 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     #[serde(default)]
+    /// How many entries, default 200; read as 1 to 1000 (0 as 1, more as 1000).
+    #[param(minimum = 0, maximum = 65535)]
     pub limit: Option<u16>,
 }
 
 /// `GET /api/auth/audit?limit=200`: newest first.
+#[utoipa::path(
+    get,
+    path = "/api/auth/audit",
+    tag = "accounts",
+    params(AuditParams),
+    responses((status = 200, description = "Newest first", body = Vec<AuditItem>))
+)]
 pub async fn audit(State(auth): State<Arc<Auth>>, Query(p): Query<AuditParams>) -> Result<Json<Vec<AuditItem>>> {
     let limit = i64::from(p.limit.unwrap_or(200).clamp(1, 1000));
     let log = auth.store.audit_log(limit).await?;

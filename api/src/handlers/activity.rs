@@ -16,6 +16,13 @@ use crate::params::{ACTIVITY_DAYS, ServerFilter, UserFilter, Window};
 
 /// `GET /api/users/{user}/history?from=&to=&server=`: one row per server per UTC day of the
 /// days from `from`'s through `to`'s (by default the 7 days up to now), oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/users/{user}/history",
+    tag = "users",
+    params(("user" = String, Path, description = "A user name"), crate::params::ServerFilter, crate::params::Window),
+    responses((status = 200, description = "OK", body = Vec<fleetwatch_common::UserDay>))
+)]
 pub async fn history(
     State(fleet): State<Fleet>,
     Path(user): Path<String>,

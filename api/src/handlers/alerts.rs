@@ -24,7 +24,7 @@ use crate::rules::AlertRules;
 pub const MAX_HISTORY: i64 = 1000;
 
 /// One current alert: its server and the alert's own fields.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AlertItem {
     pub server: String,
     #[serde(flatten)]
@@ -33,7 +33,7 @@ pub struct AlertItem {
 
 /// One stored transition with its id; an acknowledgement (`kind: "acknowledged"`) also says
 /// who and why.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HistoryItem {
     pub id: i64,
     #[serde(flatten)]
@@ -43,7 +43,7 @@ pub struct HistoryItem {
 }
 
 /// A channel's last delivery result: never its URL or secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChannelItem {
     pub name: String,
     pub ok: bool,
@@ -52,7 +52,7 @@ pub struct ChannelItem {
 }
 
 /// Which alert to acknowledge; `instance` is left out for a rule with one alert per server.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AlertKey {
     pub server: String,
     pub rule: String,
@@ -61,7 +61,7 @@ pub struct AlertKey {
 }
 
 /// The optional body of an acknowledgement: who (default `api`) and why, both stored.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AckBody {
     #[serde(default)]
@@ -95,6 +95,13 @@ impl AckBody {
 }
 
 /// `GET /api/alerts?server=&tag=&severity=`: pending and firing alerts of configured servers.
+#[utoipa::path(
+    get,
+    path = "/api/alerts",
+    tag = "alerts",
+    params(crate::params::ServerFilter, crate::params::TagFilter, crate::params::SeverityFilter),
+    responses((status = 200, description = "OK", body = Vec<AlertItem>))
+)]
 pub async fn list(
     State(fleet): State<Fleet>,
     Query(f): Query<ServerFilter>,
@@ -119,6 +126,13 @@ pub async fn list(
 }
 
 /// `GET /api/alerts/history?from=&to=&server=`: transitions seen in the window, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/alerts/history",
+    tag = "alerts",
+    params(crate::params::Window, crate::params::ServerFilter),
+    responses((status = 200, description = "Newest first", body = Vec<HistoryItem>))
+)]
 pub async fn history(
     State(fleet): State<Fleet>,
     Query(window): Query<Window>,
@@ -141,6 +155,14 @@ pub async fn history(
 /// `POST /api/alerts/{server}/{rule}[/{instance}]/ack`, body `{"by": …, "comment": …}`
 /// optional: acknowledges a firing alert (again: replaces who and why); 404 when there is none,
 /// 400 naming the field when the body does not check.
+#[utoipa::path(
+    post,
+    path = "/api/alerts/{server}/{rule}/{instance}/ack",
+    tag = "alerts",
+    params(("server" = String, Path), ("rule" = String, Path), ("instance" = String, Path, description = "Left out (`/api/alerts/{server}/{rule}/ack`) for a rule with one alert per server")),
+    request_body = Option<AckBody>,
+    responses((status = 204, description = "Acknowledged"))
+)]
 pub async fn ack(
     State(fleet): State<Fleet>,
     State(auth): State<Arc<Auth>>,
@@ -148,8 +170,12 @@ pub async fn ack(
     Path(key): Path<AlertKey>,
     body: Bytes,
 ) -> Result<StatusCode> {
-    let body: AckBody =
-        if body.iter().all(u8::is_ascii_whitespace) { AckBody::default() } else { extract::Json::parse(&body)? };
+    // No body, an empty one and `null` all mean "no who and why".
+    let body: AckBody = if body.iter().all(u8::is_ascii_whitespace) {
+        AckBody::default()
+    } else {
+        extract::Json::<Option<AckBody>>::parse(&body)?.unwrap_or_default()
+    };
     let by = who(&caller, body.by.as_deref())?;
     let mut ack = body.acknowledgement(Utc::now())?;
     ack.by = by;
@@ -169,6 +195,12 @@ pub async fn ack(
 }
 
 /// `GET /api/alerts/channels`: each channel's last delivery result, by name.
+#[utoipa::path(
+    get,
+    path = "/api/alerts/channels",
+    tag = "alerts",
+    responses((status = 200, description = "OK", body = Vec<ChannelItem>))
+)]
 pub async fn channels(State(fleet): State<Fleet>) -> Result<Json<Vec<ChannelItem>>> {
     let results = fleet.store().channel_results().await?;
     Ok(Json(results.into_iter().map(|r| ChannelItem { name: r.channel, ok: r.ok, at: r.at, error: r.error }).collect()))
@@ -176,6 +208,12 @@ pub async fn channels(State(fleet): State<Fleet>) -> Result<Json<Vec<ChannelItem
 
 /// `GET /api/alerts/rules`: the rules as loaded (built-in ones included, with their effective
 /// levels), the standing silences, and the channels by name and kind only.
+#[utoipa::path(
+    get,
+    path = "/api/alerts/rules",
+    tag = "alerts",
+    responses((status = 200, description = "OK", body = AlertRules))
+)]
 pub async fn rules(State(rules): State<Arc<AlertRules>>) -> Json<AlertRules> {
     Json(rules.as_ref().clone())
 }

@@ -20,12 +20,27 @@ use crate::error::{ApiError, Result};
 use crate::extract;
 
 /// `GET /api/auth/me`: whether login is asked, and who is calling.
+#[utoipa::path(
+    get,
+    path = "/api/auth/me",
+    tag = "auth",
+    security(()),
+    responses((status = 200, description = "OK", body = AuthStatus))
+)]
 pub async fn me(State(auth): State<Arc<Auth>>, Extension(caller): Extension<Caller>) -> Result<Json<AuthStatus>> {
     Ok(Json(AuthStatus { auth: auth.mode().await?, user: caller.principal.me() }))
 }
 
 /// `POST /api/auth/login` `{name, password}`: a session cookie and the status; 401 for a wrong
 /// name or password (the same answer for both), 429 after too many failures.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    security(()),
+    responses((status = 200, description = "Logged in: the session cookie is set", body = AuthStatus))
+)]
 pub async fn login(
     State(auth): State<Arc<Auth>>,
     Extension(caller): Extension<Caller>,
@@ -77,6 +92,13 @@ async fn open_session(auth: &Auth, caller: &Caller, name: &str, role: Role) -> R
 }
 
 /// `POST /api/auth/logout`: ends the session (if any) and clears the cookie; 204.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    security(()),
+    responses((status = 204, description = "Logged out: the cookie is cleared"))
+)]
 pub async fn logout(State(auth): State<Arc<Auth>>, Extension(caller): Extension<Caller>) -> Result<Response> {
     if let Some(hash) = &caller.session_hash
         && auth.store.delete_session(hash).await?
@@ -88,6 +110,14 @@ pub async fn logout(State(auth): State<Arc<Auth>>, Extension(caller): Extension<
 
 /// `POST /api/auth/setup` `{token, name, password}`: the first admin, with the one-time token
 /// of the setup link; logged in at once. 409 once a user exists, 401 for a wrong or used token.
+#[utoipa::path(
+    post,
+    path = "/api/auth/setup",
+    tag = "auth",
+    request_body = SetupRequest,
+    security(()),
+    responses((status = 200, description = "The first admin, logged in", body = AuthStatus))
+)]
 pub async fn setup(
     State(auth): State<Arc<Auth>>,
     Extension(caller): Extension<Caller>,
@@ -123,6 +153,13 @@ pub async fn setup(
 
 /// `POST /api/auth/password` `{current, new}`: one's own password. Every session of the user
 /// ends; this browser gets a new one.
+#[utoipa::path(
+    post,
+    path = "/api/auth/password",
+    tag = "auth",
+    request_body = PasswordChange,
+    responses((status = 204, description = "Changed; other sessions ended"))
+)]
 pub async fn password(
     State(auth): State<Arc<Auth>>,
     Extension(caller): Extension<Caller>,

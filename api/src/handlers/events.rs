@@ -16,6 +16,12 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::events::{EventHub, LiveEvent};
 
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    tag = "events",
+    responses((status = 200, description = "Server-sent events: collection state changes and alert transitions", body = String, content_type = "text/event-stream"))
+)]
 pub async fn stream(State(hub): State<Arc<EventHub>>) -> impl IntoResponse {
     let (rx, closed) = hub.subscribe();
     let sse =

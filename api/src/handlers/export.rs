@@ -81,6 +81,13 @@ impl ExportFile {
 }
 
 /// `GET /api/export/{file}`. The query is read once the file name says which filters apply.
+#[utoipa::path(
+    get,
+    path = "/api/export/{file}",
+    tag = "export",
+    params(("file" = crate::schemas::ExportName, Path, description = "`{users|metrics}.{xlsx|csv|json}`"), crate::params::UserFilter, crate::params::Window),
+    responses((status = 200, description = "The download", content((crate::schemas::Spreadsheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"), (crate::schemas::AnyJson = "application/json"))))
+)]
 pub async fn download(State(fleet): State<Fleet>, Path(file): Path<String>, uri: Uri) -> Result<Response> {
     let file: ExportFile = file.parse()?;
     let tables = match file.data {

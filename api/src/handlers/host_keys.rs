@@ -17,7 +17,7 @@ use crate::extract::{self, Path};
 use crate::fleet::Fleet;
 
 /// The body: the offered key's fingerprint, and optionally who accepts it (default `api`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptBody {
     pub fingerprint: String,
@@ -26,7 +26,7 @@ pub struct AcceptBody {
 }
 
 /// The answer: the key now recorded and the one it replaced.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     pub server: String,
     pub fingerprint: String,
@@ -43,6 +43,14 @@ fn is_fingerprint(fp: &str) -> bool {
 
 /// 200 with the new and previous fingerprints; 400 for a malformed body, 404 for an unknown
 /// server, 409 when no key is recorded or the fingerprint is not the one the collector saw.
+#[utoipa::path(
+    post,
+    path = "/api/servers/{server_name}/host-key/accept",
+    tag = "servers",
+    params(("server_name" = String, Path, description = "A configured server's name")),
+    request_body = AcceptBody,
+    responses((status = 200, description = "OK", body = Accepted))
+)]
 pub async fn accept(
     State(fleet): State<Fleet>,
     State(auth): State<Arc<Auth>>,

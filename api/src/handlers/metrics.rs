@@ -10,6 +10,12 @@ use crate::metrics::{CONTENT_TYPE, Snapshot, render};
 
 /// The fleet, its alerts (of configured servers), the outbox, the channels and the collectors'
 /// own figures. The fleet and the alerts must be readable; the rest is left out when it is not.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "metrics",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4"))
+)]
 pub async fn scrape(State(fleet): State<Fleet>) -> Result<impl IntoResponse> {
     let store = fleet.store();
     let servers = fleet.view().await?;

@@ -72,6 +72,13 @@ impl FromStr for SectionName {
 }
 
 /// `GET /api/servers/{server_name}/{section}?at=`.
+#[utoipa::path(
+    get,
+    path = "/api/servers/{server_name}/{section}",
+    tag = "servers",
+    params(("server_name" = String, Path, description = "A configured server's name"), ("section" = crate::schemas::SectionPath, Path, description = "Which part of the details"), crate::params::At),
+    responses((status = 200, description = "One section of the latest details (or of those in force at `at`)", body = crate::schemas::SectionAnswer))
+)]
 pub async fn section(
     State(fleet): State<Fleet>,
     Path((name, section)): Path<(String, String)>,
@@ -122,6 +129,13 @@ fn json<T: Serialize>(v: &T) -> Result<serde_json::Value> {
 /// `from`/`to` (default: the last 24 hours), averaged into at most `max_points` (or one per
 /// `interval`: `1m`, `5m`, `15m`, `1h`), each with the lowest and highest value within it
 /// (`min`, `max`). Long windows are read from the rollup tiers.
+#[utoipa::path(
+    get,
+    path = "/api/servers/{server_name}/metrics/series",
+    tag = "servers",
+    params(("server_name" = String, Path, description = "A configured server's name"), crate::params::SeriesName, crate::params::Window, crate::params::Points, crate::params::Interval),
+    responses((status = 200, description = "Without `name`: the series names; with it: its points", body = crate::schemas::SeriesAnswer))
+)]
 pub async fn series(
     State(fleet): State<Fleet>,
     Path(server): Path<String>,

@@ -17,7 +17,7 @@ use crate::fleet::Fleet;
 use crate::params::{Recent, ServerFilter};
 
 /// `GET /api/metrics/cpu`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CpuMetrics {
     pub server_name: String,
     pub timestamp: DateTime<Utc>,
@@ -38,7 +38,7 @@ pub struct CpuMetrics {
 }
 
 /// `GET /api/metrics/memory`: bytes, and percentages 0–100.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemoryMetrics {
     pub server_name: String,
     pub timestamp: DateTime<Utc>,
@@ -52,7 +52,7 @@ pub struct MemoryMetrics {
     pub swap: SwapMetrics,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SwapMetrics {
     pub total: Option<i64>,
     pub used: Option<i64>,
@@ -61,7 +61,7 @@ pub struct SwapMetrics {
 }
 
 /// `GET /api/metrics/disk`: every real mount, fullest first, and the block devices' I/O.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DiskMetrics {
     pub server_name: String,
     pub timestamp: DateTime<Utc>,
@@ -69,7 +69,7 @@ pub struct DiskMetrics {
     pub io: Vec<DiskIoMetrics>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Partition {
     pub device: String,
     pub mountpoint: String,
@@ -81,7 +81,7 @@ pub struct Partition {
     pub inodes_percent: Option<f64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DiskIoMetrics {
     pub device: String,
     pub read_bytes_per_sec: f64,
@@ -92,7 +92,7 @@ pub struct DiskIoMetrics {
 }
 
 /// `GET /api/metrics/all`: the three above in one answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AllMetrics {
     pub server_name: String,
     pub timestamp: DateTime<Utc>,
@@ -184,11 +184,25 @@ fn disk(d: &Details) -> DiskMetrics {
 }
 
 /// `GET /api/metrics/cpu?server=`.
+#[utoipa::path(
+    get,
+    path = "/api/metrics/cpu",
+    tag = "metrics",
+    params(crate::params::ServerFilter),
+    responses((status = 200, description = "OK", body = CpuMetrics))
+)]
 pub async fn cpu_metrics(State(fleet): State<Fleet>, Query(filter): Query<ServerFilter>) -> Result<Json<CpuMetrics>> {
     Ok(Json(cpu(&latest(&fleet, &filter).await?)))
 }
 
 /// `GET /api/metrics/memory?server=`.
+#[utoipa::path(
+    get,
+    path = "/api/metrics/memory",
+    tag = "metrics",
+    params(crate::params::ServerFilter),
+    responses((status = 200, description = "OK", body = MemoryMetrics))
+)]
 pub async fn memory_metrics(
     State(fleet): State<Fleet>,
     Query(filter): Query<ServerFilter>,
@@ -197,11 +211,25 @@ pub async fn memory_metrics(
 }
 
 /// `GET /api/metrics/disk?server=`.
+#[utoipa::path(
+    get,
+    path = "/api/metrics/disk",
+    tag = "metrics",
+    params(crate::params::ServerFilter),
+    responses((status = 200, description = "OK", body = DiskMetrics))
+)]
 pub async fn disk_metrics(State(fleet): State<Fleet>, Query(filter): Query<ServerFilter>) -> Result<Json<DiskMetrics>> {
     Ok(Json(disk(&latest(&fleet, &filter).await?)))
 }
 
 /// `GET /api/metrics/all?server=`.
+#[utoipa::path(
+    get,
+    path = "/api/metrics/all",
+    tag = "metrics",
+    params(crate::params::ServerFilter),
+    responses((status = 200, description = "OK", body = AllMetrics))
+)]
 pub async fn all_metrics(State(fleet): State<Fleet>, Query(filter): Query<ServerFilter>) -> Result<Json<AllMetrics>> {
     let d = latest(&fleet, &filter).await?;
     Ok(Json(AllMetrics {
@@ -214,7 +242,7 @@ pub async fn all_metrics(State(fleet): State<Fleet>, Query(filter): Query<Server
 }
 
 /// One process of seed 002's top five.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TopProcess {
     pub pid: i64,
     pub name: String,
@@ -244,7 +272,7 @@ impl From<&ProcessInfo> for TopProcess {
 
 /// `GET /api/metrics/recent`: the chosen server's samples of the last `minutes` (oldest first)
 /// and the five busiest processes of its latest collection.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecentMetrics {
     pub server_name: String,
     pub minutes: u32,
@@ -256,6 +284,13 @@ pub struct RecentMetrics {
 }
 
 /// `GET /api/metrics/recent?server=&minutes=`.
+#[utoipa::path(
+    get,
+    path = "/api/metrics/recent",
+    tag = "metrics",
+    params(crate::params::ServerFilter, crate::params::Recent),
+    responses((status = 200, description = "OK", body = RecentMetrics))
+)]
 pub async fn recent(
     State(fleet): State<Fleet>,
     Query(filter): Query<ServerFilter>,

@@ -18,14 +18,14 @@ use crate::fleet::{Fleet, ServerView};
 const USERS: i64 = 1000;
 
 /// The pinned host key, as the collector trusts it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PinnedKey {
     /// `SHA256:…`, as `ssh-keygen -l` prints it.
     pub fingerprint: String,
     pub first_seen: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ServerDetail {
     /// Name, transport, host, port, tags, status and the latest sample's headline figures, as
     /// `/api/servers` lists them.
@@ -44,6 +44,13 @@ pub struct ServerDetail {
 }
 
 /// `GET /api/servers/{server_name}/` (and without the slash).
+#[utoipa::path(
+    get,
+    path = "/api/servers/{server_name}",
+    tag = "servers",
+    params(("server_name" = String, Path, description = "A configured server's name")),
+    responses((status = 200, description = "OK", body = ServerDetail))
+)]
 pub async fn detail(State(fleet): State<Fleet>, Path(name): Path<String>) -> Result<Json<ServerDetail>> {
     let meta = known(&fleet, &name)?;
     let store = fleet.store();

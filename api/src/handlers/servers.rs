@@ -14,11 +14,23 @@ use crate::fleet::{Fleet, ServerView};
 use crate::params::{Hours, Interval, Points, SeriesName, Window};
 
 /// `GET /api/servers`: every configured server with its status and latest sample.
+#[utoipa::path(
+    get,
+    path = "/api/servers",
+    tag = "servers",
+    responses((status = 200, description = "Every configured server with its status and latest sample", body = Vec<fleetwatch_common::ServerInfo>))
+)]
 pub async fn list(State(fleet): State<Fleet>) -> Result<Json<Vec<ServerInfo>>> {
     Ok(Json(fleet.view().await?.into_iter().map(ServerView::info).collect()))
 }
 
 /// `GET /api/servers/metrics/latest`: the latest sample of each configured server that has one.
+#[utoipa::path(
+    get,
+    path = "/api/servers/metrics/latest",
+    tag = "servers",
+    responses((status = 200, description = "The latest sample of each configured server that has one", body = Vec<fleetwatch_common::Sample>))
+)]
 pub async fn latest(State(fleet): State<Fleet>) -> Result<Json<Vec<Sample>>> {
     let mut samples = fleet.store().latest_samples().await?;
     samples.retain(|s| fleet.server(&s.server_name).is_some());
@@ -28,6 +40,13 @@ pub async fn latest(State(fleet): State<Fleet>) -> Result<Json<Vec<Sample>>> {
 
 /// `GET /api/servers/{server_name}/metrics/historical/{hours}?interval=`, oldest first: every
 /// sample, or one point per `interval` (`1m`, `5m`, `15m`, `1h`) as seed 001 has it.
+#[utoipa::path(
+    get,
+    path = "/api/servers/{server_name}/metrics/historical/{hours}",
+    tag = "servers",
+    params(("server_name" = String, Path, description = "A configured server's name"), ("hours" = u32, Path, minimum = 1, maximum = 8760, description = "How many hours back"), crate::params::Interval),
+    responses((status = 200, description = "Oldest first", body = Vec<fleetwatch_common::HistoryPoint>))
+)]
 pub async fn history(
     State(fleet): State<Fleet>,
     Path((name, hours)): Path<(String, Hours)>,
@@ -40,6 +59,13 @@ pub async fn history(
 
 /// `GET /api/servers/{server_name}/metrics/range?from=&to=&max_points=`: history between two
 /// RFC 3339 times (default: the last 24 hours), averaged into at most `max_points` points.
+#[utoipa::path(
+    get,
+    path = "/api/servers/{server_name}/metrics/range",
+    tag = "servers",
+    params(("server_name" = String, Path, description = "A configured server's name"), crate::params::Window, crate::params::Points, crate::params::Interval),
+    responses((status = 200, description = "Oldest first", body = Vec<fleetwatch_common::HistoryPoint>))
+)]
 pub async fn range(
     State(fleet): State<Fleet>,
     Path(name): Path<String>,
@@ -53,7 +79,7 @@ pub async fn range(
 }
 
 /// One figure over a window, as `…/metrics/summary` answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FigureSummary {
     /// A history figure (`cpu_percent`, `ram_percentage`, …) or the series asked for.
     pub figure: String,
@@ -69,6 +95,13 @@ pub struct FigureSummary {
 /// `GET /api/servers/{server_name}/metrics/summary?from=&to=&name=`: average, minimum and
 /// maximum of every history figure (and of series `name`, if given) over the window (default:
 /// the last 24 hours).
+#[utoipa::path(
+    get,
+    path = "/api/servers/{server_name}/metrics/summary",
+    tag = "servers",
+    params(("server_name" = String, Path, description = "A configured server's name"), crate::params::Window, crate::params::SeriesName),
+    responses((status = 200, description = "OK", body = Vec<FigureSummary>))
+)]
 pub async fn summary(
     State(fleet): State<Fleet>,
     Path(name): Path<String>,
@@ -96,6 +129,13 @@ pub async fn summary(
 }
 
 /// `GET /api/servers/{server_name}/status`.
+#[utoipa::path(
+    get,
+    path = "/api/servers/{server_name}/status",
+    tag = "servers",
+    params(("server_name" = String, Path, description = "A configured server's name")),
+    responses((status = 200, description = "OK", body = fleetwatch_common::ServerStatus))
+)]
 pub async fn status(State(fleet): State<Fleet>, Path(name): Path<String>) -> Result<Json<ServerStatus>> {
     known(&fleet, &name)?;
     Ok(Json(fleet.status(&name).await?))

@@ -15,7 +15,7 @@ use crate::extract::{self, Path};
 use crate::fleet::Fleet;
 
 /// A stored silence: its id, who made it and when, and the spec's fields.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SilenceItem {
     pub id: i64,
     pub created_by: String,
@@ -25,6 +25,12 @@ pub struct SilenceItem {
 }
 
 /// `GET /api/silences`: oldest first, expired ones included until deleted.
+#[utoipa::path(
+    get,
+    path = "/api/silences",
+    tag = "silences",
+    responses((status = 200, description = "OK", body = Vec<SilenceItem>))
+)]
 pub async fn list(State(fleet): State<Fleet>) -> Result<Json<Vec<SilenceItem>>> {
     let silences = fleet.store().silences().await?;
     Ok(Json(
@@ -37,6 +43,13 @@ pub async fn list(State(fleet): State<Fleet>) -> Result<Json<Vec<SilenceItem>>> 
 
 /// `POST /api/silences`, a `SilenceSpec` as JSON: 201 with the stored silence; 400 naming the
 /// field when the body does not parse or the silence does not check.
+#[utoipa::path(
+    post,
+    path = "/api/silences",
+    tag = "silences",
+    request_body = fleetwatch_alerts::SilenceSpec,
+    responses((status = 201, description = "Stored", body = SilenceItem))
+)]
 pub async fn create(
     State(fleet): State<Fleet>,
     State(auth): State<Arc<Auth>>,
@@ -52,6 +65,13 @@ pub async fn create(
 }
 
 /// `DELETE /api/silences/{id}`: 204, or 404 when there is no such silence.
+#[utoipa::path(
+    delete,
+    path = "/api/silences/{id}",
+    tag = "silences",
+    params(("id" = i64, Path)),
+    responses((status = 204, description = "Deleted"))
+)]
 pub async fn delete(
     State(fleet): State<Fleet>,
     State(auth): State<Arc<Auth>>,

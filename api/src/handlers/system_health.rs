@@ -18,7 +18,7 @@ use crate::fleet::Fleet;
 use crate::params::{HoursBack, Interval, ServerFilter};
 
 /// `GET /api/system/health`: the server's status and latest headline figures.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SystemHealth {
     pub server_name: String,
     /// `online`, `warning`, `critical` or `offline`, by the dashboard's rules.
@@ -39,7 +39,7 @@ pub struct SystemHealth {
     pub containers: Option<ContainerCounts>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContainerCounts {
     pub total: usize,
     pub running: usize,
@@ -48,6 +48,13 @@ pub struct ContainerCounts {
 }
 
 /// `GET /api/system/health?server=`.
+#[utoipa::path(
+    get,
+    path = "/api/system/health",
+    tag = "system",
+    params(crate::params::ServerFilter),
+    responses((status = 200, description = "OK", body = SystemHealth))
+)]
 pub async fn health(State(fleet): State<Fleet>, Query(filter): Query<ServerFilter>) -> Result<Json<SystemHealth>> {
     let server = chosen(&fleet, filter.server.as_deref())?;
     let store = fleet.store();
@@ -84,7 +91,7 @@ pub async fn health(State(fleet): State<Fleet>, Query(filter): Query<ServerFilte
 }
 
 /// Average and maximum of one figure over the window.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AvgMax {
     pub avg: Option<f64>,
     pub max: Option<f64>,
@@ -92,7 +99,7 @@ pub struct AvgMax {
 
 /// `GET /api/system/health/metrics`: the points (one per `interval` when given, else every
 /// sample up to 1,000 points) and the window's summary per figure.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthMetrics {
     pub server_name: String,
     pub hours: u32,
@@ -104,6 +111,13 @@ pub struct HealthMetrics {
 }
 
 /// `GET /api/system/health/metrics?server=&hours=&interval=`.
+#[utoipa::path(
+    get,
+    path = "/api/system/health/metrics",
+    tag = "system",
+    params(crate::params::ServerFilter, crate::params::HoursBack, crate::params::Interval),
+    responses((status = 200, description = "OK", body = HealthMetrics))
+)]
 pub async fn metrics(
     State(fleet): State<Fleet>,
     Query(filter): Query<ServerFilter>,
@@ -130,7 +144,7 @@ pub async fn metrics(
 }
 
 /// `GET /api/system/health/containers`: the containers of the latest collection.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthContainers {
     pub server_name: String,
     pub timestamp: DateTime<Utc>,
@@ -139,6 +153,13 @@ pub struct HealthContainers {
 
 /// `GET /api/system/health/containers?server=`; 404 when the server has no usable docker or
 /// podman (or nothing was collected yet).
+#[utoipa::path(
+    get,
+    path = "/api/system/health/containers",
+    tag = "system",
+    params(crate::params::ServerFilter),
+    responses((status = 200, description = "OK", body = HealthContainers))
+)]
 pub async fn containers(
     State(fleet): State<Fleet>,
     Query(filter): Query<ServerFilter>,
@@ -156,7 +177,7 @@ pub async fn containers(
 
 /// `GET /api/system/health/containers/{id}`: the container as last collected and its CPU and
 /// memory over the window.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContainerHistory {
     pub server_name: String,
     pub hours: u32,
@@ -168,6 +189,13 @@ pub struct ContainerHistory {
 }
 
 /// `GET /api/system/health/containers/{id}?server=&hours=&interval=`.
+#[utoipa::path(
+    get,
+    path = "/api/system/health/containers/{id}",
+    tag = "system",
+    params(("id" = String, Path, description = "A container's id or name"), crate::params::ServerFilter, crate::params::HoursBack, crate::params::Interval),
+    responses((status = 200, description = "OK", body = ContainerHistory))
+)]
 pub async fn container(
     State(fleet): State<Fleet>,
     Path(id): Path<String>,

@@ -13,6 +13,13 @@ use crate::params::{Limit, MAX_LIMIT, UserFilter, Window};
 
 /// `GET /api/users/top?server=&tag=&q=&limit=`: users of the latest samples, highest CPU first.
 /// With `from` or `to`: each user's totals over that window instead (`super::activity`).
+#[utoipa::path(
+    get,
+    path = "/api/users/top",
+    tag = "users",
+    params(crate::params::UserFilter, crate::params::Limit, crate::params::Window),
+    responses((status = 200, description = "The latest users, or with `from`/`to` their totals over the window", body = crate::schemas::TopUsersAnswer))
+)]
 pub async fn top(
     State(fleet): State<Fleet>,
     Query(filter): Query<UserFilter>,

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use fleetwatch_alerts::Severity;
 use fleetwatch_store::TimeRange;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, Result};
 use de::Bounded;
@@ -29,7 +30,8 @@ pub const ACTIVITY_DAYS: i64 = 7;
 pub type Hours = Bounded<1, MAX_HOURS>;
 
 /// `from` and `to`, RFC 3339 times; by default the 24 hours up to now.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Window {
     #[serde(default, deserialize_with = "de::time")]
     pub from: Option<DateTime<Utc>>,
@@ -68,23 +70,26 @@ impl Window {
 }
 
 /// `max_points`: 1 to [`MAX_POINTS`], default [`DEFAULT_POINTS`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Points {
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000)]
     pub max_points: Bounded<1, MAX_POINTS, DEFAULT_POINTS>,
 }
 
 /// `interval`: the width of one point, as seed 001 names it (`1m`, `5m`, `15m`, `1h`). Given,
 /// it replaces `max_points`: a window of `w` gets `w / interval` points (at most
 /// [`MAX_POINTS`]).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Interval {
     #[serde(default)]
     pub interval: Option<Step>,
 }
 
 /// One of the widths `interval` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 pub enum Step {
     #[serde(rename = "1m")]
     OneMinute,
@@ -130,20 +135,23 @@ impl Interval {
 }
 
 /// `at`: the RFC 3339 time whose snapshot to show; by default the latest.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct At {
     #[serde(default, deserialize_with = "de::time")]
     pub at: Option<DateTime<Utc>>,
 }
 
 /// `name`: one named series (`cpu.busy`, …); without it, the list of names.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesName {
     pub name: Option<String>,
 }
 
 /// `server`: one configured server; blank means all.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ServerFilter {
     #[serde(default, deserialize_with = "de::filter")]
     pub server: Option<String>,
@@ -151,7 +159,8 @@ pub struct ServerFilter {
 
 /// Which users to list: the same filters serve the users table and its export. Blank means
 /// no filter.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserFilter {
     #[serde(default, deserialize_with = "de::filter")]
     pub server: Option<String>,
@@ -167,37 +176,45 @@ pub struct UserFilter {
 pub const MAX_RECENT_MINUTES: u32 = 1440;
 
 /// `minutes`: how far back `/api/metrics/recent` looks, 1 to [`MAX_RECENT_MINUTES`], default 60.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Recent {
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1440)]
     pub minutes: Bounded<1, MAX_RECENT_MINUTES, 60>,
 }
 
 /// `hours`: how far back seed 001's `/api/system/health/…` history looks, 1 to [`MAX_HOURS`],
 /// default 24.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HoursBack {
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 8760)]
     pub hours: Bounded<1, MAX_HOURS, 24>,
 }
 
 /// `tag`: a tag the server carries; blank means any.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TagFilter {
     #[serde(default, deserialize_with = "de::filter")]
     pub tag: Option<String>,
 }
 
 /// `severity`: `warning` or `critical`; absent means both.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SeverityFilter {
     pub severity: Option<Severity>,
 }
 
 /// `limit`: 1 to [`MAX_LIMIT`], default [`DEFAULT_LIMIT`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Limit {
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Bounded<1, MAX_LIMIT, DEFAULT_LIMIT>,
 }
 
