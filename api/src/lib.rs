@@ -3,7 +3,7 @@
 //!
 //! Layers, each importing only the ones after it: `router` → `handlers` → `extract`, `params`
 //! (the typed edges), `export`, `metrics` (the Prometheus text) → `state` (data only) →
-//! `events` (the live-stream hub) → `fleet` (status, overview, staleness), `rules` (the alert
+//! `events` (the live-stream hub), `ingest` (push ingest's trait and guard) → `fleet` (status, overview, staleness), `rules` (the alert
 //! configuration as served) → `error`, the store. So the hub and the fleet view never
 //! reach a handler, and every page and live update reads the fleet the same way.
 
@@ -14,6 +14,7 @@ pub mod export;
 mod extract;
 mod fleet;
 mod handlers;
+pub mod ingest;
 mod metrics;
 mod params;
 mod router;

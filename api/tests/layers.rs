@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["extract", "params", "export", "metrics", "security"],
     &["state"],
     &["auth"],
-    &["events"],
+    &["events", "ingest"],
     &["fleet", "rules"],
     &["error"],
 ];
