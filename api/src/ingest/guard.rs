@@ -100,6 +100,7 @@ impl PushGuard {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn seq(boot: &str, seq: u64) -> Option<Sequence> {
