@@ -6,9 +6,10 @@ use std::process::{Command as Process, ExitCode, Stdio};
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
+use fleetwatch_config::Server;
 use fleetwatch_store::Store;
 use fleetwatch_store::auth::{
-    AuditEntry, NewToken, UserRecord, digest, hash_password, new_token_secret, password_problem,
+    AuditEntry, NewToken, Scope, UserRecord, digest, hash_password, new_token_secret, password_problem,
 };
 
 use crate::cli::{TokenAction, UserAction};
@@ -58,14 +59,27 @@ pub async fn user(store: &dyn Store, action: UserAction) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn token(store: &dyn Store, action: TokenAction) -> Result<ExitCode> {
+/// An ingest token's server must be one with `transport = "push"`
+/// ([`fleetwatch_common::auth::check_token_binding`] says the rest).
+fn check_binding(servers: &[Server], scopes: &[Scope], server: Option<&str>) -> Result<()> {
+    fleetwatch_common::auth::check_token_binding(scopes, server).map_err(|e| anyhow::anyhow!("--server: {e}"))?;
+    if let Some(name) = server
+        && !servers.iter().any(|s| s.name == name && s.push)
+    {
+        bail!("--server: {name:?} is not a server with transport = \"push\" in the configuration");
+    }
+    Ok(())
+}
+
+pub async fn token(store: &dyn Store, servers: &[Server], action: TokenAction) -> Result<ExitCode> {
     match action {
-        TokenAction::Create { name, mut scopes, expires_in } => {
+        TokenAction::Create { name, mut scopes, expires_in, server } => {
             if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
                 bail!("token name: 1 to 64 characters, no control characters");
             }
             scopes.sort();
             scopes.dedup();
+            check_binding(servers, &scopes, server.as_deref())?;
             let created = Utc::now();
             let expires = expires_in
                 .map(chrono::Duration::from_std)
@@ -80,29 +94,32 @@ pub async fn token(store: &dyn Store, action: TokenAction) -> Result<ExitCode> {
                 created_by: "cli",
                 created,
                 expires,
+                server: server.as_deref(),
             };
             let id = store.create_token(new).await?;
             let words: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-            audit(store, "token_created", &name, Some(format!("id {id}, scopes {}", words.join(",")))).await?;
+            let bound = server.as_deref().map(|s| format!(", server {s}")).unwrap_or_default();
+            audit(store, "token_created", &name, Some(format!("id {id}, scopes {}{bound}", words.join(",")))).await?;
             eprintln!("token {id} ({name}, {}) created; its secret, shown this once:", words.join(","));
             println!("{secret}");
         }
         TokenAction::List => {
             println!(
-                "{:>5} {:<24} {:<18} {:<25} {:<25} {:<25}",
-                "id", "name", "scopes", "expires", "last used", "revoked"
+                "{:>5} {:<24} {:<18} {:<25} {:<25} {:<25} {:<16}",
+                "id", "name", "scopes", "expires", "last used", "revoked", "server"
             );
             let ts = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into());
             for t in store.tokens().await? {
                 let words: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
                 println!(
-                    "{:>5} {:<24} {:<18} {:<25} {:<25} {:<25}",
+                    "{:>5} {:<24} {:<18} {:<25} {:<25} {:<25} {:<16}",
                     t.id,
                     t.name,
                     words.join(","),
                     ts(t.expires),
                     ts(t.last_used),
-                    ts(t.revoked)
+                    ts(t.revoked),
+                    t.server.as_deref().unwrap_or("-")
                 );
             }
         }

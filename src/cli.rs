@@ -71,6 +71,21 @@ pub enum Command {
         #[arg(long, value_name = "PATTERNS")]
         from: Option<String>,
     },
+    /// Print the POSIX sh script a push server's host runs from cron or a systemd timer: it
+    /// runs the collection program and posts its output to `POST /api/ingest` with the
+    /// server's ingest token (`fleetwatch token create NAME --scope ingest --server SERVER`).
+    PushScript {
+        /// The server's `name` (it must have `transport = "push"`).
+        #[arg(long)]
+        server: String,
+        /// Where the host reaches Fleetwatch (e.g. https://mon.example.com); default:
+        /// `public_url` of the config.
+        #[arg(long)]
+        url: Option<String>,
+        /// The token file the script reads by default (it takes `--token-file` at run time too).
+        #[arg(long, value_name = "PATH", default_value = fleetwatch_collector::push::DEFAULT_TOKEN_FILE)]
+        token_file: String,
+    },
     /// Dashboard users: add, change a password (ends their sessions), remove, list.
     User {
         #[command(subcommand)]
@@ -141,6 +156,10 @@ pub enum TokenAction {
         /// Expires after this long (e.g. 90d); never by default.
         #[arg(long, value_name = "DURATION", value_parser = fleetwatch_config::duration::parse)]
         expires_in: Option<Duration>,
+        /// The push server an `ingest` token pushes for (required with `--scope ingest`, which
+        /// then is its only scope).
+        #[arg(long, value_name = "NAME")]
+        server: Option<String>,
     },
     /// Every token: id, name, scopes, expiry, last use, revoked.
     List,

@@ -54,7 +54,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { action } => crate::accounts::user(open_store(&config).await?.as_ref(), action).await,
-        Command::Token { action } => crate::accounts::token(open_store(&config).await?.as_ref(), action).await,
+        Command::Token { action } => {
+            crate::accounts::token(open_store(&config).await?.as_ref(), &config.servers, action).await
+        }
+        Command::PushScript { server, url, token_file } => {
+            crate::ingest::print_script(&config, &server, url.as_deref(), &token_file)
+        }
         Command::HostKey { action } => {
             let store = open_store(&config).await?;
             match action {
@@ -201,9 +206,11 @@ async fn serve(config: Config, member: Option<String>, api: bool) -> Result<Exit
             session_idle: config.auth.session_idle(),
             session_max: config.auth.session_max(),
         };
+        let ingest = Arc::new(crate::ingest::PushIngest::new(&config, store.clone()));
         let state = AppState::new(store, servers, config.thresholds, stale_after, config.ui.refresh_secs)
             .with_alerting(&config.alerting)
-            .with_auth(auth);
+            .with_auth(auth)
+            .with_ingest(ingest, fleetwatch_api::ingest::PushSettings::default());
         state.start_events(std::time::Duration::from_secs(2));
         if !config.web_dir.join("index.html").exists() {
             tracing::warn!(web_dir = %config.web_dir.display(), "no dashboard build found: run `make frontend` (the API works without it)");

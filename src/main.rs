@@ -4,6 +4,7 @@ mod accounts;
 mod cli;
 mod commands;
 mod host_key;
+mod ingest;
 mod logging;
 mod maintenance;
 mod notify_test;

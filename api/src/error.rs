@@ -26,6 +26,9 @@ pub enum ApiError {
     /// The request is well formed but the state does not allow it.
     #[error("{0}")]
     Conflict(String),
+    /// The body was read but holds nothing usable (a push whose output parses to no sample).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("database unavailable")]
     Unavailable(#[source] fleetwatch_store::Error),
     #[error("internal error")]
@@ -41,6 +44,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -55,6 +59,7 @@ impl ApiError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Conflict(_) => "CONFLICT",
+            Self::Unprocessable(_) => "UNPROCESSABLE",
             Self::Unauthorized(_) => "UNAUTHORIZED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::TooManyRequests { .. } => "RATE_LIMITED",

@@ -4,8 +4,9 @@
 //! Layers, each importing only the ones after it: `router` → `openapi` (the API's contract,
 //! from the handlers' annotations) → `handlers` → `extract`, `params` (the typed edges),
 //! `schemas` (the contract's composite answers), `export`, `metrics` (the Prometheus text) →
-//! `state` (data only) → `events` (the live-stream hub) → `fleet` (status, overview,
-//! staleness), `rules` (the alert configuration as served) → `error`, the store. So the hub and the fleet view never
+//! `state` (data only) → `events` (the live-stream hub), `ingest` (push ingest's trait and
+//! guard) → `fleet` (status, overview, staleness), `rules` (the alert configuration as served)
+//! → `error`, the store. So the hub and the fleet view never
 //! reach a handler, and every page and live update reads the fleet the same way.
 
 mod auth;
@@ -15,6 +16,7 @@ pub mod export;
 mod extract;
 mod fleet;
 mod handlers;
+pub mod ingest;
 mod metrics;
 mod openapi;
 mod params;

@@ -78,6 +78,7 @@ use crate::handlers;
         handlers::accounts::create_token,
         handlers::accounts::revoke_token,
         handlers::accounts::audit,
+        handlers::ingest::push,
     ),
     // The schemas that only parameters name (the others come with their operations).
     components(schemas(ErrorBody, crate::params::Step, crate::schemas::SectionPath, crate::schemas::ExportName, fleetwatch_alerts::Severity)),
@@ -111,7 +112,11 @@ impl Modify for Contract {
         );
 
         let paths = &mut doc.paths.paths;
-        for (from, to) in [("/api/health", "/health"), ("/api/servers/{server_name}", "/api/servers/{server_name}/")] {
+        for (from, to) in [
+            ("/api/health", "/health"),
+            ("/api/servers/{server_name}", "/api/servers/{server_name}/"),
+            ("/api/ingest", "/api/metrics"),
+        ] {
             if let Some(item) = paths.get(from).cloned() {
                 paths.insert(to.to_owned(), item);
             }

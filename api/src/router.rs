@@ -17,11 +17,19 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::handlers::{
-    accounts, activity, alerts, auth, events, export, health, host_keys, metrics, sections, seed_metrics,
+    accounts, activity, alerts, auth, events, export, health, host_keys, ingest, metrics, sections, seed_metrics,
     server_detail, servers, silences, system, system_health, ui, users,
 };
 use crate::security::{self, SecurityHeaders};
 use crate::state::AppState;
+
+/// A push endpoint: `POST` only (any other method answers the JSON error body), bodies up to
+/// the push settings' bound instead of [`MAX_BODY_BYTES`].
+fn push(state: &AppState) -> axum::routing::MethodRouter<AppState> {
+    post(ingest::push)
+        .fallback(|| async { ApiError::NotFound("no such API endpoint: a push is a POST".into()) })
+        .layer(DefaultBodyLimit::max(state.push.settings.max_body_bytes))
+}
 
 /// The API under `/api`, health probes, and the dashboard from `web_dir` at `/`.
 ///
@@ -81,6 +89,8 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .route("/auth/tokens", get(accounts::tokens).post(accounts::create_token))
         .route("/auth/tokens/{id}", delete(accounts::revoke_token))
         .route("/auth/audit", get(accounts::audit))
+        .route("/ingest", push(&state))
+        .route("/metrics", push(&state))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
 

@@ -12,6 +12,7 @@ use fleetwatch_store::Store;
 use crate::auth::{Auth, AuthSettings};
 use crate::events::EventHub;
 use crate::fleet::{Fleet, ServerMeta};
+use crate::ingest::{Ingest, PushGuard, PushSettings};
 use crate::rules::AlertRules;
 
 #[derive(Clone)]
@@ -24,6 +25,22 @@ pub struct AppState {
     pub(crate) rules: Arc<AlertRules>,
     /// Who may see and change what (`/api/auth/…` and the gate in front of the API).
     pub(crate) auth: Arc<Auth>,
+    pub(crate) push: Push,
+}
+
+/// Push ingest: the binary's [`Ingest`] (none: pushes are answered 404), its bounds and the
+/// per-server guard.
+#[derive(Clone)]
+pub(crate) struct Push {
+    pub(crate) ingest: Option<Arc<dyn Ingest>>,
+    pub(crate) settings: PushSettings,
+    pub(crate) guard: Arc<PushGuard>,
+}
+
+impl Push {
+    fn new(ingest: Option<Arc<dyn Ingest>>, settings: PushSettings) -> Self {
+        Self { ingest, settings, guard: Arc::new(PushGuard::new(settings.min_interval)) }
+    }
 }
 
 impl AppState {
@@ -41,7 +58,15 @@ impl AppState {
             refresh_secs,
             events: Arc::new(EventHub::new()),
             rules: Arc::default(),
+            push: Push::new(None, PushSettings::default()),
         }
+    }
+
+    /// Takes pushes (`POST /api/ingest`) for the servers configured with `transport = "push"`,
+    /// stored by `ingest`, within `settings`.
+    pub fn with_ingest(mut self, ingest: Arc<dyn Ingest>, settings: PushSettings) -> Self {
+        self.push = Push::new(Some(ingest), settings);
+        self
     }
 
     /// Shows the loaded alert configuration at `/api/alerts/rules` (rules, standing silences,
@@ -90,6 +115,12 @@ impl FromRef<AppState> for Arc<EventHub> {
 impl FromRef<AppState> for Arc<AlertRules> {
     fn from_ref(state: &AppState) -> Self {
         state.rules.clone()
+    }
+}
+
+impl FromRef<AppState> for Push {
+    fn from_ref(state: &AppState) -> Self {
+        state.push.clone()
     }
 }
 

@@ -385,6 +385,15 @@ async fn tokens(site: &Site, root: &str) {
         .send(site)
         .await;
     let admin_bearer = format!("Bearer {}", admin["secret"].as_str().unwrap());
+    // An ingest token is bound to one push server, and only an ingest token is.
+    let push = |body: Value| req(Method::POST, "/api/auth/tokens").cookie(root).csrf().json(body);
+    let (s, _, b) = push(create("push", json!(["ingest"]))).send(site).await;
+    assert_eq!(s, 400, "no server: {b}");
+    let (s, _, b) = push(json!({"name": "push", "scopes": ["ingest"], "server": "web-1"})).send(site).await;
+    assert_eq!(s, 400, "web-1 is polled over SSH: {b}");
+    assert!(b["error"].as_str().unwrap().contains("transport = \"push\""), "{b}");
+    let (s, _, b) = push(json!({"name": "push", "scopes": ["read"], "server": "web-1"})).send(site).await;
+    assert_eq!(s, 400, "a read token bound to a server: {b}");
     let (s, _, b) =
         req(Method::POST, "/api/silences").header("authorization", &admin_bearer).json(silence).send(site).await;
     assert_eq!((s.as_u16(), b["created_by"].as_str()), (201, Some("token:ops")), "no CSRF header needed: {b}");

@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["extract", "params", "schemas", "export", "metrics", "security"],
     &["state"],
     &["auth"],
-    &["events"],
+    &["events", "ingest"],
     &["fleet", "rules"],
     &["error"],
 ];

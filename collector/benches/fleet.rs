@@ -282,6 +282,7 @@ fn servers(a: &Args, work: &Path, fingerprint: &str) -> Vec<Server> {
                 name: format!("sim-{:04}", out.len()),
                 tags: vec!["sim".into()],
                 schedule: None,
+                push: false,
                 ssh: Some(SshServer {
                     host: std::net::Ipv4Addr::from(addr).to_string(),
                     port: a.port,

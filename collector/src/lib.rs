@@ -17,6 +17,7 @@ pub mod local;
 pub mod parse;
 pub mod program;
 pub mod protocol;
+pub mod push;
 pub mod sample;
 pub mod schedule;
 pub mod spool;

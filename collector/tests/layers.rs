@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// First to last; a module may import its own files and the modules of later layers.
 const LAYERS: &[&[&str]] = &[
-    &["schedule", "startup", "authorized_keys"],
+    &["schedule", "startup", "authorized_keys", "push"],
     &["cycle"],
     &["alerting"],
     &["identity"],

@@ -178,6 +178,19 @@ pub struct UserInfo {
     pub password_changed: DateTime<Utc>,
 }
 
+/// An `ingest` token pushes for exactly one server (`server`) and may do nothing else; any
+/// other token is bound to no server. The refusal names what is wrong.
+pub fn check_token_binding(scopes: &[Scope], server: Option<&str>) -> Result<(), String> {
+    let ingest = scopes.contains(&Scope::Ingest);
+    match server {
+        None if ingest => Err("an ingest token needs the server it pushes for (server)".into()),
+        Some(_) if !ingest => Err("only an ingest token is bound to a server".into()),
+        Some(_) if scopes.len() > 1 => Err("an ingest token has no other scope".into()),
+        Some("") => Err("server: the name of a push server".into()),
+        _ => Ok(()),
+    }
+}
+
 /// `POST /api/auth/tokens`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -192,6 +205,9 @@ pub struct NewToken {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     pub expires_in_days: Option<u32>,
+    /// The push server an `ingest` token pushes for (required with it).
+    #[serde(default)]
+    pub server: Option<String>,
 }
 
 /// A token as listed, without its secret.
@@ -206,6 +222,9 @@ pub struct TokenInfo {
     pub expires: Option<DateTime<Utc>>,
     pub last_used: Option<DateTime<Utc>>,
     pub revoked: Option<DateTime<Utc>>,
+    /// The push server an `ingest` token pushes for.
+    #[serde(default)]
+    pub server: Option<String>,
 }
 
 /// The answer that creates a token: the only time its secret is shown.

@@ -162,7 +162,8 @@ pub struct ServerStatus {
     pub detail: Option<String>,
 }
 
-/// How a server is reached. Serialised as `"ssh"` or `"local"`, in the API and in the config.
+/// How a server is reached. Serialised as `"ssh"`, `"local"` or `"push"`, in the API and in the
+/// config.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
@@ -172,17 +173,21 @@ pub enum Transport {
     Ssh,
     /// The scripts run on the machine Fleetwatch runs on, without SSH.
     Local,
+    /// Never reached: the host runs the program itself (`fleetwatch push-script`) and posts its
+    /// output to `POST /api/ingest` with its ingest token.
+    Push,
 }
 
 impl Transport {
     /// Every transport, in the order error messages list them.
-    pub const ALL: [Transport; 2] = [Transport::Ssh, Transport::Local];
+    pub const ALL: [Transport; 3] = [Transport::Ssh, Transport::Local, Transport::Push];
 
     /// The word used in the config and the JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Transport::Ssh => "ssh",
             Transport::Local => "local",
+            Transport::Push => "push",
         }
     }
 }

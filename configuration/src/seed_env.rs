@@ -70,5 +70,11 @@ fn server(env: &dyn Env, n: u32) -> Result<Server> {
     let tags = var("TAGS")
         .map(|t| t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
-    Ok(Server { name, tags, ssh: Some(SshServer { host: address, port, user, credentials, host_key }), schedule: None })
+    Ok(Server {
+        name,
+        tags,
+        ssh: Some(SshServer { host: address, port, user, credentials, host_key }),
+        push: false,
+        schedule: None,
+    })
 }

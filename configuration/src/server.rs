@@ -12,8 +12,10 @@ use secrecy::SecretString;
 pub struct Server {
     pub name: String,
     pub tags: Vec<String>,
-    /// `None` for the local transport.
+    /// `None` for the local and push transports.
     pub ssh: Option<SshServer>,
+    /// `transport = "push"`: never collected; the host posts its program's output itself.
+    pub push: bool,
     /// Its own cron schedule (`schedule` of its `[[servers]]` table, validated); `None`:
     /// `collector.schedule`.
     pub schedule: Option<String>,
@@ -22,11 +24,15 @@ pub struct Server {
 impl Server {
     /// This machine, reached without SSH.
     pub fn local(name: &str) -> Self {
-        Self { name: name.into(), tags: vec!["local".into()], ssh: None, schedule: None }
+        Self { name: name.into(), tags: vec!["local".into()], ssh: None, push: false, schedule: None }
     }
 
     pub fn transport(&self) -> Transport {
-        if self.ssh.is_some() { Transport::Ssh } else { Transport::Local }
+        match (&self.ssh, self.push) {
+            (Some(_), _) => Transport::Ssh,
+            (None, true) => Transport::Push,
+            (None, false) => Transport::Local,
+        }
     }
 }
 

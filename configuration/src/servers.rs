@@ -17,12 +17,28 @@ pub(crate) fn resolve(i: usize, s: FileServer, env: &dyn Env) -> Result<Server> 
     if let Some(expr) = &s.schedule {
         crate::settings::parse_cron(expr).map_err(|e| ConfigError::invalid(key("schedule"), e))?;
     }
-    if s.transport == Transport::Local {
-        let extra = s.host.is_some() || s.user.is_some() || s.identity_file.is_some() || s.password_env.is_some();
+    if matches!(s.transport, Transport::Local | Transport::Push) {
+        let extra = s.host.is_some()
+            || s.port.is_some()
+            || s.user.is_some()
+            || s.identity_file.is_some()
+            || s.passphrase_env.is_some()
+            || s.password_env.is_some()
+            || s.password_file.is_some()
+            || s.host_key.is_some()
+            || s.known_hosts_file.is_some();
         if extra {
-            return Err(ConfigError::invalid(key("transport"), "a local server takes no host, user or credentials"));
+            let msg = format!("a {} server takes no host, port, user, credentials or host key", s.transport);
+            return Err(ConfigError::invalid(key("transport"), msg));
         }
-        return Ok(Server { name: s.name.clone(), tags: s.tags, ssh: None, schedule: s.schedule });
+        let push = s.transport == Transport::Push;
+        if push && s.schedule.is_some() {
+            return Err(ConfigError::invalid(
+                key("schedule"),
+                "a push server is not collected: its host's timer decides",
+            ));
+        }
+        return Ok(Server { name: s.name.clone(), tags: s.tags, ssh: None, push, schedule: s.schedule });
     }
     let host = s.host.clone().ok_or_else(|| ConfigError::invalid(key("host"), "required for an SSH server"))?;
     let user = s.user.clone().ok_or_else(|| ConfigError::invalid(key("user"), "required for an SSH server"))?;
@@ -39,6 +55,7 @@ pub(crate) fn resolve(i: usize, s: FileServer, env: &dyn Env) -> Result<Server> 
         name: s.name,
         tags: s.tags,
         schedule: s.schedule,
+        push: false,
         ssh: Some(SshServer { host, port: s.port.unwrap_or(22), user, credentials, host_key }),
     })
 }

@@ -190,3 +190,17 @@ fn fleet_scale_settings_adapt_and_are_validated() {
     let e = Config::from_toml(&server("*/5 * * * *"), &env(&[])).unwrap_err().to_string();
     assert!(e.contains("servers[0] (db-1).schedule") && e.contains("6 fields"), "{e}");
 }
+
+#[test]
+fn a_push_server_has_no_ssh_and_no_schedule() {
+    let c = Config::from_toml("[[servers]]\nname='edge-1'\ntransport='push'\ntags=['edge']\n", &env(&[])).unwrap();
+    assert_eq!(c.servers[0].transport(), Transport::Push);
+    assert!(c.servers[0].ssh.is_none() && c.servers[0].push);
+    let e = Config::from_toml("[[servers]]\nname='a'\ntransport='push'\nhost='h'\n", &env(&[])).unwrap_err();
+    assert!(e.to_string().contains("servers[0] (a).transport"), "{e}");
+    let e =
+        Config::from_toml("[[servers]]\nname='a'\ntransport='push'\nschedule='0 * * * * *'\n", &env(&[])).unwrap_err();
+    assert!(e.to_string().contains("schedule"), "{e}");
+    let e = Config::from_toml("[[servers]]\nname='a'\ntransport='telnet'\n", &env(&[])).unwrap_err().to_string();
+    assert!(e.contains("`push`"), "{e}");
+}

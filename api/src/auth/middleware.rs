@@ -68,6 +68,12 @@ async fn check(auth: &Auth, req: &mut Request) -> Result<()> {
     }
     let level = level(req.method(), &path);
     if !principal.may(level) {
+        if level == Level::Ingest {
+            return Err(ApiError::Forbidden(format!(
+                "{} may not push: only a token with the ingest scope, bound to its server, may",
+                principal.actor()
+            )));
+        }
         return Err(ApiError::Forbidden(format!("{} may not do this: it needs {level:?} rights", principal.actor())));
     }
     Ok(())
@@ -75,6 +81,9 @@ async fn check(auth: &Auth, req: &mut Request) -> Result<()> {
 
 /// What a request needs.
 fn level(method: &Method, path: &str) -> Level {
+    if *method == Method::POST && crate::ingest::PATHS.contains(&path) {
+        return Level::Ingest;
+    }
     let admin = ["/api/auth/users", "/api/auth/tokens", "/api/auth/audit"];
     if admin.iter().any(|p| path == *p || path.starts_with(&format!("{p}/"))) || path.ends_with("/host-key/accept") {
         Level::Admin
@@ -98,7 +107,7 @@ async fn identify(auth: &Auth, headers: &HeaderMap, mode: AuthMode) -> Result<(P
             return Err(ApiError::Unauthorized("Authorization must be \"Bearer fwt_…\" (an API token)".into()));
         };
         return match auth.store.use_token(&digest(secret), now).await? {
-            Some(t) => Ok((Principal::Token { name: t.name, scopes: t.scopes }, None)),
+            Some(t) => Ok((Principal::Token { name: t.name, scopes: t.scopes, server: t.server }, None)),
             None => Err(ApiError::Unauthorized("unknown, revoked or expired API token".into())),
         };
     }
@@ -167,6 +176,9 @@ mod tests {
         assert_eq!(level(&Method::POST, "/api/servers/a/host-key/accept"), Level::Admin);
         assert_eq!(level(&Method::GET, "/api/auth/usersx"), Level::Read);
         assert_eq!(level(&Method::POST, "/api/auth/password"), Level::Read);
+        assert_eq!(level(&Method::POST, "/api/ingest"), Level::Ingest);
+        assert_eq!(level(&Method::POST, "/api/metrics"), Level::Ingest);
+        assert_eq!(level(&Method::GET, "/api/metrics/cpu"), Level::Read);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::auth::{Auth, Caller};
 use crate::error::{ApiError, Result, echo};
 use crate::extract::{self, Path, Query};
+use crate::fleet::Fleet;
 
 /// Longest user or token name, in characters.
 pub const MAX_NAME: usize = 64;
@@ -44,6 +45,7 @@ fn token_info(t: TokenRecord) -> TokenInfo {
         expires: t.expires,
         last_used: t.last_used,
         revoked: t.revoked,
+        server: t.server,
     }
 }
 
@@ -140,6 +142,7 @@ pub const MAX_TOKEN_DAYS: u32 = 3650;
 )]
 pub async fn create_token(
     State(auth): State<Arc<Auth>>,
+    State(fleet): State<Fleet>,
     Extension(caller): Extension<Caller>,
     extract::Json(req): extract::Json<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>)> {
@@ -153,6 +156,15 @@ pub async fn create_token(
     let mut scopes = req.scopes.clone();
     scopes.sort();
     scopes.dedup();
+    fleetwatch_common::auth::check_token_binding(&scopes, req.server.as_deref()).map_err(ApiError::BadRequest)?;
+    if let Some(name) = &req.server
+        && fleet.server(name).map(|m| m.transport) != Some(fleetwatch_common::Transport::Push)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "server: {:?} is not a server with transport = \"push\"",
+            echo(name)
+        )));
+    }
     let secret = new_token_secret()?;
     let created = Utc::now();
     let expires = req.expires_in_days.map(|d| created + chrono::Duration::days(i64::from(d)));
@@ -166,11 +178,24 @@ pub async fn create_token(
             created_by: &created_by,
             created,
             expires,
+            server: req.server.as_deref(),
         })
         .await?;
     let words: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-    auth.audit(&caller, "token_created", Some(&req.name), Some(format!("id {id}, scopes {}", words.join(",")))).await;
-    let token = TokenInfo { id, name: req.name, scopes, created_by, created, expires, last_used: None, revoked: None };
+    let bound = req.server.as_deref().map(|s| format!(", server {s}")).unwrap_or_default();
+    auth.audit(&caller, "token_created", Some(&req.name), Some(format!("id {id}, scopes {}{bound}", words.join(","))))
+        .await;
+    let token = TokenInfo {
+        id,
+        name: req.name,
+        scopes,
+        created_by,
+        created,
+        expires,
+        last_used: None,
+        revoked: None,
+        server: req.server,
+    };
     Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))
 }
 

@@ -10,6 +10,7 @@ pub mod events;
 pub mod export;
 pub mod health;
 pub mod host_keys;
+pub mod ingest;
 pub mod metrics;
 pub mod sections;
 pub mod seed_metrics;

@@ -43,6 +43,15 @@ struct Entry {
     slot: Mutex<Slot>,
 }
 
+impl Entry {
+    /// Whether cycles collect it: a push server (`transport = "push"`) is never reached; its
+    /// host posts its output (`crate::push`). It stays an entry for leases and the alerts'
+    /// staleness timer.
+    fn collected(&self) -> bool {
+        !self.server.push
+    }
+}
+
 /// Held (locked) while the server is being collected.
 #[derive(Default)]
 struct Slot {
@@ -197,6 +206,7 @@ impl Collector {
     ) -> (Vec<ServerReport>, Option<Outcome>) {
         let started = Instant::now();
         let Some(mut entries) = self.claimed().await else { return (Vec::new(), None) };
+        entries.retain(|e| e.collected());
         if let Some(schedule) = schedule {
             entries.retain(|e| e.server.schedule.as_deref() == schedule);
         }
@@ -243,7 +253,8 @@ impl Collector {
 
     /// Connects to every server and runs the scripts without storing anything.
     pub async fn check(&self) -> Vec<ServerReport> {
-        self.run_on(self.entries.clone(), Mode::DryRun, Duration::ZERO).await
+        let entries = self.entries.iter().filter(|e| e.collected()).cloned().collect();
+        self.run_on(entries, Mode::DryRun, Duration::ZERO).await
     }
 
     /// The servers this process may collect now: all of them, or in a cluster those whose lease

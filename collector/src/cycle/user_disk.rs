@@ -19,7 +19,7 @@ impl Collector {
         let text = user_disk_program(&cfg.paths);
         let limit = cfg.timeout();
         let Some(entries) = self.claimed().await else { return Vec::new() };
-        futures::stream::iter(entries)
+        futures::stream::iter(entries.into_iter().filter(|e| e.collected()))
             .map(|entry| {
                 let text = text.as_str();
                 async move {

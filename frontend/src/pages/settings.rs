@@ -206,6 +206,8 @@ fn TokensSection(tokens: RwSignal<Vec<TokenInfo>>, reload: Callback<()>) -> impl
             name: name.get_untracked().trim().to_owned(),
             scopes: vec![Scope::parse(&scope.get_untracked()).unwrap_or(Scope::Read)],
             expires_in_days: days.get_untracked().trim().parse().ok(),
+            // An ingest token (bound to its push server) is made with the CLI.
+            server: None,
         };
         action::run(
             busy,
@@ -302,6 +304,7 @@ fn TokensSection(tokens: RwSignal<Vec<TokenInfo>>, reload: Callback<()>) -> impl
             <select data-testid="token-new-scope" on:change=move |ev| scope.set(event_target_value(&ev))>
                 {Scope::ALL
                     .into_iter()
+                    .filter(|s| *s != Scope::Ingest)
                     .map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> })
                     .collect_view()}
             </select>

@@ -60,6 +60,7 @@ pub(crate) struct TokenRow {
     expires_ms: Option<i64>,
     last_used_ms: Option<i64>,
     revoked_ms: Option<i64>,
+    server: Option<String>,
 }
 
 impl TryFrom<TokenRow> for TokenRecord {
@@ -75,6 +76,7 @@ impl TryFrom<TokenRow> for TokenRecord {
             expires: from_ms_opt(r.expires_ms)?,
             last_used: from_ms_opt(r.last_used_ms)?,
             revoked: from_ms_opt(r.revoked_ms)?,
+            server: r.server,
         })
     }
 }

@@ -45,11 +45,12 @@ pub(crate) const DELETE_SESSION: &str = "DELETE FROM auth_sessions WHERE id_hash
 
 pub(crate) const PURGE_SESSIONS: &str = "DELETE FROM auth_sessions WHERE idle_until_ms <= $1 OR expires_ms <= $1";
 
-/// `$1` name, `$2` scopes, `$3` secret hash, `$4` by, `$5` created, `$6` expires.
+/// `$1` name, `$2` scopes, `$3` secret hash, `$4` by, `$5` created, `$6` expires, `$7` server.
 pub(crate) const INSERT_TOKEN: &str = "INSERT INTO auth_tokens \
-     (name, scopes, secret_hash, created_by, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+     (name, scopes, secret_hash, created_by, created_ms, expires_ms, server) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
 
-const TOKEN_COLUMNS: &str = "id, name, scopes, created_by, created_ms, expires_ms, last_used_ms, revoked_ms";
+const TOKEN_COLUMNS: &str = "id, name, scopes, created_by, created_ms, expires_ms, last_used_ms, revoked_ms, server";
 
 pub(crate) fn tokens() -> String {
     format!("SELECT {TOKEN_COLUMNS} FROM auth_tokens ORDER BY id")

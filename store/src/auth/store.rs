@@ -151,6 +151,7 @@ where
             .bind(t.created_by)
             .bind(to_ms(t.created))
             .bind(t.expires.map(to_ms))
+            .bind(t.server)
             .fetch_one(&self.pool)
             .await?;
         Ok(id)

@@ -57,6 +57,8 @@ pub struct NewToken<'a> {
     pub created_by: &'a str,
     pub created: DateTime<Utc>,
     pub expires: Option<DateTime<Utc>>,
+    /// The one server an `ingest` token may push for; `None`: not bound to a server.
+    pub server: Option<&'a str>,
 }
 
 /// A stored token, without its secret.
@@ -70,6 +72,8 @@ pub struct TokenRecord {
     pub expires: Option<DateTime<Utc>>,
     pub last_used: Option<DateTime<Utc>>,
     pub revoked: Option<DateTime<Utc>>,
+    /// The one server an `ingest` token may push for.
+    pub server: Option<String>,
 }
 
 impl TokenRecord {

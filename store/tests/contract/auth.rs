@@ -139,6 +139,7 @@ async fn tokens_are_found_by_digest_until_revoked_or_expired(store: &dyn Store) 
             created_by: "root",
             created: t(10),
             expires: None,
+            server: None,
         })
         .await
         .unwrap();
@@ -151,6 +152,7 @@ async fn tokens_are_found_by_digest_until_revoked_or_expired(store: &dyn Store) 
             created_by: "root",
             created: t(10),
             expires: Some(t(100)),
+            server: Some("web-1"),
         })
         .await
         .unwrap();
@@ -161,7 +163,9 @@ async fn tokens_are_found_by_digest_until_revoked_or_expired(store: &dyn Store) 
     assert_eq!(used.last_used, Some(t(50)));
     assert!(used.has(Scope::Read) && !used.has(Scope::Admin));
     assert!(store.use_token(&secret, t(50)).await.unwrap().is_none(), "the secret itself is not stored");
-    assert!(store.use_token(&digest(&short), t(99)).await.unwrap().is_some());
+    assert_eq!(used.server, None, "not bound to a server");
+    let bound = store.use_token(&digest(&short), t(99)).await.unwrap().expect("a live token");
+    assert_eq!(bound.server.as_deref(), Some("web-1"), "bound to its server");
     assert!(store.use_token(&digest(&short), t(100)).await.unwrap().is_none(), "expired");
 
     assert!(store.revoke_token(id, t(60)).await.unwrap());
