@@ -1091,3 +1091,296 @@ async fn html_in_a_mount_point_and_a_tag_is_shown_as_text_everywhere() {
         s.http.get(format!("{}/api/servers/xss-host/disks", s.base)).send().await.unwrap().json().await.unwrap();
     assert!(disks["data"]["usage"].as_array().unwrap().iter().any(|d| d["mount"] == point.as_str()), "{disks}");
 }
+
+/// The `cpu-breakdown` chart as uPlot draws it: the window (seconds), the lines' labels, and per
+/// line its values and its band's low and high edges (`data-bands` lines have one).
+async fn drawn_breakdown(s: &Stack) -> Value {
+    s.js("const c = document.querySelector('[data-testid=chart-cpu-breakdown]');
+          if (!c || c.dataset.ready !== 'true' || !c.uplot) return null;
+          const u = c.uplot;
+          return { from: Number(c.dataset.from), to: Number(c.dataset.to), banded: Number(c.dataset.bands),
+                   labels: u.series.map(x => x.label || null), bands: u.bands.map(b => b.series),
+                   data: u.data.map(col => Array.from(col)) };")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_point_of_a_chart_is_drawn_with_the_stored_min_max_band() {
+    let s = Stack::start(&[("band-1", &[])]).await;
+    // An hour in 1,000 points: 3.6 s each, so most average two cycles of 2 s.
+    s.open("/servers/band-1?range=1h").await;
+    let series = |label: &str| match label {
+        "user" => "cpu.user",
+        "system" => "cpu.system",
+        _ => "",
+    };
+    let wide = wait_until("points whose band spans differing samples, as stored", SLOW, || async {
+        let v = drawn_breakdown(&s).await;
+        if v.is_null() {
+            return Err("no chart yet".to_owned());
+        }
+        let labels = v["labels"].as_array().ok_or("labels")?;
+        let n = (labels.len() - 1) / 3;
+        let data = v["data"].as_array().ok_or("data")?;
+        let (from, to) = (v["from"].as_f64().ok_or("from")?, v["to"].as_f64().ok_or("to")?);
+        // The window the chart asked for, in whole seconds as the page asks.
+        let iso = |secs: f64| {
+            chrono::DateTime::from_timestamp(secs.floor() as i64, 0)
+                .unwrap()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        };
+        let mut wide = Vec::new();
+        for i in 0..n {
+            let name = series(labels[1 + i].as_str().unwrap_or_default());
+            if name.is_empty() {
+                continue;
+            }
+            // The band of line i is filled between its high and its low column.
+            if v["bands"][i] != json!([1 + 2 * n + i, 1 + n + i]) {
+                return Err(format!("line {i} has no band: {}", v["bands"]));
+            }
+            let stored: Vec<Value> = s
+                .http
+                .get(format!("{}/api/servers/band-1/metrics/series", s.base))
+                .query(&[("name", name), ("from", &iso(from)), ("to", &iso(to)), ("max_points", "1000")])
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            let by_time: std::collections::HashMap<i64, &Value> = stored
+                .iter()
+                .map(|p| {
+                    let t = chrono::DateTime::parse_from_rfc3339(p["timestamp"].as_str().unwrap()).unwrap();
+                    (t.timestamp_millis(), p)
+                })
+                .collect();
+            let times = data[0].as_array().ok_or("times")?;
+            for (j, t) in times.iter().enumerate() {
+                let t = t.as_f64().ok_or("time")?;
+                // The last few seconds may have gained a cycle since the chart asked.
+                if t > to - 15.0 {
+                    continue;
+                }
+                let (value, lo, hi) = (&data[1 + i][j], &data[1 + n + i][j], &data[1 + 2 * n + i][j]);
+                if value.is_null() {
+                    continue;
+                }
+                let p = by_time.get(&((t * 1000.0).round() as i64)).ok_or(format!("{name} at {t}: not stored"))?;
+                let drawn = (value.as_f64(), lo.as_f64(), hi.as_f64());
+                if drawn != (p["value"].as_f64(), p["min"].as_f64(), p["max"].as_f64()) {
+                    return Err(format!("{name} at {t}: drawn {value} [{lo}, {hi}], stored {p}"));
+                }
+                if p["samples"].as_i64() > Some(1) && lo.as_f64() < hi.as_f64() {
+                    wide.push((t, i, lo.as_f64().unwrap(), hi.as_f64().unwrap()));
+                }
+            }
+        }
+        if wide.len() >= 2 && v["banded"].as_u64() >= Some(1) { Ok(wide) } else { Err(format!("{wide:?}")) }
+    })
+    .await;
+    s.screenshot("band").await;
+
+    // The tooltip gives the band's range beside the average.
+    let over = s.find("[data-testid=chart-cpu-breakdown] .u-over").await;
+    let (_, _, width, _) = over.rectangle().await.unwrap();
+    let v = drawn_breakdown(&s).await;
+    let (from, to) = (v["from"].as_f64().unwrap(), v["to"].as_f64().unwrap());
+    let mut seen = Vec::new();
+    for (t, _, _, _) in &wide {
+        let x = (((t - from) / (to - from) - 0.5) * width).round();
+        let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+            element: over.clone(),
+            duration: None,
+            x,
+            y: 0.0,
+        });
+        s.browser.perform_actions(hover).await.unwrap();
+        let tip = s
+            .js("const t = document.querySelector('[data-testid=chart-cpu-breakdown] .chart-tooltip');
+                 return t && t.style.display !== 'none' ? t.textContent : null;")
+            .await;
+        seen.push(tip.clone());
+        if tip.as_str().is_some_and(|t| t.contains("(min ") && t.contains(", max ")) {
+            return;
+        }
+    }
+    panic!("no tooltip with a min and max over {wide:?}: {seen:?}");
+}
+
+/// The page at the browser's width: (page width, viewport width, charts (ready, canvas width,
+/// chart width), data tables (table width, its scroller's width, its scroller's overflow-x)).
+async fn fit(s: &Stack) -> Value {
+    s.js("const de = document.documentElement;
+          return { page: de.scrollWidth, view: de.clientWidth,
+                   charts: [...document.querySelectorAll('.chart')].map(c => {
+                       const cv = c.querySelector('canvas');
+                       return [c.dataset.ready || null, cv ? cv.getBoundingClientRect().width : null, c.clientWidth]; }),
+                   tables: [...document.querySelectorAll('table.data-table')].map(t => {
+                       const w = t.closest('.table-wrap');
+                       return [t.scrollWidth, w ? w.clientWidth : null, w ? getComputedStyle(w).overflowX : null]; }) };")
+        .await
+}
+
+/// Waits until the page's charts are drawn and it fits the screen's width: no sideways page
+/// scrolling, each chart as wide as its box, each table scrolling inside its own box.
+async fn fits_the_width(s: &Stack, what: &str, charts: usize) -> Value {
+    wait_until(&format!("{what} at phone width"), SLOW, || async {
+        let v = fit(s).await;
+        let view = v["view"].as_f64().ok_or("view")?;
+        let list = v["charts"].as_array().ok_or("charts")?;
+        let drawn = list.len() >= charts
+            && list.iter().all(|c| {
+                c[0] == "true"
+                    && c[1].as_f64().zip(c[2].as_f64()).is_some_and(|(w, box_w)| w <= box_w + 1.0 && w > 100.0)
+            });
+        let tables = v["tables"].as_array().ok_or("tables")?.iter().all(|t| t[2] == "auto");
+        let page = v["page"].as_f64().is_some_and(|p| p <= view);
+        // The phone layout's width (style.css); headless Chromium's window is 485 px at least.
+        if drawn && tables && page && view < 640.0 { Ok(v) } else { Err(v.to_string()) }
+    })
+    .await
+}
+
+/// WCAG's contrast ratio of two CSS colours, computed in the page (the browser parses them).
+const CONTRAST: &str = "
+    const rgb = c => { const x = document.createElement('canvas').getContext('2d'); x.fillStyle = '#000'; x.fillStyle = c;
+                       const h = x.fillStyle; if (h[0] === '#') return [1, 3, 5].map(i => parseInt(h.slice(i, i + 2), 16));
+                       return h.match(/[\\d.]+/g).slice(0, 3).map(Number); };
+    const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+                       return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_every_view_fits_the_width_and_both_themes_draw_readable_charts() {
+    let s = Stack::start_with(&[("phone-1", &["web"]), ("phone-2", &["web"])], &[], "390,844").await;
+
+    // The server page: headline charts, "All figures", and the tables (processes are wider
+    // than a phone: they scroll in their box, the page does not).
+    s.open("/servers/phone-1?range=1h").await;
+    s.find("[data-testid=all-figures] [data-testid=chart-cpu-breakdown]").await;
+    s.find("[data-testid=table-processes]").await;
+    let server = fits_the_width(&s, "the server page", 8).await;
+    let wider = server["tables"].as_array().unwrap().iter().any(|t| t[0].as_f64() > t[1].as_f64());
+    assert!(wider, "a table wider than the phone, scrolling in its box: {server}");
+    s.screenshot("phone-server").await;
+
+    // Both themes: the axes' text stands out from the chart's background.
+    let readable = format!(
+        "{CONTRAST}
+         return [document.documentElement.dataset.theme || null, ...[...document.querySelectorAll('.chart')].filter(c => c.uplot).map(c => {{
+             const u = c.uplot, bg = getComputedStyle(c.closest('.chart-box')).backgroundColor;
+             return [bg, u.axes[0].stroke(u, 0), contrast(u.axes[0].stroke(u, 0), bg), contrast(u.axes[1].stroke(u, 1), bg)]; }})];"
+    );
+    let toggle = s.find("[data-testid=theme-toggle]").await;
+    let mut backgrounds = Vec::new();
+    for _ in 0..2 {
+        toggle.click().await.unwrap();
+        let picked = toggle.attr("data-theme").await.unwrap().unwrap();
+        let v = wait_until(&format!("readable axes in the {picked} theme"), QUICK, || async {
+            let v = s.js(&readable).await;
+            let list = v.as_array().ok_or("list")?;
+            let ok = list[0] == picked.as_str()
+                && list.len() > 8
+                && list[1..].iter().all(|c| c[2].as_f64() >= Some(4.5) && c[3].as_f64() >= Some(4.5));
+            if ok { Ok(v) } else { Err(v.to_string()) }
+        })
+        .await;
+        backgrounds.push((v[1][0].clone(), v[1][1].clone()));
+        s.screenshot(&format!("phone-{picked}")).await;
+    }
+    assert_ne!(backgrounds[0], backgrounds[1], "the charts' background and axes follow the theme");
+
+    // Compare, and a user's page.
+    s.open("/compare?servers=phone-1,phone-2&figure=cpu&range=1h").await;
+    s.find("[data-testid=chart-compare]").await;
+    fits_the_width(&s, "the compare page", 1).await;
+    s.screenshot("phone-compare").await;
+    s.open("/users").await;
+    let row = s.find("[data-testid=page-users] tr[data-testid=user-row]").await;
+    let user = row.attr("data-user").await.unwrap().unwrap();
+    fits_the_width(&s, "the users page", 0).await;
+    s.open(&format!("/users/{user}")).await;
+    s.find("[data-testid=table-user-days]").await;
+    fits_the_width(&s, "the user's page", 0).await;
+    s.screenshot("phone-user").await;
+}
+
+/// The page's query parameter `key`.
+async fn url_param(s: &Stack, key: &str) -> Option<String> {
+    let url = s.browser.current_url().await.unwrap();
+    url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
+}
+
+/// The server page's state: (range picked, x axis span in hours, moment bar shown, URL's moment).
+async fn server_state(s: &Stack) -> (Option<String>, Option<i64>, bool, Option<String>) {
+    let v = s
+        .js("const p = document.querySelector('[data-testid^=range-][aria-pressed=true]');
+             const c = document.querySelector('[data-testid=chart-memory][data-from]');
+             return [p ? p.dataset.testid : null, c ? Math.round((c.dataset.to - c.dataset.from) / 3600) : null,
+                     !!document.querySelector('[data-testid=moment]')];")
+        .await;
+    let at = url_param(s, "at").await;
+    (v[0].as_str().map(str::to_owned), v[1].as_i64(), v[2].as_bool().unwrap_or(false), at)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_and_forward_step_through_ranges_moments_and_filters() {
+    let s = Stack::start(&[("hist-1", &["web"]), ("hist-2", &["db"])]).await;
+    let state = |range: &str, hours: i64, moment: bool| {
+        let range = range.to_owned();
+        move |v: &(Option<String>, Option<i64>, bool, Option<String>)| {
+            v.0.as_deref() == Some(range.as_str()) && v.1 == Some(hours) && v.2 == moment && v.3.is_some() == moment
+        }
+    };
+    let expect = |what: &'static str, ok: Box<dyn Fn(&(Option<String>, Option<i64>, bool, Option<String>)) -> bool>| {
+        let s = &s;
+        async move {
+            wait_until(what, QUICK, || async {
+                let v = server_state(s).await;
+                if ok(&v) { Ok(v) } else { Err(format!("{v:?}")) }
+            })
+            .await
+        }
+    };
+
+    // The dashboard's tag filter: picked, back, forward.
+    s.open("/").await;
+    let cards = |want: &'static [&'static str], tag: Option<&'static str>| {
+        let s = &s;
+        async move {
+            wait_until(&format!("the cards {want:?}"), QUICK, || async {
+                let (names, t) = (s.card_names().await, url_param(s, "tag").await);
+                if names == want && t.as_deref() == tag { Ok(()) } else { Err(format!("{names:?} {t:?}")) }
+            })
+            .await
+        }
+    };
+    cards(&["hist-1", "hist-2"], None).await;
+    s.find("[data-testid=filter-tag]").await.select_by_value("db").await.unwrap();
+    cards(&["hist-2"], Some("db")).await;
+    s.browser.back().await.unwrap();
+    cards(&["hist-1", "hist-2"], None).await;
+    s.browser.forward().await.unwrap();
+    cards(&["hist-2"], Some("db")).await;
+
+    // A server's page on the 1 h range.
+    s.open("/servers/hist-1?range=1h").await;
+    expect("1 h", Box::new(state("range-1h", 1, false))).await;
+    // 6 h, then a moment picked on a chart: two more history entries.
+    s.find("[data-testid=range-6h]").await.click().await.unwrap();
+    expect("6 h", Box::new(state("range-6h", 6, false))).await;
+    s.find("[data-testid=chart-memory][data-ready=true] .u-over").await.click().await.unwrap();
+    let picked = expect("6 h at a moment", Box::new(state("range-6h", 6, true))).await;
+
+    s.browser.back().await.unwrap();
+    expect("back: 6 h, live", Box::new(state("range-6h", 6, false))).await;
+    s.browser.back().await.unwrap();
+    expect("back: 1 h", Box::new(state("range-1h", 1, false))).await;
+    s.browser.forward().await.unwrap();
+    expect("forward: 6 h", Box::new(state("range-6h", 6, false))).await;
+    s.browser.forward().await.unwrap();
+    let again = expect("forward: the moment again", Box::new(state("range-6h", 6, true))).await;
+    assert_eq!(again.3, picked.3, "the same moment");
+}

@@ -306,6 +306,17 @@ impl Details {
             if let Some(v) = c.memory_bytes {
                 push(format!("container[{}].memory_bytes", c.name), v as f64);
             }
+            // Totals since the container started, as `docker stats` gives them.
+            for (k, v) in [
+                ("net_rx_bytes", c.net_rx_bytes),
+                ("net_tx_bytes", c.net_tx_bytes),
+                ("block_read_bytes", c.block_read_bytes),
+                ("block_write_bytes", c.block_write_bytes),
+            ] {
+                if let Some(v) = v {
+                    push(format!("container[{}].{k}", c.name), v as f64);
+                }
+            }
         }
         // A name may repeat (two mounts of one path): keep the first, as the primary key wants.
         let mut seen = std::collections::HashSet::new();
@@ -330,6 +341,15 @@ mod tests {
             disks: vec![DiskUsage { mount: "/var/lib".into(), used_percent: 40.0, ..Default::default() }],
             network: vec![NetInterface { name: "eth0".into(), rx_bytes_per_sec: 10.0, ..Default::default() }],
             tcp: Some(TcpStats { states: [("ESTABLISHED".to_string(), 3)].into(), listening: vec![] }),
+            containers: Some(vec![ContainerInfo {
+                name: "web".into(),
+                cpu_percent: Some(1.5),
+                net_rx_bytes: Some(100),
+                net_tx_bytes: Some(200),
+                block_read_bytes: Some(300),
+                block_write_bytes: None,
+                ..Default::default()
+            }]),
             ..Default::default()
         };
         let s: std::collections::HashMap<String, f64> = d.series().into_iter().collect();
@@ -339,5 +359,10 @@ mod tests {
         assert_eq!(s.get("disk[/var/lib].used_percent"), Some(&40.0));
         assert_eq!(s.get("net[eth0].rx_bytes_per_sec"), Some(&10.0));
         assert_eq!(s.get("tcp[ESTABLISHED]"), Some(&3.0));
+        assert_eq!(s.get("container[web].cpu_percent"), Some(&1.5));
+        assert_eq!(s.get("container[web].net_rx_bytes"), Some(&100.0));
+        assert_eq!(s.get("container[web].net_tx_bytes"), Some(&200.0));
+        assert_eq!(s.get("container[web].block_read_bytes"), Some(&300.0));
+        assert!(!s.contains_key("container[web].block_write_bytes"), "not reported: no point");
     }
 }

@@ -3,6 +3,9 @@
 // pay for it. The Rust side holds an opaque handle and calls setChartData/setChartMoment/
 // destroyChart on it. The x axis is the picked range (not the span of the data), a picked
 // moment is drawn as a vertical line, and a click on the plot calls back with its time.
+// With `spec.bands`, the data holds after the N lines their N low columns, then their N high
+// columns: each line's min–max band is filled between them (a spike within an averaged point
+// stays visible), and the tooltip gives the range beside the value.
 
 let loading = null;
 
@@ -55,7 +58,7 @@ function fmtTime(secs) {
 }
 
 // A tooltip that follows the cursor and lists every series at that time.
-function tooltipPlugin(unit, colors) {
+function tooltipPlugin(unit, colors, banded) {
     let tip;
     return {
         hooks: {
@@ -79,7 +82,8 @@ function tooltipPlugin(unit, colors) {
                 time.className = "chart-tooltip-time";
                 time.textContent = fmtTime(u.data[0][i]);
                 const rows = [time];
-                for (let s = 1; s < u.series.length; s++) {
+                const n = colors.length;
+                for (let s = 1; s <= n; s++) {
                     const ser = u.series[s];
                     if (!ser.show) continue;
                     const row = document.createElement("div");
@@ -89,6 +93,15 @@ function tooltipPlugin(unit, colors) {
                     const value = document.createElement("b");
                     value.textContent = fmtValue(u.data[s][i], unit);
                     row.append(swatch, `${ser.label}: `, value);
+                    // The band's range, when the point averages samples that differ.
+                    const lo = banded ? u.data[s + n][i] : null;
+                    const hi = banded ? u.data[s + 2 * n][i] : null;
+                    if (lo != null && hi != null && lo !== hi) {
+                        const range = document.createElement("span");
+                        range.className = "chart-tooltip-range";
+                        range.textContent = ` (min ${fmtValue(lo, unit)}, max ${fmtValue(hi, unit)})`;
+                        row.append(range);
+                    }
                     rows.push(row);
                 }
                 tip.replaceChildren(...rows);
@@ -124,14 +137,31 @@ function momentPlugin(handle) {
     };
 }
 
+// The theme's muted text colour (style.css `--muted`), read at each draw: the axes follow a
+// theme switch.
+function themeColor(el) {
+    return getComputedStyle(el).getPropertyValue("--muted").trim() || "#646b73";
+}
+
 function options(spec, width, handle) {
-    const axisColor = "#8a9099";
+    const axisColor = () => themeColor(handle.el);
     const grid = { stroke: "rgba(128,128,128,0.18)", width: 1 };
     const unit = spec.unit;
+    const n = spec.series.length;
+    // With bands the lines are not filled: the bands are.
+    const lines = spec.series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 1.5,
+        fill: n === 1 && !spec.bands ? s.color + "22" : undefined,
+        spanGaps: !!spec.span_gaps,
+        // A few points (a fresh server on a long range) would draw no line: show them as dots.
+        points: { show: (u, si, i0, i1) => i1 - i0 < 30, size: 5 },
+    }));
     return {
         width,
         height: spec.height || 200,
-        plugins: [tooltipPlugin(unit, spec.series.map((s) => s.color)), momentPlugin(handle)],
+        plugins: [tooltipPlugin(unit, spec.series.map((s) => s.color), !!spec.bands), momentPlugin(handle)],
         // One crosshair for every chart of the page.
         cursor: { drag: { x: false, y: false }, points: { size: 6 }, sync: { key: "fleetwatch" } },
         legend: { live: false },
@@ -147,16 +177,21 @@ function options(spec, width, handle) {
                 values: (u, vals) => vals.map((v) => fmtTick(v, unit)),
             },
         ],
-        series: [{}].concat(spec.series.map((s) => ({
-            label: s.label,
-            stroke: s.color,
-            width: 1.5,
-            fill: spec.series.length === 1 ? s.color + "22" : undefined,
-            spanGaps: !!spec.span_gaps,
-            // A few points (a fresh server on a long range) would draw no line: show them as dots.
-            points: { show: (u, si, i0, i1) => i1 - i0 < 30, size: 5 },
-        }))),
+        series: [{}].concat(lines, bandEdges(spec, "min"), bandEdges(spec, "max")),
+        bands: spec.bands ? spec.series.map((s, i) => ({ series: [1 + 2 * n + i, 1 + n + i], fill: s.color + "33" })) : [],
     };
+}
+
+// The low or high edge of every line's band: a faint line, no dots, left out of the tooltip.
+function bandEdges(spec, which) {
+    if (!spec.bands) return [];
+    return spec.series.map((s) => ({
+        label: `${s.label} ${which}`,
+        stroke: s.color + "55",
+        width: 1,
+        spanGaps: !!spec.span_gaps,
+        points: { show: false },
+    }));
 }
 
 export function createChart(el, specJson, onPick) {
@@ -166,8 +201,11 @@ export function createChart(el, specJson, onPick) {
     loadUplot().then((uPlot) => {
         if (handle.gone) return;
         const width = Math.max(200, el.clientWidth);
-        const data = handle.data || [[]].concat(handle.spec.series.map(() => []));
+        const columns = handle.spec.series.length * (handle.spec.bands ? 3 : 1);
+        const data = handle.data || [[]].concat(Array.from({ length: columns }, () => []));
         handle.u = new uPlot(options(handle.spec, width, handle), data, el);
+        // For browser tests: what is drawn (`uplot.data`, `uplot.bands`).
+        el.uplot = handle.u;
         // A click on the plot picks that moment (seconds).
         handle.u.over.addEventListener("click", () => {
             const u = handle.u;
@@ -178,6 +216,13 @@ export function createChart(el, specJson, onPick) {
             if (handle.u && el.clientWidth > 0) handle.u.setSize({ width: el.clientWidth, height: handle.spec.height || 200 });
         });
         handle.ro.observe(el);
+        // A theme switch (the toggle, or the system's scheme): redrawn in its colours.
+        const redraw = () => { if (handle.u) handle.u.redraw(false, true); };
+        handle.themeObserver = new MutationObserver(redraw);
+        handle.themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+        handle.scheme = window.matchMedia("(prefers-color-scheme: dark)");
+        handle.onScheme = redraw;
+        handle.scheme.addEventListener("change", redraw);
         el.dataset.ready = "true";
     }, (e) => {
         handle.error = e;
@@ -207,6 +252,9 @@ export function setChartMoment(handle, secs) {
 export function destroyChart(handle) {
     handle.gone = true;
     if (handle.ro) handle.ro.disconnect();
+    if (handle.themeObserver) handle.themeObserver.disconnect();
+    if (handle.scheme) handle.scheme.removeEventListener("change", handle.onScheme);
     if (handle.u) handle.u.destroy();
     handle.u = null;
+    delete handle.el.uplot;
 }

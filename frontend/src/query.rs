@@ -36,8 +36,19 @@ impl Query {
         Signal::derive(move || map.with(|m| m.get(key)).unwrap_or_default())
     }
 
-    /// Sets parameters (an empty value removes it), replacing the history entry.
+    /// Sets parameters (an empty value removes it) as a new history entry: the browser's back
+    /// button returns to the previous view (range, moment, filter, sort, …).
     pub fn set(&self, updates: &[(&str, &str)]) {
+        self.go(updates, false);
+    }
+
+    /// [`Query::set`] for what changes with each keystroke (a search box): replaces the
+    /// history entry, so that back does not step through every letter.
+    pub fn set_typed(&self, updates: &[(&str, &str)]) {
+        self.go(updates, true);
+    }
+
+    fn go(&self, updates: &[(&str, &str)], replace: bool) {
         let location = window().location();
         let path = location.pathname().unwrap_or_else(|_| "/".into());
         let search = location.search().unwrap_or_default();
@@ -52,7 +63,10 @@ impl Query {
             }
         }
         let qs: String = params.to_string().into();
+        if format!("?{qs}") == search || (qs.is_empty() && search.is_empty()) {
+            return; // Nothing changes: no history entry.
+        }
         let url = if qs.is_empty() { path } else { format!("{path}?{qs}") };
-        self.navigate.with_value(|go| go(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() }));
+        self.navigate.with_value(|go| go(&url, NavigateOptions { replace, scroll: false, ..Default::default() }));
     }
 }

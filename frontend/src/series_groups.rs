@@ -115,6 +115,8 @@ pub fn groups(names: &[String]) -> Vec<Group> {
     let mut tcp = Vec::new();
     let mut container_cpu = Vec::new();
     let mut container_mem = Vec::new();
+    let mut container_net = Vec::new();
+    let mut container_block = Vec::new();
     for n in names {
         if let Some((mount, field)) = bracketed(n, "disk") {
             let label = match field {
@@ -148,6 +150,10 @@ pub fn groups(names: &[String]) -> Vec<Group> {
             match field {
                 "cpu_percent" => container_cpu.push((c.to_owned(), n.clone())),
                 "memory_bytes" => container_mem.push((c.to_owned(), n.clone())),
+                "net_rx_bytes" => container_net.push((format!("{c} in"), n.clone())),
+                "net_tx_bytes" => container_net.push((format!("{c} out"), n.clone())),
+                "block_read_bytes" => container_block.push((format!("{c} read"), n.clone())),
+                "block_write_bytes" => container_block.push((format!("{c} written"), n.clone())),
                 _ => {}
             }
         }
@@ -175,6 +181,8 @@ pub fn groups(names: &[String]) -> Vec<Group> {
     );
     push("container-cpu".into(), "Containers: CPU".into(), GroupUnit::Percent, container_cpu);
     push("container-memory".into(), "Containers: memory".into(), GroupUnit::Bytes, container_mem);
+    push("container-net".into(), "Containers: network (since start)".into(), GroupUnit::Bytes, container_net);
+    push("container-block".into(), "Containers: block I/O (since start)".into(), GroupUnit::Bytes, container_block);
     out
 }
 
@@ -211,6 +219,10 @@ mod tests {
             "system.open_files",
             "container[web].cpu_percent",
             "container[web].memory_bytes",
+            "container[web].net_rx_bytes",
+            "container[web].net_tx_bytes",
+            "container[web].block_read_bytes",
+            "container[web].block_write_bytes",
         ]));
         let keys: Vec<&str> = g.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(
@@ -230,6 +242,8 @@ mod tests {
                 "system",
                 "container-cpu",
                 "container-memory",
+                "container-net",
+                "container-block",
             ]
         );
         let cores = &g[1].lines;
@@ -242,6 +256,14 @@ mod tests {
         assert_eq!(g[9].lines, [("eth0 rx drops".to_owned(), "net[eth0].rx_drops".to_owned())]);
         assert_eq!(g[0].unit, GroupUnit::Percent);
         assert_eq!(g[5].unit, GroupUnit::BytesPerSec);
+        assert_eq!(
+            g[14].lines,
+            [
+                ("web in".to_owned(), "container[web].net_rx_bytes".to_owned()),
+                ("web out".to_owned(), "container[web].net_tx_bytes".to_owned())
+            ]
+        );
+        assert_eq!(g[15].lines[1], ("web written".to_owned(), "container[web].block_write_bytes".to_owned()));
     }
 
     #[test]

@@ -691,6 +691,8 @@ fn details(server: &str, at: DateTime<Utc>, busy: f64) -> Details {
             image: "nginx".into(),
             state: "running".into(),
             cpu_percent: Some(2.0),
+            net_rx_bytes: Some(4096),
+            block_write_bytes: Some(8192),
             ..Default::default()
         }]),
         section_errors: vec!["users: exit status 1".into()],
@@ -725,9 +727,14 @@ async fn details_series_and_processes_round_trip(store: &dyn Store) {
         "tcp[LISTEN]",
         "system.processes",
         "container[web].cpu_percent",
+        "container[web].net_rx_bytes",
+        "container[web].block_write_bytes",
     ] {
         assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
     }
+    let range = TimeRange { from: t1, to: t2, max_points: None };
+    let rx = store.series("det-1", "container[web].net_rx_bytes", range).await.unwrap();
+    assert_eq!(rx.iter().map(|p| p.value).collect::<Vec<_>>(), [4096.0, 4096.0], "a container's traffic over time");
     let range = TimeRange { from: t1, to: t2, max_points: None };
     let busy: Vec<(DateTime<Utc>, f64)> =
         store.series("det-1", "cpu.busy", range).await.unwrap().into_iter().map(|p| (p.timestamp, p.value)).collect();

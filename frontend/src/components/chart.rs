@@ -1,12 +1,15 @@
 //! A time-series chart drawn by uPlot (see `js/chart.js`): several series, a tooltip on hover,
 //! times in the viewer's time zone, the x axis spanning the picked range, the picked moment as a
 //! vertical line, and one crosshair shared by every chart of the page; a click on the plot picks
-//! a moment. [`Plot`] draws columns of values; [`Chart`] draws headline figures of history
-//! points; `series_chart` draws stored series.
+//! a moment. [`Plot`] draws columns of values, each point with its min–max band when the
+//! figures come averaged (so a spike is never averaged away); [`Chart`] draws headline figures
+//! of history points; `series_chart` draws stored series.
 //!
 //! Hooks for browser tests: `.chart[data-testid=chart-<key>]`, with `data-ready="true"` once
-//! uPlot has drawn, `data-points` the number of points, `data-from`/`data-to` the x axis'
-//! range and `data-moment` the picked moment (epoch seconds), and a `canvas` inside.
+//! uPlot has drawn, `data-points` the number of points, `data-bands` how many lines have a
+//! band, `data-from`/`data-to` the x axis' range and `data-moment` the picked moment (epoch
+//! seconds), a `canvas` inside, and the uPlot instance as the element's `uplot` property (its
+//! `data` and `bands` are what is drawn).
 
 use fleetwatch_common::HistoryPoint;
 use leptos::html::Div;
@@ -58,23 +61,46 @@ pub const PALETTE: [&str; 16] = [
     "#a0522d", "#00897b", "#5c6bc0", "#f06292", "#9e9d24", "#6d4c41",
 ];
 
-/// What uPlot draws: times in epoch seconds and one column of values per line (`None`: a gap).
+/// What uPlot draws: times in epoch seconds and one column of values per line (`None`: a gap),
+/// and, per line, the lowest and highest sample within each point (`bands`; empty when the
+/// figures carry none).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Columns {
     pub times: Vec<f64>,
     pub values: Vec<Vec<Option<f64>>>,
+    pub bands: Vec<Vec<Option<(f64, f64)>>>,
 }
 
 impl Columns {
-    fn to_js(&self) -> js_sys::Array {
-        let data = js_sys::Array::new_with_length(self.values.len() as u32 + 1);
+    /// `[times, line…]`, then with `bands` `[low…, high…]` per line (`null` where a point has
+    /// none), as `js/chart.js` reads them.
+    fn to_js(&self, bands: bool) -> js_sys::Array {
+        let data = js_sys::Array::new();
         let xs: js_sys::Array = self.times.iter().map(|t| JsValue::from_f64(*t)).collect();
-        data.set(0, xs.into());
-        for (i, col) in self.values.iter().enumerate() {
-            let ys: js_sys::Array = col.iter().map(|v| v.map_or(JsValue::NULL, JsValue::from_f64)).collect();
-            data.set(i as u32 + 1, ys.into());
+        data.push(&xs);
+        let column = |col: &mut dyn Iterator<Item = Option<f64>>| -> js_sys::Array {
+            col.map(|v| v.map_or(JsValue::NULL, JsValue::from_f64)).collect()
+        };
+        for col in &self.values {
+            data.push(&column(&mut col.iter().copied()));
+        }
+        if bands {
+            for side in [0, 1] {
+                for i in 0..self.values.len() {
+                    let band = self.bands.get(i);
+                    let mut vals = (0..self.times.len()).map(|j| {
+                        band.and_then(|b| b.get(j).copied().flatten()).map(|(lo, hi)| if side == 0 { lo } else { hi })
+                    });
+                    data.push(&column(&mut vals));
+                }
+            }
         }
         data
+    }
+
+    /// How many lines have a band at one point at least.
+    fn banded(&self) -> usize {
+        self.bands.iter().filter(|b| b.iter().any(Option::is_some)).count()
     }
 }
 
@@ -84,6 +110,7 @@ struct Spec<'a> {
     max: Option<f64>,
     height: u32,
     span_gaps: bool,
+    bands: bool,
     series: Vec<SeriesSpec<'a>>,
 }
 
@@ -99,6 +126,7 @@ fn columns(points: &[HistoryPoint], series: &[Series]) -> Columns {
     Columns {
         times: points.iter().map(|p| p.timestamp.timestamp() as f64).collect(),
         values: series.iter().map(|s| points.iter().map(|p| (s.value)(p)).collect()).collect(),
+        bands: Vec::new(),
     }
 }
 
@@ -155,6 +183,9 @@ pub fn Plot(
     /// Join a line across missing points (lines sampled on different clocks).
     #[prop(optional)]
     span_gaps: bool,
+    /// Draw each line's min–max band (`Columns::bands`).
+    #[prop(optional)]
+    bands: bool,
 ) -> impl IntoView {
     let node = NodeRef::<Div>::new();
     let handle = StoredValue::new_local(None::<JsValue>);
@@ -170,6 +201,7 @@ pub fn Plot(
         max,
         height: HEIGHT,
         span_gaps,
+        bands,
         series: lines.iter().map(|(label, color)| SeriesSpec { label, color }).collect(),
     };
     let spec = serde_json::to_string(&spec).unwrap_or_default();
@@ -184,7 +216,7 @@ pub fn Plot(
                 handle.set_value(Some(h.clone()));
                 h
             });
-            set_chart_data(&h, &d.to_js(), from / 1000.0, to / 1000.0);
+            set_chart_data(&h, &d.to_js(bands), from / 1000.0, to / 1000.0);
         });
     });
     Effect::new(move |_| {
@@ -203,6 +235,7 @@ pub fn Plot(
 
     let empty = move || data.with(|d| d.as_ref().is_some_and(|d| d.times.is_empty()));
     let n = move || data.with(|d| d.as_ref().map_or(0, |d| d.times.len())).to_string();
+    let banded = move || data.with(|d| d.as_ref().map_or(0, Columns::banded)).to_string();
     view! {
         <figure class="chart-box">
             <figcaption>
@@ -221,7 +254,7 @@ pub fn Plot(
                         .collect_view()}
                 </span>
             </figcaption>
-            <div class="chart" node_ref=node data-testid=format!("chart-{key}") data-points=n style=format!("min-height:{}px", HEIGHT + 30)></div>
+            <div class="chart" node_ref=node data-testid=format!("chart-{key}") data-points=n data-bands=banded style=format!("min-height:{}px", HEIGHT + 30)></div>
             <p class="chart-empty" class:hidden=move || !empty()>
                 "No samples in this range yet."
             </p>

@@ -14,23 +14,33 @@ use crate::components::chart::{Columns, PALETTE, Plot};
 use crate::remote::Remote;
 use crate::series_groups::{Group, GroupUnit, groups};
 
-/// One column per line, on the union of their times (a line without a point at a time: a gap).
+/// One column per line, on the union of their times (a line without a point at a time: a gap),
+/// with each point's min–max band where the API gave one.
 pub fn merge(lines: &[Vec<SeriesPoint>]) -> Columns {
-    let mut rows: BTreeMap<i64, Vec<Option<f64>>> = BTreeMap::new();
+    type Cell = Option<(f64, Option<(f64, f64)>)>;
+    let mut rows: BTreeMap<i64, Vec<Cell>> = BTreeMap::new();
     for (i, points) in lines.iter().enumerate() {
         for p in points {
-            rows.entry(p.timestamp.timestamp_millis()).or_insert_with(|| vec![None; lines.len()])[i] = Some(p.value);
+            let band = p.min.zip(p.max);
+            rows.entry(p.timestamp.timestamp_millis()).or_insert_with(|| vec![None; lines.len()])[i] =
+                Some((p.value, band));
         }
     }
     let mut values = vec![Vec::with_capacity(rows.len()); lines.len()];
+    let mut bands = vec![Vec::with_capacity(rows.len()); lines.len()];
     let mut times = Vec::with_capacity(rows.len());
     for (t, row) in rows {
         times.push(t as f64 / 1000.0);
-        for (col, v) in values.iter_mut().zip(row) {
-            col.push(v);
+        for ((col, band), cell) in values.iter_mut().zip(bands.iter_mut()).zip(row) {
+            col.push(cell.map(|c| c.0));
+            band.push(cell.and_then(|c| c.1));
         }
     }
-    Columns { times, values }
+    // No band at all: none to draw.
+    if bands.iter().flatten().all(Option::is_none) {
+        bands.clear();
+    }
+    Columns { times, values, bands }
 }
 
 /// Every group's chart for `server` over `range` (epoch ms), reloaded when `reload` changes.
@@ -104,6 +114,7 @@ fn GroupChart(
             range=range
             moment=moment
             on_pick=Some(on_pick)
+            bands=true
         />
     }
 }
@@ -122,6 +133,15 @@ mod tests {
         let c = merge(&[vec![p(10, 1.0), p(20, 2.0)], vec![p(20, 5.0), p(30, 6.0)]]);
         assert_eq!(c.times, [10.0, 20.0, 30.0]);
         assert_eq!(c.values, [vec![Some(1.0), Some(2.0), None], vec![None, Some(5.0), Some(6.0)]]);
+        assert!(c.bands.is_empty(), "points without min and max give no band");
         assert_eq!(merge(&[]), Columns::default());
+    }
+
+    #[test]
+    fn each_point_keeps_its_min_max_band() {
+        let banded = |secs, value, min, max| SeriesPoint { min: Some(min), max: Some(max), ..p(secs, value) };
+        let c = merge(&[vec![banded(10, 2.0, 1.0, 9.0)], vec![banded(20, 5.0, 5.0, 5.0)]]);
+        assert_eq!(c.values, [vec![Some(2.0), None], vec![None, Some(5.0)]]);
+        assert_eq!(c.bands, [vec![Some((1.0, 9.0)), None], vec![None, Some((5.0, 5.0))]]);
     }
 }

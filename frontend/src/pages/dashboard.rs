@@ -119,7 +119,7 @@ pub fn Dashboard() -> impl IntoView {
                     placeholder="Search by name"
                     aria-label="Search servers by name or address"
                     prop:value=move || query.get("q")
-                    on:input=move |ev| query.set(&[("q", &event_target_value(&ev))])
+                    on:input=move |ev| query.set_typed(&[("q", &event_target_value(&ev))])
                 />
                 <FilterSelect
                     label="Tag"

@@ -116,10 +116,9 @@ fn containers(s: &Vec<ContainerInfo>) -> AnyView {
     let cols = [
         Col::text("Name", |c: &ContainerInfo| c.name.clone()),
         Col::text("Image", |c| c.image.clone()),
-        Col::text("State", |c| match &c.health {
-            Some(h) => format!("{} ({h})", c.state),
-            None => c.state.clone(),
-        }),
+        Col::text("State", |c| c.state.clone()),
+        Col::text("Health", |c| c.health.clone().unwrap_or_else(|| MISSING.to_owned())),
+        Col::num("Exit code", |c| c.exit_code.map_or_else(|| MISSING.to_owned(), |e| e.to_string())),
         Col::num("CPU", |c| opt(c.cpu_percent, pct)),
         Col::num("Memory", |c| match (c.memory_bytes, c.memory_limit_bytes) {
             (Some(m), Some(l)) if l > 0 => format!("{} of {}", bytes(m), bytes(l)),

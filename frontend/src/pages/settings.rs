@@ -49,38 +49,40 @@ pub fn Settings() -> impl IntoView {
             <UsersSection users=users reload=Callback::new(move |()| reload()) />
             <TokensSection tokens=tokens reload=Callback::new(move |()| reload()) />
             <h2>"Audit log"</h2>
-            <table class="data-table" data-testid="settings-audit">
-                <thead>
-                    <tr>
-                        <th>"When"</th>
-                        <th>"Who"</th>
-                        <th>"What"</th>
-                        <th>"On"</th>
-                        <th>"From"</th>
-                        <th>"Detail"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {move || {
-                        audit
-                            .get()
-                            .into_iter()
-                            .map(|e| {
-                                view! {
-                                    <tr>
-                                        <td>{when(e.at)}</td>
-                                        <td>{e.actor}</td>
-                                        <td>{e.action}</td>
-                                        <td>{e.target.unwrap_or_default()}</td>
-                                        <td>{e.source.unwrap_or_default()}</td>
-                                        <td>{e.detail.unwrap_or_default()}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </tbody>
-            </table>
+            <div class="table-wrap">
+                <table class="data-table" data-testid="settings-audit">
+                    <thead>
+                        <tr>
+                            <th>"When"</th>
+                            <th>"Who"</th>
+                            <th>"What"</th>
+                            <th>"On"</th>
+                            <th>"From"</th>
+                            <th>"Detail"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || {
+                            audit
+                                .get()
+                                .into_iter()
+                                .map(|e| {
+                                    view! {
+                                        <tr>
+                                            <td>{when(e.at)}</td>
+                                            <td>{e.actor}</td>
+                                            <td>{e.action}</td>
+                                            <td>{e.target.unwrap_or_default()}</td>
+                                            <td>{e.source.unwrap_or_default()}</td>
+                                            <td>{e.detail.unwrap_or_default()}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </tbody>
+                </table>
+            </div>
         </section>
     }
 }
@@ -111,51 +113,53 @@ fn UsersSection(users: RwSignal<Vec<UserInfo>>, reload: Callback<()>) -> impl In
     };
     view! {
         <h2>"Users"</h2>
-        <table class="data-table" data-testid="settings-users">
-            <thead>
-                <tr>
-                    <th>"Name"</th>
-                    <th>"Role"</th>
-                    <th>"Created"</th>
-                    <th>"Password changed"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {move || {
-                    users
-                        .get()
-                        .into_iter()
-                        .map(|u| {
-                            let target = u.name.clone();
-                            let remove_busy = RwSignal::new(false);
-                            let remove = move |_| {
-                                let target = target.clone();
-                                action::run(
-                                    remove_busy,
-                                    (format!("User {target} removed"), "Cannot remove the user".to_owned()),
-                                    async move { Client::default().remove_user(&target).await },
-                                    move |()| reload.run(()),
-                                );
-                            };
-                            view! {
-                                <tr data-testid=format!("user-row-{}", u.name)>
-                                    <td>{u.name.clone()}</td>
-                                    <td>{u.role.as_str()}</td>
-                                    <td>{when(u.created)}</td>
-                                    <td>{when(u.password_changed)}</td>
-                                    <td>
-                                        <button type="button" class="button" on:click=remove disabled=remove_busy>
-                                            "Remove"
-                                        </button>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </tbody>
-        </table>
+        <div class="table-wrap">
+            <table class="data-table" data-testid="settings-users">
+                <thead>
+                    <tr>
+                        <th>"Name"</th>
+                        <th>"Role"</th>
+                        <th>"Created"</th>
+                        <th>"Password changed"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        users
+                            .get()
+                            .into_iter()
+                            .map(|u| {
+                                let target = u.name.clone();
+                                let remove_busy = RwSignal::new(false);
+                                let remove = move |_| {
+                                    let target = target.clone();
+                                    action::run(
+                                        remove_busy,
+                                        (format!("User {target} removed"), "Cannot remove the user".to_owned()),
+                                        async move { Client::default().remove_user(&target).await },
+                                        move |()| reload.run(()),
+                                    );
+                                };
+                                view! {
+                                    <tr data-testid=format!("user-row-{}", u.name)>
+                                        <td>{u.name.clone()}</td>
+                                        <td>{u.role.as_str()}</td>
+                                        <td>{when(u.created)}</td>
+                                        <td>{when(u.password_changed)}</td>
+                                        <td>
+                                            <button type="button" class="button" on:click=remove disabled=remove_busy>
+                                                "Remove"
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </tbody>
+            </table>
+        </div>
         <form class="inline-form" on:submit=add data-testid="user-add">
             <input
                 type="text"
@@ -235,63 +239,65 @@ fn TokensSection(tokens: RwSignal<Vec<TokenInfo>>, reload: Callback<()>) -> impl
                     }
                 })
         }}
-        <table class="data-table" data-testid="settings-tokens">
-            <thead>
-                <tr>
-                    <th>"Id"</th>
-                    <th>"Name"</th>
-                    <th>"Scopes"</th>
-                    <th>"By"</th>
-                    <th>"Expires"</th>
-                    <th>"Last used"</th>
-                    <th>"Revoked"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {move || {
-                    tokens
-                        .get()
-                        .into_iter()
-                        .map(|t| {
-                            let id = t.id;
-                            let revoke_busy = RwSignal::new(false);
-                            let revoke = move |_| {
-                                action::run(
-                                    revoke_busy,
-                                    (format!("Token {id} revoked"), "Cannot revoke the token".to_owned()),
-                                    async move { Client::default().revoke_token(id).await },
-                                    move |()| reload.run(()),
-                                );
-                            };
-                            let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
-                            let live = t.revoked.is_none();
-                            view! {
-                                <tr>
-                                    <td>{t.id}</td>
-                                    <td>{t.name}</td>
-                                    <td>{scopes.join(", ")}</td>
-                                    <td>{t.created_by}</td>
-                                    <td>{opt(t.expires)}</td>
-                                    <td>{opt(t.last_used)}</td>
-                                    <td>{opt(t.revoked)}</td>
-                                    <td>
-                                        {live
-                                            .then(|| {
-                                                view! {
-                                                    <button type="button" class="button" on:click=revoke disabled=revoke_busy>
-                                                        "Revoke"
-                                                    </button>
-                                                }
-                                            })}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </tbody>
-        </table>
+        <div class="table-wrap">
+            <table class="data-table" data-testid="settings-tokens">
+                <thead>
+                    <tr>
+                        <th>"Id"</th>
+                        <th>"Name"</th>
+                        <th>"Scopes"</th>
+                        <th>"By"</th>
+                        <th>"Expires"</th>
+                        <th>"Last used"</th>
+                        <th>"Revoked"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        tokens
+                            .get()
+                            .into_iter()
+                            .map(|t| {
+                                let id = t.id;
+                                let revoke_busy = RwSignal::new(false);
+                                let revoke = move |_| {
+                                    action::run(
+                                        revoke_busy,
+                                        (format!("Token {id} revoked"), "Cannot revoke the token".to_owned()),
+                                        async move { Client::default().revoke_token(id).await },
+                                        move |()| reload.run(()),
+                                    );
+                                };
+                                let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
+                                let live = t.revoked.is_none();
+                                view! {
+                                    <tr>
+                                        <td>{t.id}</td>
+                                        <td>{t.name}</td>
+                                        <td>{scopes.join(", ")}</td>
+                                        <td>{t.created_by}</td>
+                                        <td>{opt(t.expires)}</td>
+                                        <td>{opt(t.last_used)}</td>
+                                        <td>{opt(t.revoked)}</td>
+                                        <td>
+                                            {live
+                                                .then(|| {
+                                                    view! {
+                                                        <button type="button" class="button" on:click=revoke disabled=revoke_busy>
+                                                            "Revoke"
+                                                        </button>
+                                                    }
+                                                })}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </tbody>
+            </table>
+        </div>
         <form class="inline-form" on:submit=create data-testid="token-new">
             <input
                 type="text"

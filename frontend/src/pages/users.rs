@@ -101,7 +101,7 @@ pub fn Users() -> impl IntoView {
                     placeholder="Search by user name"
                     aria-label="Search by user name"
                     prop:value=move || query.get("q")
-                    on:input=move |ev| query.set(&[("q", &event_target_value(&ev)), ("page", "")])
+                    on:input=move |ev| query.set_typed(&[("q", &event_target_value(&ev)), ("page", "")])
                 />
                 <FilterSelect
                     label="Server"

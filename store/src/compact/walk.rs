@@ -188,7 +188,7 @@ fn walk_details(d: &mut Details, v: &mut dyn Visit) {
             ("block_read_bytes", &mut c.block_read_bytes),
             ("block_write_bytes", &mut c.block_write_bytes),
         ] {
-            v.slot(&nm(v, format_args!("~{n}.{k}")), false, Slot::OptI(slot));
+            v.slot(&nm(v, format_args!("{n}.{k}")), true, Slot::OptI(slot));
         }
     }
 }
