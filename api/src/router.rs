@@ -23,12 +23,10 @@ use crate::handlers::{
 use crate::security::{self, SecurityHeaders};
 use crate::state::AppState;
 
-/// A push endpoint: `POST` only (any other method answers the JSON error body), bodies up to
+/// A push endpoint: `POST` only (any other method: 405 with `Allow: POST`), bodies up to
 /// the push settings' bound instead of [`MAX_BODY_BYTES`].
 fn push(state: &AppState) -> axum::routing::MethodRouter<AppState> {
-    post(ingest::push)
-        .fallback(|| async { ApiError::NotFound("no such API endpoint: a push is a POST".into()) })
-        .layer(DefaultBodyLimit::max(state.push.settings.max_body_bytes))
+    post(ingest::push).layer(DefaultBodyLimit::max(state.push.settings.max_body_bytes))
 }
 
 /// The API under `/api`, health probes, and the dashboard from `web_dir` at `/`.
