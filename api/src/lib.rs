@@ -1,7 +1,8 @@
 //! The HTTP API (axum) and the static dashboard: it reads the store and answers JSON, CSV and
 //! xlsx. Only this crate knows HTTP; it never writes samples or server states.
 //!
-//! Layers, each importing only the ones after it: `router` → `openapi` (the API's contract,
+//! Layers, each importing only the ones after it: `router`, `serve` (the accept loop and its
+//! deadlines) → `openapi` (the API's contract,
 //! from the handlers' annotations) → `handlers` → `extract`, `params` (the typed edges),
 //! `schemas` (the contract's composite answers), `export`, `metrics` (the Prometheus text) →
 //! `state` (data only) → `events` (the live-stream hub), `ingest` (push ingest's trait and
@@ -24,6 +25,7 @@ mod router;
 mod rules;
 mod schemas;
 mod security;
+mod serve;
 mod state;
 
 pub use auth::AuthSettings;
@@ -33,15 +35,5 @@ pub use fleet::{ServerMeta, status};
 pub use openapi::document as openapi_document;
 pub use router::router;
 pub use rules::AlertRules;
+pub use serve::{Limits, serve, serve_with};
 pub use state::AppState;
-
-/// Serves `router` on `listener` until `shutdown` resolves; handlers see each client's address
-/// (the login limits and the audit log use it).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
-}

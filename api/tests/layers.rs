@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// First to last; a module may import its own files and the modules of later layers.
 const LAYERS: &[&[&str]] = &[
-    &["router"],
+    &["router", "serve"],
     &["openapi"],
     &["handlers"],
     &["extract", "params", "schemas", "export", "metrics", "security"],
