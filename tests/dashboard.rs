@@ -785,6 +785,13 @@ async fn memory_panel(s: &Stack) -> Value {
         .await
 }
 
+/// What the users panel shows: (its snapshot's time, its text).
+async fn users_panel(s: &Stack) -> Value {
+    s.js("const p = document.querySelector('section[data-section=users]');
+          return p ? [p.dataset.taken, p.querySelector('[data-testid=table-users]').textContent] : null;")
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moment_picked_on_a_chart_shows_the_processes_stored_then() {
     let s = Stack::start(&[("db-2", &["db"])]).await;
@@ -838,6 +845,14 @@ async fn a_moment_picked_on_a_chart_shows_the_processes_stored_then() {
     })
     .await;
     assert!(shown[1].as_str().unwrap().contains("python3"), "{shown}");
+    // The users table is the same cycle's: the hog's owner among them, with that cycle's time.
+    let owner = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap().trim().to_owned();
+    wait_until("the users stored at that moment", QUICK, || async {
+        let u = users_panel(&s).await;
+        let stored_then = u[0].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) == Some(stored);
+        if stored_then && u[1].as_str().is_some_and(|t| t.contains(&owner)) { Ok(()) } else { Err(u.to_string()) }
+    })
+    .await;
     // Every chart marks the moment.
     wait_until("the moment on every chart", QUICK, || async {
         let v = s.js("return [...document.querySelectorAll('.chart')].map(c => c.dataset.moment || null);").await;
@@ -853,6 +868,13 @@ async fn a_moment_picked_on_a_chart_shows_the_processes_stored_then() {
         let p = memory_panel(&s).await;
         let live = url_at(&s).await.is_none() && s.browser.find(Locator::Css("[data-testid=moment]")).await.is_err();
         if live && p[1].as_str().is_some_and(|t| !t.contains(&pid.to_string())) { Ok(()) } else { Err(p.to_string()) }
+    })
+    .await;
+    wait_until("the latest users again", QUICK, || async {
+        let u = users_panel(&s).await;
+        let later =
+            u[0].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).is_some_and(|t| t > stored);
+        if later { Ok(()) } else { Err(u.to_string()) }
     })
     .await;
 
@@ -1314,7 +1336,9 @@ async fn url_param(s: &Stack, key: &str) -> Option<String> {
 }
 
 /// The server page's state: (range picked, x axis span in hours, moment bar shown, URL's moment).
-async fn server_state(s: &Stack) -> (Option<String>, Option<i64>, bool, Option<String>) {
+type ServerState = (Option<String>, Option<i64>, bool, Option<String>);
+
+async fn server_state(s: &Stack) -> ServerState {
     let v = s
         .js("const p = document.querySelector('[data-testid^=range-][aria-pressed=true]');
              const c = document.querySelector('[data-testid=chart-memory][data-from]');
@@ -1330,11 +1354,11 @@ async fn back_and_forward_step_through_ranges_moments_and_filters() {
     let s = Stack::start(&[("hist-1", &["web"]), ("hist-2", &["db"])]).await;
     let state = |range: &str, hours: i64, moment: bool| {
         let range = range.to_owned();
-        move |v: &(Option<String>, Option<i64>, bool, Option<String>)| {
+        move |v: &ServerState| {
             v.0.as_deref() == Some(range.as_str()) && v.1 == Some(hours) && v.2 == moment && v.3.is_some() == moment
         }
     };
-    let expect = |what: &'static str, ok: Box<dyn Fn(&(Option<String>, Option<i64>, bool, Option<String>)) -> bool>| {
+    let expect = |what: &'static str, ok: Box<dyn Fn(&ServerState) -> bool>| {
         let s = &s;
         async move {
             wait_until(what, QUICK, || async {

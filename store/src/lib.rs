@@ -118,6 +118,12 @@ pub trait Store: AlertStore + AuthStore + Send + Sync + 'static {
     /// Per-user usage from the latest sample of each server (or of one server), highest CPU first.
     async fn top_users(&self, server_name: Option<&str>, limit: i64) -> Result<Vec<TopUser>>;
 
+    /// Per-user usage of one server as stored at `at`: the users of the same sample
+    /// [`Store::details`] answers for that moment (its last sample with details at or before
+    /// `at`), highest CPU first, each with that sample's time; empty when there is none. The
+    /// disk column is the one collected with the sample.
+    async fn users_at(&self, server_name: &str, at: DateTime<Utc>) -> Result<Vec<TopUser>>;
+
     /// The host key fingerprint recorded on first use for this server, if any.
     async fn host_key(&self, server_name: &str) -> Result<Option<HostKeyRecord>>;
 

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use fleetwatch_common::Details;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use crate::backend::{Backend, SqlStore};
@@ -65,8 +64,8 @@ where
         Ok(sqlx::query_scalar(sql::FIND_SERVER).bind(name).fetch_optional(&mut *conn).await?)
     }
 
-    /// The details of the last sample with details at or before `at_ms`.
-    pub(crate) async fn details_at(&self, server: &str, at_ms: i64) -> Result<Option<Details>> {
+    /// The last sample with details at or before `at_ms`, whole (details, users and headline).
+    pub(crate) async fn cycle_at(&self, server: &str, at_ms: i64) -> Result<Option<Cycle>> {
         let mut conn = self.pool.acquire().await?;
         let Some(server_id) = self.find_server(&mut conn, server).await? else { return Ok(None) };
         let hot =
@@ -97,7 +96,7 @@ where
                 best = Some((fig.ts[row], cycle));
             }
         }
-        Ok(best.and_then(|(_, c)| c.details))
+        Ok(best.map(|(_, c)| c))
     }
 }
 

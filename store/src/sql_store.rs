@@ -173,6 +173,27 @@ where
         Ok(out)
     }
 
+    async fn users_at(&self, server_name: &str, at: DateTime<Utc>) -> Result<Vec<TopUser>> {
+        let Some(c) = self.cycle_at(server_name, to_ms(at)).await? else { return Ok(Vec::new()) };
+        let mut out: Vec<TopUser> = c
+            .users
+            .into_iter()
+            .map(|u| TopUser {
+                disk: u.disk_bytes,
+                username: u.username,
+                server_name: c.sample.server_name.clone(),
+                cpu: u.cpu,
+                mem: u.mem,
+                process_count: u.process_count,
+                top_process: u.top_process,
+                timestamp: c.sample.timestamp,
+                rss_bytes: u.rss_bytes,
+            })
+            .collect();
+        out.sort_by(|a, b| b.cpu.total_cmp(&a.cpu).then_with(|| a.username.cmp(&b.username)));
+        Ok(out)
+    }
+
     async fn host_key(&self, server_name: &str) -> Result<Option<HostKeyRecord>> {
         sqlx::query_as::<_, rows::HostKeyRow>(sql::HOST_KEY)
             .bind(server_name)
@@ -208,7 +229,7 @@ where
     async fn details(&self, server_name: &str, at: Option<DateTime<Utc>>) -> Result<Option<Details>> {
         match at {
             None => Ok(self.latest_cycles(Some(server_name)).await?.into_iter().next().and_then(|c| c.details)),
-            Some(t) => self.details_at(server_name, to_ms(t)).await,
+            Some(t) => Ok(self.cycle_at(server_name, to_ms(t)).await?.and_then(|c| c.details)),
         }
     }
 

@@ -108,6 +108,14 @@ async fn every_figure_through_compaction(store: &dyn Store, url: &str) {
         for (i, cy) in mine.iter().enumerate() {
             let got = store.details(name, Some(cy.sample.timestamp)).await.unwrap();
             close(&format!("{name} cycle {i}"), &json(&cy.details), &json(&got.expect("details")));
+            // And its users, from the same packed row.
+            let users = store.users_at(name, cy.sample.timestamp).await.unwrap();
+            let mut want: Vec<(String, i64)> = cy.users.iter().map(|u| (u.username.clone(), u.process_count)).collect();
+            let mut got: Vec<(String, i64)> = users.iter().map(|u| (u.username.clone(), u.process_count)).collect();
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{name} cycle {i}: users");
+            assert!(users.iter().all(|u| u.timestamp == cy.sample.timestamp), "{name} cycle {i}: the users' time");
         }
         // The latest is exact: it is never packed.
         let last = mine.last().unwrap();

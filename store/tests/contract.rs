@@ -705,8 +705,9 @@ async fn details_series_and_processes_round_trip(store: &dyn Store) {
     let (t1, t2) = (t(1000), t(1060));
     let d1 = details("det-1", t1, 10.0);
     let d2 = details("det-1", t2, 30.0);
-    store.record_success(&sparse_sample("det-1", t1), &[], Some(&d1), 1).await.unwrap();
-    store.record_success(&sparse_sample("det-1", t2), &[], Some(&d2), 1).await.unwrap();
+    let (u1, u2) = ([user("alice", 10.0, None)], [user("bob", 30.0, Some(4096.0)), user("alice", 1.0, None)]);
+    store.record_success(&sparse_sample("det-1", t1), &u1, Some(&d1), 1).await.unwrap();
+    store.record_success(&sparse_sample("det-1", t2), &u2, Some(&d2), 1).await.unwrap();
 
     assert_eq!(store.details("det-1", None).await.unwrap(), Some(d2.clone()), "latest, every field");
     assert_eq!(
@@ -716,6 +717,12 @@ async fn details_series_and_processes_round_trip(store: &dyn Store) {
     );
     assert_eq!(store.details("det-1", Some(t1 - Duration::seconds(1))).await.unwrap(), None);
     assert_eq!(store.details("nobody", None).await.unwrap(), None);
+    // The users of the same sample, at a moment: each with that sample's time.
+    let at = |u: &[UserUsage], when| u.iter().map(|u| top("det-1", when, u)).collect::<Vec<_>>();
+    assert_eq!(store.users_at("det-1", t1 + Duration::seconds(30)).await.unwrap(), at(&u1, t1), "users as of a time");
+    assert_eq!(store.users_at("det-1", t2).await.unwrap(), at(&u2, t2), "highest CPU first");
+    assert!(store.users_at("det-1", t1 - Duration::seconds(1)).await.unwrap().is_empty(), "nothing before");
+    assert!(store.users_at("nobody", t2).await.unwrap().is_empty());
 
     let names = store.series_names("det-1").await.unwrap();
     for n in [

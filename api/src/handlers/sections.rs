@@ -87,7 +87,10 @@ pub async fn section(
     known(&fleet, &name)?;
     let section: SectionName = section.parse()?;
     if section == SectionName::Users {
-        let users = fleet.store().top_users(Some(&name), 1000).await?;
+        let users = match at {
+            Some(at) => fleet.store().users_at(&name, at).await?,
+            None => fleet.store().top_users(Some(&name), 1000).await?,
+        };
         let timestamp = users.first().map(|u| u.timestamp);
         let timestamp = timestamp.ok_or_else(|| ApiError::NotFound(format!("no users collected for {name} yet")))?;
         return Ok(Json(Section { server_name: name, timestamp, data: users }).into_response());

@@ -1,13 +1,16 @@
 //! The tables of one server's snapshot: processes, disks, network with its listening ports,
-//! sessions, containers; the latest one, or the one stored at a moment picked on a chart (each
+//! users, sessions, containers; the latest one, or the one stored at a moment picked on a chart (each
 //! panel says when its snapshot was collected). Each is shown when its API section answers; a
 //! 404 (not collected yet, or nothing there: no docker, say) leaves one line instead.
 //!
 //! Hooks for browser tests: `table-<key>` (or `missing-<key>`), keys `processes`,
-//! `processes-memory`, `disks`, `disk-io`, `network`, `listening`, `sessions`, `containers`;
+//! `processes-memory`, `disks`, `disk-io`, `network`, `listening`, `users`, `sessions`,
+//! `containers`;
 //! each panel's `data-taken` is the RFC 3339 time of the snapshot it shows.
 
-use fleetwatch_common::{ContainerInfo, DisksSection, NetworkSection, ProcessInfo, ProcessesSection, Section, Session};
+use fleetwatch_common::{
+    ContainerInfo, DisksSection, NetworkSection, ProcessInfo, ProcessesSection, Section, Session, TopUser,
+};
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 
@@ -99,7 +102,21 @@ fn network(s: &NetworkSection) -> AnyView {
     .into_any()
 }
 
-// `&Vec`: the section type is `Vec<Session>`, and `render` takes `&T`.
+// `&Vec`: the section type is `Vec<TopUser>`, and `render` takes `&T`.
+#[allow(clippy::ptr_arg)]
+fn users(s: &Vec<TopUser>) -> AnyView {
+    let cols = [
+        Col::link("User", |u: &TopUser| u.username.clone(), |u| user_href(&u.username)),
+        Col::num("CPU", |u| pct(u.cpu)),
+        Col::num("Memory", |u| pct(u.mem)),
+        Col::num("Resident", |u| bytes(u.rss_bytes)),
+        Col::num("Processes", |u| u.process_count.to_string()),
+        Col::text("Busiest process", |u| u.top_process.clone()),
+        Col::num("Disk", |u| opt(u.disk, |d| bytes(d.round() as i64))),
+    ];
+    data_table("users", "No users in this sample.", &cols, s)
+}
+
 #[allow(clippy::ptr_arg)]
 fn sessions(s: &Vec<Session>) -> AnyView {
     let cols = [
@@ -192,6 +209,7 @@ pub fn Sections(name: String, #[prop(into)] reload: Signal<u64>, #[prop(into)] a
         <SectionPanel name=name.clone() key="processes" title="Top processes" reload=reload at=at render=processes />
         <SectionPanel name=name.clone() key="disks" title="Disks" reload=reload at=at render=disks />
         <SectionPanel name=name.clone() key="network" title="Network" reload=reload at=at render=network />
+        <SectionPanel name=name.clone() key="users" title="Users" reload=reload at=at render=users />
         <SectionPanel name=name.clone() key="sessions" title="Sessions" reload=reload at=at render=sessions />
         <SectionPanel name=name key="containers" title="Containers" reload=reload at=at render=containers />
     }
