@@ -1,5 +1,7 @@
 //! Tables for export, and their three renderings: xlsx (real numbers and dates, formats, frozen
-//! header, autofilter), CSV (RFC 4180) and JSON. One model, so the three always agree.
+//! header, autofilter), CSV (RFC 4180) and JSON. One model, so the three always agree. Texts come
+//! from the monitored hosts (user and process names): xlsx writes them as strings, never
+//! formulas, and CSV prefixes a text that a spreadsheet would read as a formula with `'`.
 //! `tables` lays out the tables the exports hold.
 
 pub(crate) mod tables;
@@ -130,11 +132,18 @@ pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
 
 fn text(cell: &Cell) -> String {
     match cell {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => inert(s),
         Cell::Number(n) => n.to_string(),
         Cell::Time(t) => t.to_rfc3339(),
         Cell::Empty => String::new(),
     }
+}
+
+/// `s`, or `'s` when a spreadsheet opening the CSV would take `s` for a formula (it starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return: OWASP's CSV injection rule). A process named
+/// `=HYPERLINK(…)` on a monitored host must not become a live formula on an admin's desktop.
+fn inert(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
 }
 
 /// One CSV per table, concatenated with a blank line and a `# name` line between tables.
@@ -210,6 +219,21 @@ mod tests {
         let j = json(&[table()]);
         assert_eq!(j["Top users"][0]["cpu"], 12.5);
         assert_eq!(j["Top users"][1]["cpu"], Value::Null);
+    }
+
+    #[test]
+    fn csv_never_starts_a_text_cell_with_a_formula() {
+        let mut t = table();
+        t.rows = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "a=b", "<img src=x>"]
+            .into_iter()
+            .map(|s| vec![Cell::Text(s.into()), Cell::Number(-1.5)])
+            .collect();
+        let csv = String::from_utf8(csv(&[t]).unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "user,cpu\r\n\"'=HYPERLINK(\"\"http://x\"\")\",-1.5\r\n'+1,-1.5\r\n'-2+3,-1.5\r\n'@SUM(A1),-1.5\r\n\
+             '\t=1,-1.5\r\na=b,-1.5\r\n<img src=x>,-1.5\r\n"
+        );
     }
 
     #[test]
