@@ -1054,11 +1054,25 @@ async fn the_compare_tab_charts_one_figure_of_every_picked_server() {
 const XSS: &str = "<img/src=x/onerror=window.__xss=1>";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn html_in_a_mount_point_and_a_tag_is_shown_as_text_everywhere() {
+async fn html_in_a_mount_point_a_tag_and_a_process_name_is_shown_as_text_everywhere() {
     // A file system mounted on the host at a path that is markup; a tag that is markup.
     let disk = fleetwatch_testkit::LoopMount::at(8, XSS);
     let point = disk.point.display().to_string();
     let s = Stack::start(&[("xss-host", &["<b>tag</b>"]), ("plain", &["web"])]).await;
+    // A process on the host whose name is markup (set with prctl: a name is at most 15 bytes),
+    // holding 500 MiB so it is among the top processes by memory.
+    let markup = KillOnDrop(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import ctypes, time\nctypes.CDLL(None).prctl(15, b'<img src=x>', 0, 0, 0)\n\
+                 x = b'x' * (500 << 20)\ntime.sleep(600)",
+            ])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let markup_pid = markup.0.id();
     // No script ran, no element was made of the path or the tag.
     let hook = "return [window.__xss === undefined,
                         document.querySelectorAll('img[src=x]').length
@@ -1088,6 +1102,21 @@ async fn html_in_a_mount_point_and_a_tag_is_shown_as_text_everywhere() {
     })
     .await;
     assert_eq!(s.js(hook).await, safe, "server page: {shown}");
+    // The process named markup, in the processes table as text.
+    wait_until("the process named <img src=x> in the processes table", SLOW, || async {
+        let v = s
+            .js("const t = document.querySelector('[data-testid=table-processes-memory]');
+                 return t ? [...t.querySelectorAll('tr')].map(r => r.textContent) : [];")
+            .await;
+        let row = v.as_array().and_then(|rows| {
+            rows.iter()
+                .filter_map(|r| r.as_str())
+                .find(|r| r.contains(&markup_pid.to_string()) && r.contains("<img src=x>"))
+        });
+        if row.is_some() { Ok(()) } else { Err(v.to_string()) }
+    })
+    .await;
+    assert_eq!(s.js(hook).await, safe, "server page with the process");
     // The chart's tooltip (built by script from the lines' labels).
     s.open("/compare?servers=xss-host,plain&range=1h").await;
     let over = s.find("[data-testid=chart-compare][data-ready=true] .u-over").await;
