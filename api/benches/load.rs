@@ -63,9 +63,21 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The answer's size as the API sends it gzipped (the same codec and level).
+fn gzipped_len(body: &[u8]) -> usize {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(body).unwrap();
+    e.finish().unwrap().len()
+}
+
 /// `oha` at 64 connections for `seconds`: (requests per second, p50, p99, slowest) in ms.
-fn latest_under_load(a: &Args, url: &str) -> Option<(f64, f64, f64, f64)> {
-    let out = Command::new(&a.oha)
+fn latest_under_load(a: &Args, url: &str, gzip: bool) -> Option<(f64, f64, f64, f64)> {
+    let mut oha = Command::new(&a.oha);
+    if gzip {
+        oha.args(["-H", "Accept-Encoding: gzip"]);
+    }
+    let out = oha
         .args(["--no-tui", "--output-format", "json", "-c", "64", "-z"])
         .arg(format!("{}s", a.seconds))
         .arg(url)
@@ -176,18 +188,21 @@ async fn measure(label: &str, a: &Args, store: Arc<dyn Store>) {
     let server = tokio::spawn(async move { fleetwatch_api::serve(listener, app, std::future::pending()).await });
     let url = format!("http://{addr}/api/servers/metrics/latest");
     let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
-    let oha = {
-        let (a2, url) = (Args { oha: a.oha.clone(), ..*a }, url.clone());
-        tokio::task::spawn_blocking(move || latest_under_load(&a2, &url)).await.unwrap()
-    };
-    match oha {
-        Some((rps, p50, p99, slowest)) => println!(
-            "load {label}: GET /api/servers/metrics/latest ({} KB, {SERVERS} servers), 64 connections, {} s: \
-             {rps:.0} req/s, p50 {p50:.2} ms, p99 {p99:.2} ms, slowest {slowest:.1} ms",
-            body.len() / 1024,
-            a.seconds
-        ),
-        None => println!("load {label}: oha not run"),
+    for gzip in [false, true] {
+        let oha = {
+            let (a2, url) = (Args { oha: a.oha.clone(), ..*a }, url.clone());
+            tokio::task::spawn_blocking(move || latest_under_load(&a2, &url, gzip)).await.unwrap()
+        };
+        let how = if gzip { format!("gzipped to {} KB", gzipped_len(&body) / 1024) } else { "plain".into() };
+        match oha {
+            Some((rps, p50, p99, slowest)) => println!(
+                "load {label}: GET /api/servers/metrics/latest ({} KB of JSON, sent {how}, {SERVERS} servers), 64 connections, {} s: \
+                 {rps:.0} req/s, p50 {p50:.2} ms, p99 {p99:.2} ms, slowest {slowest:.1} ms",
+                body.len() / 1024,
+                a.seconds
+            ),
+            None => println!("load {label}: oha not run"),
+        }
     }
     let (baseline, peak, took) = streams(addr, store.as_ref(), a.streams).await;
     println!(

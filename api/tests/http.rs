@@ -383,6 +383,30 @@ async fn live_event_arrives(api: &Api, store: &dyn Store) {
     }
     assert!(seen.contains("event: server"), "{seen}");
     assert!(seen.contains("\"cpu_percent\":77.0"), "{seen}");
+
+    // The fleet's latest is kept serialised between requests, and rebuilt as soon as a sample
+    // is stored: each answer is the store's latest at that moment, for every new sample.
+    for cpu in [61.0, 62.0, 63.0] {
+        store.record_success(&sample("web-1", 0, cpu, 40.0, 50.0), &[], None, 5).await.unwrap();
+        for _ in 0..2 {
+            let (_, latest) = api.get("/api/servers/metrics/latest").await;
+            let web = latest.as_array().unwrap().iter().find(|l| l["server_name"] == "web-1").cloned().unwrap();
+            assert_eq!(web["cpu_percent"], cpu, "{web}");
+            // Gzipped once per change for clients that take it: the same answer.
+            let (s, encoding, ctype, body) = get_gzip(api, "/api/servers/metrics/latest").await;
+            assert_eq!((s, encoding.as_str(), ctype.as_str()), (200, "gzip", "application/json"));
+            let zipped: Value = serde_json::from_slice(&gunzip(&body)).unwrap();
+            assert_eq!(zipped, latest, "the gzipped answer is the plain one");
+        }
+    }
+    // Requests that arrive together share one check of the store, never one started before
+    // they came: after a write, every one of a burst sees it.
+    store.record_success(&sample("web-1", 0, 64.0, 40.0, 50.0), &[], None, 5).await.unwrap();
+    let burst = futures::future::join_all((0..16).map(|_| api.get("/api/servers/metrics/latest"))).await;
+    for (_, latest) in burst {
+        let web = latest.as_array().unwrap().iter().find(|l| l["server_name"] == "web-1").cloned().unwrap();
+        assert_eq!(web["cpu_percent"], 64.0, "{web}");
+    }
 }
 
 const APP_JS: &str = "export const fleetwatch = 'the dashboard, served from its gzipped copy';\n";

@@ -107,6 +107,11 @@ pub trait Store: AlertStore + AuthStore + Send + Sync + 'static {
     /// The latest sample of every server that has one.
     async fn latest_samples(&self) -> Result<Vec<Sample>>;
 
+    /// A value that changes whenever [`Store::latest_samples`] would answer differently (a
+    /// sample stored for any server), and is cheap to read: a reader keeps what it built from
+    /// the latest samples while this stays the same.
+    async fn latest_generation(&self) -> Result<(i64, i64)>;
+
     /// The latest sample of one server.
     async fn latest_sample(&self, server_name: &str) -> Result<Option<Sample>>;
 

@@ -110,6 +110,10 @@ pub(crate) static LATEST_SAMPLES: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// What [`crate::Store::latest_generation`] answers: (servers with a sample, sum of their frame ids).
+pub(crate) const LATEST_GENERATION: &str = "SELECT CAST(count(*) AS BIGINT), \
+     CAST(coalesce(sum(last_frame_id), 0) AS BIGINT) FROM server_state WHERE ts_ms IS NOT NULL";
+
 /// `$1` server: its latest sample.
 pub(crate) static LATEST_SAMPLE: LazyLock<String> =
     LazyLock::new(|| format!("{} AND server_name = $1", LATEST_SAMPLES.as_str()));

@@ -119,6 +119,12 @@ where
         Ok(samples)
     }
 
+    async fn latest_generation(&self) -> Result<(i64, i64)> {
+        // Each stored sample is a new frame, with an id above every earlier one, made the
+        // server's `last_frame_id`: the sum only grows, and a new server adds to the count.
+        Ok(sqlx::query_as(sample_sql::LATEST_GENERATION).fetch_one(&self.pool).await?)
+    }
+
     async fn latest_sample(&self, server_name: &str) -> Result<Option<Sample>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(sample_sql::LATEST_SAMPLE.as_str()))
             .bind(server_name)

@@ -260,8 +260,12 @@ async fn samples_round_trip(store: &dyn Store) {
 
     let w1 = Sample { cpu_percent: Some(99.0), ..full_sample("web-1", t(0)) };
     let old_users = [user("alice", 900.0, None), user("bob", 5.0, None)];
+    let before = store.latest_generation().await.unwrap();
     store.record_success(&w1, &old_users, None, 700).await.unwrap();
     assert_eq!(store.latest_sample("web-1").await.unwrap(), Some(w1));
+    let one = store.latest_generation().await.unwrap();
+    assert_ne!(one, before, "a first sample moves the latest's generation");
+    assert_eq!(store.latest_generation().await.unwrap(), one, "reading does not");
 
     let d1 = sparse_sample("db-1", t(30));
     let db_users = [user("postgres", 88.0, Some(2.5e9)), user("backup", 0.0, None)];
@@ -272,7 +276,9 @@ async fn samples_round_trip(store: &dyn Store) {
     store.record_success(&w2, &mid_users, None, 800).await.unwrap();
 
     let w3 = full_sample("web-1", t(120));
+    let two = store.latest_generation().await.unwrap();
     store.record_success(&w3, &web_users(), None, 850).await.unwrap();
+    assert_ne!(store.latest_generation().await.unwrap(), two, "a newer sample of a known server moves it too");
 
     assert_eq!(store.latest_sample("web-1").await.unwrap(), Some(w3.clone()));
     assert_eq!(store.latest_sample("db-1").await.unwrap(), Some(d1.clone()));

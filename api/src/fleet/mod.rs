@@ -2,6 +2,7 @@
 //! and its alerts, and the staleness rule. The handlers and the live-stream hub both read the
 //! fleet through here, so a page and its live updates always agree. No HTTP here.
 
+mod latest;
 mod overview;
 pub mod status;
 
@@ -13,6 +14,8 @@ use chrono::{DateTime, Utc};
 use fleetwatch_common::{Overview, Sample, ServerInfo, ServerStatus, Thresholds, Transport};
 use fleetwatch_store::{Result, ServerState, Store};
 
+pub use latest::Kept;
+use latest::LatestAnswer;
 use status::{evaluate, stale_age};
 
 /// A configured server as the API shows it (no credentials ever reach this type).
@@ -34,6 +37,8 @@ pub struct Fleet {
     thresholds: Thresholds,
     /// A last success older than this makes a server offline ("stale").
     stale_after: Duration,
+    /// The answer of `/api/servers/metrics/latest`, kept while the store does not move.
+    latest: Arc<LatestAnswer>,
 }
 
 /// One configured server now: its configuration, status and latest sample.
@@ -62,7 +67,7 @@ impl ServerView<'_> {
 
 impl Fleet {
     pub fn new(store: Arc<dyn Store>, servers: Vec<ServerMeta>, thresholds: Thresholds, stale_after: Duration) -> Self {
-        Self { store, servers: Arc::new(servers), thresholds, stale_after }
+        Self { store, servers: Arc::new(servers), thresholds, stale_after, latest: Arc::default() }
     }
 
     /// The store, for what is not the fleet view (history, details, users).
@@ -72,6 +77,26 @@ impl Fleet {
 
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    /// The fleet's latest answer, kept while the store's latest samples stay the same, else
+    /// made by `build` (which reads [`Fleet::latest_samples`]); see [`latest`].
+    pub async fn latest_answer<E, F, Fut>(&self, build: F) -> std::result::Result<Kept, E>
+    where
+        E: From<fleetwatch_store::Error>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = std::result::Result<Kept, E>>,
+    {
+        self.latest.get(self.store.as_ref(), build).await
+    }
+
+    /// The latest sample of each configured server that has one, by name.
+    pub async fn latest_samples(&self) -> Result<Vec<Sample>> {
+        let known: std::collections::HashSet<&str> = self.servers.iter().map(|s| s.name.as_str()).collect();
+        let mut samples = self.store.latest_samples().await?;
+        samples.retain(|s| known.contains(s.server_name.as_str()));
+        samples.sort_by(|a, b| a.server_name.cmp(&b.server_name));
+        Ok(samples)
     }
 
     /// The configured server named `name`, if any.

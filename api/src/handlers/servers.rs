@@ -1,16 +1,19 @@
 //! `/api/servers…`: the configured servers, their latest samples, history and status.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use fleetwatch_common::{HistoryPoint, Sample, ServerInfo, ServerStatus};
+use fleetwatch_common::{HistoryPoint, ServerInfo, ServerStatus};
 use fleetwatch_store::TimeRange;
 use serde::Serialize;
 
 use super::known;
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 use crate::extract::{Path, Query};
-use crate::fleet::{Fleet, ServerView};
+use crate::fleet::{Fleet, Kept, ServerView};
 use crate::params::{Hours, Interval, Points, SeriesName, Window};
 
 /// `GET /api/servers`: every configured server with its status and latest sample.
@@ -31,11 +34,40 @@ pub async fn list(State(fleet): State<Fleet>) -> Result<Json<Vec<ServerInfo>>> {
     tag = "servers",
     responses((status = 200, description = "The latest sample of each configured server that has one", body = Vec<fleetwatch_common::Sample>))
 )]
-pub async fn latest(State(fleet): State<Fleet>) -> Result<Json<Vec<Sample>>> {
-    let mut samples = fleet.store().latest_samples().await?;
-    samples.retain(|s| fleet.server(&s.server_name).is_some());
-    samples.sort_by(|a, b| a.server_name.cmp(&b.server_name));
-    Ok(Json(samples))
+pub async fn latest(State(fleet): State<Fleet>, headers: HeaderMap) -> Result<Response> {
+    let kept = fleet
+        .latest_answer(|| async {
+            let samples = fleet.latest_samples().await?;
+            let json = serde_json::to_vec(&samples).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok::<_, ApiError>(Kept { gzip: Bytes::from(gzip(&json)?), json: Bytes::from(json) })
+        })
+        .await?;
+    let json = (header::CONTENT_TYPE, "application/json");
+    let vary = (header::VARY, "accept-encoding");
+    Ok(if accepts_gzip(&headers) {
+        ([json, (header::CONTENT_ENCODING, "gzip"), vary], kept.gzip).into_response()
+    } else {
+        ([json, vary], kept.json).into_response()
+    })
+}
+
+/// Whether the client takes gzip (`Accept-Encoding: gzip`, not `gzip;q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused =
+                parts.any(|p| p.replace(' ', "").trim_start_matches("q=").parse::<f32>().is_ok_and(|q| q == 0.0));
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        },
+    )
+}
+
+fn gzip(data: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 8), flate2::Compression::default());
+    e.write_all(data).and_then(|()| e.finish()).map_err(|e| ApiError::Internal(format!("gzip: {e}")))
 }
 
 /// `GET /api/servers/{server_name}/metrics/historical/{hours}?interval=`, oldest first: every
