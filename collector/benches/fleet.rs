@@ -8,11 +8,15 @@
 //! ```text
 //! cargo bench -p fleetwatch-collector --bench fleet -- [--hosts 1000] [--cycles 3]
 //!       [--fleetsim DIR] [--base 127.2.0.1] [--port 2222] [--postgres URL] [--concurrency N]
-//!       [--spin 200] [--dry-run]
+//!       [--spin 200] [--dry-run] [--quiet-net]
 //! ```
 //!
 //! `--dry-run` runs the collector's cycles without storing anything (`Collector::check`), to
 //! tell the store's share of the CPU from the rest.
+//!
+//! `--quiet-net` runs the simulator's real executions in a fresh network namespace
+//! (`unshare --net`, root only), so its hosts stop reporting the simulator's own 1,000 listening
+//! sockets: the lower bound of a host's network output, beside the default upper one.
 //!
 //! `--fleetsim DIR` (or `FLEETSIM_DIR`) is the fleetsim checkout with `target/release/fleetsim`
 //! and `fleetload` built (`cargo build --release` there); default `../shared/fleetsim` from the
@@ -61,6 +65,9 @@ struct Args {
     spin: usize,
     /// Run the collector's cycles without storing (`Collector::check`): the store's share.
     dry_run: bool,
+    /// The simulator's real runs in a network namespace of their own (`unshare --net`), so the
+    /// hosts do not report the simulator's own 1,000 listening sockets (nor any network).
+    quiet_net: bool,
 }
 
 fn args() -> Args {
@@ -74,6 +81,7 @@ fn args() -> Args {
         concurrency: None,
         spin: 200,
         dry_run: false,
+        quiet_net: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -88,6 +96,7 @@ fn args() -> Args {
             "--concurrency" => a.concurrency = Some(value().parse().expect("--concurrency N")),
             "--spin" => a.spin = value().parse().expect("--spin N"),
             "--dry-run" => a.dry_run = true,
+            "--quiet-net" => a.quiet_net = true,
             "--bench" => {}
             other => panic!("unknown argument {other:?}"),
         }
@@ -153,7 +162,19 @@ impl Drop for Sim {
 impl Sim {
     fn start(dir: &Path, work: &Path, a: &Args) -> Self {
         let stats = work.join("sim-stats.txt");
-        let mut child = Command::new(dir.join("target/release/fleetsim"))
+        let mut sim = Command::new(dir.join("target/release/fleetsim"));
+        if a.quiet_net {
+            // fleetsim runs `sh -c C` found on its PATH: this `sh` runs the real one in a fresh,
+            // empty network namespace (needs root, as the simulator's 127.2/16 addresses do not).
+            let bin = work.join("quiet-bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            let sh = bin.join("sh");
+            std::fs::write(&sh, "#!/bin/sh\nexec unshare --net /bin/sh \"$@\"\n").unwrap();
+            std::fs::set_permissions(&sh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+            let path = std::env::var("PATH").unwrap_or_default();
+            sim.env("PATH", format!("{}:{path}", bin.display()));
+        }
+        let mut child = sim
             .args(["--hosts", &a.hosts.to_string(), "--base", &a.base, "--port", &a.port.to_string()])
             .arg("--host-key")
             .arg(work.join("hostkey"))
