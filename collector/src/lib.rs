@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod cycle;
 pub mod error;
 pub mod exec;
+pub mod fast_map;
 pub mod hostkey;
 pub mod identity;
 pub mod local;

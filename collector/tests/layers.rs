@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["program"],
     &["parse"],
     &["protocol"],
+    &["fast_map"],
 ];
 
 #[test]

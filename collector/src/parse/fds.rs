@@ -1,12 +1,12 @@
 //! Open file descriptors of a few processes: `PID COUNT` lines from `fds.sh`.
 
-use std::collections::HashMap;
+use crate::fast_map::FastMap;
 
 use super::{Parsed, Problem, numbered_lines};
 
 /// pid → number of open descriptors. Empty output is fine: no process was readable.
-pub fn parse_fds(body: &str) -> Result<Parsed<HashMap<u32, u64>>, Problem> {
-    let mut out = HashMap::new();
+pub fn parse_fds(body: &str) -> Result<Parsed<FastMap<u32, u64>>, Problem> {
+    let mut out = FastMap::default();
     let mut warnings = Vec::new();
     for (n, line) in numbered_lines(body) {
         let mut f = line.split_whitespace();

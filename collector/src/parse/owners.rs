@@ -6,7 +6,7 @@
 //! The line `self PID` names the program's own shell. Only the processes the collector does not
 //! know yet are asked about (see `scripts/owners.sh`), so an answer may hold no process at all.
 
-use std::collections::HashMap;
+use crate::fast_map::FastMap;
 
 use super::{Parsed, Problem, numbered_lines};
 
@@ -14,7 +14,7 @@ use super::{Parsed, Problem, numbered_lines};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OwnerAnswers {
     /// pid → uid of the processes asked about.
-    pub uids: HashMap<u32, u32>,
+    pub uids: FastMap<u32, u32>,
     /// The pid of the program's own shell (`self PID`), when printed.
     pub self_pid: Option<u32>,
 }
@@ -24,7 +24,7 @@ pub struct OwnerAnswers {
 /// files, the `self` symlink) are ignored. Without a `self` line (older programs), no process
 /// at all is an error.
 pub fn parse_owners(body: &str) -> Result<Parsed<OwnerAnswers>, Problem> {
-    let mut owners = HashMap::new();
+    let mut owners = FastMap::default();
     let mut self_pid = None;
     let mut warnings = Vec::new();
     for (n, line) in numbered_lines(body) {

@@ -2,14 +2,14 @@
 //! (`name:x:uid:gid:…`, see [passwd(5)](https://man7.org/linux/man-pages/man5/passwd.5.html))
 //! are read too.
 
-use std::collections::HashMap;
+use crate::fast_map::FastMap;
 
 use super::{Parsed, Problem, numbered_lines};
 
 /// uid → name. When several names share a uid (`root` and `toor`), the first wins, as with
 /// `getpwuid`. NIS lines (`+`, `-`) and comments are ignored.
-pub fn parse_passwd(body: &str) -> Result<Parsed<HashMap<u32, String>>, Problem> {
-    let mut names = HashMap::new();
+pub fn parse_passwd(body: &str) -> Result<Parsed<FastMap<u32, String>>, Problem> {
+    let mut names = FastMap::default();
     let mut warnings = Vec::new();
     for (n, line) in numbered_lines(body) {
         if line.starts_with(['#', '+', '-']) {

@@ -1,6 +1,6 @@
 //! [`Snapshot`]: everything one run of the program told about a server, part by part.
 
-use std::collections::HashMap;
+use crate::fast_map::FastMap;
 
 use super::{
     ContainerSection, CpuStat, DiskStat, FileNr, Inventory, LoadAvg, MemInfo, Mount, NetDev, OwnerAnswers, ProcChanges,
@@ -31,7 +31,7 @@ pub struct Snapshot {
     /// pid → uid of the processes the program asked about, and its own shell's pid.
     pub owners: Option<OwnerAnswers>,
     /// uid → account name.
-    pub passwd: Option<HashMap<u32, String>>,
+    pub passwd: Option<FastMap<u32, String>>,
     /// Bytes per page (first cycle of a connection only).
     pub pagesize: Option<u64>,
     pub file_nr: Option<FileNr>,
@@ -43,7 +43,7 @@ pub struct Snapshot {
     /// Facts read on the first cycle of a connection.
     pub inventory: Option<Inventory>,
     /// pid → open descriptors, for the processes the program was asked about.
-    pub fds: Option<HashMap<u32, u64>>,
+    pub fds: Option<FastMap<u32, u64>>,
     pub containers: Option<ContainerSection>,
     /// Which `df` printed the mounts (when they were parsed).
     pub df: Option<DfFlavour>,

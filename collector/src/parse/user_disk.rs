@@ -1,6 +1,8 @@
 //! Per-user disk usage: lines `uid KiB path` from `scripts/user_disk.sh`, summed per owner.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::fast_map::FastMap;
 
 use super::passwd::parse_passwd;
 use super::{Parsed, Problem, numbered_lines, split_sections};
@@ -32,7 +34,7 @@ pub fn user_disk_usage(stdout: &str) -> Result<BTreeMap<String, i64>, String> {
         return Err("user_disk: output truncated".into());
     }
     let dirs = parse_user_disk(usage.body).map_err(|p| format!("user_disk: {}", p.message))?.value;
-    let names: HashMap<u32, String> =
+    let names: FastMap<u32, String> =
         find(SectionName::Passwd).and_then(|s| parse_passwd(s.body).ok()).map(|p| p.value).unwrap_or_default();
     let mut total = BTreeMap::new();
     for (uid, bytes) in dirs {

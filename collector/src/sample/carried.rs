@@ -4,7 +4,7 @@
 //! cycle of a connection the baseline the program read one second earlier (`files0`). Counters
 //! that go backwards (a reboot, a counter reset, a 32-bit wrap) mean the two cannot be compared.
 
-use std::collections::HashMap;
+use crate::fast_map::FastMap;
 
 use crate::parse::{
     Container, ContainerSection, CpuStat, CpuTimes, DiskStat, Inventory, NetDev, ProcChanges, ProcStat, Snapshot,
@@ -31,11 +31,11 @@ pub struct CarriedState {
     /// Seconds since boot: a smaller value means the server rebooted.
     pub uptime_seconds: Option<f64>,
     /// `/proc/diskstats` by device name.
-    pub disks: Option<Timed<HashMap<String, DiskStat>>>,
+    pub disks: Option<Timed<FastMap<String, DiskStat>>>,
     /// `/proc/net/dev` by interface name.
-    pub nets: Option<Timed<HashMap<String, NetDev>>>,
+    pub nets: Option<Timed<FastMap<String, NetDev>>>,
     /// CPU time (µs) of each running container, by container id.
-    pub containers: Option<Timed<HashMap<String, u64>>>,
+    pub containers: Option<Timed<FastMap<String, u64>>>,
     /// Kernel, OS and CPU model: read on the first cycle of a connection (and after a reboot).
     pub inventory: Option<Inventory>,
     /// Bytes per page, read with the inventory.
@@ -53,7 +53,7 @@ pub struct CarriedState {
     /// Clients of the daemon's socket that failed on this connection.
     pub container_clients_failed: Vec<ContainerClient>,
     /// The owner of every process of the last cycle: pid → (start time, uid).
-    pub owners: HashMap<u32, (u64, u32)>,
+    pub owners: FastMap<u32, (u64, u32)>,
     /// The SSH user's uid (the owner of the program's own shell), learnt when all were asked.
     pub self_uid: Option<u32>,
     /// Whether every process of the last cycle could be placed (no pid reused behind the cache).
@@ -92,7 +92,7 @@ impl CarriedState {
     /// table; `None` without a table (the changes cannot be placed). Sorted by pid.
     pub fn merge_changes(&self, changes: &ProcChanges) -> Option<Vec<ProcStat>> {
         let table = self.proc_table.as_ref()?;
-        let mut by_pid: HashMap<u32, &ProcStat> = table.iter().map(|p| (p.pid, p)).collect();
+        let mut by_pid: FastMap<u32, &ProcStat> = table.iter().map(|p| (p.pid, p)).collect();
         for pid in &changes.gone {
             by_pid.remove(pid);
         }
@@ -131,7 +131,7 @@ impl<T> Timed<T> {
 /// The CPU ticks of every process at one reading.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProcCounters {
-    pub by_pid: HashMap<u32, ProcCounter>,
+    pub by_pid: FastMap<u32, ProcCounter>,
     /// The latest start time among the processes, in ticks since boot: the time of the
     /// reading itself, since the program's own `head` is one of them. A process missing from
     /// this reading that started later is new; one that started earlier was missed.

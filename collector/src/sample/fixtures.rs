@@ -32,7 +32,7 @@ pub(super) fn snapshot(stat_total: u64, procs: Vec<ProcStat>, owners: &[(u32, u3
         }),
         procs: Some(procs),
         owners: Some(OwnerAnswers { uids: owners.iter().copied().collect(), self_pid: None }),
-        passwd: Some([(0, "root".to_owned()), (1000, "a.b1".to_owned())].into()),
+        passwd: Some([(0, "root".to_owned()), (1000, "a.b1".to_owned())].into_iter().collect()),
         pagesize: Some(4096),
         meminfo: Some(MemInfo {
             total: 4096 * 1000,

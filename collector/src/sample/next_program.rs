@@ -55,7 +55,7 @@ mod tests {
         let first = program(&ProgramOptions::next(None));
         assert!(first.contains("df=\nguard=1\n") && first.contains("seen=\nlisted=\n"), "{first}");
         let owners = CarriedState {
-            owners: [(7, (1, 0)), (4242, (9, 1000))].into(),
+            owners: [(7, (1, 0)), (4242, (9, 1000))].into_iter().collect(),
             self_uid: Some(1000),
             owners_complete: true,
             owners_all_at: Some(100.0),

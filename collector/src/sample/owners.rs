@@ -1,7 +1,7 @@
 //! The owner of each process: the program asks only about the processes started since the
 //! last cycle (see `scripts/owners.sh`) and the others keep the owner the collector remembers.
 
-use std::collections::HashMap;
+use crate::fast_map::FastMap;
 
 use super::CarriedState;
 use crate::parse::Snapshot;
@@ -10,8 +10,8 @@ use crate::parse::Snapshot;
 /// kept: see [`merge_owners`].
 pub(super) struct OwnerMerge {
     /// pid → uid of this cycle's processes; `None` without owners or processes.
-    pub(super) uids: Option<HashMap<u32, u32>>,
-    pub(super) cache: HashMap<u32, (u64, u32)>,
+    pub(super) uids: Option<FastMap<u32, u32>>,
+    pub(super) cache: FastMap<u32, (u64, u32)>,
     pub(super) self_uid: Option<u32>,
     pub(super) complete: bool,
     pub(super) all_at: Option<f64>,
@@ -26,7 +26,7 @@ pub(super) fn merge_owners(snap: &Snapshot, kept: Option<&CarriedState>) -> Owne
     let uptime = snap.uptime.map(|u| u.seconds);
     let mut merge = OwnerMerge {
         uids: None,
-        cache: HashMap::new(),
+        cache: FastMap::default(),
         self_uid: kept.and_then(|k| k.self_uid),
         complete: false,
         all_at: kept.and_then(|k| k.owners_all_at),
@@ -44,7 +44,7 @@ pub(super) fn merge_owners(snap: &Snapshot, kept: Option<&CarriedState>) -> Owne
             merge.self_uid = Some(*uid);
         }
     }
-    let mut uids = HashMap::with_capacity(procs.len());
+    let mut uids = FastMap::with_capacity_and_hasher(procs.len(), Default::default());
     let mut unplaced = false;
     for p in procs {
         let known = kept.and_then(|k| k.owners.get(&p.pid)).filter(|(start, _)| *start == p.starttime).map(|(_, u)| *u);

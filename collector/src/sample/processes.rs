@@ -1,7 +1,7 @@
 //! Processes and users: each process's CPU over the interval and its memory, summed per
 //! user, and the top processes by CPU and by memory.
 
-use std::collections::HashMap;
+use crate::fast_map::FastMap;
 
 use fleetwatch_common::Details;
 use fleetwatch_common::details::ProcessInfo;
@@ -60,7 +60,7 @@ pub(super) struct Owned<'a> {
 /// without owners or processes.
 pub(super) fn owned_processes<'a>(
     snap: &'a Snapshot,
-    owners: Option<&HashMap<u32, u32>>,
+    owners: Option<&FastMap<u32, u32>>,
     page: u64,
     rates: Option<&ProcRates<'_>>,
     warnings: &mut Vec<String>,
@@ -99,7 +99,7 @@ struct UserAcc {
 /// Per-user sums over the current processes.
 pub(super) fn per_user(procs: &[Owned<'_>], rates: Option<&ProcRates<'_>>, mem_total: Option<u64>) -> Vec<UserUsage> {
     let cap = rates.map_or(0.0, |r| r.max_percent);
-    let mut by_user: HashMap<&str, UserAcc> = HashMap::new();
+    let mut by_user: FastMap<&str, UserAcc> = FastMap::default();
     for o in procs {
         let acc = by_user.entry(o.user.as_str()).or_default();
         acc.cpu = (acc.cpu + o.cpu).min(cap);
@@ -136,7 +136,7 @@ pub(super) fn top_processes(
     procs: &[Owned<'_>],
     have_rates: bool,
     mem_total: Option<u64>,
-    fds: Option<&HashMap<u32, u64>>,
+    fds: Option<&FastMap<u32, u64>>,
     n: usize,
 ) -> (Vec<ProcessInfo>, Vec<ProcessInfo>) {
     let info = |o: &Owned<'_>| ProcessInfo {
