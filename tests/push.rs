@@ -69,41 +69,26 @@ fn run_script(script: &Path, args: &[&str], scratch: &Path) -> (bool, String) {
     (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// `GET url` with the bearer token `read`, its JSON body.
+async fn get_json(http: &reqwest::Client, url: &str, read: &str) -> Value {
+    http.get(url).bearer_auth(read).send().await.unwrap().json().await.unwrap()
+}
+
 /// The figures a sample has (its fields that are not null), and the stored series' names.
 async fn figures(http: &reqwest::Client, base: &str, read: &str, server: &str) -> (BTreeSet<String>, BTreeSet<String>) {
-    let latest: Vec<Value> = http
-        .get(format!("{base}/api/servers/metrics/latest"))
-        .bearer_auth(read)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let latest: Vec<Value> =
+        serde_json::from_value(get_json(http, &format!("{base}/api/servers/metrics/latest"), read).await).unwrap();
     let sample = latest.iter().find(|s| s["server_name"] == server).unwrap_or_else(|| panic!("no sample of {server}"));
     let fields = sample.as_object().unwrap().iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.clone()).collect();
-    let series: Vec<String> = http
-        .get(format!("{base}/api/servers/{server}/metrics/series"))
-        .bearer_auth(read)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let series: Vec<String> =
+        serde_json::from_value(get_json(http, &format!("{base}/api/servers/{server}/metrics/series"), read).await)
+            .unwrap();
     (fields, series.into_iter().collect())
 }
 
 async fn latest_of(http: &reqwest::Client, base: &str, read: &str, server: &str) -> Option<Value> {
-    let latest: Vec<Value> = http
-        .get(format!("{base}/api/servers/metrics/latest"))
-        .bearer_auth(read)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let latest: Vec<Value> =
+        serde_json::from_value(get_json(http, &format!("{base}/api/servers/metrics/latest"), read).await).unwrap();
     latest.into_iter().find(|s| s["server_name"] == server)
 }
 

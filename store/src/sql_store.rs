@@ -156,17 +156,7 @@ where
             let server = c.sample.server_name.clone();
             for u in c.users {
                 let measured = disk.get(&(server.clone(), u.username.clone())).map(|&b| b as f64);
-                out.push(TopUser {
-                    disk: measured.or(u.disk_bytes),
-                    username: u.username,
-                    server_name: server.clone(),
-                    cpu: u.cpu,
-                    mem: u.mem,
-                    process_count: u.process_count,
-                    top_process: u.top_process,
-                    timestamp: c.sample.timestamp,
-                    rss_bytes: u.rss_bytes,
-                });
+                out.push(TopUser { disk: measured.or(u.disk_bytes), ..top_user(u, &server, c.sample.timestamp) });
             }
         }
         out.sort_by(|a, b| {
@@ -181,21 +171,8 @@ where
 
     async fn users_at(&self, server_name: &str, at: DateTime<Utc>) -> Result<Vec<TopUser>> {
         let Some(c) = self.cycle_at(server_name, to_ms(at)).await? else { return Ok(Vec::new()) };
-        let mut out: Vec<TopUser> = c
-            .users
-            .into_iter()
-            .map(|u| TopUser {
-                disk: u.disk_bytes,
-                username: u.username,
-                server_name: c.sample.server_name.clone(),
-                cpu: u.cpu,
-                mem: u.mem,
-                process_count: u.process_count,
-                top_process: u.top_process,
-                timestamp: c.sample.timestamp,
-                rss_bytes: u.rss_bytes,
-            })
-            .collect();
+        let mut out: Vec<TopUser> =
+            c.users.into_iter().map(|u| top_user(u, &c.sample.server_name, c.sample.timestamp)).collect();
         out.sort_by(|a, b| b.cpu.total_cmp(&a.cpu).then_with(|| a.username.cmp(&b.username)));
         Ok(out)
     }
@@ -448,6 +425,22 @@ where
 
 /// A collection as stored: users' non-finite readings as 0 (with a warning), duplicate user
 /// names refused.
+/// One stored user of `server`'s cycle at `at`, as the top-users answers show it (its disk as
+/// the cycle measured it).
+fn top_user(u: UserUsage, server: &str, at: DateTime<Utc>) -> TopUser {
+    TopUser {
+        disk: u.disk_bytes,
+        username: u.username,
+        server_name: server.to_owned(),
+        cpu: u.cpu,
+        mem: u.mem,
+        process_count: u.process_count,
+        top_process: u.top_process,
+        timestamp: at,
+        rss_bytes: u.rss_bytes,
+    }
+}
+
 fn cycle_of(s: &Success<'_>) -> Result<(Cycle, i64)> {
     let server = s.sample.server_name.as_str();
     let mut seen = std::collections::HashSet::new();
