@@ -400,7 +400,8 @@ fn spin(n: usize) {
     if n == 0 {
         return;
     }
-    let first_out = sh(&program(&ProgramOptions::next(None)));
+    let first_program = program(&ProgramOptions::next(None));
+    let first_out = sh(&first_program);
     let first = build("bench", Utc::now(), &parse_output(&first_out, &ParseOptions::default()), None).unwrap();
     let opts = ProgramOptions::next(Some(&first.carried));
     let out = sh(&program(&opts));
@@ -425,6 +426,13 @@ fn spin(n: usize) {
     let t_json = time(&mut || {
         std::hint::black_box(serde_json::to_vec(&built.details).unwrap());
     });
+    let steady_program = program(&opts);
+    println!(
+        "\nprogram sent: {} B on a connection's first cycle, {} B on a steady one ({} B of it the process table)",
+        first_program.len(),
+        steady_program.len(),
+        steady_program.lines().find(|l| l.starts_with("prev='")).map_or(0, str::len),
+    );
     println!("\nin-process steps of one steady host-poll ({} B of output, {n} runs each):", out.len());
     println!("| step | µs |\n|---|---|");
     for (step, t) in [

@@ -10,6 +10,8 @@
 //! subshell: a fork costs 0.15 ms under dash and 0.3–0.65 ms under bash, and a cycle has a
 //! budget of 20 ms of the server's CPU.
 
+use std::sync::OnceLock;
+
 use crate::protocol::{
     BASELINE_SLEEP_SECONDS, BEGIN_MARKER, DfFlavour, END_MARKER, LIST_EVERY_WITH_HEALTH_CHECKS, MAX_FD_PIDS,
     SectionName,
@@ -162,16 +164,33 @@ fn push_section(out: &mut String, s: &Script, prelude: &str) {
     out.push_str(&open);
     out.push('\n');
     out.push_str(prelude);
-    // Comment lines stay in scripts/: the servers get code only.
-    for line in s.text.lines().filter(|l| !is_comment_or_blank(l)) {
-        out.push_str(line);
-        out.push('\n');
-    }
+    out.push_str(code(s.name));
     out.push_str(&close);
     out.push_str(" </dev/null\necho \"");
     out.push_str(END_MARKER);
     out.push_str(name);
     out.push_str(" $?\"\n");
+}
+
+/// A section's script as the servers get it: code only (comment lines stay in scripts/), each
+/// line ending in a newline. Made once per process: filtering the lines cost each host-poll
+/// about 15 µs, most of writing its program (docs/benchmarks.md, issue #13).
+fn code(section: SectionName) -> &'static str {
+    static CODE: OnceLock<Vec<String>> = OnceLock::new();
+    let all = CODE.get_or_init(|| {
+        SectionName::ALL
+            .iter()
+            .map(|&s| {
+                let mut code = String::new();
+                for line in script(s).map_or("", |s| s.text).lines().filter(|l| !is_comment_or_blank(l)) {
+                    code.push_str(line);
+                    code.push('\n');
+                }
+                code
+            })
+            .collect()
+    });
+    SectionName::ALL.iter().position(|&s| s == section).and_then(|i| all.get(i)).map_or("", String::as_str)
 }
 
 fn is_comment_or_blank(line: &str) -> bool {

@@ -23,6 +23,12 @@ pub const MAX_STDERR: usize = 64 * 1024;
 /// How long a goodbye may take before the connection is dropped without one.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The largest data packet the servers may send us. A connection's read buffer grows to the
+/// largest packet it ever received and is never given back: at russh's default of 32 KiB, the
+/// first cycle's output (every process, the inventory) left ~29 KiB per kept connection, 29 MiB
+/// at 1,000 hosts, for steady outputs of ~5 KB (docs/benchmarks.md, issue #13).
+const MAX_PACKET: u32 = 8 * 1024;
+
 /// The russh client settings shared by all connections.
 pub fn client_config() -> Arc<client::Config> {
     Arc::new(client::Config {
@@ -30,8 +36,39 @@ pub fn client_config() -> Arc<client::Config> {
         inactivity_timeout: None,
         keepalive_interval: Some(Duration::from_secs(60)),
         keepalive_max: 3,
+        maximum_packet_size: MAX_PACKET,
+        preferred: preferred(),
         ..Default::default()
     })
+}
+
+/// russh's algorithm preferences, with AES-GCM first where this CPU has AES and carry-less
+/// multiply instructions: there it encrypts and authenticates a host-poll's ~16 KB for less
+/// CPU than ChaCha20-Poly1305 (russh's first choice, made for CPUs without them), on both
+/// ends of the connection (docs/benchmarks.md, issue #13). Elsewhere the order is russh's.
+fn preferred() -> russh::Preferred {
+    let mut p = russh::Preferred::default();
+    if hardware_aes() {
+        let first = russh::cipher::AES_256_GCM;
+        let rest = p.cipher.iter().copied().filter(|n| *n != first);
+        p.cipher = std::iter::once(first).chain(rest).collect::<Vec<_>>().into();
+    }
+    p
+}
+
+fn hardware_aes() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("aes") && std::arch::is_x86_feature_detected!("pclmulqdq")
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        std::arch::is_aarch64_feature_detected!("aes") && std::arch::is_aarch64_feature_detected!("pmull")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
+    }
 }
 
 /// The credential offered to the server: a password (still secret), or a loaded private key.
@@ -195,4 +232,28 @@ pub async fn offered_host_key(
 
 fn channel_error(step: ChannelStep) -> impl FnOnce(russh::Error) -> CollectError {
     move |source| ConnectionError::Channel { step, source }.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_send_small_packets_and_aes_gcm_comes_first_where_the_cpu_has_it() {
+        let config = client_config();
+        assert!(config.maximum_packet_size <= 8 * 1024, "{}", config.maximum_packet_size);
+        let first = config.preferred.cipher.first().copied();
+        let default = russh::Preferred::default();
+        if hardware_aes() {
+            assert_eq!(first, Some(russh::cipher::AES_256_GCM));
+        } else {
+            assert_eq!(first, default.cipher.first().copied());
+        }
+        // Only the order moves: the same ciphers are offered.
+        let mut ours: Vec<&str> = config.preferred.cipher.iter().map(|n| n.as_ref()).collect();
+        let mut theirs: Vec<&str> = default.cipher.iter().map(|n| n.as_ref()).collect();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
+    }
 }
