@@ -8,8 +8,12 @@
 //! ```text
 //! cargo bench -p fleetwatch-collector --bench fleet -- [--hosts 1000] [--cycles 3]
 //!       [--fleetsim DIR] [--base 127.2.0.1] [--port 2222] [--postgres URL] [--concurrency N]
-//!       [--spin 200] [--dry-run] [--quiet-net]
+//!       [--spin 200] [--dry-run] [--quiet-net] [--fleetload-cipher NAME]
 //! ```
+//!
+//! `--fleetload-cipher` has the bare client negotiate that cipher (`aes256-gcm@openssh.com`
+//! is the one Fleetwatch prefers on CPUs with AES instructions; its default is russh's first
+//! choice, ChaCha20-Poly1305).
 //!
 //! `--dry-run` runs the collector's cycles without storing anything (`Collector::check`), to
 //! tell the store's share of the CPU from the rest.
@@ -68,6 +72,8 @@ struct Args {
     /// The simulator's real runs in a network namespace of their own (`unshare --net`), so the
     /// hosts do not report the simulator's own 1,000 listening sockets (nor any network).
     quiet_net: bool,
+    /// Passed to `fleetload --cipher` (its default: russh's first choice).
+    fleetload_cipher: Option<String>,
 }
 
 fn args() -> Args {
@@ -82,6 +88,7 @@ fn args() -> Args {
         spin: 200,
         dry_run: false,
         quiet_net: false,
+        fleetload_cipher: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -97,6 +104,7 @@ fn args() -> Args {
             "--spin" => a.spin = value().parse().expect("--spin N"),
             "--dry-run" => a.dry_run = true,
             "--quiet-net" => a.quiet_net = true,
+            "--fleetload-cipher" => a.fleetload_cipher = Some(value()),
             "--bench" => {}
             other => panic!("unknown argument {other:?}"),
         }
@@ -120,10 +128,16 @@ fn fleetsim_dir(a: &Args) -> PathBuf {
 
 /// user + system CPU of this process so far (`/proc/self/stat` fields 14–15, in clock ticks).
 fn own_cpu() -> Duration {
+    let (user, system) = own_cpu_split();
+    user + system
+}
+
+/// User and system CPU of this process so far.
+fn own_cpu_split() -> (Duration, Duration) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
     let rest: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
-    let ticks = rest[11].parse::<u64>().unwrap() + rest[12].parse::<u64>().unwrap();
-    Duration::from_secs_f64(ticks as f64 / clock_ticks())
+    let ticks = |i: usize| Duration::from_secs_f64(rest[i].parse::<u64>().unwrap() as f64 / clock_ticks());
+    (ticks(11), ticks(12))
 }
 
 fn clock_ticks() -> f64 {
@@ -246,6 +260,7 @@ fn run_fleetload(dir: &Path, work: &Path, sim: &Sim, a: &Args) -> Figures {
         .arg("--script")
         .arg(dir.join("scripts/probe.sh"))
         .args(["--sim-pid", &sim.child.id().to_string()])
+        .args(a.fleetload_cipher.iter().flat_map(|c| ["--cipher", c.as_str()]))
         .output()
         .expect("run fleetload");
     let after = sim.counters();
@@ -333,6 +348,7 @@ async fn run_collector(store: Arc<dyn Store>, sim: &Sim, a: &Args, work: &Path) 
     let mut f = Figures::default();
     let before = sim.counters();
     let cpu0 = own_cpu();
+    let (user0, system0) = own_cpu_split();
     for cycle in 1..=a.cycles {
         let t = Instant::now();
         let reports = one_cycle(&collector, a.dry_run).await;
@@ -343,8 +359,10 @@ async fn run_collector(store: Arc<dyn Store>, sim: &Sim, a: &Args, work: &Path) 
         f.walls.push(wall);
     }
     let cpu = own_cpu() - cpu0;
+    let (user1, system1) = own_cpu_split();
     let after = sim.counters();
     let polls = (a.hosts * a.cycles).max(1) as u32;
+    println!("  CPU per host-poll: user {:?}, system {:?}", (user1 - user0) / polls, (system1 - system0) / polls);
     f.cpu_per_poll = cpu / polls;
     f.sim_cpu_per_poll = Duration::from_millis(after.2 - before.2) / polls;
     f.bytes_per_poll = (after.1 - before.1) as f64 / (after.0 - before.0).max(1) as f64;

@@ -563,7 +563,7 @@ fn odd_user_and_command_names() {
     // Only the half line of the exiting process is skipped.
     let w: Vec<String> = s.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(w, ["procs: line 7: fewer than 24 fields"]);
-    let names: Vec<&str> = s.procs.iter().flatten().map(|p| p.comm.as_str()).collect();
+    let names: Vec<&str> = s.procs.iter().flatten().map(|p| &*p.comm).collect();
     for n in ["tmux: server", "a) b (c", "(sd-pam)", "line\nbreak", "kworker/0:0H-events_highpri"] {
         assert!(names.contains(&n), "{n:?} in {names:?}");
     }

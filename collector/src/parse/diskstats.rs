@@ -64,12 +64,20 @@ pub fn parse_diskstats(body: &str) -> Result<Parsed<Vec<DiskStat>>, Problem> {
     let mut disks = Vec::new();
     let mut warnings = Vec::new();
     for (n, line) in numbered_lines(body) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() == 7 {
+        // The fields read (up to the 13th) and how many the line has, without an allocation.
+        let mut words = line.split_whitespace();
+        let mut f = [""; 13];
+        let mut count = 0;
+        for (slot, w) in f.iter_mut().zip(&mut words) {
+            *slot = w;
+            count += 1;
+        }
+        count += words.count();
+        if count == 7 {
             continue;
         }
         let num = |i: usize| f.get(i).and_then(|s| s.parse::<u64>().ok());
-        match (f.get(2), num(3), num(5), num(7), num(9), num(12)) {
+        match (f.get(2).filter(|s| !s.is_empty()), num(3), num(5), num(7), num(9), num(12)) {
             (Some(name), Some(reads), Some(sectors_read), Some(writes), Some(sectors_written), Some(busy_ms)) => {
                 disks.push(DiskStat {
                     name: (*name).to_owned(),

@@ -1,7 +1,7 @@
 //! [`parse_output`]: the whole output of a collection program into a [`Snapshot`], each
 //! section by its parser, each failure kept apart.
 
-use std::collections::HashSet;
+use crate::fast_map::FastSet;
 
 use super::files::{header_path, split_files};
 use super::framing::split_sections;
@@ -43,7 +43,7 @@ pub const FILES: [(&str, &str, bool); 14] = [
 /// recorded in `errors` (section unusable) or `warnings` (lines skipped).
 pub fn parse_output(stdout: &str, opts: &ParseOptions) -> Snapshot {
     let mut snap = Snapshot::default();
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: FastSet<&str> = FastSet::default();
     let mut mounts_body: Option<&str> = None;
     let mut proc_mounts: Option<&str> = None;
     let mut baseline = Baseline::default();

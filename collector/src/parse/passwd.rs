@@ -15,12 +15,11 @@ pub fn parse_passwd(body: &str) -> Result<Parsed<FastMap<u32, String>>, Problem>
         if line.starts_with(['#', '+', '-']) {
             continue;
         }
-        let f: Vec<&str> = line.split(':').collect();
-        let uid_field = match f.len() {
-            2 => f.get(1),
-            _ => f.get(2),
-        };
-        let name = f.first().map(|s| s.trim()).unwrap_or("");
+        // name:uid, or name:password:uid:… (no allocation per line).
+        let mut f = line.split(':');
+        let name = f.next().map_or("", str::trim);
+        let (second, third) = (f.next(), f.next());
+        let uid_field = if third.is_none() { second } else { third };
         match uid_field.and_then(|s| s.trim().parse::<u32>().ok()) {
             Some(uid) if !name.is_empty() => {
                 names.entry(uid).or_insert_with(|| name.to_owned());

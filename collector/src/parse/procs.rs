@@ -12,6 +12,7 @@
 //! figures moved, and one line `gone PID...` with the processes that ended ([`parse_changes`]).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::files::header_path;
 use super::{Parsed, Problem};
@@ -24,7 +25,8 @@ const MAX_COMM: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcStat {
     pub pid: u32,
-    pub comm: String,
+    /// Shared, not copied: the kept process table is rebuilt from the last one every cycle.
+    pub comm: Arc<str>,
     /// `R`, `S`, `D`, `Z`, …
     pub state: char,
     pub ppid: u32,
@@ -165,20 +167,30 @@ fn invalid(message: String) -> RecordError {
     RecordError { incomplete: false, message }
 }
 
+/// Fields read of a kernel record after the command name: state (field 3) to rss (field 24).
+const KERNEL_FIELDS_READ: usize = 22;
+
 fn parse_record(line: &str, layout: Layout) -> Result<ProcStat, RecordError> {
     let open = line.find(" (").ok_or_else(|| invalid("no \" (\" after the pid".to_owned()))?;
     let pid_text = line.get(..open).unwrap_or("").trim();
     let pid: u32 = pid_text.parse().map_err(|_| invalid(format!("pid {pid_text:?} is not a number")))?;
     let close = line.rfind(')').filter(|&c| c > open).ok_or_else(|| incomplete("no \")\" after the command name"))?;
     let comm = line.get(open + 2..close).unwrap_or("");
-    let rest: Vec<&str> = line.get(close + 1..).unwrap_or("").split_whitespace().collect();
-    // Kernel: rest[0] is field 3 (state); field N of proc_pid_stat(5) is rest[N - 3].
-    // Short: state, ppid, utime, stime, threads, starttime, rss.
+    // The fields after the name, up to the last one read (no allocation: this runs for every
+    // process a cycle prints). Kernel: rest[0] is field 3 (state); field N of proc_pid_stat(5)
+    // is rest[N - 3]. Short: state, ppid, utime, stime, threads, starttime, rss.
+    let mut fields = line.get(close + 1..).unwrap_or("").split_ascii_whitespace();
+    let mut rest = [""; KERNEL_FIELDS_READ];
+    let mut got = 0;
+    for (slot, field) in rest.iter_mut().zip(&mut fields) {
+        *slot = field;
+        got += 1;
+    }
     let [utime, stime, threads, starttime, rss] = match layout {
-        Layout::Kernel if rest.len() < 22 => return Err(incomplete("fewer than 24 fields")),
+        Layout::Kernel if got < KERNEL_FIELDS_READ => return Err(incomplete("fewer than 24 fields")),
         Layout::Kernel => [11, 12, 17, 19, 21],
-        Layout::Short if rest.len() < 7 => return Err(incomplete("fewer than 9 fields")),
-        Layout::Short if rest.len() > 7 => return Err(invalid("more than 9 fields".to_owned())),
+        Layout::Short if got < 7 => return Err(incomplete("fewer than 9 fields")),
+        Layout::Short if got > 7 => return Err(invalid("more than 9 fields".to_owned())),
         Layout::Short => [2, 3, 4, 5, 6],
     };
     if comm.len() > MAX_COMM {
@@ -201,7 +213,7 @@ fn parse_record(line: &str, layout: Layout) -> Result<ProcStat, RecordError> {
     };
     Ok(ProcStat {
         pid,
-        comm: comm.to_owned(),
+        comm: Arc::from(comm),
         state,
         ppid,
         utime: num(utime, "utime")?,
@@ -250,7 +262,7 @@ mod tests {
     #[test]
     fn names_with_spaces_and_parentheses() {
         let body = stat(1, "tmux: server", 1, 1) + &stat(2, "a) S 1 (b", 2, 2) + &stat(3, ")", 3, 3);
-        let names: Vec<String> = parse(&body).into_iter().map(|p| p.comm).collect();
+        let names: Vec<String> = parse(&body).into_iter().map(|p| p.comm.to_string()).collect();
         assert_eq!(names, ["tmux: server", "a) S 1 (b", ")"]);
     }
 
@@ -258,7 +270,7 @@ mod tests {
     fn names_with_newlines_are_joined_back() {
         let body = stat(1, "init", 1, 1) + &stat(2, "a\n\nb)", 2, 2) + &stat(3, "c", 3, 3);
         let p = parse_procs(&body).unwrap_or_else(|e| panic!("{e}"));
-        let names: Vec<&str> = p.value.iter().map(|p| p.comm.as_str()).collect();
+        let names: Vec<&str> = p.value.iter().map(|p| &*p.comm).collect();
         assert_eq!(names, ["init", "a\n\nb)", "c"]);
         assert!(p.warnings.is_empty());
     }
@@ -276,7 +288,7 @@ mod tests {
         let body =
             format!("==> /proc/1/stat <==\n{}\n==> /proc/2/stat <==\n{}", stat(1, "init", 1, 1), stat(2, "a\nb", 2, 2));
         let p = parse_procs(&body).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(p.value.iter().map(|p| p.comm.as_str()).collect::<Vec<_>>(), ["init", "a\nb"]);
+        assert_eq!(p.value.iter().map(|p| &*p.comm).collect::<Vec<_>>(), ["init", "a\nb"]);
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     }
 
@@ -300,7 +312,7 @@ mod tests {
                 threads: 4,
             }
         );
-        assert_eq!(p.value.changed[1].comm, "a\nb");
+        assert_eq!(&*p.value.changed[1].comm, "a\nb");
         let none = parse_changes("gone\n").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(none.value, ProcChanges::default(), "nothing changed, nothing ended");
         assert!(parse_changes("12 (x) S 1 3 4 1 5000 900\n").is_err(), "cut before the gone line");

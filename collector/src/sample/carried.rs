@@ -92,6 +92,9 @@ impl CarriedState {
     /// table; `None` without a table (the changes cannot be placed). Sorted by pid.
     pub fn merge_changes(&self, changes: &ProcChanges) -> Option<Vec<ProcStat>> {
         let table = self.proc_table.as_ref()?;
+        if table.is_sorted_by_key(|p| p.pid) {
+            return Some(merge_sorted(table, changes));
+        }
         let mut by_pid: FastMap<u32, &ProcStat> = table.iter().map(|p| (p.pid, p)).collect();
         for pid in &changes.gone {
             by_pid.remove(pid);
@@ -103,6 +106,35 @@ impl CarriedState {
         merged.sort_unstable_by_key(|p| p.pid);
         Some(merged)
     }
+}
+
+/// [`CarriedState::merge_changes`] of a table sorted by pid (every table after the first, which
+/// is in the order the server globbed `/proc`): one pass, no map. A changed process wins over
+/// `gone` and over the table; of two changes of one pid, the later.
+fn merge_sorted(table: &[ProcStat], changes: &ProcChanges) -> Vec<ProcStat> {
+    let mut changed: Vec<&ProcStat> = changes.changed.iter().collect();
+    changed.sort_by_key(|p| p.pid);
+    let mut gone = changes.gone.clone();
+    gone.sort_unstable();
+    let mut out: Vec<ProcStat> = Vec::with_capacity(table.len() + changed.len());
+    let push = |p: &ProcStat, out: &mut Vec<ProcStat>| match out.last_mut() {
+        Some(last) if last.pid == p.pid => *last = p.clone(),
+        _ => out.push(p.clone()),
+    };
+    let mut next = changed.into_iter().peekable();
+    for p in table {
+        while let Some(c) = next.next_if(|c| c.pid <= p.pid) {
+            push(c, &mut out);
+        }
+        if out.last().is_some_and(|last| last.pid == p.pid) || gone.binary_search(&p.pid).is_ok() {
+            continue;
+        }
+        out.push(p.clone());
+    }
+    for c in next {
+        push(c, &mut out);
+    }
+    out
 }
 
 /// A reading together with the server's uptime when it was taken.
@@ -319,6 +351,32 @@ mod tests {
         assert!(kept.top_pids.is_empty(), "only the counters are carried over");
         let fresh = CarriedState::from_snapshot(&snapshot(2000, vec![], &[]));
         assert_eq!(fresh.or_earlier(Some(&earlier)).cpu, fresh.cpu);
+    }
+
+    #[test]
+    fn a_sorted_table_merges_as_the_unsorted_one_does() {
+        // Every case at once: unchanged (1, 9), changed (3), gone (5), changed and gone (7),
+        // new before, between and after (0, 4, 12), one pid changed twice (4: the later wins).
+        let table: Vec<ProcStat> = [1, 3, 5, 7, 9].iter().map(|&pid| proc(pid, "t", 1, pid.into(), 1)).collect();
+        let changes = ProcChanges {
+            changed: vec![
+                proc(12, "new", 1, 12, 1),
+                proc(3, "changed", 2, 3, 1),
+                proc(4, "first", 1, 4, 1),
+                proc(7, "back", 2, 7, 1),
+                proc(0, "zero", 1, 0, 1),
+                proc(4, "second", 1, 4, 2),
+            ],
+            gone: vec![7, 5],
+        };
+        let sorted = CarriedState { proc_table: Some(table.clone()), ..CarriedState::default() };
+        let mut reversed = table;
+        reversed.reverse();
+        let unsorted = CarriedState { proc_table: Some(reversed), ..CarriedState::default() };
+        let (a, b) = (sorted.merge_changes(&changes), unsorted.merge_changes(&changes));
+        assert_eq!(a, b);
+        let rows: Vec<(u32, &str)> = a.iter().flatten().map(|p| (p.pid, &*p.comm)).collect();
+        assert_eq!(rows, [(0, "zero"), (1, "t"), (3, "changed"), (4, "second"), (7, "back"), (9, "t"), (12, "new")]);
     }
 
     #[test]

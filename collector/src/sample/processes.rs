@@ -1,6 +1,8 @@
 //! Processes and users: each process's CPU over the interval and its memory, summed per
 //! user, and the top processes by CPU and by memory.
 
+use std::borrow::Cow;
+
 use crate::fast_map::FastMap;
 
 use fleetwatch_common::Details;
@@ -50,7 +52,8 @@ impl<'a> ProcRates<'a> {
 /// A process with its owner's name and its figures.
 pub(super) struct Owned<'a> {
     proc: &'a ProcStat,
-    user: String,
+    /// The account name, borrowed from the snapshot's passwd (no copy per process).
+    user: Cow<'a, str>,
     cpu: f64,
     rss: u64,
 }
@@ -77,7 +80,10 @@ pub(super) fn owned_processes<'a>(
             unowned += 1;
             continue;
         };
-        let user = snap.passwd.as_ref().and_then(|m| m.get(uid).cloned()).unwrap_or_else(|| uid.to_string());
+        let user = match snap.passwd.as_ref().and_then(|m| m.get(uid)) {
+            Some(name) => Cow::Borrowed(name.as_str()),
+            None => Cow::Owned(uid.to_string()),
+        };
         let cpu = rates.map_or(0.0, |r| r.percent(p));
         out.push(Owned { proc: p, user, cpu, rss: p.rss_pages.saturating_mul(page) });
     }
@@ -88,20 +94,20 @@ pub(super) fn owned_processes<'a>(
 }
 
 #[derive(Default)]
-struct UserAcc {
+struct UserAcc<'a> {
     cpu: f64,
     rss: u64,
     count: i64,
     /// (cpu, rss, comm) of the process leading so far.
-    top: Option<(f64, u64, String)>,
+    top: Option<(f64, u64, &'a str)>,
 }
 
 /// Per-user sums over the current processes.
 pub(super) fn per_user(procs: &[Owned<'_>], rates: Option<&ProcRates<'_>>, mem_total: Option<u64>) -> Vec<UserUsage> {
     let cap = rates.map_or(0.0, |r| r.max_percent);
-    let mut by_user: FastMap<&str, UserAcc> = FastMap::default();
+    let mut by_user: FastMap<&str, UserAcc<'_>> = FastMap::default();
     for o in procs {
-        let acc = by_user.entry(o.user.as_str()).or_default();
+        let acc = by_user.entry(&o.user).or_default();
         acc.cpu = (acc.cpu + o.cpu).min(cap);
         acc.rss = acc.rss.saturating_add(o.rss);
         acc.count += 1;
@@ -110,7 +116,7 @@ pub(super) fn per_user(procs: &[Owned<'_>], rates: Option<&ProcRates<'_>>, mem_t
             Some((c, r, _)) => o.cpu > *c || (o.cpu == *c && o.rss > *r),
         };
         if leads {
-            acc.top = Some((o.cpu, o.rss, o.proc.comm.clone()));
+            acc.top = Some((o.cpu, o.rss, &o.proc.comm));
         }
     }
     let mut users: Vec<UserUsage> = by_user
@@ -121,7 +127,7 @@ pub(super) fn per_user(procs: &[Owned<'_>], rates: Option<&ProcRates<'_>>, mem_t
             mem: mem_total.map_or(0.0, |t| percent(a.rss, t)),
             rss_bytes: to_i64(a.rss),
             process_count: a.count,
-            top_process: a.top.map(|(_, _, comm)| comm).unwrap_or_default(),
+            top_process: a.top.map(|(_, _, comm)| comm.to_owned()).unwrap_or_default(),
             disk_bytes: None,
         })
         .collect();
@@ -141,8 +147,8 @@ pub(super) fn top_processes(
 ) -> (Vec<ProcessInfo>, Vec<ProcessInfo>) {
     let info = |o: &Owned<'_>| ProcessInfo {
         pid: i64::from(o.proc.pid),
-        user: o.user.clone(),
-        command: o.proc.comm.clone(),
+        user: o.user.to_string(),
+        command: o.proc.comm.to_string(),
         cpu_percent: o.cpu,
         rss_bytes: to_i64(o.rss),
         mem_percent: mem_total.map_or(0.0, |t| percent(o.rss, t)),

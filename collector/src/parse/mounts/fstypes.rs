@@ -116,10 +116,10 @@ const NEVER_HANG_FSTYPES: &[&str] = &[
 /// system and is not counted; any other automount point may stand for a network share.
 pub fn mounts_may_hang(proc_mounts: &str) -> bool {
     proc_mounts.lines().filter(|l| !l.trim().is_empty()).any(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        match fields.as_slice() {
-            [_, "/proc/sys/fs/binfmt_misc", "autofs", ..] => false,
-            [_, _, fstype, ..] => !NEVER_HANG_FSTYPES.contains(fstype),
+        let mut fields = line.split_whitespace();
+        match (fields.next(), fields.next(), fields.next()) {
+            (Some(_), Some("/proc/sys/fs/binfmt_misc"), Some("autofs")) => false,
+            (Some(_), Some(_), Some(fstype)) => !NEVER_HANG_FSTYPES.contains(&fstype),
             _ => true,
         }
     })

@@ -9,7 +9,7 @@
 //! Only real mounts are returned: pseudo file systems (by type, from `/proc/mounts`), empty
 //! file systems and second views of one file system (bind mounts, btrfs subvolumes) are dropped.
 
-use std::collections::HashMap;
+use crate::fast_map::FastMap;
 
 mod fstypes;
 mod rows;
@@ -79,8 +79,8 @@ impl Mount {
 pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Vec<Mount>>, Problem> {
     let mut warnings = Vec::new();
     let mut rows: Vec<Mount> = Vec::new();
-    let mut types: HashMap<String, String> = HashMap::new();
-    let mut inodes: HashMap<String, Inodes> = HashMap::new();
+    let mut types: FastMap<String, String> = FastMap::default();
+    let mut inodes: FastMap<String, Inodes> = FastMap::default();
     let mut block_size: u64 = 1024;
     #[derive(PartialEq)]
     enum Part {
@@ -163,7 +163,7 @@ pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Ve
 
     let mut kept: Vec<Mount> = Vec::new();
     // (device, size) → index in `kept`: one file system seen through several mount points.
-    let mut by_fs: HashMap<(String, u64), usize> = HashMap::new();
+    let mut by_fs: FastMap<(String, u64), usize> = FastMap::default();
     for mut m in rows {
         m.fstype = types.get(&m.mount_point).cloned().or(m.fstype.take());
         if m.inodes.is_none() {

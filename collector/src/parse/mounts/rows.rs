@@ -102,6 +102,9 @@ pub(super) fn inode_row(line: &str) -> Result<Option<(String, Inodes)>, String> 
 /// Undoes the octal escapes of `/proc/mounts` (`\040` space, `\011` tab, `\012` newline,
 /// `\134` backslash).
 pub(super) fn unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_owned();
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -118,7 +121,7 @@ pub(super) fn unescape(s: &str) -> String {
             i += 1;
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
