@@ -8,8 +8,11 @@
 //! ```text
 //! cargo bench -p fleetwatch-collector --bench fleet -- [--hosts 1000] [--cycles 3]
 //!       [--fleetsim DIR] [--base 127.2.0.1] [--port 2222] [--postgres URL] [--concurrency N]
-//!       [--spin 200] [--dry-run] [--quiet-net] [--fleetload-cipher NAME]
+//!       [--spin 200] [--dry-run] [--quiet-net] [--fleetload-cipher NAME] [--every SECONDS]
 //! ```
+//!
+//! `--every S` starts the collector's cycles S seconds apart (a soak at a schedule: with
+//! `--cycles 360 --every 10`, an hour); each cycle prints the resident size and open files.
 //!
 //! `--fleetload-cipher` has the bare client negotiate that cipher (`aes256-gcm@openssh.com`
 //! is the one Fleetwatch prefers on CPUs with AES instructions; its default is russh's first
@@ -74,6 +77,9 @@ struct Args {
     quiet_net: bool,
     /// Passed to `fleetload --cipher` (its default: russh's first choice).
     fleetload_cipher: Option<String>,
+    /// Seconds from one collector cycle's start to the next (a soak at a schedule); `None`:
+    /// back to back.
+    every: Option<u64>,
 }
 
 fn args() -> Args {
@@ -89,6 +95,7 @@ fn args() -> Args {
         dry_run: false,
         quiet_net: false,
         fleetload_cipher: None,
+        every: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -105,6 +112,7 @@ fn args() -> Args {
             "--dry-run" => a.dry_run = true,
             "--quiet-net" => a.quiet_net = true,
             "--fleetload-cipher" => a.fleetload_cipher = Some(value()),
+            "--every" => a.every = Some(value().parse().expect("--every SECONDS")),
             "--bench" => {}
             other => panic!("unknown argument {other:?}"),
         }
@@ -349,13 +357,22 @@ async fn run_collector(store: Arc<dyn Store>, sim: &Sim, a: &Args, work: &Path) 
     let before = sim.counters();
     let cpu0 = own_cpu();
     let (user0, system0) = own_cpu_split();
+    let start = Instant::now();
     for cycle in 1..=a.cycles {
+        if let Some(every) = a.every {
+            let due = start + Duration::from_secs(every * (cycle as u64 - 1));
+            tokio::time::sleep_until(due.into()).await;
+        }
         let t = Instant::now();
         let reports = one_cycle(&collector, a.dry_run).await;
         let wall = t.elapsed();
         let failed = reports.iter().filter(|r| r.result.is_err()).count();
         f.failed += failed;
-        println!("  cycle {cycle}: wall {wall:?}, {failed} failed, rss {:.0} MiB", status_mib("VmRSS:"));
+        let fds = std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count);
+        println!(
+            "  cycle {cycle}: wall {wall:?}, {failed} failed, rss {:.0} MiB, {fds} open files",
+            status_mib("VmRSS:")
+        );
         f.walls.push(wall);
     }
     let cpu = own_cpu() - cpu0;

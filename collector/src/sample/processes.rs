@@ -157,14 +157,35 @@ pub(super) fn top_processes(
     };
     let mut order: Vec<&Owned<'_>> = procs.iter().collect();
     let by_cpu = if have_rates {
-        order.sort_by(|a, b| b.cpu.total_cmp(&a.cpu).then(b.rss.cmp(&a.rss)).then(a.proc.pid.cmp(&b.proc.pid)));
-        order.iter().take(n).map(|o| info(o)).collect()
+        first_n(&mut order, n, |a, b| b.cpu.total_cmp(&a.cpu).then(b.rss.cmp(&a.rss)).then(a.proc.pid.cmp(&b.proc.pid)))
+            .iter()
+            .map(|o| info(o))
+            .collect()
     } else {
         Vec::new()
     };
-    order.sort_by(|a, b| b.rss.cmp(&a.rss).then(b.cpu.total_cmp(&a.cpu)).then(a.proc.pid.cmp(&b.proc.pid)));
-    let by_memory = order.iter().take(n).map(|o| info(o)).collect();
+    let by_memory = first_n(&mut order, n, |a, b| {
+        b.rss.cmp(&a.rss).then(b.cpu.total_cmp(&a.cpu)).then(a.proc.pid.cmp(&b.proc.pid))
+    })
+    .iter()
+    .map(|o| info(o))
+    .collect();
     (by_cpu, by_memory)
+}
+
+/// The first `n` of `items` in the order of `cmp` (a total order), sorted: the rest is only
+/// partitioned, not sorted (a host has hundreds of processes and the lists keep ten).
+fn first_n<T>(items: &mut [T], n: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> &[T] {
+    if n == 0 {
+        return &[];
+    }
+    if items.len() > n {
+        items.select_nth_unstable_by(n - 1, &cmp);
+    }
+    let keep = n.min(items.len());
+    let Some(head) = items.get_mut(..keep) else { return &[] };
+    head.sort_by(&cmp);
+    head
 }
 
 /// The processes of this cycle's top lists, each once: the next program counts their
@@ -186,6 +207,18 @@ mod tests {
     use super::*;
     use crate::sample::build;
     use crate::sample::fixtures::{at, proc, snapshot};
+
+    #[test]
+    fn the_first_n_are_those_of_a_full_sort() {
+        let items: Vec<u32> = (0..200u32).map(|i| i.wrapping_mul(2_654_435_761) % 97).collect();
+        for n in [0, 1, 10, 199, 200, 300] {
+            let mut sorted = items.clone();
+            sorted.sort_unstable_by(|a, b| b.cmp(a));
+            sorted.truncate(n);
+            let mut work = items.clone();
+            assert_eq!(first_n(&mut work, n, |a, b| b.cmp(a)), sorted.as_slice(), "n = {n}");
+        }
+    }
 
     #[test]
     fn per_process_rates_handle_new_missed_and_reused_pids() {
