@@ -10,7 +10,7 @@
 //! the device's own sector size. The counters are `unsigned long`: 32 bits on 32-bit kernels,
 //! so they wrap, which the rate computation treats like a reset.
 
-use super::{Parsed, Problem, numbered_lines};
+use super::{Parsed, Problem, leading_fields, numbered_lines};
 
 /// Bytes per sector in `/proc/diskstats`, for every device.
 pub const SECTOR_BYTES: u64 = 512;
@@ -64,16 +64,8 @@ pub fn parse_diskstats(body: &str) -> Result<Parsed<Vec<DiskStat>>, Problem> {
     let mut disks = Vec::new();
     let mut warnings = Vec::new();
     for (n, line) in numbered_lines(body) {
-        // The fields read (up to the 13th) and how many the line has, without an allocation.
-        let mut words = line.split_whitespace();
-        let mut f = [""; 13];
-        let mut count = 0;
-        for (slot, w) in f.iter_mut().zip(&mut words) {
-            *slot = w;
-            count += 1;
-        }
-        count += words.count();
-        if count == 7 {
+        let (f, got, more) = leading_fields::<13>(line);
+        if got + more.count() == 7 {
             continue;
         }
         let num = |i: usize| f.get(i).and_then(|s| s.parse::<u64>().ok());

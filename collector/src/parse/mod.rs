@@ -140,6 +140,20 @@ pub(crate) fn non_negative_f64(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
 }
 
+/// The first `N` whitespace-separated fields of `text` (`""` where it has fewer), how many of
+/// them it has, and the fields after them: no allocation, for parsers that run per line of
+/// every cycle (`/proc/PID/stat` records, `/proc/diskstats`).
+pub(crate) fn leading_fields<const N: usize>(text: &str) -> ([&str; N], usize, std::str::SplitAsciiWhitespace<'_>) {
+    let mut rest = text.split_ascii_whitespace();
+    let mut fields = [""; N];
+    let mut got = 0;
+    for (slot, field) in fields.iter_mut().zip(&mut rest) {
+        *slot = field;
+        got += 1;
+    }
+    (fields, got, rest)
+}
+
 /// Splits off the first `n` whitespace-separated fields; returns them and the rest of the line
 /// with its leading whitespace removed (which may itself contain spaces).
 pub(crate) fn split_fields(line: &str, n: usize) -> Option<(Vec<&str>, &str)> {
@@ -161,6 +175,14 @@ pub(crate) fn split_fields(line: &str, n: usize) -> Option<(Vec<&str>, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leading_fields_pad_count_and_leave_the_rest() {
+        let (f, got, rest) = leading_fields::<3>(" a  b\tc d e");
+        assert_eq!((f, got, rest.collect::<Vec<_>>()), (["a", "b", "c"], 3, vec!["d", "e"]));
+        let (f, got, mut rest) = leading_fields::<3>("a");
+        assert_eq!((f, got, rest.next()), (["a", "", ""], 1, None));
+    }
 
     #[test]
     fn split_fields_keeps_spaces_in_the_rest() {

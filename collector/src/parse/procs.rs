@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::files::header_path;
-use super::{Parsed, Problem};
+use super::{Parsed, Problem, leading_fields};
 
 /// Longest name accepted in a record joined over several lines. Names are at most 15 bytes,
 /// except kernel worker threads (`kworker/0:1-events`), which get up to 64.
@@ -179,13 +179,7 @@ fn parse_record(line: &str, layout: Layout) -> Result<ProcStat, RecordError> {
     // The fields after the name, up to the last one read (no allocation: this runs for every
     // process a cycle prints). Kernel: rest[0] is field 3 (state); field N of proc_pid_stat(5)
     // is rest[N - 3]. Short: state, ppid, utime, stime, threads, starttime, rss.
-    let mut fields = line.get(close + 1..).unwrap_or("").split_ascii_whitespace();
-    let mut rest = [""; KERNEL_FIELDS_READ];
-    let mut got = 0;
-    for (slot, field) in rest.iter_mut().zip(&mut fields) {
-        *slot = field;
-        got += 1;
-    }
+    let (rest, got, _) = leading_fields::<KERNEL_FIELDS_READ>(line.get(close + 1..).unwrap_or(""));
     let [utime, stime, threads, starttime, rss] = match layout {
         Layout::Kernel if got < KERNEL_FIELDS_READ => return Err(incomplete("fewer than 24 fields")),
         Layout::Kernel => [11, 12, 17, 19, 21],
