@@ -22,6 +22,7 @@ mod rollups;
 mod rows;
 mod sample_sql;
 mod samples;
+mod sealing;
 mod sql;
 mod sql_store;
 mod sqlite;

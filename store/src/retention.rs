@@ -46,6 +46,7 @@ where
     pub(crate) async fn maintain_tiers(&self, retention: &Retention, now: DateTime<Utc>) -> Result<Maintenance> {
         let now_ms = to_ms(now);
         let mut report = Maintenance { rolled_up: self.roll_up_all(now_ms).await?, ..Maintenance::default() };
+        report.sealed = self.seal_tiers().await?;
         let ages = [retention.raw, retention.five_min, retention.hour, retention.day];
         // Index 0 is raw, 1.. the tiers; what a level may lose is bounded by the next one's progress.
         for level in 0..ages.len() {

@@ -91,3 +91,12 @@ pub(crate) const SERVER_BYTES: &str = "SELECT s.name, \
                     WHERE b.server_id = s.id), 0) AS BIGINT), \
      CAST(COALESCE((SELECT SUM(LENGTH(r.body)) FROM sample_rollups r WHERE r.server_id = s.id), 0) AS BIGINT) \
      FROM servers s ORDER BY s.name";
+
+/// `$1` tier: every server's chunks of the tier that end before its progress, as (server id,
+/// id, chunk start, progress), by server and start: what sealing may merge.
+pub(crate) const SEALABLE_CHUNKS: &str = "SELECT r.server_id, r.id, r.first_ms, p.done_ms \
+     FROM sample_rollups r JOIN rollup_progress p ON p.server_id = r.server_id AND p.tier_ms = r.tier_ms \
+     WHERE r.tier_ms = $1 AND r.last_ms < p.done_ms ORDER BY r.server_id, r.first_ms";
+
+/// Chunks by id: `push_id_list` appends the list.
+pub(crate) const DELETE_CHUNKS_IN: &str = "DELETE FROM sample_rollups WHERE id IN ";

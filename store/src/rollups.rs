@@ -153,18 +153,31 @@ where
                 Some(body) => Rollup::decode(&body, None)?.with(&part),
                 None => part,
             };
-            sqlx::query(sql::UPSERT_CHUNK)
-                .bind(server_id)
-                .bind(width)
-                .bind(chunk)
-                .bind(merged.starts.first().copied().unwrap_or(chunk))
-                .bind(merged.starts.last().copied().unwrap_or(chunk))
-                .bind(merged.len() as i64)
-                .bind(merged.encode())
-                .execute(&mut *conn)
-                .await?;
+            self.upsert_chunk(conn, server_id, width, chunk, &merged).await?;
         }
         Ok(r.len() as u64)
+    }
+
+    /// Writes a chunk keyed by `key` (its span's start), replacing the one with that key.
+    pub(crate) async fn upsert_chunk(
+        &self,
+        conn: &mut DB::Connection,
+        server_id: i64,
+        width: i64,
+        key: i64,
+        chunk: &Rollup,
+    ) -> Result<()> {
+        sqlx::query(sql::UPSERT_CHUNK)
+            .bind(server_id)
+            .bind(width)
+            .bind(key)
+            .bind(chunk.starts.first().copied().unwrap_or(key))
+            .bind(chunk.starts.last().copied().unwrap_or(key))
+            .bind(chunk.len() as i64)
+            .bind(chunk.encode())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     /// A tier's buckets starting within `[from, to)`, with every figure or only those named.

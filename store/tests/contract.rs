@@ -78,6 +78,28 @@ async fn sqlite_rolls_up_and_keeps_each_tier_its_age() {
 }
 
 #[tokio::test]
+async fn sqlite_seals_complete_spans_of_a_tier() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&format!("sqlite://{}", dir.path().join("seal.db").display())).await.unwrap();
+    tiers::sealing_keeps_every_bucket(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn postgres_seals_complete_spans_of_a_tier() {
+    let db = PgTestDb::create().await;
+    let url = db.url.clone();
+    let outcome = tokio::spawn(async move {
+        let store = connect(&url).await.expect("connect to the test database");
+        tiers::sealing_keeps_every_bucket(store.as_ref()).await;
+    })
+    .await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
 async fn postgres_rolls_up_and_keeps_each_tier_its_age() {
     let db = PgTestDb::create().await;
     let url = db.url.clone();

@@ -26,6 +26,7 @@ const FLOAT: u8 = 4;
 const CONST: u8 = 0;
 const DELTAS: u8 = 8;
 const PCO: u8 = 16;
+const PACKED: u8 = 24;
 const VALUES_MASK: u8 = 24;
 
 impl Column {
@@ -51,6 +52,7 @@ impl Column {
     }
 
     /// A float column's span: its largest finite value minus its smallest (0 for none).
+    #[cfg(test)]
     pub(crate) fn span(&self) -> f64 {
         let Column::Float(v) = self else { return 0.0 };
         span(v.iter().flatten().copied())
@@ -61,13 +63,7 @@ impl Column {
             Column::Int(v) => (v.iter().map(Option::is_some).collect(), None, v.iter().flatten().copied().collect()),
             Column::Float(v) => {
                 let finite = |x: &&f64| x.is_finite();
-                let mut e = column_exponent(v.iter().flatten().filter(finite).copied()).unwrap_or(0);
-                if let Some((digits, span)) = relative
-                    && span > 0.0
-                    && span.is_finite()
-                {
-                    e = e.max(span.log10().floor() as i32 - digits + 1);
-                }
+                let e = float_exponent(v.iter().flatten().copied(), relative);
                 let present = v.iter().map(|x| x.is_some_and(|x| x.is_finite())).collect();
                 let steps = v.iter().flatten().filter(finite).map(|&x| to_steps(x, e) as i64).collect();
                 (present, Some(e), steps)
@@ -126,6 +122,20 @@ impl Column {
     }
 }
 
+/// The step exponent a float column of these values is written with: the finest any finite
+/// value needs (to [`super::quantize::SIGNIFICANT_DIGITS`]), or with `relative = (digits,
+/// span)` no finer than `digits` significant digits of `span` (see [`Column::encode_to_span`]).
+pub(crate) fn float_exponent(values: impl Iterator<Item = f64>, relative: Option<(i32, f64)>) -> i32 {
+    let mut e = column_exponent(values.filter(|x| x.is_finite())).unwrap_or(0);
+    if let Some((digits, span)) = relative
+        && span > 0.0
+        && span.is_finite()
+    {
+        e = e.max(span.log10().floor() as i32 - digits + 1);
+    }
+    e
+}
+
 /// The largest finite value minus the smallest (0 for none).
 pub(crate) fn span(values: impl Iterator<Item = f64>) -> f64 {
     let (lo, hi) =
@@ -152,17 +162,97 @@ fn encode_values(values: &[i64]) -> (u8, Vec<u8>) {
         prev = v;
     }
     let deltas = w.buf;
-    if deltas.len() <= PCO_FROM {
-        return (DELTAS, deltas);
+    let mut best = (DELTAS, deltas);
+    let packed = bit_pack(values);
+    if packed.len() < best.1.len() {
+        best = (PACKED, packed);
+    }
+    if best.1.len() <= PCO_FROM {
+        return best;
     }
     match simple_compress(values, &ChunkConfig::default().with_compression_level(PCO_LEVEL)) {
-        Ok(packed) if packed.len() + 1 < deltas.len() => {
+        Ok(packed) if packed.len() + 1 < best.1.len() => {
             let mut w = Writer::default();
             w.bytes(&packed);
             (PCO, w.buf)
         }
-        _ => (DELTAS, deltas),
+        _ => best,
     }
+}
+
+/// The values as fixed-width offsets from their smallest, at order 0 (the values) or 1 (their
+/// differences, after the first value), whichever is smaller: an order byte, the first value
+/// (order 1), the base, the width in bits, then the offsets packed least significant bit first.
+/// For short columns, where `pco`'s header and tables would cost more than they save.
+fn bit_pack(values: &[i64]) -> Vec<u8> {
+    let pack = |order: u8, first: i64, xs: &mut dyn Iterator<Item = i64>, n: usize| -> Vec<u8> {
+        let xs: Vec<i64> = xs.collect();
+        let base = xs.iter().copied().min().unwrap_or(0);
+        let width = xs.iter().map(|&x| 64 - (x.wrapping_sub(base) as u64).leading_zeros()).max().unwrap_or(0);
+        let mut w = Writer::default();
+        w.byte(order);
+        if order == 1 {
+            w.signed(first);
+        }
+        w.signed(base);
+        w.byte(width as u8);
+        let mut acc: u128 = 0;
+        let mut bits = 0u32;
+        for &x in &xs {
+            acc |= u128::from(x.wrapping_sub(base) as u64) << bits;
+            bits += width;
+            while bits >= 8 {
+                w.byte(acc as u8);
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+        if bits > 0 {
+            w.byte(acc as u8);
+        }
+        debug_assert_eq!(xs.len(), n);
+        w.buf
+    };
+    let n = values.len();
+    let plain = pack(0, 0, &mut values.iter().copied(), n);
+    let first = values.first().copied().unwrap_or(0);
+    let diffs = pack(1, first, &mut values.windows(2).map(|p| p[1].wrapping_sub(p[0])), n.saturating_sub(1));
+    if diffs.len() < plain.len() { diffs } else { plain }
+}
+
+fn bit_unpack(r: &mut Reader<'_>, n: usize) -> Result<Vec<i64>> {
+    let order = r.byte()?;
+    let first = match order {
+        0 => None,
+        1 => Some(r.signed()?),
+        _ => return Err(corrupt("packed column order")),
+    };
+    let count = if first.is_some() { n.saturating_sub(1) } else { n };
+    let base = r.signed()?;
+    let width = u32::from(r.byte()?);
+    if width > 64 {
+        return Err(corrupt("packed column width"));
+    }
+    let bytes = r.take((count * width as usize).div_ceil(8))?;
+    let mut out = Vec::with_capacity(n);
+    out.extend(first);
+    let (mut acc, mut bits, mut at) = (0u128, 0u32, 0usize);
+    let mask = if width == 64 { u64::MAX } else { (1u64 << width) - 1 };
+    for _ in 0..count {
+        while bits < width {
+            acc |= u128::from(bytes[at]) << bits;
+            at += 1;
+            bits += 8;
+        }
+        let x = base.wrapping_add((acc as u64 & mask) as i64);
+        acc >>= width;
+        bits -= width;
+        out.push(match out.last() {
+            Some(&prev) if first.is_some() => prev.wrapping_add(x),
+            _ => x,
+        });
+    }
+    Ok(out)
 }
 
 fn decode_values(r: &mut Reader<'_>, kind: u8, n: usize) -> Result<Vec<i64>> {
@@ -177,6 +267,7 @@ fn decode_values(r: &mut Reader<'_>, kind: u8, n: usize) -> Result<Vec<i64>> {
                 })
                 .collect()
         }
+        PACKED => bit_unpack(r, n),
         PCO => {
             let v: Vec<i64> = simple_decompress(r.bytes()?).map_err(|e| corrupt(&format!("pco: {e}")))?;
             if v.len() != n {
@@ -215,6 +306,36 @@ mod tests {
             let c = Column::Int(s);
             assert_eq!(round_trip(&c).0, c);
         }
+    }
+
+    #[test]
+    fn short_noisy_columns_are_bit_packed_and_come_back_exactly() {
+        let mut seed: u64 = 7;
+        let mut noise = |range: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) % range) as i64
+        };
+        for n in [1usize, 2, 3, 7, 8, 9, 63, 64, 65, 300] {
+            // A level with noise (order 0 wins), a random walk (order 1 wins), the extremes.
+            let level: Vec<Option<i64>> = (0..n).map(|_| Some(1_000_000 + noise(200))).collect();
+            let mut x = 0i64;
+            let walk: Vec<Option<i64>> = (0..n)
+                .map(|_| {
+                    x += noise(400) - 200;
+                    Some(x * 1_000_003)
+                })
+                .collect();
+            let wide: Vec<Option<i64>> = (0..n).map(|i| Some(if i % 2 == 0 { i64::MIN } else { i64::MAX })).collect();
+            for c in [level, walk, wide].map(Column::Int) {
+                assert_eq!(round_trip(&c).0, c, "{n} values");
+            }
+        }
+        // 64 readings of 0–199 around a million: 8 bits each and a few bytes of header, where
+        // zigzag varints of the deltas take 2 bytes each.
+        let level: Vec<i64> = (0..64).map(|_| 1_000_000 + noise(200)).collect();
+        let (kind, bytes) = encode_values(&level);
+        assert_eq!(kind, PACKED);
+        assert!(bytes.len() <= 64 + 8, "{} bytes", bytes.len());
     }
 
     #[test]

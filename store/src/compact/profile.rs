@@ -44,6 +44,7 @@ pub(crate) fn profile(
                 let kind = match w.buf.first().map(|t| t & 24) {
                     Some(0) => "const",
                     Some(8) => "deltas",
+                    Some(24) => "packed",
                     _ => "pco",
                 };
                 *out.entry(format!("block columns {kind}")).or_default() += w.buf.len() + 1;
@@ -63,7 +64,12 @@ pub(crate) fn profile(
         );
     }
     let rollup = b.finish();
+    let t0 = std::time::Instant::now();
     let body = rollup.encode();
+    out.insert("rollup encode µs (count)".into(), t0.elapsed().as_micros() as usize);
+    let t0 = std::time::Instant::now();
+    let _ = super::rollup::Rollup::decode(&body, None);
+    out.insert("rollup decode µs (count)".into(), t0.elapsed().as_micros() as usize);
     out.insert(format!("rollup chunk ({} buckets)", rollup.len()), body.len());
     // Each figure part: flag, counts?, avg, min, max, last.
     let mut r = Reader::new(&body);
@@ -77,11 +83,18 @@ pub(crate) fn profile(
         by_figure.push((part.len(), name.clone()));
         let mut p = Reader::new(part);
         let flag = p.byte().unwrap_or(0);
-        if flag == 1 {
+        if flag == 0x80 {
+            *out.entry("rollup same as an earlier figure (count)".into()).or_default() += 1;
+            continue;
+        }
+        if flag & 1 != 0 {
             let _ = Column::decode(&mut p, n);
         }
         for what in ["avg", "min", "max", "last"] {
             let before = p_len(&p);
+            if what == "min" && flag & 2 != 0 {
+                let _ = p.signed();
+            }
             let _ = Column::decode(&mut p, n);
             *out.entry(format!("rollup {what}")).or_default() += before - p_len(&p);
         }

@@ -10,17 +10,21 @@
 //! bucket count, the buckets' start times and sample counts, the figure names (deflated, each
 //! with `i`/`f` for integer or float figures), then per figure one length-prefixed part (so one
 //! figure is read without decoding the others): a flag telling whether the figure's counts are
-//! the buckets' (`0`) or its own column follows ([`OWN_COUNTS`]), then average, minimum,
-//! maximum and last as [`Column`]s (integer figures' too are float columns). A chunk keeps the precision a chart of it needs, relative to the figure's
-//! span in the chunk (largest minus smallest): [`AVG_DIGITS`] significant digits of the
-//! averages' span, [`BAND_DIGITS`] of the band's. Chunks written before (7 digits per value,
-//! or 6 and 4 of the chunk's largest value, integer figures' extremes as integer columns) read
-//! the same way.
+//! the buckets' (`0`) or its own column follows ([`OWN_COUNTS`]), then the averages as a float
+//! [`Column`] (integer figures' too), then (with [`RESIDUALS`]) one band exponent and the
+//! minimums, maximums and last values as integer columns of steps away from the average. A
+//! chunk keeps the precision a chart of it needs, relative to the figure's span in the chunk
+//! (largest minus smallest): [`AVG_DIGITS`] significant digits of the averages' span,
+//! [`BAND_DIGITS`] of the band's. Chunks written before (minimum, maximum and last as float
+//! columns of their own; 4 digits of the averages' span, or 7 digits per value, or 6 and 4 of
+//! the chunk's largest value) read the same way. Complete spans of chunks are merged into one
+//! by `crate::sealing`.
 
 use std::collections::HashMap;
 
 use super::bytes::{Reader, Writer, corrupt, deflate, inflate};
-use super::column::{Column, span};
+use super::column::{Column, float_exponent, span};
+use super::quantize::{from_steps, to_steps};
 use crate::columns::HISTORY_FIGURES;
 use crate::error::Result;
 
@@ -31,7 +35,7 @@ pub(crate) const TIERS: [i64; 3] = [300_000, 3_600_000, 86_400_000];
 /// chunk (see [`Column::encode_to_span`]): a chart's precision, not a reading's (a line drawn
 /// 1,000 pixels high needs 3; a chart of a longer range spans at least as much). Raw samples
 /// keep theirs ([`super::quantize::SIGNIFICANT_DIGITS`] per value).
-pub(crate) const AVG_DIGITS: i32 = 4;
+pub(crate) const AVG_DIGITS: i32 = 3;
 
 /// Significant digits kept of a chunk's minimums, maximums and last values, of the span of the
 /// figure's band in the chunk (lowest minimum to highest maximum): a band on a chart 1,000
@@ -45,6 +49,16 @@ const MAX_NAMES: u64 = 16 << 20;
 
 /// A figure part's flag: its counts differ from the buckets' (a column of them follows).
 const OWN_COUNTS: u8 = 1;
+
+/// A figure part's flag: minimums, maximums and last values are written as integer steps of
+/// one band exponent away from the bucket's average (as read back), so that a figure that
+/// moves slowly within its buckets costs a constant column for each, whatever its level.
+/// Without it (chunks written before), they are float columns of their own.
+const RESIDUALS: u8 = 2;
+
+/// A figure part that holds no stats but the index of an earlier figure with the same ones
+/// (a flag byte no other part starts with).
+const SAME_AS: u8 = 0x80;
 
 /// Whether a figure is kept in the rollup tiers: every series (what charts, `/series` and
 /// summaries read) and the headline figures that history reads ([`HISTORY_FIGURES`], stored
@@ -179,25 +193,24 @@ impl Rollup {
         Column::Int(self.samples.iter().map(|&s| Some(s)).collect()).encode(&mut w);
         let text: String = self.names.iter().map(|(n, int)| format!("{}{n}\n", if *int { 'i' } else { 'f' })).collect();
         w.bytes(&deflate(text.as_bytes()));
-        for stats in &self.stats {
+        for (i, stats) in self.stats.iter().enumerate() {
             let mut fw = Writer::default();
+            if let Some(j) = self.stats[..i].iter().position(|earlier| earlier == stats) {
+                // The same stats under two names (a headline figure and its series, such as
+                // `~cpu_percent` and `cpu.busy`): stored once.
+                fw.byte(SAME_AS);
+                fw.len(j);
+                w.bytes(&fw.buf);
+                continue;
+            }
             let counts: Vec<Option<i64>> = stats.iter().map(|s| s.map(|s| s.n)).collect();
             if counts.iter().zip(&self.samples).all(|(c, s)| c.is_none_or(|c| c == *s)) {
-                fw.byte(0);
+                fw.byte(RESIDUALS);
             } else {
-                fw.byte(OWN_COUNTS);
+                fw.byte(OWN_COUNTS | RESIDUALS);
                 Column::Int(counts).encode(&mut fw);
             }
-            let avg = Column::Float(stats.iter().map(|s| s.map(|s| s.avg())).collect());
-            avg.encode_to_span(&mut fw, AVG_DIGITS, avg.span());
-            let band = span(stats.iter().flatten().flat_map(|s| [s.min, s.max, s.last]));
-            for pick in [|s: &Stat| s.min, |s: &Stat| s.max, |s: &Stat| s.last] {
-                Column::Float(stats.iter().map(|s| s.as_ref().map(pick)).collect()).encode_to_span(
-                    &mut fw,
-                    BAND_DIGITS,
-                    band,
-                );
-            }
+            encode_stats(&mut fw, stats);
             w.bytes(&fw.buf);
         }
         w.buf
@@ -215,12 +228,19 @@ impl Rollup {
         let samples = ints(Column::decode(&mut r, n)?)?;
         let text = String::from_utf8(inflate(r.bytes()?, MAX_NAMES)?).map_err(|_| corrupt("rollup names"))?;
         let mut out = Rollup { starts, samples, ..Rollup::default() };
-        for line in text.lines() {
-            let part = r.bytes()?;
+        let parts: Vec<&[u8]> = text.lines().map(|_| r.bytes()).collect::<Result<_>>()?;
+        for (i, line) in text.lines().enumerate() {
             let int = line.starts_with('i');
             let name = line.get(1..).unwrap_or_default();
             if only.is_some_and(|o| !o.contains(&name)) {
                 continue;
+            }
+            let mut part = parts[i];
+            if part.first() == Some(&SAME_AS) {
+                let mut p = Reader::new(part);
+                p.byte()?;
+                let j = p.len()?;
+                part = parts[..i].get(j).ok_or_else(|| corrupt("rollup figure repeats a later one"))?;
             }
             out.names.push((name.to_owned(), int));
             out.stats.push(decode_figure(part, &out.samples)?);
@@ -244,21 +264,64 @@ fn floats(c: Column) -> Vec<Option<f64>> {
     }
 }
 
+/// Writes a figure's averages, then its minimums, maximums and last values as steps from the
+/// average ([`RESIDUALS`]).
+fn encode_stats(w: &mut Writer, stats: &[Option<Stat>]) {
+    let avg: Vec<Option<f64>> = stats.iter().map(|s| s.map(|s| s.avg())).collect();
+    let avg_span = span(avg.iter().flatten().copied());
+    let e_avg = float_exponent(avg.iter().flatten().copied(), Some((AVG_DIGITS, avg_span)));
+    // The averages as the reader gets them back: the residuals are taken from those.
+    let read_back = |a: Option<f64>| a.filter(|a| a.is_finite()).map(|a| from_steps(to_steps(a, e_avg) as i64, e_avg));
+    let band_values = || stats.iter().flatten().flat_map(|s| [s.min, s.max, s.last]);
+    let e = float_exponent(band_values(), Some((BAND_DIGITS, span(band_values()))));
+    let centres: Vec<Option<i64>> = avg.iter().map(|&a| read_back(a).map(|a| to_steps(a, e) as i64)).collect();
+    Column::Float(avg).encode_to_span(w, AVG_DIGITS, avg_span);
+    w.signed(i64::from(e));
+    for pick in [|s: &Stat| s.min, |s: &Stat| s.max, |s: &Stat| s.last] {
+        let residuals = stats
+            .iter()
+            .zip(&centres)
+            .map(|(s, c)| {
+                let (v, c) = (pick(s.as_ref()?), (*c)?);
+                v.is_finite().then(|| (to_steps(v, e) as i64).wrapping_sub(c))
+            })
+            .collect();
+        Column::Int(residuals).encode(w);
+    }
+}
+
 fn decode_figure(part: &[u8], samples: &[i64]) -> Result<Vec<Option<Stat>>> {
     let n = samples.len();
     let mut r = Reader::new(part);
-    let counts: Vec<Option<i64>> = match r.byte()? {
-        0 => samples.iter().map(|&s| Some(s)).collect(),
-        OWN_COUNTS => match Column::decode(&mut r, n)? {
+    let flag = r.byte()?;
+    if flag & !(OWN_COUNTS | RESIDUALS) != 0 {
+        // Including SAME_AS, which `Rollup::decode` resolves before.
+        return Err(corrupt("rollup figure flag"));
+    }
+    let counts: Vec<Option<i64>> = if flag & OWN_COUNTS == 0 {
+        samples.iter().map(|&s| Some(s)).collect()
+    } else {
+        match Column::decode(&mut r, n)? {
             Column::Int(v) => v,
             Column::Float(_) => return Err(corrupt("rollup counts")),
-        },
-        _ => return Err(corrupt("rollup counts flag")),
+        }
     };
     let avg = floats(Column::decode(&mut r, n)?);
-    let min = floats(Column::decode(&mut r, n)?);
-    let max = floats(Column::decode(&mut r, n)?);
-    let last = floats(Column::decode(&mut r, n)?);
+    let (min, max, last) = if flag & RESIDUALS == 0 {
+        (floats(Column::decode(&mut r, n)?), floats(Column::decode(&mut r, n)?), floats(Column::decode(&mut r, n)?))
+    } else {
+        let e = i32::try_from(r.signed()?).map_err(|_| corrupt("rollup band exponent"))?;
+        let centres: Vec<Option<i64>> = avg.iter().map(|a| a.map(|a| to_steps(a, e) as i64)).collect();
+        let mut band = || -> Result<Vec<Option<f64>>> {
+            let Column::Int(residuals) = Column::decode(&mut r, n)? else { return Err(corrupt("rollup residuals")) };
+            Ok(residuals
+                .iter()
+                .zip(&centres)
+                .map(|(d, c)| Some(from_steps(c.as_ref()?.wrapping_add(*d.as_ref()?), e)))
+                .collect())
+        };
+        (band()?, band()?, band()?)
+    };
     Ok((0..n)
         .map(|i| {
             let avg = avg.get(i).copied().flatten()?;
@@ -414,6 +477,98 @@ mod tests {
         let r = b.finish();
         let names: Vec<&str> = r.names.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["cpu.busy", "~cpu_percent"]);
+    }
+
+    /// A chunk as written before [`RESIDUALS`]: minimums, maximums and last values as float
+    /// columns of their own.
+    fn encode_without_residuals(r: &Rollup) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.len(r.len());
+        Column::Int(r.starts.iter().map(|&s| Some(s)).collect()).encode(&mut w);
+        Column::Int(r.samples.iter().map(|&s| Some(s)).collect()).encode(&mut w);
+        let text: String = r.names.iter().map(|(n, int)| format!("{}{n}\n", if *int { 'i' } else { 'f' })).collect();
+        w.bytes(&deflate(text.as_bytes()));
+        for stats in &r.stats {
+            let mut fw = Writer::default();
+            fw.byte(0);
+            let avg = Column::Float(stats.iter().map(|s| s.map(|s| s.avg())).collect());
+            avg.encode_to_span(&mut fw, AVG_DIGITS, avg.span());
+            let band = span(stats.iter().flatten().flat_map(|s| [s.min, s.max, s.last]));
+            for pick in [|s: &Stat| s.min, |s: &Stat| s.max, |s: &Stat| s.last] {
+                let c = Column::Float(stats.iter().map(|s| s.as_ref().map(pick)).collect());
+                c.encode_to_span(&mut fw, BAND_DIGITS, band);
+            }
+            w.bytes(&fw.buf);
+        }
+        w.buf
+    }
+
+    #[test]
+    fn chunks_written_before_residuals_read_the_same() {
+        let r = samples(&[(0, 1.5), (60_000, 2.5), (300_000, 4.0), (360_000, 3.5)], 300_000);
+        assert_eq!(Rollup::decode(&encode_without_residuals(&r), None).unwrap(), r);
+    }
+
+    /// Memory in use on a 64 GB host: its level wanders over the chunk (a random walk), but
+    /// within a bucket it hardly moves, so its extremes and last values are a step or two
+    /// away from the average.
+    fn wandering_memory() -> Rollup {
+        let mut level = 3.0e10;
+        let mut seed: u64 = 42;
+        let points: Vec<(i64, f64)> = (0..1440)
+            .map(|i| {
+                if i % 5 == 0 {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    level += ((seed >> 33) % 2001) as f64 * 1.0e6 - 1.0e9;
+                }
+                (i * 60_000, level + (i % 3) as f64 * 1.0e5)
+            })
+            .collect();
+        samples(&points, 300_000)
+    }
+
+    #[test]
+    fn extremes_near_the_average_cost_almost_nothing() {
+        let r = wandering_memory();
+        let body = r.encode();
+        let back = Rollup::decode(&body, None).unwrap();
+        let (stats, got) = (r.figure("x").unwrap(), back.figure("x").unwrap());
+        // Within a step of 3 digits of the band's span.
+        let band = stats.iter().flatten().map(|s| s.max).fold(f64::MIN, f64::max)
+            - stats.iter().flatten().map(|s| s.min).fold(f64::MAX, f64::min);
+        let step = 10f64.powi(band.log10().floor() as i32 - BAND_DIGITS + 1);
+        for (a, b) in stats.iter().zip(got) {
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!(a.n, b.n);
+            for (x, y) in [(a.min, b.min), (a.max, b.max), (a.last, b.last)] {
+                assert!((x - y).abs() <= step, "{x} came back as {y} (step {step})");
+            }
+            assert!(b.min <= b.avg() + step && b.avg() <= b.max + step);
+        }
+        let before = encode_without_residuals(&r).len();
+        assert!(body.len() * 2 < before, "{} bytes with residuals, {before} without", body.len());
+    }
+
+    #[test]
+    fn a_figure_equal_to_an_earlier_one_is_stored_once() {
+        let points: Vec<(i64, f64)> = (0..600).map(|i| (i * 60_000, f64::from((i * 37 % 101) as u8))).collect();
+        let mut b = Builder::new(300_000, 0, false);
+        for &(t, v) in &points {
+            b.add_sample(t, [("cpu.busy", false, v), ("~cpu_percent", false, v), ("cpu.idle", false, 100.0 - v)]);
+        }
+        let r = b.finish();
+        let body = r.encode();
+        assert_eq!(Rollup::decode(&body, None).unwrap(), r);
+        let only = Rollup::decode(&body, Some(&["~cpu_percent"])).unwrap();
+        assert_eq!(only.figure("~cpu_percent"), r.figure("cpu.busy"), "read alone, through the one it repeats");
+        let mut apart = r.clone();
+        apart.stats[1][0] = Some(Stat::one(-1.0));
+        assert!(
+            body.len() + 100 < apart.encode().len(),
+            "{} bytes, {} when they differ",
+            body.len(),
+            apart.encode().len()
+        );
     }
 
     #[test]

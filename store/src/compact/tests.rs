@@ -95,7 +95,7 @@ fn cycle(i: i64) -> Cycle {
     let users = vec![UserUsage {
         username: "alice".into(),
         cpu: 5.05,
-        mem: 1.225,
+        mem: 1.2345,
         rss_bytes: 1 << 33,
         process_count: 3,
         top_process: "sh".into(),
@@ -174,9 +174,40 @@ fn cycles_round_trip_through_a_block_within_their_digits() {
             row_lists,
         )
         .unwrap();
-        // Every figure here has at most seven significant digits: all exact (users by name).
+        // Every figure here has at most seven significant digits: all exact (users by name),
+        // but the lists' shares of CPU and memory, kept to hundredths of a percent.
         let mut want = c.clone();
         want.users.sort_by(|a, b| a.username.cmp(&b.username));
+        assert_eq!(back.users[0].mem, 1.23, "1.2345 % of memory is kept as 1.23 %");
+        want.users[0].mem = 1.23;
         assert_eq!(back, want, "row {row}");
     }
+}
+
+#[test]
+fn a_column_equal_to_an_earlier_one_is_stored_once() {
+    let frames: Vec<BlockFrame> = (0..64)
+        .map(|i| {
+            let v = f64::from((i * 37 % 101) as u8) + 0.25;
+            let figures = ["cpu.busy", "~cpu_percent", "cpu.idle"]
+                .iter()
+                .zip([v, v, 100.0 - v])
+                .map(|(name, x)| super::cycle::Figure {
+                    name: (*name).to_owned(),
+                    value: super::cycle::Value::F(Some(x)),
+                })
+                .collect();
+            let changing = super::cycle::Changing { figures, ..Default::default() };
+            BlockFrame { ts_ms: i64::from(i) * 60_000, facts_id: 1, changing }
+        })
+        .collect();
+    let packed = pack(&frames);
+    let figures = Figures::open(&packed.figures).unwrap();
+    let busy = figures.column("cpu.busy").unwrap().unwrap();
+    assert_eq!(figures.column("~cpu_percent").unwrap(), Some(busy.clone()));
+    assert_ne!(figures.column("cpu.idle").unwrap(), Some(busy.clone()));
+    assert_eq!(figures.all().unwrap().len(), 3);
+    let mut apart = frames.clone();
+    apart[0].changing.figures[1].value = super::cycle::Value::F(Some(-1.0));
+    assert!(packed.figures.len() + 40 < pack(&apart).figures.len(), "stored once");
 }
