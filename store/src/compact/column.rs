@@ -185,8 +185,7 @@ fn encode_values(values: &[i64]) -> (u8, Vec<u8>) {
 /// (order 1), the base, the width in bits, then the offsets packed least significant bit first.
 /// For short columns, where `pco`'s header and tables would cost more than they save.
 fn bit_pack(values: &[i64]) -> Vec<u8> {
-    let pack = |order: u8, first: i64, xs: &mut dyn Iterator<Item = i64>, n: usize| -> Vec<u8> {
-        let xs: Vec<i64> = xs.collect();
+    let pack = |order: u8, first: i64, xs: &[i64]| -> Vec<u8> {
         let base = xs.iter().copied().min().unwrap_or(0);
         let width = xs.iter().map(|&x| 64 - (x.wrapping_sub(base) as u64).leading_zeros()).max().unwrap_or(0);
         let mut w = Writer::default();
@@ -198,7 +197,7 @@ fn bit_pack(values: &[i64]) -> Vec<u8> {
         w.byte(width as u8);
         let mut acc: u128 = 0;
         let mut bits = 0u32;
-        for &x in &xs {
+        for &x in xs {
             acc |= u128::from(x.wrapping_sub(base) as u64) << bits;
             bits += width;
             while bits >= 8 {
@@ -210,13 +209,11 @@ fn bit_pack(values: &[i64]) -> Vec<u8> {
         if bits > 0 {
             w.byte(acc as u8);
         }
-        debug_assert_eq!(xs.len(), n);
         w.buf
     };
-    let n = values.len();
-    let plain = pack(0, 0, &mut values.iter().copied(), n);
-    let first = values.first().copied().unwrap_or(0);
-    let diffs = pack(1, first, &mut values.windows(2).map(|p| p[1].wrapping_sub(p[0])), n.saturating_sub(1));
+    let plain = pack(0, 0, values);
+    let diffs: Vec<i64> = values.windows(2).map(|p| p[1].wrapping_sub(p[0])).collect();
+    let diffs = pack(1, values.first().copied().unwrap_or(0), &diffs);
     if diffs.len() < plain.len() { diffs } else { plain }
 }
 
