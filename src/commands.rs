@@ -331,8 +331,9 @@ async fn cleanup(config: &Config, older_than: Option<std::time::Duration>) -> Re
     let [five, hour, day] = m.buckets_deleted;
     println!(
         "rolled up {} bucket(s); deleted {} raw sample(s), {five} 5-minute, {hour} hourly and {day} daily bucket(s) \
-         past their tier's age; sealed {} complete span(s); summarised {} user day(s), deleted {}",
-        m.rolled_up, m.raw_deleted, m.sealed, m.user_days, m.user_days_deleted
+         past their tier's age; sealed {} complete span(s) of tiers and {} of raw blocks; summarised {} user \
+         day(s), deleted {}",
+        m.rolled_up, m.raw_deleted, m.sealed, m.blocks_sealed, m.user_days, m.user_days_deleted
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -28,6 +28,7 @@ pub fn spawn(store: Arc<dyn Store>, settings: RetentionSettings) -> tokio::task:
                     raw_deleted = m.raw_deleted,
                     buckets_deleted = ?m.buckets_deleted,
                     sealed = m.sealed,
+                    blocks_sealed = m.blocks_sealed,
                     user_days = m.user_days,
                     user_days_deleted = m.user_days_deleted,
                     ms = started.elapsed().as_millis() as u64,

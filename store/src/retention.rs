@@ -10,6 +10,7 @@ use crate::compact::rollup::{Rollup, TIERS};
 use crate::error::Result;
 use crate::rollup_sql as sql;
 use crate::sample_sql;
+use crate::samples::push_id_list;
 use crate::types::{Maintenance, Retention};
 use crate::values::to_ms;
 
@@ -46,8 +47,11 @@ where
     pub(crate) async fn maintain_tiers(&self, retention: &Retention, now: DateTime<Utc>) -> Result<Maintenance> {
         let now_ms = to_ms(now);
         let mut report = Maintenance { rolled_up: self.roll_up_all(now_ms).await?, ..Maintenance::default() };
-        report.sealed = self.seal_tiers().await?;
         let ages = [retention.raw, retention.five_min, retention.hour, retention.day];
+        // Spans that retention is about to trim are not sealed (it would cut them up again).
+        let cuts = ages.map(|age| cutoff(now_ms, age).unwrap_or(i64::MIN));
+        report.sealed = self.seal_tiers(&cuts[1..]).await?;
+        report.blocks_sealed = self.seal_blocks(cuts[0]).await?;
         // Index 0 is raw, 1.. the tiers; what a level may lose is bounded by the next one's progress.
         for level in 0..ages.len() {
             let Some(mut cut) = cutoff(now_ms, ages[level]) else { continue };
@@ -119,13 +123,27 @@ where
         for id in straddling {
             // Read and rewritten in one transaction: a roll-up may be adding to the same chunk.
             let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-            let body: Option<Vec<u8>> = sqlx::query_scalar(sql::CHUNK_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
-            let Some(body) = body else { continue };
+            let row: Option<(i64, Vec<u8>)> =
+                sqlx::query_as(sql::CHUNK_AND_SERVER_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
+            let Some((server_id, body)) = row else { continue };
             let mut chunk = Rollup::decode(&body, None)?;
             let before = chunk.len();
             let last = chunk.starts.last().copied().unwrap_or(i64::MIN);
             chunk.retain(|s| s >= cut || s == last);
             deleted += (before - chunk.len()) as u64;
+            let pieces = chunk.split_by_chunk(tier);
+            if pieces.len() > 1 {
+                // A sealed chunk trimmed the first time goes back to chunks of a day (or 12
+                // days, or 288), so that the passes after re-encode a day, not four.
+                let mut qb = sqlx::QueryBuilder::<DB>::new(sql::DELETE_CHUNKS_IN);
+                push_id_list(&mut qb, &[id]);
+                qb.build().persistent(false).execute(&mut *tx).await?;
+                for (key, piece) in &pieces {
+                    self.upsert_chunk(&mut tx, server_id, tier, *key, piece).await?;
+                }
+                tx.commit().await?;
+                continue;
+            }
             let (Some(&first), Some(&last)) = (chunk.starts.first(), chunk.starts.last()) else { continue };
             sqlx::query(sql::UPDATE_CHUNK)
                 .bind(id)

@@ -61,6 +61,9 @@ pub(crate) const LEAST_DONE: &str = "SELECT MIN(done_ms) FROM rollup_progress WH
 /// `$1` id.
 pub(crate) const CHUNK_BY_ID: &str = "SELECT body FROM sample_rollups WHERE id = $1";
 
+/// `$1` id.
+pub(crate) const CHUNK_AND_SERVER_BY_ID: &str = "SELECT server_id, body FROM sample_rollups WHERE id = $1";
+
 /// `$1` tier, `$2` first millisecond kept: chunks that hold buckets before it and are kept (they
 /// straddle it, or are a server's newest chunk of the tier): trimmed to the rest, or to their
 /// last bucket.

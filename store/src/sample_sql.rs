@@ -141,11 +141,23 @@ pub(crate) const CLEANUP_BLOCKS: &str = "DELETE FROM sample_blocks WHERE id IN (
      SELECT id FROM sample_blocks WHERE last_ms < $1 ORDER BY last_ms LIMIT $2) RETURNING frames";
 
 /// `$1` first millisecond kept: blocks that straddle it.
-pub(crate) const STRADDLING_BLOCKS: &str = "SELECT id, figures, lists FROM sample_blocks \
+pub(crate) const STRADDLING_BLOCKS: &str = "SELECT id, server_id, figures, lists FROM sample_blocks \
      WHERE first_ms < $1 AND last_ms >= $1";
 
 /// `$1` id.
 pub(crate) const DELETE_BLOCK: &str = "DELETE FROM sample_blocks WHERE id = $1";
+
+/// Blocks of at most `$1` frames (as compaction writes them: sealed ones are larger) with their
+/// server's latest block end, sorted by server and start: what raw sealing picks spans from.
+pub(crate) const SEALABLE_BLOCKS: &str = "SELECT b.server_id, b.id, b.first_ms, m.done_ms FROM sample_blocks b \
+     JOIN (SELECT server_id, MAX(last_ms) AS done_ms FROM sample_blocks GROUP BY server_id) m \
+     ON m.server_id = b.server_id WHERE b.frames <= $1 ORDER BY b.server_id, b.first_ms";
+
+/// `$1` id.
+pub(crate) const BLOCK_BODIES: &str = "SELECT figures, lists FROM sample_blocks WHERE id = $1";
+
+/// Blocks by id: `push_id_list` appends the list.
+pub(crate) const DELETE_BLOCKS_IN: &str = "DELETE FROM sample_blocks WHERE id IN ";
 
 /// Facts no frame and no block uses any more.
 pub(crate) const CLEANUP_FACTS: &str = "DELETE FROM sample_facts WHERE \

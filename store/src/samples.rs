@@ -261,33 +261,30 @@ where
     }
 
     /// Drops the frames before `before_ms` from the blocks that also hold later ones (re-packed,
-    /// so their floats keep their significant digits); returns how many frames went.
+    /// so their floats keep their significant digits); returns how many frames went. A sealed
+    /// block (see `crate::sealing`) is cut into blocks of [`WINDOW`] frames as it is trimmed the
+    /// first time, so that the passes after trim a window, not 6 hours of frames.
     pub(crate) async fn trim_blocks(&self, before_ms: i64) -> Result<u64> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        let rows: Vec<(i64, Vec<u8>, Vec<u8>)> =
+        let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>)> =
             sqlx::query_as(sql::STRADDLING_BLOCKS).bind(before_ms).fetch_all(&mut *tx).await?;
         let mut deleted = 0u64;
-        for (id, figures, lists) in rows {
-            let fig = Figures::open(&figures)?;
-            let columns = fig.all()?;
-            let lists = unpack_lists(&lists)?;
-            let mut frames = Vec::new();
-            for row in 0..fig.rows() {
-                if fig.ts[row] < before_ms {
-                    deleted += 1;
-                    continue;
-                }
-                let figures =
-                    columns.iter().map(|(name, c)| Figure { name: name.clone(), value: value_at(c, row) }).collect();
-                let (users, by_cpu, by_memory) = lists.get(row).cloned().unwrap_or_default();
-                let changing = Changing { figures, users, by_cpu, by_memory };
-                frames.push(BlockFrame { ts_ms: fig.ts[row], facts_id: fig.facts[row], changing });
-            }
+        for (id, server_id, figures, lists) in rows {
+            let mut frames = unpack_frames(&figures, &lists)?;
+            let before = frames.len();
+            frames.retain(|f| f.ts_ms >= before_ms);
+            deleted += (before - frames.len()) as u64;
             if frames.is_empty() {
                 sqlx::query(sql::DELETE_BLOCK).bind(id).execute(&mut *tx).await?;
                 continue;
             }
-            let (meta, packed) = pack(&frames);
+            let window = usize::try_from(WINDOW).unwrap_or(64);
+            let mut pieces = frames.chunks(window);
+            let first = pieces.next().unwrap_or_default();
+            for piece in pieces {
+                self.insert_block(&mut tx, server_id, piece).await?;
+            }
+            let (meta, packed) = pack(first);
             sqlx::query(sql::UPDATE_BLOCK)
                 .bind(id)
                 .bind(meta.first_ms)
@@ -306,6 +303,23 @@ where
         tx.commit().await?;
         Ok(deleted)
     }
+}
+
+/// A block's frames as they went in: every figure of the block's names (missing where a frame
+/// had none), and each frame's lists.
+pub(crate) fn unpack_frames(figures: &[u8], lists: &[u8]) -> Result<Vec<BlockFrame>> {
+    let fig = Figures::open(figures)?;
+    let columns = fig.in_order()?;
+    let mut lists = unpack_lists(lists)?.into_iter();
+    Ok((0..fig.rows())
+        .map(|row| {
+            let figures =
+                columns.iter().map(|(name, c)| Figure { name: name.clone(), value: value_at(c, row) }).collect();
+            let (users, by_cpu, by_memory) = lists.next().unwrap_or_default();
+            let changing = Changing { figures, users, by_cpu, by_memory };
+            BlockFrame { ts_ms: fig.ts[row], facts_id: fig.facts[row], changing }
+        })
+        .collect())
 }
 
 /// What a block row says besides its blobs.

@@ -172,6 +172,8 @@ pub struct Maintenance {
     pub buckets_deleted: [u64; 3],
     /// Complete spans of a tier merged into one chunk each (see the store's `sealing`).
     pub sealed: u64,
+    /// Complete spans of raw blocks merged into one block each (see the store's `sealing`).
+    pub blocks_sealed: u64,
     /// User days (one user on one server on one day) summarised from raw samples.
     pub user_days: u64,
     /// User days deleted with the 1-day tier's age.

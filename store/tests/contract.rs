@@ -85,6 +85,28 @@ async fn sqlite_seals_complete_spans_of_a_tier() {
 }
 
 #[tokio::test]
+async fn sqlite_seals_complete_spans_of_raw_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&format!("sqlite://{}", dir.path().join("seal-raw.db").display())).await.unwrap();
+    tiers::raw_sealing_keeps_every_frame(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn postgres_seals_complete_spans_of_raw_blocks() {
+    let db = PgTestDb::create().await;
+    let url = db.url.clone();
+    let outcome = tokio::spawn(async move {
+        let store = connect(&url).await.expect("connect to the test database");
+        tiers::raw_sealing_keeps_every_frame(store.as_ref()).await;
+    })
+    .await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
 async fn postgres_seals_complete_spans_of_a_tier() {
     let db = PgTestDb::create().await;
     let url = db.url.clone();

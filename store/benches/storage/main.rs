@@ -158,6 +158,11 @@ impl Db {
                 .unwrap_or_default();
                 // Pages freed by deletes and by sealing are reused by later writes, as in a store
                 // that runs for a year; the file keeps them until then. Counted apart.
+                let facts: (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), SUM(LENGTH(body)) FROM sample_facts")
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                eprintln!("sqlite: {} facts rows, {} B of bodies", facts.0, facts.1.unwrap_or(0));
                 let free: i64 = sqlx::query_scalar("PRAGMA freelist_count").fetch_one(&mut conn).await.unwrap();
                 let page: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(&mut conn).await.unwrap();
                 conn.close().await.unwrap();
@@ -177,6 +182,26 @@ impl Db {
                 // is reused by later writes, as in a store that runs for a year; counted apart.
                 sqlx::query("VACUUM FULL").execute(&mut conn).await.unwrap();
                 let tables: Vec<(String, i64)> = sqlx::query_as(sizes).fetch_all(&mut conn).await.unwrap();
+                let parts: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT c.relname::TEXT, pg_relation_size(c.oid), COALESCE(pg_relation_size(c.reltoastrelid), 0), \
+                     COALESCE(pg_indexes_size(c.reltoastrelid), 0), pg_indexes_size(c.oid) \
+                     FROM pg_class c WHERE c.relname IN ('sample_blocks', 'sample_rollups', 'sample_facts')",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+                for (t, heap, toast, toast_idx, idx) in parts {
+                    eprintln!(
+                        "postgres: {t}: heap {heap} B, toast {toast} B, toast index {toast_idx} B, indexes {idx} B"
+                    );
+                }
+                let bodies: Vec<(i64, i64, i64)> = sqlx::query_as(
+                    "SELECT COUNT(*), SUM(pg_column_size(figures))::BIGINT, SUM(LENGTH(figures))::BIGINT FROM sample_blocks",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_default();
+                eprintln!("postgres: blocks (rows, stored, raw length of figures): {bodies:?}");
                 conn.close().await.unwrap();
                 let total: u64 = tables.iter().map(|(_, b)| *b as u64).sum();
                 eprintln!(

@@ -145,6 +145,11 @@ impl<'a> Figures<'a> {
 
     /// Every column, by name.
     pub(crate) fn all(&self) -> Result<HashMap<String, Column>> {
+        Ok(self.in_order()?.into_iter().collect())
+    }
+
+    /// Every column, in the block's order of names.
+    pub(crate) fn in_order(&self) -> Result<Vec<(String, Column)>> {
         self.names.iter().enumerate().map(|(i, name)| Ok((name.clone(), self.decode(i)?))).collect()
     }
 }

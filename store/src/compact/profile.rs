@@ -99,6 +99,9 @@ pub(crate) fn profile(
             *out.entry(format!("rollup {what}")).or_default() += before - p_len(&p);
         }
     }
+    for (bytes, name) in &by_figure {
+        *out.entry(format!("rollup family {}", family(name))).or_default() += *bytes;
+    }
     by_figure.sort();
     for (bytes, name) in by_figure.iter().rev().take(25) {
         out.insert(format!("rollup figure {name}"), *bytes);
@@ -108,6 +111,29 @@ pub(crate) fn profile(
         *out.entry(format!("rollup figures {label} B (count)")).or_default() += n;
     }
     out.into_iter().collect()
+}
+
+/// A figure's name with its device, core or container left out: `diskio[*].busy_percent`.
+fn family(name: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in name.chars() {
+        match c {
+            '[' => {
+                inside = true;
+                out.push_str("[*");
+            }
+            ']' => {
+                inside = false;
+                out.push(']');
+            }
+            _ if inside => {}
+            c if c.is_ascii_digit() && !out.ends_with('*') => out.push('*'),
+            c if c.is_ascii_digit() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn p_len(r: &Reader<'_>) -> usize {

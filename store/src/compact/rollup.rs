@@ -157,6 +157,19 @@ impl Rollup {
         }
     }
 
+    /// The buckets cut by chunk (as [`chunk_of`] keys them in tier `width`), oldest first.
+    pub(crate) fn split_by_chunk(&self, width: i64) -> Vec<(i64, Rollup)> {
+        let mut keys: Vec<i64> = self.starts.iter().map(|&s| chunk_of(s, width)).collect();
+        keys.dedup();
+        keys.into_iter()
+            .map(|key| {
+                let mut piece = self.clone();
+                piece.retain(|s| chunk_of(s, width) == key);
+                (key, piece)
+            })
+            .collect()
+    }
+
     /// This rollup with `newer`'s buckets added; a bucket both have is `newer`'s.
     pub(crate) fn with(&self, newer: &Rollup) -> Rollup {
         let mut b = Builder::new(1, 0, false);

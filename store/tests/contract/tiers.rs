@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use fleetwatch_common::Sample;
-use fleetwatch_store::{FigureSummary, Retention, Store, Success, TierStats, TimeRange};
+use fleetwatch_store::{FigureSummary, Retention, Store, Success, TierStats, TimeRange, UserUsage};
 
 use super::details;
 
@@ -177,15 +177,96 @@ pub(crate) async fn sealing_keeps_every_bucket(store: &dyn Store) {
     assert_eq!(store.maintain(&Retention::default(), now).await.unwrap().sealed, 0, "nothing left to seal");
 
     // 5-minute buckets kept 5 days: the 4.5 days before Jan 5 12:00 go, across both sealed
-    // chunks (the second is trimmed, not dropped).
+    // chunks. The second is trimmed, not dropped, and goes back to chunks of a day (Jan 5 from
+    // 12:00, Jan 6), so that the passes after trim a day, not four; they are not sealed again.
     let day = |n: u64| Some(std::time::Duration::from_secs(n * 86_400));
     let short = Retention { raw: day(7), five_min: day(5), hour: None, day: None };
     let m = store.maintain(&short, now).await.unwrap();
     assert_eq!(m.buckets_deleted[0], 4 * 48 + 24);
     let stats = store.stats().await.unwrap().tiers;
     let five = stats.iter().find(|t| t.tier == "5m").unwrap();
-    assert_eq!((five.rows, five.points, five.oldest), (1 + 4, 5 * 48, Some(at(4, 12, 0))));
+    assert_eq!((five.rows, five.points, five.oldest), (2 + 4, 5 * 48, Some(at(4, 12, 0))));
     let kept = TimeRange { from: at(4, 12, 0), ..range };
     let want: Vec<_> = from_raw.iter().filter(|p| p.timestamp >= at(4, 12, 0)).cloned().collect();
     assert_eq!(store.series(SERVER, "cpu.busy", kept).await.unwrap(), want);
+    let m = store.maintain(&short, now).await.unwrap();
+    assert_eq!((m.sealed, m.buckets_deleted[0]), (0, 0), "the trimmed span is left to retention");
+    assert_eq!(store.series(SERVER, "cpu.busy", kept).await.unwrap(), want);
+}
+
+/// Raw sealing: every 2 minutes from Jan 1 00:00 to Jan 2 15:00, with users and details. Blocks
+/// of 64 frames span 128 minutes, so every 6-hour span holds at least two block starts: Jan 1's
+/// four spans and Jan 2's first two are complete and sealed; Jan 2 12:00-18:00 is not (frames
+/// after ~12:50 are still hot or in its first block). Every frame reads back the same after
+/// sealing, and retention then trims a sealed block exactly.
+pub(crate) async fn raw_sealing_keeps_every_frame(store: &dyn Store) {
+    store.migrate().await.unwrap();
+    let times: Vec<DateTime<Utc>> = (0..39 * 30).map(|i| at(0, 0, 2 * i)).collect();
+    for (i, &t) in times.iter().enumerate() {
+        let cpu = f64::from(u8::try_from(i % 7).unwrap()) * 10.0 + 0.25;
+        let users = [
+            UserUsage {
+                username: "alice".into(),
+                cpu: cpu / 2.0,
+                mem: 1.25,
+                rss_bytes: 1_000_000 + i64::try_from(i).unwrap() * 4096,
+                process_count: 3,
+                top_process: "postgres".into(),
+                disk_bytes: None,
+            },
+            UserUsage {
+                username: format!("user{}", i % 3),
+                cpu: 0.5,
+                mem: 0.25,
+                rss_bytes: 2_000_000,
+                process_count: 1,
+                top_process: "sshd".into(),
+                disk_bytes: Some(1e9),
+            },
+        ];
+        let (s, d) = (sample(t, cpu), details(SERVER, t, cpu));
+        store
+            .record_successes(&[Success { sample: &s, users: &users, details: Some(&d), duration_ms: 1 }])
+            .await
+            .unwrap();
+    }
+    let range = TimeRange { from: at(0, 0, 0), to: at(1, 15, 0), max_points: Some(3000) };
+    let probes: Vec<DateTime<Utc>> = times.iter().step_by(13).copied().collect();
+    let read = || async {
+        let mut out = Vec::new();
+        for &t in &probes {
+            out.push((t, store.details(SERVER, Some(t)).await.unwrap(), store.users_at(SERVER, t).await.unwrap()));
+        }
+        (store.series(SERVER, "cpu.busy", range).await.unwrap(), store.history(SERVER, range).await.unwrap(), out)
+    };
+    let before = read().await;
+    assert_eq!(before.0.len(), times.len(), "one raw point per sample");
+    assert!(before.2.iter().all(|(_, d, u)| d.is_some() && u.len() == 2), "every probe has details and users");
+    let raw_rows = |stats: Vec<TierStats>| stats.into_iter().find(|t| t.tier == "raw").map(|t| (t.rows, t.points));
+    let (rows_before, points_before) = raw_rows(store.stats().await.unwrap().tiers).unwrap();
+
+    let now = at(1, 15, 0);
+    let m = store.maintain(&Retention::default(), now).await.unwrap();
+    assert_eq!(m.blocks_sealed, 6, "Jan 1's four spans and Jan 2's first two");
+    let (rows_after, points_after) = raw_rows(store.stats().await.unwrap().tiers).unwrap();
+    assert_eq!(points_after, points_before, "no frame lost or added");
+    assert!(rows_after + 6 <= rows_before, "{rows_before} rows became {rows_after}");
+    assert_eq!(read().await, before, "every frame reads back the same");
+    assert_eq!(store.maintain(&Retention::default(), now).await.unwrap().blocks_sealed, 0, "nothing left to seal");
+
+    // Raw kept a day: the frames before Jan 1 15:00 go, the sealed block of 12:00-18:00 is
+    // trimmed (not dropped), and what is kept reads the same.
+    let short = Retention { raw: Some(std::time::Duration::from_secs(86_400)), ..Retention::default() };
+    let m = store.maintain(&short, now).await.unwrap();
+    assert_eq!(m.raw_deleted, 15 * 30, "the frames before Jan 1 15:00");
+    let m = store.maintain(&short, now).await.unwrap();
+    assert_eq!((m.blocks_sealed, m.raw_deleted), (0, 0), "the trimmed span is left to retention");
+    let cut = at(0, 15, 0);
+    let kept = TimeRange { from: cut, ..range };
+    let want: Vec<_> = before.0.iter().filter(|p| p.timestamp >= cut).cloned().collect();
+    assert_eq!(store.series(SERVER, "cpu.busy", kept).await.unwrap(), want);
+    for (t, details, users) in before.2.iter().filter(|(t, _, _)| *t >= cut) {
+        assert_eq!(&store.details(SERVER, Some(*t)).await.unwrap(), details, "details at {t}");
+        assert_eq!(&store.users_at(SERVER, *t).await.unwrap(), users, "users at {t}");
+    }
 }
