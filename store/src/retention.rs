@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 use crate::backend::{Backend, SqlStore};
-use crate::compact::rollup::{Rollup, TIERS};
+use crate::compact::rollup::{Rollup, TIERS, chunk_of};
 use crate::error::Result;
 use crate::rollup_sql as sql;
 use crate::sample_sql;
@@ -123,36 +123,36 @@ where
         for id in straddling {
             // Read and rewritten in one transaction: a roll-up may be adding to the same chunk.
             let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-            let row: Option<(i64, Vec<u8>)> =
+            let row: Option<(i64, i64, Vec<u8>)> =
                 sqlx::query_as(sql::CHUNK_AND_SERVER_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
-            let Some((server_id, body)) = row else { continue };
-            let mut chunk = Rollup::decode(&body, None)?;
-            let before = chunk.len();
-            let last = chunk.starts.last().copied().unwrap_or(i64::MIN);
-            chunk.retain(|s| s >= cut || s == last);
-            deleted += (before - chunk.len()) as u64;
-            let pieces = chunk.split_by_chunk(tier);
-            if pieces.len() > 1 {
-                // A sealed chunk trimmed the first time goes back to chunks of a day (or 12
-                // days, or 288), so that the passes after re-encode a day, not four.
-                let mut qb = sqlx::QueryBuilder::<DB>::new(sql::DELETE_CHUNKS_IN);
-                push_id_list(&mut qb, &[id]);
-                qb.build().persistent(false).execute(&mut *tx).await?;
-                for (key, piece) in &pieces {
-                    self.upsert_chunk(&mut tx, server_id, tier, *key, piece).await?;
-                }
+            let Some((server_id, shown_from, body)) = row else { continue };
+            // The buckets' times alone: no figure is decoded unless the chunk is cut up.
+            let starts = Rollup::decode_shown(&body, Some(&[]), shown_from)?.starts;
+            let last = starts.last().copied().unwrap_or(i64::MIN);
+            // What is kept is a suffix: the buckets from `cut` on, or the server's last one.
+            let kept = starts.iter().filter(|&&s| s >= cut || s == last).count();
+            deleted += (starts.len() - kept) as u64;
+            let Some(&first) = starts.get(starts.len() - kept) else { continue };
+            if kept == starts.len() {
+                continue;
+            }
+            if chunk_of(first, tier) == chunk_of(last, tier) {
+                // Hidden, not re-encoded: the buckets go with the chunk, a day (or 12, or 288)
+                // later, or when a roll-up next writes it.
+                sqlx::query(sql::HIDE_BEFORE).bind(id).bind(first).bind(kept as i64).execute(&mut *tx).await?;
                 tx.commit().await?;
                 continue;
             }
-            let (Some(&first), Some(&last)) = (chunk.starts.first(), chunk.starts.last()) else { continue };
-            sqlx::query(sql::UPDATE_CHUNK)
-                .bind(id)
-                .bind(first)
-                .bind(last)
-                .bind(chunk.len() as i64)
-                .bind(chunk.encode())
-                .execute(&mut *tx)
-                .await?;
+            let mut chunk = Rollup::decode(&body, None)?;
+            chunk.retain(|s| s >= first);
+            // A sealed chunk trimmed the first time goes back to chunks of a day (or 12 days, or
+            // 288), so that the passes after only hide buckets.
+            let mut qb = sqlx::QueryBuilder::<DB>::new(sql::DELETE_CHUNKS_IN);
+            push_id_list(&mut qb, &[id]);
+            qb.build().persistent(false).execute(&mut *tx).await?;
+            for (key, piece) in &chunk.split_by_chunk(tier) {
+                self.upsert_chunk(&mut tx, server_id, tier, *key, piece).await?;
+            }
             tx.commit().await?;
         }
         Ok(deleted)

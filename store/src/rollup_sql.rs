@@ -33,12 +33,12 @@ pub(crate) const SET_PROGRESS: &str = "INSERT INTO rollup_progress (server_id, t
 /// `$1` server id, `$2` tier, `$3` from, `$4` to (excluded): the chunks that may hold buckets
 /// starting in the range, oldest first. A chunk starting at `first_ms` holds buckets up to
 /// `last_ms`.
-pub(crate) const CHUNKS_IN: &str = "SELECT first_ms, body FROM sample_rollups \
+pub(crate) const CHUNKS_IN: &str = "SELECT start_ms, body FROM sample_rollups \
      WHERE server_id = $1 AND tier_ms = $2 AND last_ms >= $3 AND first_ms < $4 ORDER BY first_ms";
 
 /// `$1` server id, `$2` tier, `$3` chunk start.
 pub(crate) const CHUNK: &str =
-    "SELECT body FROM sample_rollups WHERE server_id = $1 AND tier_ms = $2 AND first_ms = $3";
+    "SELECT start_ms, body FROM sample_rollups WHERE server_id = $1 AND tier_ms = $2 AND first_ms = $3";
 
 /// `$1` server id, `$2` tier, `$3` chunk start, `$4` first and `$5` last bucket, `$6` buckets,
 /// `$7` body.
@@ -59,10 +59,10 @@ pub(crate) const EXPIRED_CHUNKS: &str = "DELETE FROM sample_rollups WHERE id IN 
 pub(crate) const LEAST_DONE: &str = "SELECT MIN(done_ms) FROM rollup_progress WHERE tier_ms = $1";
 
 /// `$1` id.
-pub(crate) const CHUNK_BY_ID: &str = "SELECT body FROM sample_rollups WHERE id = $1";
+pub(crate) const CHUNK_BY_ID: &str = "SELECT start_ms, body FROM sample_rollups WHERE id = $1";
 
 /// `$1` id.
-pub(crate) const CHUNK_AND_SERVER_BY_ID: &str = "SELECT server_id, body FROM sample_rollups WHERE id = $1";
+pub(crate) const CHUNK_AND_SERVER_BY_ID: &str = "SELECT server_id, start_ms, body FROM sample_rollups WHERE id = $1";
 
 /// `$1` tier, `$2` first millisecond kept: chunks that hold buckets before it and are kept (they
 /// straddle it, or are a server's newest chunk of the tier): trimmed to the rest, or to their
@@ -70,9 +70,10 @@ pub(crate) const CHUNK_AND_SERVER_BY_ID: &str = "SELECT server_id, body FROM sam
 pub(crate) const STRADDLING_CHUNKS: &str = "SELECT id FROM sample_rollups \
      WHERE tier_ms = $1 AND start_ms < $2 AND (last_ms >= $2 OR buckets > 1)";
 
-/// `$1` id, `$2` first and `$3` last bucket, `$4` buckets, `$5` body.
-pub(crate) const UPDATE_CHUNK: &str =
-    "UPDATE sample_rollups SET start_ms = $2, last_ms = $3, buckets = $4, body = $5 WHERE id = $1";
+/// `$1` id, `$2` first bucket shown, `$3` buckets shown: retention hides a chunk's buckets
+/// before `$2` without re-encoding it (readers drop a chunk's buckets before its `start_ms`);
+/// they go with the whole chunk, or when the chunk is next written.
+pub(crate) const HIDE_BEFORE: &str = "UPDATE sample_rollups SET start_ms = $2, buckets = $3 WHERE id = $1";
 
 /// Per tier: chunks, buckets, bytes, first and last bucket.
 pub(crate) const TIER_STATS: &str = "SELECT tier_ms, COUNT(*), CAST(SUM(buckets) AS BIGINT), \

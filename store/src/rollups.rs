@@ -143,14 +143,10 @@ where
         for chunk in chunks {
             let mut part = r.clone();
             part.retain(|s| chunk_of(s, width) == chunk);
-            let old: Option<Vec<u8>> = sqlx::query_scalar(sql::CHUNK)
-                .bind(server_id)
-                .bind(width)
-                .bind(chunk)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let old: Option<(i64, Vec<u8>)> =
+                sqlx::query_as(sql::CHUNK).bind(server_id).bind(width).bind(chunk).fetch_optional(&mut *conn).await?;
             let merged = match old {
-                Some(body) => Rollup::decode(&body, None)?.with(&part),
+                Some((shown_from, body)) => Rollup::decode_shown(&body, None, shown_from)?.with(&part),
                 None => part,
             };
             self.upsert_chunk(conn, server_id, width, chunk, &merged).await?;
@@ -197,8 +193,8 @@ where
             .fetch_all(&self.pool)
             .await?;
         let mut out = Rollup::default();
-        for (_, body) in rows {
-            let mut chunk = Rollup::decode(&body, only)?;
+        for (shown_from, body) in rows {
+            let mut chunk = Rollup::decode_shown(&body, only, shown_from)?;
             chunk.retain(|s| s >= from && s < to);
             out = if out.is_empty() { chunk } else { out.with(&chunk) };
         }

@@ -153,10 +153,11 @@ where
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let mut merged = Rollup::default();
         for &id in &span.chunks {
-            let body: Option<Vec<u8>> = sqlx::query_scalar(sql::CHUNK_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
+            let row: Option<(i64, Vec<u8>)> =
+                sqlx::query_as(sql::CHUNK_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
             // A chunk gone meanwhile (retention) is simply not in the merge.
-            let Some(body) = body else { continue };
-            let chunk = Rollup::decode(&body, None)?;
+            let Some((shown_from, body)) = row else { continue };
+            let chunk = Rollup::decode_shown(&body, None, shown_from)?;
             merged = if merged.is_empty() { chunk } else { merged.with(&chunk) };
         }
         let mut qb = sqlx::QueryBuilder::<DB>::new(sql::DELETE_CHUNKS_IN);

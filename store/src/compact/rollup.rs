@@ -230,6 +230,16 @@ impl Rollup {
     }
 
     /// Decodes a chunk, with every figure (`only = None`) or only those named.
+    /// [`Rollup::decode`] without the buckets before `shown_from` (the row's `start_ms`: what
+    /// retention hid without re-encoding the chunk).
+    pub(crate) fn decode_shown(blob: &[u8], only: Option<&[&str]>, shown_from: i64) -> Result<Rollup> {
+        let mut chunk = Rollup::decode(blob, only)?;
+        if chunk.starts.first().is_some_and(|&s| s < shown_from) {
+            chunk.retain(|s| s >= shown_from);
+        }
+        Ok(chunk)
+    }
+
     pub(crate) fn decode(blob: &[u8], only: Option<&[&str]>) -> Result<Rollup> {
         let mut r = Reader::new(blob);
         let n = r.len()?;
@@ -440,6 +450,16 @@ mod tests {
             b.add_sample(t, [("x", false, v), ("n", true, v.round())]);
         }
         b.finish()
+    }
+
+    #[test]
+    fn buckets_hidden_by_retention_are_not_read() {
+        let body = samples(&[(0, 1.0), (300_000, 2.0), (600_000, 3.0)], 300_000).encode();
+        assert_eq!(Rollup::decode_shown(&body, None, 0).unwrap().starts, vec![0, 300_000, 600_000]);
+        let shown = Rollup::decode_shown(&body, None, 300_000).unwrap();
+        assert_eq!(shown.starts, vec![300_000, 600_000]);
+        let avg: Vec<f64> = shown.figure("x").unwrap().iter().flatten().map(Stat::avg).collect();
+        assert_eq!(avg, vec![2.0, 3.0]);
     }
 
     #[test]

@@ -192,6 +192,18 @@ pub(crate) async fn sealing_keeps_every_bucket(store: &dyn Store) {
     let m = store.maintain(&short, now).await.unwrap();
     assert_eq!((m.sealed, m.buckets_deleted[0]), (0, 0), "the trimmed span is left to retention");
     assert_eq!(store.series(SERVER, "cpu.busy", kept).await.unwrap(), want);
+
+    // An hour later the day chunk of Jan 5 loses its two buckets of 12:00-13:00: hidden
+    // (its row says where it now starts), never read again, counted once.
+    let bytes = five.bytes;
+    let later = now + Duration::hours(1);
+    let m = store.maintain(&short, later).await.unwrap();
+    assert_eq!(m.buckets_deleted[0], 2);
+    let stats = store.stats().await.unwrap().tiers;
+    let five = stats.iter().find(|t| t.tier == "5m").unwrap();
+    assert_eq!((five.rows, five.points, five.oldest), (2 + 4, 5 * 48 - 2, Some(at(4, 13, 0))));
+    assert_eq!(five.bytes, bytes, "hidden, not re-encoded");
+    assert_eq!(store.maintain(&short, later).await.unwrap().buckets_deleted[0], 0, "counted once");
 }
 
 /// Raw sealing: every 2 minutes from Jan 1 00:00 to Jan 2 15:00, with users and details. Blocks
