@@ -230,7 +230,10 @@ fn fuzz(base: &str, token: &str) {
         // every schema-valid input is accepted: names, globs and windows are checked further.)
         .args(["--checks", CHECKS])
         .args(["--phases", "examples,coverage,fuzzing", "--max-examples", EXAMPLES, "--seed", "1"])
-        .args(["--workers", "2", "--request-timeout", "10", "--max-redirects", "0"])
+        // One worker: with two threads, hypothesis' `ast.parse` of a filter's source can race
+        // and crash CPython 3.11 ("AST constructor recursion depth mismatch"), an error of the
+        // tool, not a finding (seen once in `make test` on 2026-12-04).
+        .args(["--workers", "1", "--request-timeout", "10", "--max-redirects", "0"])
         .args(["--suppress-health-check", "all", "--output-truncate", "false"]);
     // The document's operation ids are `METHOD path`.
     for (method, path) in EXCLUDED {
