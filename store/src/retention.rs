@@ -124,7 +124,7 @@ where
             // Read and rewritten in one transaction: a roll-up may be adding to the same chunk.
             let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
             let row: Option<(i64, i64, Vec<u8>)> =
-                sqlx::query_as(sql::CHUNK_AND_SERVER_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
+                sqlx::query_as(sql::CHUNK_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
             let Some((server_id, shown_from, body)) = row else { continue };
             // The buckets' times alone: no figure is decoded unless the chunk is cut up.
             let starts = Rollup::decode_shown(&body, Some(&[]), shown_from)?.starts;

@@ -58,11 +58,8 @@ pub(crate) const EXPIRED_CHUNKS: &str = "DELETE FROM sample_rollups WHERE id IN 
 /// `$1` tier: the least progress of any server (what every server has summarised).
 pub(crate) const LEAST_DONE: &str = "SELECT MIN(done_ms) FROM rollup_progress WHERE tier_ms = $1";
 
-/// `$1` id.
-pub(crate) const CHUNK_BY_ID: &str = "SELECT start_ms, body FROM sample_rollups WHERE id = $1";
-
-/// `$1` id.
-pub(crate) const CHUNK_AND_SERVER_BY_ID: &str = "SELECT server_id, start_ms, body FROM sample_rollups WHERE id = $1";
+/// `$1` id: the chunk's server, first bucket shown and body.
+pub(crate) const CHUNK_BY_ID: &str = "SELECT server_id, start_ms, body FROM sample_rollups WHERE id = $1";
 
 /// `$1` tier, `$2` first millisecond kept: chunks that hold buckets before it and are kept (they
 /// straddle it, or are a server's newest chunk of the tier): trimmed to the rest, or to their

@@ -153,10 +153,10 @@ where
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let mut merged = Rollup::default();
         for &id in &span.chunks {
-            let row: Option<(i64, Vec<u8>)> =
+            let row: Option<(i64, i64, Vec<u8>)> =
                 sqlx::query_as(sql::CHUNK_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
             // A chunk gone meanwhile (retention) is simply not in the merge.
-            let Some((shown_from, body)) = row else { continue };
+            let Some((_, shown_from, body)) = row else { continue };
             let chunk = Rollup::decode_shown(&body, None, shown_from)?;
             merged = if merged.is_empty() { chunk } else { merged.with(&chunk) };
         }

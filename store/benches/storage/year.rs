@@ -121,14 +121,7 @@ pub async fn run(backend: &str, a: &YearArgs) -> YearReport {
     let cycles = (end - raw_from).num_seconds() / a.every;
     for c in 0..cycles {
         let now = raw_from + Duration::seconds(a.every * c);
-        let generated: Vec<fleet::Cycle> = hosts.iter_mut().map(|h| h.cycle(now, a.every as f64)).collect();
-        let batch: Vec<Success<'_>> = generated
-            .iter()
-            .map(|c| Success { sample: &c.sample, users: &c.users, details: Some(&c.details), duration_ms: 800 })
-            .collect();
-        let t = Instant::now();
-        store.store().record_successes(&batch).await.unwrap();
-        report.raw_write_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        report.raw_write_ms.push(store_cycle(store.store(), &mut hosts, now, a.every).await);
         db.vacuum_now_and_then(c as usize, a.every).await;
         if c % 1440 == 0 {
             eprintln!("{backend}: raw cycle {c}/{cycles} ({:.0} s)", started.elapsed().as_secs_f64());
@@ -180,20 +173,26 @@ pub async fn run(backend: &str, a: &YearArgs) -> YearReport {
     let mut big = fleet::fleet(42, 1000);
     for k in 0..4 {
         let at = end + Duration::seconds(a.every * k);
-        let generated: Vec<fleet::Cycle> = big.iter_mut().map(|h| h.cycle(at, a.every as f64)).collect();
-        let batch: Vec<Success<'_>> = generated
-            .iter()
-            .map(|c| Success { sample: &c.sample, users: &c.users, details: Some(&c.details), duration_ms: 800 })
-            .collect();
-        let t = Instant::now();
-        s.record_successes(&batch).await.unwrap();
-        report.fleet_cycle_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        report.fleet_cycle_ms.push(store_cycle(s, &mut big, at, a.every).await);
     }
     report.latest_1000_ms = time_ms(20, || s.latest_samples()).await;
     assert!(s.latest_samples().await.unwrap().len() >= 1000);
     drop(store);
     db.close().await;
     report
+}
+
+/// Generates one cycle of `hosts` at `at` and stores it in one `record_successes`, as the
+/// collector does; returns how long storing took, in ms.
+async fn store_cycle(store: &dyn Store, hosts: &mut [fleet::Host], at: DateTime<Utc>, every: i64) -> f64 {
+    let generated: Vec<fleet::Cycle> = hosts.iter_mut().map(|h| h.cycle(at, every as f64)).collect();
+    let batch: Vec<Success<'_>> = generated
+        .iter()
+        .map(|c| Success { sample: &c.sample, users: &c.users, details: Some(&c.details), duration_ms: 800 })
+        .collect();
+    let t = Instant::now();
+    store.record_successes(&batch).await.unwrap();
+    t.elapsed().as_secs_f64() * 1000.0
 }
 
 pub fn print(r: &YearReport, a: &YearArgs) {

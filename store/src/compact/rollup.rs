@@ -229,7 +229,6 @@ impl Rollup {
         w.buf
     }
 
-    /// Decodes a chunk, with every figure (`only = None`) or only those named.
     /// [`Rollup::decode`] without the buckets before `shown_from` (the row's `start_ms`: what
     /// retention hid without re-encoding the chunk).
     pub(crate) fn decode_shown(blob: &[u8], only: Option<&[&str]>, shown_from: i64) -> Result<Rollup> {
@@ -240,6 +239,7 @@ impl Rollup {
         Ok(chunk)
     }
 
+    /// Decodes a chunk, with every figure (`only = None`) or only those named.
     pub(crate) fn decode(blob: &[u8], only: Option<&[&str]>) -> Result<Rollup> {
         let mut r = Reader::new(blob);
         let n = r.len()?;
