@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::compact::cycle::{Facts, names};
+use crate::compact::cycle::{Facts, Name, names};
 
 /// Decoded facts, with the names of the figures they imply (in walk order).
 #[derive(Debug)]
 pub(crate) struct StoredFacts {
     pub(crate) facts: Facts,
-    pub(crate) names: Vec<(String, bool, bool)>,
+    pub(crate) names: Vec<(Name, bool, bool)>,
 }
 
 impl StoredFacts {

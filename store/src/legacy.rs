@@ -115,7 +115,7 @@ where
         }
         // One sample at a time: a batch may hold many of one server's.
         for ((cycle, _), id) in cycles.iter().zip(&ids) {
-            let frame_ids = self.write_frames(&mut tx, std::slice::from_ref(&(cycle.clone(), 0)), false).await?;
+            let frame_ids = self.write_frames(&mut tx, &[(cycle.borrowed(), 0)], false).await?;
             if let (Some(server), Some(frame_id)) = (latest.get(id), frame_ids.first()) {
                 sqlx::query("UPDATE server_state SET last_frame_id = $1 WHERE server_name = $2")
                     .bind(*frame_id)

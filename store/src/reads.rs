@@ -108,7 +108,7 @@ pub(crate) fn block_cycle(
     server: &str,
     facts: &crate::compact::cycle::Facts,
 ) -> Result<Cycle> {
-    let columns: HashMap<String, Column> = fig.all()?;
+    let columns: HashMap<crate::compact::cycle::Name, Column> = fig.all()?;
     let lists = unpack_lists(lists)?.into_iter().nth(row).unwrap_or_default();
     Cycle::join(server, fig.ts[row], facts, true, |name, _| columns.get(name).map(|c| value_at(c, row)), lists)
 }

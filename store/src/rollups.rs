@@ -12,7 +12,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 use crate::backend::{Backend, SqlStore};
 use crate::compact::block::{Figures, value_at};
 use crate::compact::column::Column;
-use crate::compact::cycle::Value;
+use crate::compact::cycle::{Name, Value};
 use crate::compact::frame;
 use crate::compact::rollup::{Builder, Rollup, TIERS, chunk_of, tier_name};
 use crate::error::Result;
@@ -226,11 +226,11 @@ where
             sqlx::query_scalar(sample_sql::BLOCKS_IN).bind(server_id).bind(from).bind(to).fetch_all(&mut *conn).await?;
         for blob in &blocks {
             let fig = Figures::open(blob)?;
-            let columns: Vec<(String, Column)> = match only {
+            let columns: Vec<(Name, Column)> = match only {
                 None => fig.all()?.into_iter().collect(),
                 Some(names) => names
                     .iter()
-                    .map(|n| Ok(fig.column(n)?.map(|c| ((*n).to_owned(), c))))
+                    .map(|n| Ok(fig.column(n)?.map(|c| (Name::from(*n), c))))
                     .collect::<Result<Vec<_>>>()?
                     .into_iter()
                     .flatten()
@@ -258,7 +258,7 @@ where
             let values = ch
                 .figures
                 .iter()
-                .filter(|f| only.is_none_or(|o| o.contains(&f.name.as_str())))
+                .filter(|f| only.is_none_or(|o| o.contains(&&*f.name)))
                 .filter_map(|f| number(f.value).map(|(int, v)| (name_id(&f.name, int), int, v)))
                 .collect();
             samples.push((ts, samples.len(), values));
@@ -339,18 +339,9 @@ where
                 users: Vec::new(),
                 details: Some(details.clone()),
             };
-            // `split` leaves the figures unnamed (the facts name them, in walk order).
-            let (facts, changing) = cycle.split();
-            let names = crate::compact::cycle::names(&facts);
+            let (_, changing) = cycle.split();
             let t = crate::values::to_ms(sample.timestamp);
-            b.add_sample(
-                t,
-                changing
-                    .figures
-                    .iter()
-                    .zip(&names)
-                    .filter_map(|(f, (name, _, _))| number(f.value).map(|(int, v)| (name.as_str(), int, v))),
-            );
+            b.add_sample(t, changing.figures.iter().filter_map(|f| number(f.value).map(|(int, v)| (&*f.name, int, v))));
         }
         let rollup = b.finish();
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;

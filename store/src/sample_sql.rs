@@ -13,12 +13,12 @@ pub(crate) const SERVER_ID: &str = "INSERT INTO servers (name) VALUES ($1) \
 /// `$1` name.
 pub(crate) const FIND_SERVER: &str = "SELECT id FROM servers WHERE name = $1";
 
-/// `$1` server id, `$2` hash: facts rows with this hash (compared whole by the caller).
-pub(crate) const FACTS_BY_HASH: &str = "SELECT id, body FROM sample_facts WHERE server_id = $1 AND hash = $2";
+/// Facts rows of some servers with some hashes: `push_id_list` appends the servers, then
+/// ` AND hash IN ` and the hashes (the caller pairs them, and compares bodies whole).
+pub(crate) const FACTS_BY_HASH_IN: &str = "SELECT id, server_id, hash, body FROM sample_facts WHERE server_id IN ";
 
-/// `$1` server id, `$2` hash, `$3` since, `$4` body.
-pub(crate) const INSERT_FACTS: &str =
-    "INSERT INTO sample_facts (server_id, hash, since_ms, body) VALUES ($1, $2, $3, $4) RETURNING id";
+/// Rows of (server id, hash, since, body): `push_values` appends them.
+pub(crate) const INSERT_FACTS_VALUES: &str = "INSERT INTO sample_facts (server_id, hash, since_ms, body) ";
 
 /// `$1` id.
 pub(crate) const FACTS: &str = "SELECT body FROM sample_facts WHERE id = $1";

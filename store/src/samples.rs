@@ -14,9 +14,9 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, QueryBuilder, R
 use crate::backend::{Backend, SqlStore};
 use crate::cache::StoredFacts;
 use crate::columns::push_headline;
-use crate::compact::block::{self, BlockFrame, Figures, unpack_lists, value_at};
+use crate::compact::block::{self, BlockFrame, Effort, Figures, unpack_lists, value_at};
 use crate::compact::bytes::{deflate, inflate};
-use crate::compact::cycle::{Changing, Cycle, Facts, Figure};
+use crate::compact::cycle::{Changing, CycleRef, Facts, Figure};
 use crate::compact::frame;
 use crate::error::{Error, Result};
 use crate::sample_sql as sql;
@@ -58,14 +58,18 @@ where
     /// Stores samples in an open write transaction: frames and states with multi-row inserts,
     /// then the compaction of every window that closed. `Some(duration)` makes a sample its
     /// server's latest (`None`: an old sample being converted). Returns the frames' ids.
-    pub(crate) async fn write_samples(&self, conn: &mut DB::Connection, cycles: &[(Cycle, i64)]) -> Result<Vec<i64>> {
+    pub(crate) async fn write_samples(
+        &self,
+        conn: &mut DB::Connection,
+        cycles: &[(CycleRef<'_>, i64)],
+    ) -> Result<Vec<i64>> {
         self.write_frames(conn, cycles, true).await
     }
 
     pub(crate) async fn write_frames(
         &self,
         conn: &mut DB::Connection,
-        cycles: &[(Cycle, i64)],
+        cycles: &[(CycleRef<'_>, i64)],
         latest: bool,
     ) -> Result<Vec<i64>> {
         if cycles.is_empty() {
@@ -81,38 +85,49 @@ where
             return Ok(ids);
         }
         let mut rows = Vec::with_capacity(cycles.len());
+        // Facts the cache does not know, resolved together after the loop: (row, facts).
+        let mut unknown: Vec<(usize, Facts)> = Vec::new();
         for (cycle, _) in cycles {
             let ts_ms = to_ms(cycle.sample.timestamp);
             let server_id = self.server_id(conn, &cycle.sample.server_name).await?;
-            let (facts, changing) = cycle.split();
+            let (facts, values) = cycle.split_values();
             let facts_id = match self.cache.same_facts(server_id, &facts) {
                 Some(id) => id,
                 None => {
-                    let (id, bytes) = self.facts_id(conn, server_id, &facts, ts_ms).await?;
-                    self.cache.set_last(server_id, facts, id, bytes);
-                    id
+                    unknown.push((rows.len(), facts));
+                    0
                 }
             };
+            let (by_cpu, by_memory) = cycle.processes();
             rows.push((
                 server_id,
                 ts_ms,
                 facts_id,
                 cycle.details.is_some(),
                 cycle.users.len() as i64,
-                frame::encode(&changing),
+                frame::encode_parts(&values, cycle.users, by_cpu, by_memory),
             ));
         }
+        let wanted: Vec<(i64, &Facts, i64)> = unknown.iter().map(|(row, f)| (rows[*row].0, f, rows[*row].1)).collect();
+        let found = self.facts_ids(conn, &wanted).await?;
+        for ((row, facts), (id, bytes)) in unknown.into_iter().zip(found) {
+            rows[row].2 = id;
+            self.cache.set_last(rows[row].0, facts, id, bytes);
+        }
+        let servers: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let mut ids: HashMap<i64, i64> = HashMap::with_capacity(rows.len());
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        while !rows.is_empty() {
+            // The rows are moved into the query: their bodies are bound, not copied.
+            let chunk: Vec<_> = rows.drain(..rows.len().min(ROWS_PER_INSERT)).collect();
             let mut qb = QueryBuilder::<DB>::new(sql::INSERT_FRAMES);
             qb.push_values(chunk, |mut b, r| {
-                b.push_bind(r.0).push_bind(r.1).push_bind(r.2).push_bind(r.3).push_bind(r.4).push_bind(r.5.clone());
+                b.push_bind(r.0).push_bind(r.1).push_bind(r.2).push_bind(r.3).push_bind(r.4).push_bind(r.5);
             });
             qb.push(" RETURNING id, server_id");
             let returned: Vec<(i64, i64)> = qb.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
             ids.extend(returned.into_iter().map(|(id, server)| (server, id)));
         }
-        let frame_ids: Vec<i64> = rows.iter().map(|r| ids.get(&r.0).copied().unwrap_or(0)).collect();
+        let frame_ids: Vec<i64> = servers.iter().map(|s| ids.get(s).copied().unwrap_or(0)).collect();
         if latest {
             for (chunk, chunk_ids) in cycles.chunks(ROWS_PER_INSERT).zip(frame_ids.chunks(ROWS_PER_INSERT)) {
                 let mut qb = QueryBuilder::<DB>::new(sql::UPSERT_STATES.as_str());
@@ -126,7 +141,6 @@ where
                 qb.build().persistent(false).execute(&mut *conn).await?;
             }
         }
-        let servers: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let mut qb = QueryBuilder::<DB>::new(sql::COUNT_FRAMES_IN);
         push_id_list(&mut qb, &servers);
         qb.push(" GROUP BY server_id");
@@ -148,41 +162,52 @@ where
         Ok(id)
     }
 
-    /// The id of a server's facts, stored first if they are new, and their encoded size.
-    async fn facts_id(
-        &self,
-        conn: &mut DB::Connection,
-        server_id: i64,
-        facts: &Facts,
-        ts_ms: i64,
-    ) -> Result<(i64, usize)> {
-        let (json, hash) = facts.encode()?;
-        if let Some(id) = self.cache.current(server_id, hash) {
-            return Ok((id, json.len()));
-        }
-        let rows: Vec<(i64, Vec<u8>)> =
-            sqlx::query_as(sql::FACTS_BY_HASH).bind(server_id).bind(hash).fetch_all(&mut *conn).await?;
-        let mut found = None;
-        for (id, body) in rows {
-            if inflate(&body, MAX_FACTS)? == json {
-                found = Some(id);
-                break;
+    /// The ids of servers' facts, `(server id, facts, time)` with one server at most once,
+    /// each stored first if it is new, and their encoded sizes: one query for those the cache
+    /// does not know and one insert for the new ones, whatever their number.
+    async fn facts_ids(&self, conn: &mut DB::Connection, wanted: &[(i64, &Facts, i64)]) -> Result<Vec<(i64, usize)>> {
+        let encoded = wanted.iter().map(|(_, f, _)| f.encode()).collect::<Result<Vec<_>>>()?;
+        let mut ids: Vec<Option<i64>> =
+            wanted.iter().zip(&encoded).map(|((server, _, _), (_, hash))| self.cache.current(*server, *hash)).collect();
+        let open: Vec<usize> = (0..wanted.len()).filter(|&i| ids[i].is_none()).collect();
+        for chunk in open.chunks(ROWS_PER_INSERT) {
+            let mut qb = QueryBuilder::<DB>::new(sql::FACTS_BY_HASH_IN);
+            push_id_list(&mut qb, &chunk.iter().map(|&i| wanted[i].0).collect::<Vec<_>>());
+            qb.push(" AND hash IN ");
+            push_id_list(&mut qb, &chunk.iter().map(|&i| encoded[i].1).collect::<Vec<_>>());
+            let rows: Vec<(i64, i64, i64, Vec<u8>)> =
+                qb.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
+            let at: HashMap<(i64, i64), usize> = chunk.iter().map(|&i| ((wanted[i].0, encoded[i].1), i)).collect();
+            for (id, server, hash, body) in rows {
+                if let Some(&i) = at.get(&(server, hash))
+                    && ids[i].is_none()
+                    && inflate(&body, MAX_FACTS)? == encoded[i].0
+                {
+                    ids[i] = Some(id);
+                }
             }
         }
-        let id = match found {
-            Some(id) => id,
-            None => {
-                sqlx::query_scalar(sql::INSERT_FACTS)
-                    .bind(server_id)
-                    .bind(hash)
-                    .bind(ts_ms)
-                    .bind(deflate(&json))
-                    .fetch_one(&mut *conn)
-                    .await?
+        let new: Vec<usize> = (0..wanted.len()).filter(|&i| ids[i].is_none()).collect();
+        for chunk in new.chunks(ROWS_PER_INSERT) {
+            let mut qb = QueryBuilder::<DB>::new(sql::INSERT_FACTS_VALUES);
+            qb.push_values(chunk, |mut b, &i| {
+                let (server, _, ts_ms) = wanted[i];
+                b.push_bind(server).push_bind(encoded[i].1).push_bind(ts_ms).push_bind(deflate(&encoded[i].0));
+            });
+            qb.push(" RETURNING id, server_id");
+            let returned: Vec<(i64, i64)> = qb.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
+            let by_server: HashMap<i64, i64> = returned.into_iter().map(|(id, server)| (server, id)).collect();
+            for &i in chunk {
+                ids[i] = by_server.get(&wanted[i].0).copied();
             }
-        };
-        self.cache.set_current(server_id, hash, id);
-        Ok((id, json.len()))
+        }
+        let mut out = Vec::with_capacity(wanted.len());
+        for (i, (server, _, _)) in wanted.iter().enumerate() {
+            let id = ids[i].ok_or_else(|| Error::Corrupt(format!("facts of server {server} were not stored")))?;
+            self.cache.set_current(*server, encoded[i].1, id);
+            out.push((id, encoded[i].0.len()));
+        }
+        Ok(out)
     }
 
     /// Facts by id, decoded (and remembered).
@@ -229,7 +254,7 @@ where
             frames.push(BlockFrame { ts_ms, facts_id, changing: frame::decode(&body, &facts.names)? });
             ids.push(id);
         }
-        self.insert_block(conn, server_id, &frames).await?;
+        self.insert_block(conn, server_id, &frames, compaction_effort(&frames)).await?;
         let mut qb = QueryBuilder::<DB>::new(sql::DELETE_FRAMES_IN);
         push_id_list(&mut qb, &ids);
         qb.build().persistent(false).execute(&mut *conn).await?;
@@ -241,8 +266,9 @@ where
         conn: &mut DB::Connection,
         server_id: i64,
         frames: &[BlockFrame],
+        effort: Effort,
     ) -> Result<()> {
-        let (meta, packed) = pack(frames);
+        let (meta, packed) = pack(frames, effort);
         sqlx::query(sql::INSERT_BLOCK)
             .bind(server_id)
             .bind(meta.first_ms)
@@ -282,9 +308,9 @@ where
             let mut pieces = frames.chunks(window);
             let first = pieces.next().unwrap_or_default();
             for piece in pieces {
-                self.insert_block(&mut tx, server_id, piece).await?;
+                self.insert_block(&mut tx, server_id, piece, Effort::Small).await?;
             }
-            let (meta, packed) = pack(first);
+            let (meta, packed) = pack(first, Effort::Small);
             sqlx::query(sql::UPDATE_BLOCK)
                 .bind(id)
                 .bind(meta.first_ms)
@@ -322,6 +348,21 @@ pub(crate) fn unpack_frames(figures: &[u8], lists: &[u8]) -> Result<Vec<BlockFra
         .collect())
 }
 
+/// How compaction packs a window: quickly (see [`Effort::Quick`]) if sealing will pack it
+/// again, that is if its span is sure to hold other blocks: the window covers under a third of
+/// a span, so that blocks start at least twice in every span (at a schedule of under 1.9
+/// minutes; unless the server was down for hours). At longer schedules a span may hold this
+/// block alone, and a span of one block is not sealed: packed small now.
+fn compaction_effort(frames: &[BlockFrame]) -> Effort {
+    let first = frames.first().map_or(0, |f| f.ts_ms);
+    let last = frames.last().map_or(0, |f| f.ts_ms);
+    if last.saturating_sub(first).saturating_mul(3) < crate::sealing::RAW_SPAN_MS {
+        Effort::Quick
+    } else {
+        Effort::Small
+    }
+}
+
 /// What a block row says besides its blobs.
 pub(crate) struct BlockMeta {
     pub(crate) first_ms: i64,
@@ -335,7 +376,7 @@ pub(crate) struct BlockMeta {
 }
 
 /// Packs frames (sorted by time) into a block and its row's figures.
-pub(crate) fn pack(frames: &[BlockFrame]) -> (BlockMeta, block::Packed) {
+pub(crate) fn pack(frames: &[BlockFrame], effort: Effort) -> (BlockMeta, block::Packed) {
     let with_users = || frames.iter().filter(|f| !f.changing.users.is_empty()).map(|f| f.ts_ms);
     let meta = BlockMeta {
         first_ms: frames.iter().map(|f| f.ts_ms).min().unwrap_or(0),
@@ -347,7 +388,7 @@ pub(crate) fn pack(frames: &[BlockFrame]) -> (BlockMeta, block::Packed) {
         facts_lo: frames.iter().map(|f| f.facts_id).min().unwrap_or(0),
         facts_hi: frames.iter().map(|f| f.facts_id).max().unwrap_or(0),
     };
-    (meta, block::pack(frames))
+    (meta, block::pack(frames, effort))
 }
 
 /// Appends `(id, id, …)` to a query.

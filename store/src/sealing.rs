@@ -19,6 +19,7 @@
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 use crate::backend::{Backend, SqlStore};
+use crate::compact::block::Effort;
 use crate::compact::rollup::{Rollup, TIERS};
 use crate::error::Result;
 use crate::rollup_sql as sql;
@@ -142,7 +143,7 @@ where
         push_id_list(&mut qb, &span.chunks);
         qb.build().persistent(false).execute(&mut *tx).await?;
         if !frames.is_empty() {
-            self.insert_block(&mut tx, span.server_id, &frames).await?;
+            self.insert_block(&mut tx, span.server_id, &frames, Effort::Small).await?;
         }
         tx.commit().await?;
         Ok(())

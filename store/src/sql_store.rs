@@ -7,6 +7,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use fleetwatch_common::{Details, HistoryPoint, OfflineReason, Sample, SeriesPoint, TopUser, UserDay};
@@ -15,7 +16,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 use crate::backend::{Backend, SqlStore};
 use crate::columns::{HISTORY_FIGURES, read_sample};
-use crate::compact::cycle::Cycle;
+use crate::compact::cycle::CycleRef;
 use crate::compact::rollup::Stat;
 use crate::error::{Error, Result};
 use crate::rows::{self, convert};
@@ -69,7 +70,12 @@ where
     }
 
     async fn record_successes(&self, batch: &[Success<'_>]) -> Result<()> {
-        let cycles = batch.iter().map(cycle_of).collect::<Result<Vec<_>>>()?;
+        let users = batch.iter().map(stored_users).collect::<Result<Vec<_>>>()?;
+        let cycles: Vec<(CycleRef<'_>, i64)> = batch
+            .iter()
+            .zip(&users)
+            .map(|(s, users)| (CycleRef { sample: s.sample, users, details: s.details }, s.duration_ms))
+            .collect();
         let result = async {
             let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
             self.write_samples(&mut tx, &cycles).await?;
@@ -423,8 +429,6 @@ where
     }
 }
 
-/// A collection as stored: users' non-finite readings as 0 (with a warning), duplicate user
-/// names refused.
 /// One stored user of `server`'s cycle at `at`, as the top-users answers show it (its disk as
 /// the cycle measured it).
 fn top_user(u: UserUsage, server: &str, at: DateTime<Utc>) -> TopUser {
@@ -441,26 +445,32 @@ fn top_user(u: UserUsage, server: &str, at: DateTime<Utc>) -> TopUser {
     }
 }
 
-fn cycle_of(s: &Success<'_>) -> Result<(Cycle, i64)> {
+/// A collection's users as stored: their non-finite readings as 0 (with a warning), copied
+/// only if there is one; duplicate user names refused.
+fn stored_users<'a>(s: &Success<'a>) -> Result<Cow<'a, [UserUsage]>> {
     let server = s.sample.server_name.as_str();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::with_capacity(s.users.len());
     if let Some(u) = s.users.iter().find(|u| !seen.insert(u.username.as_str())) {
         return Err(Error::Database(sqlx::Error::Protocol(format!(
             "user {:?} appears twice in one sample of {server}",
             u.username
         ))));
     }
-    let users = s
-        .users
-        .iter()
-        .map(|u| UserUsage {
-            cpu: finite_or_zero(u.cpu, "cpu", server, &u.username),
-            mem: finite_or_zero(u.mem, "mem", server, &u.username),
-            disk_bytes: finite(u.disk_bytes),
-            ..u.clone()
-        })
-        .collect();
-    Ok((Cycle { sample: s.sample.clone(), users, details: s.details.cloned() }, s.duration_ms))
+    let readable = |u: &UserUsage| u.cpu.is_finite() && u.mem.is_finite() && u.disk_bytes.is_none_or(f64::is_finite);
+    if s.users.iter().all(readable) {
+        return Ok(Cow::Borrowed(s.users));
+    }
+    Ok(Cow::Owned(
+        s.users
+            .iter()
+            .map(|u| UserUsage {
+                cpu: finite_or_zero(u.cpu, "cpu", server, &u.username),
+                mem: finite_or_zero(u.mem, "mem", server, &u.username),
+                disk_bytes: finite(u.disk_bytes),
+                ..u.clone()
+            })
+            .collect(),
+    ))
 }
 
 /// Points a summary is read with when the range does not say: as fine as a chart's.

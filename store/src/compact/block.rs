@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use fleetwatch_common::ProcessInfo;
 
-use super::bytes::{Reader, Writer, corrupt, deflate, inflate};
+use super::bytes::{Reader, Writer, corrupt, deflate, deflate_fast, inflate};
 use super::column::Column;
-use super::cycle::{Changing, Value};
+use super::cycle::{Changing, Figure, Name, Value};
 use crate::error::Result;
 use crate::types::UserUsage;
 
@@ -36,29 +36,49 @@ pub(crate) struct Packed {
     pub(crate) lists: Vec<u8>,
 }
 
-pub(crate) fn pack(frames: &[BlockFrame]) -> Packed {
-    Packed { figures: pack_figures(frames), lists: pack_lists(frames) }
+/// How hard packing a block works for its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effort {
+    /// Compaction, inside a cycle's write: columns without `pco` (whose search for a delta
+    /// encoding was half of a block's packing time), lists deflated at the fastest level. Such
+    /// a block lives hours: sealing packs its span again, with [`Effort::Small`].
+    Quick,
+    /// Sealing and retention: the smallest of every encoding.
+    Small,
 }
 
-fn pack_figures(frames: &[BlockFrame]) -> Vec<u8> {
+pub(crate) fn pack(frames: &[BlockFrame], effort: Effort) -> Packed {
+    Packed { figures: pack_figures(frames, effort), lists: pack_lists(frames, effort) }
+}
+
+fn pack_figures(frames: &[BlockFrame], effort: Effort) -> Vec<u8> {
     let n = frames.len();
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut names: Vec<(&str, bool)> = Vec::new();
-    for f in frames {
-        for fig in &f.changing.figures {
-            if !index.contains_key(fig.name.as_str()) {
-                index.insert(fig.name.as_str(), names.len());
-                names.push((fig.name.as_str(), matches!(fig.value, Value::F(_))));
-            }
-        }
-    }
-    let mut columns: Vec<Column> = names
-        .iter()
-        .map(|(_, float)| if *float { Column::Float(vec![None; n]) } else { Column::Int(vec![None; n]) })
-        .collect();
+    let mut columns: Vec<Column> = Vec::new();
+    // Each figure's column in the frame before; frames of the same facts share their names
+    // (the same `Arc`s), so a frame like the one before reuses its map instead of hashing every
+    // name again.
+    let mut map: Vec<usize> = Vec::new();
+    let mut before: &[Figure] = &[];
     for (row, f) in frames.iter().enumerate() {
-        for fig in &f.changing.figures {
-            let Some(&c) = index.get(fig.name.as_str()) else { continue };
+        let figures = f.changing.figures.as_slice();
+        let same = figures.len() == before.len()
+            && figures.iter().zip(before).all(|(a, b)| std::sync::Arc::ptr_eq(&a.name, &b.name));
+        if !same {
+            map.clear();
+            for fig in figures {
+                let c = *index.entry(&*fig.name).or_insert_with(|| {
+                    let float = matches!(fig.value, Value::F(_));
+                    names.push((&*fig.name, float));
+                    columns.push(if float { Column::Float(vec![None; n]) } else { Column::Int(vec![None; n]) });
+                    columns.len() - 1
+                });
+                map.push(c);
+            }
+            before = figures;
+        }
+        for (fig, &c) in figures.iter().zip(&map) {
             match (&mut columns[c], fig.value) {
                 (Column::Int(v), Value::I(x)) => v[row] = x,
                 (Column::Int(v), Value::F(x)) => v[row] = x.map(|x| x as i64),
@@ -74,20 +94,47 @@ fn pack_figures(frames: &[BlockFrame]) -> Vec<u8> {
     let name_text: String =
         names.iter().map(|(name, float)| format!("{}{name}\n", if *float { 'f' } else { 'i' })).collect();
     w.bytes(&deflate(name_text.as_bytes()));
+    // Columns by a hash of their values: only those with the same hash are compared.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, c) in columns.iter().enumerate() {
         let mut cw = Writer::default();
-        match columns[..i].iter().position(|earlier| earlier == c) {
+        let same = seen.entry(fingerprint(c)).or_default();
+        let earlier = same.iter().copied().find(|&j| columns[j] == *c);
+        if earlier.is_none() {
+            same.push(i);
+        }
+        match earlier {
             // The same readings under two names (a headline figure and its series, such as
             // `~cpu_percent` and `cpu.busy`): stored once.
             Some(j) => {
                 cw.byte(SAME_AS);
                 cw.len(j);
             }
-            None => c.encode(&mut cw),
+            None => c.encode_with(&mut cw, effort),
         }
         w.bytes(&cw.buf);
     }
     w.buf
+}
+
+/// A hash of a column's kind and values (FNV-1a over their bits): equal columns hash the same.
+fn fingerprint(c: &Column) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut add = |x: u64| {
+        h ^= x;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    match c {
+        Column::Int(v) => {
+            add(1);
+            v.iter().for_each(|x| add(x.map_or(u64::MAX, |x| x as u64 ^ 0x5555)));
+        }
+        Column::Float(v) => {
+            add(2);
+            v.iter().for_each(|x| add(x.map_or(u64::MAX, f64::to_bits)));
+        }
+    }
+    h
 }
 
 /// A column part that holds no column but the index of an earlier, equal one (a tag no
@@ -98,7 +145,7 @@ const SAME_AS: u8 = 3;
 pub(crate) struct Figures<'a> {
     pub(crate) ts: Vec<i64>,
     pub(crate) facts: Vec<i64>,
-    names: Vec<String>,
+    names: Vec<Name>,
     raw: Vec<&'a [u8]>,
 }
 
@@ -114,7 +161,7 @@ impl<'a> Figures<'a> {
         let facts = ints(Column::decode(&mut r, n)?)?;
         let text = inflate(r.bytes()?, MAX_BLOB)?;
         let text = String::from_utf8(text).map_err(|_| corrupt("block names"))?;
-        let names: Vec<String> = text.lines().map(|l| l.get(1..).unwrap_or_default().to_owned()).collect();
+        let names: Vec<Name> = text.lines().map(|l| Name::from(l.get(1..).unwrap_or_default())).collect();
         let raw = (0..names.len()).map(|_| r.bytes()).collect::<Result<Vec<_>>>()?;
         Ok(Self { ts, facts, names, raw })
     }
@@ -125,7 +172,7 @@ impl<'a> Figures<'a> {
 
     /// The column of figure `name`, if the block has it.
     pub(crate) fn column(&self, name: &str) -> Result<Option<Column>> {
-        let Some(i) = self.names.iter().position(|n| n == name) else { return Ok(None) };
+        let Some(i) = self.names.iter().position(|n| &**n == name) else { return Ok(None) };
         Ok(Some(self.decode(i)?))
     }
 
@@ -144,12 +191,12 @@ impl<'a> Figures<'a> {
     }
 
     /// Every column, by name.
-    pub(crate) fn all(&self) -> Result<HashMap<String, Column>> {
+    pub(crate) fn all(&self) -> Result<HashMap<Name, Column>> {
         Ok(self.in_order()?.into_iter().collect())
     }
 
     /// Every column, in the block's order of names.
-    pub(crate) fn in_order(&self) -> Result<Vec<(String, Column)>> {
+    pub(crate) fn in_order(&self) -> Result<Vec<(Name, Column)>> {
         self.names.iter().enumerate().map(|(i, name)| Ok((name.clone(), self.decode(i)?))).collect()
     }
 }
@@ -189,7 +236,7 @@ fn share(x: f64) -> f64 {
     if x.is_finite() { (x * 100.0).round() / 100.0 } else { x }
 }
 
-fn pack_lists(frames: &[BlockFrame]) -> Vec<u8> {
+fn pack_lists(frames: &[BlockFrame], effort: Effort) -> Vec<u8> {
     let mut dict = Dictionary::default();
     let mut w = Writer::default();
     // Users one after the other, each over the window (a user's figures change little from one
@@ -238,9 +285,12 @@ fn pack_lists(frames: &[BlockFrame]) -> Vec<u8> {
     }
     for c in &columns {
         w.len(c.len());
-        c.encode(&mut w);
+        c.encode_with(&mut w, effort);
     }
-    deflate(&w.buf)
+    match effort {
+        Effort::Quick => deflate_fast(&w.buf),
+        Effort::Small => deflate(&w.buf),
+    }
 }
 
 /// Each frame's users and top-process lists (by CPU, by memory), in block order.

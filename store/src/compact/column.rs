@@ -8,6 +8,7 @@
 use pco::ChunkConfig;
 use pco::standalone::{simple_compress, simple_decompress};
 
+use super::block::Effort;
 use super::bytes::{Reader, Writer, corrupt};
 use super::quantize::{column_exponent, from_steps, to_steps};
 use crate::error::Result;
@@ -38,7 +39,12 @@ impl Column {
     }
 
     pub(crate) fn encode(&self, w: &mut Writer) {
-        self.encode_to(w, None);
+        self.encode_to(w, None, Effort::Small);
+    }
+
+    /// Like [`Column::encode`]; [`Effort::Quick`] leaves `pco` out.
+    pub(crate) fn encode_with(&self, w: &mut Writer, effort: Effort) {
+        self.encode_to(w, None, effort);
     }
 
     /// Like [`Column::encode`], but a float column keeps only `digits` significant digits of
@@ -48,7 +54,7 @@ impl Column {
     /// 1.2 TB that grows by 1 GB a day keeps megabytes, a busy CPU share hundredths. Read back by
     /// [`Column::decode`] like any column.
     pub(crate) fn encode_to_span(&self, w: &mut Writer, digits: i32, span: f64) {
-        self.encode_to(w, Some((digits, span)));
+        self.encode_to(w, Some((digits, span)), Effort::Small);
     }
 
     /// A float column's span: its largest finite value minus its smallest (0 for none).
@@ -58,7 +64,7 @@ impl Column {
         span(v.iter().flatten().copied())
     }
 
-    fn encode_to(&self, w: &mut Writer, relative: Option<(i32, f64)>) {
+    fn encode_to(&self, w: &mut Writer, relative: Option<(i32, f64)>, effort: Effort) {
         let (present, exponent, values): (Vec<bool>, Option<i32>, Vec<i64>) = match self {
             Column::Int(v) => (v.iter().map(Option::is_some).collect(), None, v.iter().flatten().copied().collect()),
             Column::Float(v) => {
@@ -76,7 +82,7 @@ impl Column {
         } else {
             BITMAP
         };
-        let body = encode_values(&values);
+        let body = encode_values(&values, effort);
         let float = if exponent.is_some() { FLOAT } else { 0 };
         w.byte(presence | float | body.0);
         if presence == BITMAP {
@@ -148,8 +154,8 @@ const PCO_FROM: usize = 48;
 /// `pco`'s compression level: 0–12, default 8; lower is faster with little loss on short columns.
 const PCO_LEVEL: usize = 4;
 
-/// The smallest encoding of the values: (kind, bytes).
-fn encode_values(values: &[i64]) -> (u8, Vec<u8>) {
+/// The smallest encoding of the values (without `pco` if [`Effort::Quick`]): (kind, bytes).
+fn encode_values(values: &[i64], effort: Effort) -> (u8, Vec<u8>) {
     let mut w = Writer::default();
     let Some(&first) = values.first() else { return (CONST, Vec::new()) };
     if values.iter().all(|&v| v == first) {
@@ -167,7 +173,7 @@ fn encode_values(values: &[i64]) -> (u8, Vec<u8>) {
     if packed.len() < best.1.len() {
         best = (PACKED, packed);
     }
-    if best.1.len() <= PCO_FROM {
+    if best.1.len() <= PCO_FROM || effort == Effort::Quick {
         return best;
     }
     match simple_compress(values, &ChunkConfig::default().with_compression_level(PCO_LEVEL)) {
@@ -330,7 +336,7 @@ mod tests {
         // 64 readings of 0–199 around a million: 8 bits each and a few bytes of header, where
         // zigzag varints of the deltas take 2 bytes each.
         let level: Vec<i64> = (0..64).map(|_| 1_000_000 + noise(200)).collect();
-        let (kind, bytes) = encode_values(&level);
+        let (kind, bytes) = encode_values(&level, Effort::Small);
         assert_eq!(kind, PACKED);
         assert!(bytes.len() <= 64 + 8, "{} bytes", bytes.len());
     }
@@ -358,6 +364,28 @@ mod tests {
         let mut w = Writer::default();
         flat.encode_to_span(&mut w, 3, flat.span());
         assert_eq!(Column::decode(&mut Reader::new(&w.buf), 10).ok(), Some(flat));
+    }
+
+    #[test]
+    fn a_quick_column_leaves_pco_out_and_reads_back_the_same() {
+        // 360 readings of a level with a little noise and a rare spike: bit-packing pays the
+        // spike's width on every value, `pco`'s bins do not.
+        let mut seed: u64 = 11;
+        let values: Vec<Option<i64>> = (0..360)
+            .map(|i| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                Some(50_000 + ((seed >> 33) % 16) as i64 + if i % 40 == 7 { 1_000_000 } else { 0 })
+            })
+            .collect();
+        let c = Column::Int(values.clone());
+        let present: Vec<i64> = values.iter().flatten().copied().collect();
+        assert_eq!(encode_values(&present, Effort::Small).0, PCO);
+        let (kind, quick) = encode_values(&present, Effort::Quick);
+        assert_ne!(kind, PCO);
+        let mut w = Writer::default();
+        c.encode_with(&mut w, Effort::Quick);
+        assert_eq!(Column::decode(&mut Reader::new(&w.buf), c.len()).ok(), Some(c));
+        assert!(quick.len() > encode_values(&present, Effort::Small).1.len(), "pco is what Small adds");
     }
 
     #[test]

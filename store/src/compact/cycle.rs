@@ -2,6 +2,8 @@
 //! what changes every time (named figures, the users and the top-process lists), and put back
 //! together.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use fleetwatch_common::{Details, ProcessInfo, Sample};
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,14 @@ pub(crate) struct Cycle {
     pub(crate) sample: Sample,
     pub(crate) users: Vec<UserUsage>,
     pub(crate) details: Option<Details>,
+}
+
+/// A cycle borrowed from its caller: what the write path reads, without a copy of the whole.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CycleRef<'a> {
+    pub(crate) sample: &'a Sample,
+    pub(crate) users: &'a [UserUsage],
+    pub(crate) details: Option<&'a Details>,
 }
 
 /// What rarely changes: the headline's texts and the details with every figure zeroed
@@ -51,10 +61,13 @@ pub(crate) enum Value {
     F(Option<f64>),
 }
 
+/// A figure's name: shared, since every frame of a block repeats its facts' names.
+pub(crate) type Name = Arc<str>;
+
 /// A named figure.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Figure {
-    pub(crate) name: String,
+    pub(crate) name: Name,
     pub(crate) value: Value,
 }
 
@@ -69,25 +82,20 @@ pub(crate) struct Changing {
 }
 
 impl Cycle {
-    /// The facts and the changing part. The details' timestamp is kept as an offset from the
-    /// sample's, in milliseconds (the store keeps milliseconds).
-    pub(crate) fn split(&self) -> (Facts, Changing) {
-        let mut sample = self.sample.clone();
-        let mut details = self.details.clone();
-        let mut take = Take { figures: Vec::new() };
-        walk(&mut sample, details.as_mut(), &mut take);
-        let mut changing = Changing { figures: take.figures, users: self.users.clone(), ..Changing::default() };
-        if let Some(d) = &mut details {
-            let offset = to_ms(d.timestamp) - to_ms(self.sample.timestamp);
-            changing.figures.push(Figure { name: DETAILS_OFFSET.into(), value: Value::I(Some(offset)) });
-            d.timestamp = DateTime::<Utc>::UNIX_EPOCH;
-            changing.by_cpu = std::mem::take(&mut d.processes_by_cpu);
-            changing.by_memory = std::mem::take(&mut d.processes_by_memory);
-        }
-        let facts = Facts { hostname: sample.hostname, disk_mount: sample.disk_mount, details };
-        (facts, changing)
+    pub(crate) fn borrowed(&self) -> CycleRef<'_> {
+        CycleRef { sample: &self.sample, users: &self.users, details: self.details.as_ref() }
     }
 
+    /// The facts and the changing part, its figures named (see [`CycleRef::split_values`]).
+    pub(crate) fn split(&self) -> (Facts, Changing) {
+        let (facts, values) = self.borrowed().split_values();
+        let figures =
+            names(&facts).into_iter().zip(values).map(|((name, _, _), value)| Figure { name, value }).collect();
+        let (by_cpu, by_memory) = self.borrowed().processes();
+        let changing =
+            Changing { figures, users: self.users.clone(), by_cpu: by_cpu.to_vec(), by_memory: by_memory.to_vec() };
+        (facts, changing)
+    }
     /// Puts a cycle of `server` at `ts_ms` back together; `value` gives each figure by name (if
     /// `named`) or by position in walk order.
     pub(crate) fn join(
@@ -123,6 +131,66 @@ impl Cycle {
     }
 }
 
+impl<'a> CycleRef<'a> {
+    /// The facts and the values of the figures in walk order (the facts name them). The
+    /// details' timestamp is kept as an offset from the sample's, in milliseconds (the store
+    /// keeps milliseconds), the value after the walk's.
+    pub(crate) fn split_values(&self) -> (Facts, Vec<Value>) {
+        let mut sample = self.sample.clone();
+        let mut details = self.details.map(without_processes);
+        let mut take = Take { values: Vec::new() };
+        walk(&mut sample, details.as_mut(), &mut take);
+        let mut values = take.values;
+        if let Some(d) = &mut details {
+            values.push(Value::I(Some(to_ms(d.timestamp) - to_ms(self.sample.timestamp))));
+            d.timestamp = DateTime::<Utc>::UNIX_EPOCH;
+        }
+        let facts = Facts { hostname: sample.hostname, disk_mount: sample.disk_mount, details };
+        (facts, values)
+    }
+
+    /// The top processes by CPU and by memory (none without details).
+    pub(crate) fn processes(&self) -> (&'a [ProcessInfo], &'a [ProcessInfo]) {
+        self.details.map_or((&[], &[]), |d| (&d.processes_by_cpu, &d.processes_by_memory))
+    }
+}
+
+/// A copy of the details without their top-process lists (which a frame keeps, not the facts).
+fn without_processes(d: &Details) -> Details {
+    let Details {
+        server_name,
+        timestamp,
+        cpu,
+        memory,
+        disks,
+        disk_io,
+        network,
+        tcp,
+        sessions,
+        system,
+        processes_by_cpu: _,
+        processes_by_memory: _,
+        containers,
+        section_errors,
+    } = d;
+    Details {
+        server_name: server_name.clone(),
+        timestamp: *timestamp,
+        cpu: cpu.clone(),
+        memory: memory.clone(),
+        disks: disks.clone(),
+        disk_io: disk_io.clone(),
+        network: network.clone(),
+        tcp: tcp.clone(),
+        sessions: sessions.clone(),
+        system: system.clone(),
+        processes_by_cpu: Vec::new(),
+        processes_by_memory: Vec::new(),
+        containers: containers.clone(),
+        section_errors: section_errors.clone(),
+    }
+}
+
 /// A frame's users and top processes (by CPU, by memory).
 pub(crate) type FrameLists = (Vec<UserUsage>, Vec<ProcessInfo>, Vec<ProcessInfo>);
 
@@ -130,7 +198,7 @@ pub(crate) type FrameLists = (Vec<UserUsage>, Vec<ProcessInfo>, Vec<ProcessInfo>
 pub(crate) const DETAILS_OFFSET: &str = "~details.offset_ms";
 
 struct Take {
-    figures: Vec<Figure>,
+    values: Vec<Value>,
 }
 
 impl Visit for Take {
@@ -138,7 +206,7 @@ impl Visit for Take {
         false
     }
 
-    fn slot(&mut self, name: &str, _series: bool, slot: Slot<'_>) {
+    fn slot(&mut self, _name: &str, _series: bool, slot: Slot<'_>) {
         let finite = |x: f64| x.is_finite().then_some(x);
         let value = match slot {
             Slot::F(x) => Value::F(finite(std::mem::take(x))),
@@ -146,7 +214,7 @@ impl Visit for Take {
             Slot::I(x) => Value::I(Some(std::mem::take(x))),
             Slot::OptI(x) => Value::I(x.take()),
         };
-        self.figures.push(Figure { name: name.to_owned(), value });
+        self.values.push(value);
     }
 }
 
@@ -180,11 +248,11 @@ impl Visit for Fill<'_> {
 }
 
 /// The names of a cycle's figures, in walk order, with whether each is a float and a series.
-pub(crate) fn names(facts: &Facts) -> Vec<(String, bool, bool)> {
-    struct Names(Vec<(String, bool, bool)>);
+pub(crate) fn names(facts: &Facts) -> Vec<(Name, bool, bool)> {
+    struct Names(Vec<(Name, bool, bool)>);
     impl Visit for Names {
         fn slot(&mut self, name: &str, series: bool, slot: Slot<'_>) {
-            self.0.push((name.to_owned(), slot.is_float(), series));
+            self.0.push((name.into(), slot.is_float(), series));
         }
     }
     let mut sample = Sample::default();
@@ -192,7 +260,7 @@ pub(crate) fn names(facts: &Facts) -> Vec<(String, bool, bool)> {
     let mut n = Names(Vec::new());
     walk(&mut sample, details.as_mut(), &mut n);
     if details.is_some() {
-        n.0.push((DETAILS_OFFSET.to_owned(), false, false));
+        n.0.push((DETAILS_OFFSET.into(), false, false));
     }
     n.0
 }

@@ -6,15 +6,29 @@
 use fleetwatch_common::ProcessInfo;
 
 use super::bytes::{Reader, Writer};
-use super::cycle::{Changing, Figure, Value};
+use super::cycle::{Changing, Figure, Name, Value};
 use crate::error::Result;
 use crate::types::UserUsage;
 
+#[cfg(test)]
 pub(crate) fn encode(c: &Changing) -> Vec<u8> {
-    let mut w = Writer::default();
-    w.len(c.figures.len());
-    for f in &c.figures {
-        match f.value {
+    let values: Vec<Value> = c.figures.iter().map(|f| f.value).collect();
+    encode_parts(&values, &c.users, &c.by_cpu, &c.by_memory)
+}
+
+/// A frame of the figures' `values` (in walk order), the users and the top processes.
+pub(crate) fn encode_parts(
+    values: &[Value],
+    users: &[UserUsage],
+    by_cpu: &[ProcessInfo],
+    by_memory: &[ProcessInfo],
+) -> Vec<u8> {
+    // A value takes at most 10 bytes, a list row rarely more than 64.
+    let rows = users.len() + by_cpu.len() + by_memory.len();
+    let mut w = Writer { buf: Vec::with_capacity(16 + values.len() * 10 + rows * 64) };
+    w.len(values.len());
+    for value in values {
+        match *value {
             Value::I(None) => w.byte(0),
             Value::I(Some(v)) => {
                 w.byte(1);
@@ -27,8 +41,8 @@ pub(crate) fn encode(c: &Changing) -> Vec<u8> {
             }
         }
     }
-    w.len(c.users.len());
-    for u in &c.users {
+    w.len(users.len());
+    for u in users {
         w.text(&u.username);
         w.f64(u.cpu);
         w.f64(u.mem);
@@ -37,7 +51,7 @@ pub(crate) fn encode(c: &Changing) -> Vec<u8> {
         w.text(&u.top_process);
         opt_f64(&mut w, u.disk_bytes);
     }
-    for list in [&c.by_cpu, &c.by_memory] {
+    for list in [by_cpu, by_memory] {
         w.len(list.len());
         for p in list {
             w.signed(p.pid);
@@ -70,7 +84,7 @@ fn opt_f64(w: &mut Writer, v: Option<f64>) {
 }
 
 /// Decodes a frame; its figures get the `names` of its facts (in walk order).
-pub(crate) fn decode(body: &[u8], names: &[(String, bool, bool)]) -> Result<Changing> {
+pub(crate) fn decode(body: &[u8], names: &[(Name, bool, bool)]) -> Result<Changing> {
     let mut r = Reader::new(body);
     let n = r.len()?;
     let mut figures = Vec::with_capacity(n.min(4096));
@@ -82,7 +96,7 @@ pub(crate) fn decode(body: &[u8], names: &[(String, bool, bool)]) -> Result<Chan
             3 => Value::F(Some(r.f64()?)),
             _ => return Err(super::bytes::corrupt("frame value")),
         };
-        let name = names.get(i).map(|n| n.0.clone()).unwrap_or_default();
+        let name = names.get(i).map_or_else(|| Name::from(""), |n| n.0.clone());
         figures.push(Figure { name, value });
     }
     let users = (0..r.len()?)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use fleetwatch_common::{Details, Sample};
 
-use super::block::{BlockFrame, pack};
+use super::block::{BlockFrame, Effort, pack};
 use super::bytes::{Reader, Writer};
 use super::column::Column;
 use super::cycle::{Cycle, Value};
@@ -25,15 +25,12 @@ pub(crate) fn profile(
         .enumerate()
         .map(|(i, (sample, users, details))| {
             let cycle = Cycle { sample: sample.clone(), users: users.clone(), details: Some(details.clone()) };
-            let (facts, mut changing) = cycle.split();
-            for (f, (name, _, _)) in changing.figures.iter_mut().zip(super::cycle::names(&facts)) {
-                f.name = name;
-            }
+            let (_, changing) = cycle.split();
             BlockFrame { ts_ms: crate::values::to_ms(sample.timestamp), facts_id: 1 + (i as i64 / 500), changing }
         })
         .collect();
     for chunk in frames.chunks(window.max(1)) {
-        let packed = pack(chunk);
+        let packed = pack(chunk, Effort::Small);
         *out.entry("block figures".into()).or_default() += packed.figures.len();
         *out.entry("block lists".into()).or_default() += packed.lists.len();
         let figures = super::block::Figures::open(&packed.figures).map(|f| f.all());
@@ -57,8 +54,8 @@ pub(crate) fn profile(
         b.add_sample(
             f.ts_ms,
             f.changing.figures.iter().filter_map(|fig| match fig.value {
-                Value::I(Some(v)) => Some((fig.name.as_str(), true, v as f64)),
-                Value::F(Some(v)) if v.is_finite() => Some((fig.name.as_str(), false, v)),
+                Value::I(Some(v)) => Some((&*fig.name, true, v as f64)),
+                Value::F(Some(v)) if v.is_finite() => Some((&*fig.name, false, v)),
                 _ => None,
             }),
         );

@@ -8,7 +8,7 @@ use fleetwatch_common::{
     SystemInfo, TcpStats,
 };
 
-use super::block::{BlockFrame, Figures, pack, unpack_lists, value_at};
+use super::block::{BlockFrame, Effort, Figures, pack, unpack_lists, value_at};
 use super::cycle::{Cycle, names};
 use super::frame;
 use crate::types::UserUsage;
@@ -136,8 +136,8 @@ fn the_walk_names_every_series_as_details_series_does() {
         .zip(&changing.figures)
         .filter(|(n, _)| n.2)
         .filter_map(|(n, f)| match f.value {
-            super::cycle::Value::F(Some(v)) => Some((n.0.clone(), v)),
-            super::cycle::Value::I(Some(v)) => Some((n.0.clone(), v as f64)),
+            super::cycle::Value::F(Some(v)) => Some((n.0.to_string(), v)),
+            super::cycle::Value::I(Some(v)) => Some((n.0.to_string(), v as f64)),
             _ => None,
         })
         .collect();
@@ -158,29 +158,32 @@ fn cycles_round_trip_through_a_block_within_their_digits() {
             changing: frame::decode(&frame::encode(ch), &names(facts)).unwrap(),
         })
         .collect();
-    let packed = pack(&frames);
-    let figures = Figures::open(&packed.figures).unwrap();
-    let columns = figures.all().unwrap();
-    let lists = unpack_lists(&packed.lists).unwrap();
-    assert_eq!(figures.facts, vec![7; 70]);
-    for (row, c) in cycles.iter().enumerate() {
-        let row_lists = lists[row].clone();
-        let back = Cycle::join(
-            "web-1",
-            figures.ts[row],
-            &split[row].0,
-            true,
-            |name, _| columns.get(name).map(|col| value_at(col, row)),
-            row_lists,
-        )
-        .unwrap();
-        // Every figure here has at most seven significant digits: all exact (users by name),
-        // but the lists' shares of CPU and memory, kept to hundredths of a percent.
-        let mut want = c.clone();
-        want.users.sort_by(|a, b| a.username.cmp(&b.username));
-        assert_eq!(back.users[0].mem, 1.23, "1.2345 % of memory is kept as 1.23 %");
-        want.users[0].mem = 1.23;
-        assert_eq!(back, want, "row {row}");
+    // Compaction packs quick, sealing small: both read back the same.
+    for effort in [Effort::Quick, Effort::Small] {
+        let packed = pack(&frames, effort);
+        let figures = Figures::open(&packed.figures).unwrap();
+        let columns = figures.all().unwrap();
+        let lists = unpack_lists(&packed.lists).unwrap();
+        assert_eq!(figures.facts, vec![7; 70]);
+        for (row, c) in cycles.iter().enumerate() {
+            let row_lists = lists[row].clone();
+            let back = Cycle::join(
+                "web-1",
+                figures.ts[row],
+                &split[row].0,
+                true,
+                |name, _| columns.get(name).map(|col| value_at(col, row)),
+                row_lists,
+            )
+            .unwrap();
+            // Every figure here has at most seven significant digits: all exact (users by name),
+            // but the lists' shares of CPU and memory, kept to hundredths of a percent.
+            let mut want = c.clone();
+            want.users.sort_by(|a, b| a.username.cmp(&b.username));
+            assert_eq!(back.users[0].mem, 1.23, "1.2345 % of memory is kept as 1.23 %");
+            want.users[0].mem = 1.23;
+            assert_eq!(back, want, "{effort:?} row {row}");
+        }
     }
 }
 
@@ -192,16 +195,13 @@ fn a_column_equal_to_an_earlier_one_is_stored_once() {
             let figures = ["cpu.busy", "~cpu_percent", "cpu.idle"]
                 .iter()
                 .zip([v, v, 100.0 - v])
-                .map(|(name, x)| super::cycle::Figure {
-                    name: (*name).to_owned(),
-                    value: super::cycle::Value::F(Some(x)),
-                })
+                .map(|(name, x)| super::cycle::Figure { name: (*name).into(), value: super::cycle::Value::F(Some(x)) })
                 .collect();
             let changing = super::cycle::Changing { figures, ..Default::default() };
             BlockFrame { ts_ms: i64::from(i) * 60_000, facts_id: 1, changing }
         })
         .collect();
-    let packed = pack(&frames);
+    let packed = pack(&frames, Effort::Small);
     let figures = Figures::open(&packed.figures).unwrap();
     let busy = figures.column("cpu.busy").unwrap().unwrap();
     assert_eq!(figures.column("~cpu_percent").unwrap(), Some(busy.clone()));
@@ -209,5 +209,5 @@ fn a_column_equal_to_an_earlier_one_is_stored_once() {
     assert_eq!(figures.all().unwrap().len(), 3);
     let mut apart = frames.clone();
     apart[0].changing.figures[1].value = super::cycle::Value::F(Some(-1.0));
-    assert!(packed.figures.len() + 40 < pack(&apart).figures.len(), "stored once");
+    assert!(packed.figures.len() + 40 < pack(&apart, Effort::Small).figures.len(), "stored once");
 }
