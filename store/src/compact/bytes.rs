@@ -35,6 +35,22 @@ impl Writer {
         self.buf.extend_from_slice(&v.to_bits().to_le_bytes());
     }
 
+    /// A float exactly: a tag byte, then a decimal's digits as a varint (tag 1 + k: `m / 10^k`,
+    /// k ≤ 3, as [`decimal`] finds) or the 8 bytes of any other (tag 0). Readings such as 0, 11
+    /// or 1.03 take 2 or 3 bytes instead of 8; [`Reader::float`] gives back the same bits.
+    pub(crate) fn float(&mut self, v: f64) {
+        match decimal(v) {
+            Some((k, m)) => {
+                self.byte(1 + k);
+                self.signed(m);
+            }
+            None => {
+                self.byte(0);
+                self.f64(v);
+            }
+        }
+    }
+
     /// A length, then the bytes.
     pub(crate) fn bytes(&mut self, b: &[u8]) {
         self.len(b.len());
@@ -104,6 +120,15 @@ impl<'a> Reader<'a> {
         Ok(f64::from_bits(u64::from_le_bytes(a)))
     }
 
+    /// What [`Writer::float`] wrote.
+    pub(crate) fn float(&mut self) -> Result<f64> {
+        match self.byte()? {
+            0 => self.f64(),
+            tag @ 1..=4 => Ok(from_decimal(tag - 1, self.signed()?)),
+            _ => Err(corrupt("float tag")),
+        }
+    }
+
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.buf.len() {
             return Err(corrupt("truncated"));
@@ -121,6 +146,36 @@ impl<'a> Reader<'a> {
     pub(crate) fn text(&mut self) -> Result<String> {
         String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
     }
+}
+
+/// Powers of ten a [`decimal`] divides by.
+const TENS: [f64; 4] = [1.0, 10.0, 100.0, 1000.0];
+
+/// `(k, m)` with `m / 10^k` (k ≤ 3, computed in `f64`) the very bits of `v`, the smallest such
+/// k: `None` for a float with more decimals, a NaN or infinity, −0 or a value beyond 2^53 / 1000.
+/// One multiplication and one division per float: `m / 1000` and `(m / 10^j) / 10^(3−j)` are
+/// the same rational number, and a division of two exact integers is correctly rounded, so
+/// both give the same float.
+pub(crate) fn decimal(v: f64) -> Option<(u8, i64)> {
+    // −0 would come back as +0.
+    if v.is_nan() || v.abs() >= 9.0e12 || v.to_bits() == (-0.0f64).to_bits() {
+        return None;
+    }
+    let m = (v * 1000.0).round();
+    if (m / 1000.0).to_bits() != v.to_bits() {
+        return None;
+    }
+    let (mut k, mut m) = (3u8, m as i64);
+    while k > 0 && m % 10 == 0 {
+        m /= 10;
+        k -= 1;
+    }
+    Some((k, m))
+}
+
+/// The float of a [`decimal`].
+pub(crate) fn from_decimal(k: u8, m: i64) -> f64 {
+    m as f64 / TENS[usize::from(k.min(3))]
 }
 
 pub(crate) fn corrupt(what: &str) -> Error {
@@ -207,6 +262,64 @@ mod tests {
         assert_eq!(r.f64().ok().map(f64::to_bits), Some((-0.0f64).to_bits()));
         assert!(r.is_empty());
         assert!(r.byte().is_err(), "reading past the end is an error, not a panic");
+    }
+
+    #[test]
+    fn floats_come_back_with_the_same_bits_and_decimals_are_short() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            11.0,
+            1.03,
+            0.77,
+            91.05,
+            0.008,
+            -2.5,
+            1e12,
+            9.1e12,
+            123_456_789.125,
+            0.1 + 0.2,
+            14.076_041_666_666_676,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+        ];
+        // Random decimals of 0–3 places, and random bit patterns.
+        for _ in 0..20_000 {
+            let r = next();
+            values.push((r % 2_000_000) as f64 / [1.0, 10.0, 100.0, 1000.0][(r >> 40) as usize % 4] - 500.0);
+            values.push(f64::from_bits(next()));
+        }
+        let mut w = Writer::default();
+        for &v in &values {
+            w.float(v);
+        }
+        let mut r = Reader::new(&w.buf);
+        for &v in &values {
+            assert_eq!(r.float().map(f64::to_bits).ok(), Some(v.to_bits()), "{v:?}");
+        }
+        assert!(r.is_empty());
+        let size = |v: f64| {
+            let mut w = Writer::default();
+            w.float(v);
+            w.buf.len()
+        };
+        assert_eq!((size(0.0), size(11.0), size(1.03), size(91.05)), (2, 2, 3, 4));
+        assert_eq!(size(-0.0), 9, "-0 keeps its sign: 8 bytes");
+        assert_eq!(size(14.076_041_666_666_676), 9);
+        assert_eq!(decimal(2.5), Some((1, 25)));
+        assert_eq!(decimal(0.1 + 0.2), None, "0.30000000000000004 is not 0.3");
     }
 
     #[test]
