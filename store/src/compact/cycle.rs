@@ -96,6 +96,7 @@ impl Cycle {
             Changing { figures, users: self.users.clone(), by_cpu: by_cpu.to_vec(), by_memory: by_memory.to_vec() };
         (facts, changing)
     }
+
     /// Puts a cycle of `server` at `ts_ms` back together; `value` gives each figure by name (if
     /// `named`) or by position in walk order.
     pub(crate) fn join(
