@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use fleetwatch_common::ProcessInfo;
 
-use super::bytes::{Reader, Writer, corrupt, deflate, deflate_fast, inflate};
+use super::bytes::{FNV_OFFSET, Reader, Writer, corrupt, deflate, deflate_fast, fnv_step, inflate};
 use super::column::Column;
 use super::cycle::{Changing, Figure, Name, Value};
 use crate::error::Result;
@@ -119,11 +119,8 @@ fn pack_figures(frames: &[BlockFrame], effort: Effort) -> Vec<u8> {
 
 /// A hash of a column's kind and values (FNV-1a over their bits): equal columns hash the same.
 fn fingerprint(c: &Column) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut add = |x: u64| {
-        h ^= x;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    };
+    let mut h = FNV_OFFSET;
+    let mut add = |x: u64| h = fnv_step(h, x);
     match c {
         Column::Int(v) => {
             add(1);

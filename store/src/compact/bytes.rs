@@ -230,12 +230,19 @@ pub(crate) fn inflate(data: &[u8], limit: u64) -> Result<Vec<u8>> {
 
 /// FNV-1a, 64 bits: a stable hash for comparing stored facts (never changes across releases).
 pub(crate) fn fnv1a(data: &[u8]) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_OFFSET;
     for &b in data {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        h = fnv_step(h, u64::from(b));
     }
     h as i64
+}
+
+/// FNV-1a's start and one step: a byte for [`fnv1a`], or a whole 64-bit word where a hash need
+/// not be stable, only cheap (a block's columns compared by hash first).
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+pub(crate) fn fnv_step(h: u64, x: u64) -> u64 {
+    (h ^ x).wrapping_mul(0x0000_0100_0000_01b3)
 }
 
 #[cfg(test)]

@@ -88,10 +88,11 @@ impl Cycle {
 
     /// The facts and the changing part, its figures named (see [`CycleRef::split_values`]).
     pub(crate) fn split(&self) -> (Facts, Changing) {
-        let (facts, values) = self.borrowed().split_values();
+        let cycle = self.borrowed();
+        let (facts, values) = cycle.split_values();
         let figures =
             names(&facts).into_iter().zip(values).map(|((name, _, _), value)| Figure { name, value }).collect();
-        let (by_cpu, by_memory) = self.borrowed().processes();
+        let (by_cpu, by_memory) = cycle.processes();
         let changing =
             Changing { figures, users: self.users.clone(), by_cpu: by_cpu.to_vec(), by_memory: by_memory.to_vec() };
         (facts, changing)
