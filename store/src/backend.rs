@@ -6,6 +6,9 @@
 use sqlx::database::HasStatementCache;
 use sqlx::migrate::Migrator;
 use sqlx::{Database, Pool};
+use std::sync::{Arc, OnceLock};
+
+use crate::signal::LatestSignal;
 
 /// A database Fleetwatch can store in: implemented for [`sqlx::Sqlite`] (`sqlite.rs`) and
 /// [`sqlx::Postgres`] (`postgres.rs`). Both keep prepared statements per connection; statements
@@ -26,6 +29,10 @@ pub trait Backend: Database + HasStatementCache {
     fn migrator() -> &'static Migrator;
     /// How many rows a statement changed (each driver has its own result type).
     fn rows_affected(result: &Self::QueryResult) -> u64;
+    /// Run in a transaction that stored samples, to tell other processes (`signal.rs`).
+    const NOTIFY_LATEST: Option<&'static str> = None;
+    /// Starts telling `signal` of the samples other processes store, if this backend can.
+    fn listen_latest(_pool: &Pool<Self>, _signal: std::sync::Weak<LatestSignal>) {}
 }
 
 /// A [`crate::Store`] in a database of backend `DB`: [`crate::SqliteStore`] or
@@ -33,11 +40,20 @@ pub trait Backend: Database + HasStatementCache {
 pub struct SqlStore<DB: Database> {
     pub(crate) pool: Pool<DB>,
     pub(crate) cache: crate::cache::Cache,
+    /// Where the backend can tell changes from other processes (PostgreSQL), and whether
+    /// it listens yet (from the first [`crate::Store::latest_signal`] call).
+    pub(crate) latest: Option<Arc<LatestSignal>>,
+    pub(crate) listening: OnceLock<()>,
 }
 
 impl<DB: Database> SqlStore<DB> {
     pub(crate) fn new(pool: Pool<DB>) -> Self {
-        Self { pool, cache: crate::cache::Cache::default() }
+        Self { pool, cache: crate::cache::Cache::default(), latest: None, listening: OnceLock::new() }
+    }
+
+    /// With a [`LatestSignal`]: for a backend that can tell other processes' changes.
+    pub(crate) fn signalled(self) -> Self {
+        Self { latest: Some(Arc::default()), ..self }
     }
 }
 

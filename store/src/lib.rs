@@ -23,6 +23,7 @@ mod rows;
 mod sample_sql;
 mod samples;
 mod sealing;
+mod signal;
 mod sql;
 mod sql_store;
 mod sqlite;
@@ -44,6 +45,7 @@ pub use auth::AuthStore;
 pub use backend::SqlStore;
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
+pub use signal::LatestSignal;
 pub use sqlite::SqliteStore;
 pub use types::{
     DbStats, FigureSummary, HostKeyRecord, Maintenance, ProcessRecord, Ranking, Retention, ServerBytes, ServerState,
@@ -112,6 +114,13 @@ pub trait Store: AlertStore + AuthStore + Send + Sync + 'static {
     /// sample stored for any server), and is cheap to read: a reader keeps what it built from
     /// the latest samples while this stays the same.
     async fn latest_generation(&self) -> Result<(i64, i64)>;
+
+    /// A signal that [`Store::latest_generation`] may have moved, read without a query, where
+    /// the backend can tell changes made by other processes too (PostgreSQL; `signal.rs`).
+    /// The first call starts listening (in the calling tokio runtime).
+    fn latest_signal(&self) -> Option<std::sync::Arc<LatestSignal>> {
+        None
+    }
 
     /// The latest sample of one server.
     async fn latest_sample(&self, server_name: &str) -> Result<Option<Sample>>;

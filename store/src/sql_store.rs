@@ -79,7 +79,13 @@ where
         let result = async {
             let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
             self.write_samples(&mut tx, &cycles).await?;
+            if let Some(notify) = DB::NOTIFY_LATEST {
+                sqlx::query(notify).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
+            if let Some(signal) = &self.latest {
+                signal.bump();
+            }
             Ok(())
         }
         .await;
@@ -129,6 +135,12 @@ where
         // Each stored sample is a new frame, with an id above every earlier one, made the
         // server's `last_frame_id`: the sum only grows, and a new server adds to the count.
         Ok(sqlx::query_as(sample_sql::LATEST_GENERATION).fetch_one(&self.pool).await?)
+    }
+
+    fn latest_signal(&self) -> Option<std::sync::Arc<crate::LatestSignal>> {
+        let signal = self.latest.as_ref()?;
+        self.listening.get_or_init(|| DB::listen_latest(&self.pool, std::sync::Arc::downgrade(signal)));
+        Some(signal.clone())
     }
 
     async fn latest_sample(&self, server_name: &str) -> Result<Option<Sample>> {

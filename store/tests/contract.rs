@@ -70,6 +70,89 @@ async fn postgres_keeps_the_contract() {
     }
 }
 
+/// Waits (at most 10 s) until `signal` satisfies `ready`, on its moves rather than on a clock.
+async fn wait_for_signal(signal: &fleetwatch_store::LatestSignal, what: &str, ready: impl Fn() -> bool) {
+    let mut moves = signal.subscribe();
+    let waited = tokio::time::timeout(StdDuration::from_secs(10), async {
+        while !ready() {
+            moves.changed().await.expect("the signal's sender lives with the store");
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "the latest signal never {what}");
+}
+
+#[tokio::test]
+async fn postgres_tells_a_reader_of_samples_another_process_stored_and_listens_again_after_a_kill() {
+    let db = PgTestDb::create().await;
+    let url = db.url.clone();
+    let name = db.name().to_owned();
+    let outcome = tokio::spawn(async move {
+        // Two pools: to PostgreSQL, two processes (the API and a collector).
+        let reader = connect(&url).await.unwrap();
+        let writer = connect(&url).await.unwrap();
+        reader.migrate().await.unwrap();
+        let signal = reader.latest_signal().expect("PostgreSQL tells changes");
+        wait_for_signal(&signal, "started listening", || signal.is_live()).await;
+
+        let before = signal.epoch().unwrap();
+        let generation = reader.latest_generation().await.unwrap();
+        writer.record_success(&full_sample("web-1", t(0)), &web_users(), None, 10).await.unwrap();
+        wait_for_signal(&signal, "moved for another pool's sample", || signal.epoch() != Some(before)).await;
+        assert_ne!(reader.latest_generation().await.unwrap(), generation, "and the sample is there");
+
+        // Reading and failures do not notify: the epoch stays while nothing new is stored.
+        let quiet = signal.epoch();
+        writer.record_failure("db-1", t(5), OfflineReason::Timeout, "timeout", 5).await.unwrap();
+        let _ = writer.latest_samples().await.unwrap();
+        let mut probe = sqlx::PgConnection::connect(&url).await.unwrap();
+        // A notification sent after the two calls above is delivered after theirs would be.
+        sqlx::query("NOTIFY fleetwatch_latest").execute(&mut probe).await.unwrap();
+        wait_for_signal(&signal, "saw the probe", || signal.epoch() != quiet).await;
+        assert_eq!(signal.epoch(), quiet.map(|e| e + 1), "only the probe moved it");
+
+        // The listening connection is killed: the epoch moves (what was sent meanwhile is
+        // lost), and the reader listens again.
+        let killed = signal.epoch().unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = $1 AND query LIKE 'LISTEN%'",
+        )
+        .bind(&name)
+        .fetch_one(&mut probe)
+        .await
+        .unwrap();
+        assert_eq!(n, 1, "one listening connection");
+        wait_for_signal(&signal, "moved and listened again after the kill", || {
+            signal.epoch().is_some_and(|e| e > killed)
+        })
+        .await;
+        // Live again only once `LISTEN` ran on a new connection.
+        let after = signal.epoch().unwrap();
+        writer.record_success(&full_sample("web-1", t(60)), &web_users(), None, 10).await.unwrap();
+        wait_for_signal(&signal, "moved for a sample after the kill", || signal.epoch().is_some_and(|e| e > after))
+            .await;
+        // The reader's own samples move its epoch before `record_success` returns, without
+        // waiting for PostgreSQL to deliver their notification.
+        let own = signal.epoch().unwrap();
+        reader.record_success(&full_sample("web-1", t(120)), &web_users(), None, 10).await.unwrap();
+        assert!(signal.epoch().is_some_and(|e| e > own), "its own sample moved it at once");
+        probe.close().await.unwrap();
+    })
+    .await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
+async fn sqlite_has_no_latest_signal_so_readers_ask() {
+    // Another process may write the same file and nothing would tell.
+    let store = connect("sqlite::memory:").await.unwrap();
+    assert!(store.latest_signal().is_none());
+}
+
 #[tokio::test]
 async fn sqlite_rolls_up_and_keeps_each_tier_its_age() {
     let dir = tempfile::tempdir().unwrap();
