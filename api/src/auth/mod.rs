@@ -14,7 +14,7 @@ mod middleware;
 mod setup;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -57,6 +57,15 @@ pub struct Auth {
     pub(crate) store: Arc<dyn Store>,
     /// Latched once a user is seen: users never all go (the last admin cannot be removed).
     users_exist: AtomicBool,
+    /// Until then, whether one exists is asked of the store for every request (a user may be
+    /// added by `fleetwatch user add`, another process), but by one query shared by the
+    /// requests waiting at that moment: how many checks have started, and the number and
+    /// answer of the last one that finished. A request takes only the answer of a check that
+    /// started after it arrived, so it never misses a user added before it came. Under load
+    /// that is a query per burst, not one per request (the query per request was most of an
+    /// open API's cost: docs/benchmarks.md, "The API under load").
+    user_checks_started: AtomicU64,
+    user_check: tokio::sync::Mutex<(u64, bool)>,
     pub(crate) setup: setup::SetupToken,
     pub(crate) limiter: Limiter,
 }
@@ -67,6 +76,8 @@ impl Auth {
             settings,
             store,
             users_exist: AtomicBool::new(false),
+            user_checks_started: AtomicU64::new(0),
+            user_check: tokio::sync::Mutex::new((0, false)),
             setup: setup::SetupToken::default(),
             limiter: Limiter::default(),
         }
@@ -74,14 +85,24 @@ impl Auth {
 
     /// Whether login is asked now.
     pub async fn mode(&self) -> Result<AuthMode> {
-        if self.users_exist.load(Ordering::Relaxed) {
-            return Ok(AuthMode::Required);
-        }
-        if self.store.user_count().await? > 0 {
-            self.users_exist.store(true, Ordering::Relaxed);
+        if self.users_exist.load(Ordering::SeqCst) || self.any_user().await? {
             return Ok(AuthMode::Required);
         }
         Ok(if self.settings.required { AuthMode::Setup } else { AuthMode::Open })
+    }
+
+    /// Whether a user exists, from a check that started after this call (see `user_check`).
+    async fn any_user(&self) -> Result<bool> {
+        let arrived_after = self.user_checks_started.load(Ordering::SeqCst);
+        let mut last = self.user_check.lock().await;
+        if last.0 <= arrived_after {
+            let check = self.user_checks_started.fetch_add(1, Ordering::SeqCst) + 1;
+            *last = (check, self.store.user_count().await? > 0);
+        }
+        if last.1 {
+            self.users_exist.store(true, Ordering::SeqCst);
+        }
+        Ok(last.1)
     }
 
     /// In setup mode (login required, no user yet): a new one-time link under `base` to make

@@ -7,8 +7,16 @@
 //! same check's answer. Under 64 concurrent requests that is a couple of queries per burst
 //! instead of 64. A rebuild runs under the same lock, so a change is rebuilt once, not by each
 //! waiting request.
+//!
+//! Where the store has a live [`fleetwatch_store::LatestSignal`] (PostgreSQL: samples stored in
+//! this process move it at once, those of another process when PostgreSQL delivers their
+//! `NOTIFY`), a request whose answer was built or checked at the signal's current epoch takes it
+//! without asking the store at all; the round trip per burst was what kept PostgreSQL's p99
+//! above SQLite's under load (docs/benchmarks.md). The store is still asked at least every
+//! [`RECHECK`], in case the listening connection died without a word.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use fleetwatch_store::Store;
@@ -32,6 +40,9 @@ pub(super) struct LatestAnswer {
     state: Mutex<Checked>,
 }
 
+/// How long a kept answer is served on the signal alone before the store is asked again.
+const RECHECK: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Default)]
 struct Checked {
     /// The number of the last check that finished, and what it read.
@@ -39,6 +50,11 @@ struct Checked {
     generation: Option<Generation>,
     /// The answer and the generation read before its samples were.
     kept: Option<(Generation, Kept)>,
+    /// The signal's epoch read before the last check started, and when that check started.
+    checked_at: Option<(u64, Instant)>,
+    /// The same, of the last check whose generation the kept answer has (so the kept answer
+    /// is at least as new as the store at that epoch).
+    confirmed: Option<(u64, Instant)>,
 }
 
 impl LatestAnswer {
@@ -50,26 +66,40 @@ impl LatestAnswer {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Kept, E>>,
     {
+        let signal = store.latest_signal();
+        let epoch = signal.as_ref().and_then(|s| s.epoch());
         let arrived_after = self.checks_started.load(Ordering::SeqCst);
         let mut state = self.state.lock().await;
+        if let (Some(epoch), Some((confirmed, at)), Some((_, kept))) = (epoch, state.confirmed, &state.kept)
+            && confirmed == epoch
+            && at.elapsed() < RECHECK
+        {
+            return Ok(kept.clone());
+        }
         let generation = match state.generation {
             Some(generation) if state.check > arrived_after => generation,
             _ => {
                 // No check has started since this request arrived: run one (the requests
                 // waiting behind this lock take its answer).
                 let check = self.checks_started.fetch_add(1, Ordering::SeqCst) + 1;
+                let started = Instant::now();
+                let epoch = signal.as_ref().and_then(|s| s.epoch());
                 let generation = store.latest_generation().await?;
                 (state.check, state.generation) = (check, Some(generation));
+                state.checked_at = epoch.map(|e| (e, started));
                 generation
             }
         };
         if let Some((built_at, kept)) = &state.kept
             && *built_at == generation
         {
-            return Ok(kept.clone());
+            let kept = kept.clone();
+            state.confirmed = state.checked_at;
+            return Ok(kept);
         }
         let kept = build().await?;
         state.kept = Some((generation, kept.clone()));
+        state.confirmed = state.checked_at;
         Ok(kept)
     }
 }
