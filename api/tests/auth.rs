@@ -141,8 +141,15 @@ async fn loopback_without_users_stays_open_and_says_so() {
     let (s, _, b) = req(Method::POST, "/api/silences").json(silence).send(&site).await;
     assert_eq!(s, 201, "open mode: a change needs nothing: {b}");
 
-    // Once a user exists, login is asked there too.
+    // Requests that arrive together share one look for users (not one query each)...
+    let burst = futures::future::join_all((0..32).map(|_| req(Method::GET, "/api/servers").send(&site))).await;
+    assert!(burst.iter().all(|(s, _, _)| *s == 200), "open while no user exists");
+
+    // Once a user exists, login is asked there too, by every request that comes after (a
+    // user added by another process, as `fleetwatch user add` does: straight into the store).
     add_user(store.as_ref(), "root", Role::Admin, "root password 1").await;
+    let burst = futures::future::join_all((0..32).map(|_| req(Method::GET, "/api/servers").send(&site))).await;
+    assert!(burst.iter().all(|(s, _, _)| *s == 401), "no request after the user came is let in");
     let (_, _, me) = req(Method::GET, "/api/auth/me").send(&site).await;
     assert_eq!(me["auth"], "required");
     let (s, h, b) = req(Method::GET, "/api/servers").send(&site).await;

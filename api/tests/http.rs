@@ -521,8 +521,42 @@ async fn api_on_postgres_and_a_database_outage() {
     story(&api).await;
     live_event_arrives(&api, store.as_ref()).await;
 
-    // The database goes away: readiness fails, requests get a safe 5xx body.
+    // A sample stored by another process (the collector: its own pool) reaches the kept answer,
+    // by the store's signal (PostgreSQL's NOTIFY) or, at worst, the check made every second.
+    let collector = fleetwatch_store::connect(&db.url).await.unwrap();
+    collector.record_success(&sample("web-1", 0, 88.5, 40.0, 50.0), &[], None, 5).await.unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let (_, latest) = api.get("/api/servers/metrics/latest").await;
+            let cpu = latest
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["server_name"] == "web-1")
+                .map(|w| w["cpu_percent"].clone());
+            if cpu == Some(Value::from(88.5)) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert!(seen.is_ok(), "another process's sample never reached the latest");
+    drop(collector);
+
+    // The database goes away: readiness fails, requests get a safe 5xx body. The kept latest
+    // answer is served without asking only while the store hears the database: wait until it
+    // has noticed that it is gone (the moment the listening connection is cut).
+    let signal = store.latest_signal().expect("PostgreSQL has a signal");
+    let mut moves = signal.subscribe();
     db.drop_db().await;
+    let deaf = tokio::time::timeout(Duration::from_secs(10), async {
+        while signal.is_live() {
+            moves.changed().await.unwrap();
+        }
+    })
+    .await;
+    assert!(deaf.is_ok(), "the store never noticed the database was gone");
     let (s, b) = api.get("/readyz").await;
     assert_eq!(s, 503);
     assert_error(&b, "SERVICE_UNAVAILABLE");
