@@ -2,7 +2,7 @@
 //! /api/servers/metrics/latest` at 64 connections p99 ≤ 10 ms; 500 open live streams cost
 //! ≤ 50 MB), on SQLite and on PostgreSQL.
 //!
-//! `cargo bench -p fleetwatch-api --bench load -- [--oha PATH] [--seconds N] [--streams N]`
+//! `cargo bench -p fleetwatch-api --bench load -- [--oha PATH] [--seconds N] [--streams N] [--token]`
 //! (release build; PostgreSQL at 127.0.0.1:5432, as for the tests; `oha` from crates.io:
 //! `cargo install oha --locked`). For each backend: the fleet of `support/fleet.rs` is stored,
 //! the API served on a loopback port by a 2-thread runtime (the machine's cores), and
@@ -21,9 +21,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Duration as Age;
-use fleetwatch_api::AppState;
+use fleetwatch_api::{AppState, AuthSettings};
 use fleetwatch_common::Thresholds;
 use fleetwatch_store::Store;
+use fleetwatch_store::auth::{NewToken, Role, Scope, UserRecord, digest, hash_password, new_token_secret};
 use fleetwatch_testkit::PgTestDb;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -35,10 +36,13 @@ struct Args {
     oha: String,
     seconds: u64,
     streams: usize,
+    /// Login required, and oha sends an API token (read scope), as a script or Grafana would
+    /// against the compose stack; without it the API is open (loopback, no user).
+    token: bool,
 }
 
 fn args() -> Args {
-    let mut a = Args { oha: "oha".into(), seconds: 10, streams: 500 };
+    let mut a = Args { oha: "oha".into(), seconds: 10, streams: 500, token: false };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -46,6 +50,7 @@ fn args() -> Args {
             "--oha" => a.oha = value(),
             "--seconds" => a.seconds = value().parse().expect("--seconds N"),
             "--streams" => a.streams = value().parse().expect("--streams N"),
+            "--token" => a.token = true,
             "--bench" => {}
             other => panic!("unknown option {other}"),
         }
@@ -72,10 +77,13 @@ fn gzipped_len(body: &[u8]) -> usize {
 }
 
 /// `oha` at 64 connections for `seconds`: (requests per second, p50, p99, slowest) in ms.
-fn latest_under_load(a: &Args, url: &str, gzip: bool) -> Option<(f64, f64, f64, f64)> {
+fn latest_under_load(a: &Args, url: &str, gzip: bool, bearer: Option<&str>) -> Option<(f64, f64, f64, f64)> {
     let mut oha = Command::new(&a.oha);
     if gzip {
         oha.args(["-H", "Accept-Encoding: gzip"]);
+    }
+    if let Some(secret) = bearer {
+        oha.arg("-H").arg(format!("Authorization: Bearer {secret}"));
     }
     let out = oha
         .args(["--no-tui", "--output-format", "json", "-c", "64", "-z"])
@@ -108,7 +116,12 @@ fn latest_under_load(a: &Args, url: &str, gzip: bool) -> Option<(f64, f64, f64, 
 
 /// Opens `n` live streams, stores a cycle of the whole fleet, and waits until every stream has
 /// carried the last server's event: (baseline RSS, peak RSS during, seconds it took) in KiB.
-async fn streams(addr: std::net::SocketAddr, store: &dyn Store, n: usize) -> (u64, u64, f64) {
+async fn streams(addr: std::net::SocketAddr, store: &dyn Store, n: usize, bearer: Option<&str>) -> (u64, u64, f64) {
+    let request: Arc<str> = format!(
+        "GET /api/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n{}\r\n",
+        bearer.map(|s| format!("Authorization: Bearer {s}\r\n")).unwrap_or_default()
+    )
+    .into();
     let baseline = rss_kib();
     let peak = Arc::new(AtomicU64::new(baseline));
     let stop = Arc::new(AtomicBool::new(false));
@@ -126,10 +139,10 @@ async fn streams(addr: std::net::SocketAddr, store: &dyn Store, n: usize) -> (u6
     let last = format!("\"{}\"", name(SERVERS - 1));
     let mut clients = Vec::with_capacity(n);
     for _ in 0..n {
-        let (opened, done, last) = (opened.clone(), done.clone(), last.clone());
+        let (opened, done, last, request) = (opened.clone(), done.clone(), last.clone(), request.clone());
         clients.push(tokio::spawn(async move {
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-            s.write_all(b"GET /api/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n").await.unwrap();
+            s.write_all(request.as_bytes()).await.unwrap();
             let mut buf = vec![0u8; 4096];
             let mut tail = String::new();
             let mut counted = false;
@@ -180,23 +193,32 @@ async fn streams(addr: std::net::SocketAddr, store: &dyn Store, n: usize) -> (u6
 
 async fn measure(label: &str, a: &Args, store: Arc<dyn Store>) {
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::new(store.clone(), metas(), Thresholds::default(), Duration::from_secs(2_400), 30);
+    let mut state = AppState::new(store.clone(), metas(), Thresholds::default(), Duration::from_secs(2_400), 30);
+    let bearer = if a.token { Some(read_token(store.as_ref()).await) } else { None };
+    if a.token {
+        state = state.with_auth(AuthSettings { required: true, ..AuthSettings::default() });
+    }
+    let mode = if a.token { "login required, an API token" } else { "open" };
     state.start_events(Duration::from_millis(500));
     let app = fleetwatch_api::router(state, dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { fleetwatch_api::serve(listener, app, std::future::pending()).await });
     let url = format!("http://{addr}/api/servers/metrics/latest");
-    let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    let mut get = reqwest::Client::new().get(&url);
+    if let Some(secret) = &bearer {
+        get = get.bearer_auth(secret);
+    }
+    let body = get.send().await.unwrap().error_for_status().unwrap().bytes().await.unwrap();
     for gzip in [false, true] {
         let oha = {
-            let (a2, url) = (Args { oha: a.oha.clone(), ..*a }, url.clone());
-            tokio::task::spawn_blocking(move || latest_under_load(&a2, &url, gzip)).await.unwrap()
+            let (a2, url, bearer) = (Args { oha: a.oha.clone(), ..*a }, url.clone(), bearer.clone());
+            tokio::task::spawn_blocking(move || latest_under_load(&a2, &url, gzip, bearer.as_deref())).await.unwrap()
         };
         let how = if gzip { format!("gzipped to {} KB", gzipped_len(&body) / 1024) } else { "plain".into() };
         match oha {
             Some((rps, p50, p99, slowest)) => println!(
-                "load {label}: GET /api/servers/metrics/latest ({} KB of JSON, sent {how}, {SERVERS} servers), 64 connections, {} s: \
+                "load {label} ({mode}): GET /api/servers/metrics/latest ({} KB of JSON, sent {how}, {SERVERS} servers), 64 connections, {} s: \
                  {rps:.0} req/s, p50 {p50:.2} ms, p99 {p99:.2} ms, slowest {slowest:.1} ms",
                 body.len() / 1024,
                 a.seconds
@@ -204,7 +226,7 @@ async fn measure(label: &str, a: &Args, store: Arc<dyn Store>) {
             None => println!("load {label}: oha not run"),
         }
     }
-    let (baseline, peak, took) = streams(addr, store.as_ref(), a.streams).await;
+    let (baseline, peak, took) = streams(addr, store.as_ref(), a.streams, bearer.as_deref()).await;
     println!(
         "load {label}: {} live streams, a cycle of {SERVERS} servers carried to each in {took:.1} s: RSS {:.1} -> \
          peak {:.1} MiB (+{:.1} MiB, {:.1} KiB per stream)",
@@ -215,6 +237,31 @@ async fn measure(label: &str, a: &Args, store: Arc<dyn Store>) {
         (peak - baseline) as f64 / a.streams as f64,
     );
     server.abort();
+}
+
+/// A user, and an API token of theirs with the read scope: its secret.
+async fn read_token(store: &dyn Store) -> String {
+    let now = chrono::Utc::now();
+    let user = UserRecord {
+        name: "bench".into(),
+        role: Role::Viewer,
+        password_hash: hash_password("bench password").unwrap(),
+        created: now,
+        password_changed: now,
+    };
+    store.create_user(&user).await.unwrap();
+    let secret = new_token_secret().unwrap();
+    let token = NewToken {
+        name: "load",
+        scopes: &[Scope::Read],
+        secret_hash: &digest(&secret),
+        created_by: "bench",
+        created: now,
+        expires: None,
+        server: None,
+    };
+    store.create_token(token).await.unwrap();
+    secret
 }
 
 fn main() {

@@ -316,6 +316,7 @@ async fn story(store: Arc<dyn Store>) {
     assert_eq!(req(Method::GET, "/api/servers").cookie(&vic3).send(&site).await.0, 401);
 
     tokens(&site, &root).await;
+    revoked_by_another_process(&site, store.as_ref()).await;
 
     // Too many failures for one name: refused without a password check, even the right one.
     for _ in 0..5 {
@@ -350,6 +351,37 @@ async fn story(store: Arc<dyn Store>) {
     for secret in ["not the password", "guess guess", "viewer password", "root password"] {
         assert!(!text.contains(secret), "a password in the audit log: {text}");
     }
+}
+
+/// A token revoked by another process (`fleetwatch token revoke` writes the store directly): the
+/// API, which keeps the store's word on a credential for a second, refuses it soon after.
+async fn revoked_by_another_process(site: &Site, store: &dyn Store) {
+    let secret = fleetwatch_store::auth::new_token_secret().unwrap();
+    let now = chrono::Utc::now();
+    let id = store
+        .create_token(fleetwatch_store::auth::NewToken {
+            name: "cli-made",
+            scopes: &[fleetwatch_common::auth::Scope::Read],
+            secret_hash: &fleetwatch_store::auth::digest(&secret),
+            created_by: "cli",
+            created: now,
+            expires: None,
+            server: None,
+        })
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {secret}");
+    for _ in 0..3 {
+        assert_eq!(req(Method::GET, "/api/servers").header("authorization", &bearer).send(site).await.0, 200);
+    }
+    assert!(store.revoke_token(id, chrono::Utc::now()).await.unwrap());
+    let refused = tokio::time::timeout(Duration::from_secs(10), async {
+        while req(Method::GET, "/api/servers").header("authorization", &bearer).send(site).await.0 != 401 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert!(refused.is_ok(), "a token revoked elsewhere is still let in after 10 s");
 }
 
 /// Tokens: created by an admin (the secret shown once), accepted as Bearer by the API, the

@@ -6,6 +6,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -31,10 +32,18 @@ const PUBLIC: &[&str] =
     &["/api/health", "/api/openapi.json", "/api/auth/me", "/api/auth/login", "/api/auth/logout", "/api/auth/setup"];
 
 pub async fn require(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) -> Response {
-    match check(&auth, &mut req).await {
+    // Logout, password, users, tokens, setup: credentials may change, so none is taken from
+    // memory after this (`recent.rs`).
+    let changes_credentials = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && req.uri().path().starts_with("/api/auth/");
+    let response = match check(&auth, &mut req).await {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
+    };
+    if changes_credentials {
+        auth.forget_credentials();
     }
+    response
 }
 
 async fn check(auth: &Auth, req: &mut Request) -> Result<()> {
@@ -106,7 +115,19 @@ async fn identify(auth: &Auth, headers: &HeaderMap, mode: AuthMode) -> Result<(P
         let Some(secret) = secret else {
             return Err(ApiError::Unauthorized("Authorization must be \"Bearer fwt_…\" (an API token)".into()));
         };
-        return match auth.store.use_token(&digest(secret), now).await? {
+        let key = digest(secret);
+        let token = match auth.tokens.get(&key, now, |t| t.expires) {
+            Some(t) => Some(t),
+            None => {
+                let asked = Instant::now();
+                let found = auth.store.use_token(&key, now).await?;
+                if let Some(t) = &found {
+                    auth.tokens.put(key, t.clone(), asked);
+                }
+                found
+            }
+        };
+        return match token {
             Some(t) => Ok((Principal::Token { name: t.name, scopes: t.scopes, server: t.server }, None)),
             None => Err(ApiError::Unauthorized("unknown, revoked or expired API token".into())),
         };
@@ -115,7 +136,18 @@ async fn identify(auth: &Auth, headers: &HeaderMap, mode: AuthMode) -> Result<(P
         && let Some(id) = session_id(headers)
     {
         let hash = digest(&id);
-        if let Some(user) = auth.store.session(&hash, now, auth.session_idle()).await? {
+        let user = match auth.sessions.get(&hash, now, |u| Some(u.expires)) {
+            Some(u) => Some(u),
+            None => {
+                let asked = Instant::now();
+                let found = auth.store.session(&hash, now, auth.session_idle()).await?;
+                if let Some(u) = &found {
+                    auth.sessions.put(hash.clone(), u.clone(), asked);
+                }
+                found
+            }
+        };
+        if let Some(user) = user {
             return Ok((Principal::User { name: user.name, role: user.role }, Some(hash)));
         }
     }

@@ -11,6 +11,7 @@ mod caller;
 mod cookie;
 mod limiter;
 mod middleware;
+mod recent;
 mod setup;
 
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use chrono::Utc;
 use fleetwatch_common::auth::AuthMode;
 use fleetwatch_store::Store;
-use fleetwatch_store::auth::AuditEntry;
+use fleetwatch_store::auth::{AuditEntry, SessionUser, TokenRecord};
 
 pub use caller::{Caller, Principal};
 pub use cookie::{SESSION_COOKIE, clear_cookie, session_cookie};
@@ -68,6 +69,9 @@ pub struct Auth {
     user_check: tokio::sync::Mutex<(u64, bool)>,
     pub(crate) setup: setup::SetupToken,
     pub(crate) limiter: Limiter,
+    /// Tokens and sessions the store accepted less than a second ago (`recent.rs`).
+    pub(crate) tokens: recent::Recent<TokenRecord>,
+    pub(crate) sessions: recent::Recent<SessionUser>,
 }
 
 impl Auth {
@@ -80,7 +84,15 @@ impl Auth {
             user_check: tokio::sync::Mutex::new((0, false)),
             setup: setup::SetupToken::default(),
             limiter: Limiter::default(),
+            tokens: recent::Recent::default(),
+            sessions: recent::Recent::default(),
         }
+    }
+
+    /// A credential may have changed: the next request of every client asks the store again.
+    pub(crate) fn forget_credentials(&self) {
+        self.tokens.clear();
+        self.sessions.clear();
     }
 
     /// Whether login is asked now.
