@@ -71,7 +71,13 @@ impl Backend for Postgres {
             loop {
                 match listen(&options, &signal).await {
                     Listened::Dropped => return,
-                    Listened::Failed(e) => tracing::warn!(error = %e, "not listening for new samples; retrying"),
+                    Listened::Failed { listened, error } => {
+                        if listened {
+                            // It had worked: the next failure starts its waits from the first.
+                            wait = RECONNECT_FIRST;
+                        }
+                        tracing::warn!(error = %error, "not listening for new samples; retrying");
+                    }
                 }
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(RECONNECT_MAX);
@@ -87,7 +93,8 @@ const RECONNECT_MAX: Duration = Duration::from_secs(30);
 enum Listened {
     /// The store is gone.
     Dropped,
-    Failed(sqlx::Error),
+    /// The connection could not be opened (`listened`: false) or failed after listening.
+    Failed { listened: bool, error: sqlx::Error },
 }
 
 /// Listens on [`signal::CHANNEL`] and moves `signal` on every notification, until the
@@ -105,7 +112,7 @@ async fn listen(options: &PgConnectOptions, signal: &Weak<LatestSignal>) -> List
     };
     let mut listener = match opened.await {
         Ok(l) => l,
-        Err(e) => return Listened::Failed(e),
+        Err(error) => return Listened::Failed { listened: false, error },
     };
     let Some(s) = signal.upgrade() else { return Listened::Dropped };
     s.listening();
@@ -117,9 +124,9 @@ async fn listen(options: &PgConnectOptions, signal: &Weak<LatestSignal>) -> List
             // A notification, or the connection lost and opened again (what was sent meanwhile is
             // lost): either way, the epoch moves.
             Ok(_) => s.bump(),
-            Err(e) => {
+            Err(error) => {
                 s.deaf();
-                return Listened::Failed(e);
+                return Listened::Failed { listened: true, error };
             }
         }
     }
