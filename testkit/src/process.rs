@@ -40,6 +40,9 @@ pub struct Proc {
     pub stdout: PathBuf,
     pub stderr: PathBuf,
     pub stop_signal: &'static str,
+    /// Processes it starts that outlive it (chromedriver's browsers), found by this pattern of
+    /// their command line (`pkill -f`) and killed once it has stopped.
+    pub leftovers: Option<String>,
 }
 
 impl Proc {
@@ -53,7 +56,7 @@ impl Proc {
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name} ({cmd:?}): {e}"));
-        Self { name: name.into(), child, stdout, stderr, stop_signal: "TERM" }
+        Self { name: name.into(), child, stdout, stderr, stop_signal: "TERM", leftovers: None }
     }
 
     /// Its output so far, for messages.
@@ -98,6 +101,18 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
+        self.stop_now();
+        if let Some(pattern) = &self.leftovers
+            && let Err(e) = Command::new("pkill").args(["-KILL", "-f", "--", pattern]).status()
+        {
+            eprintln!("cannot kill what {} left: {e}", self.name);
+        }
+    }
+}
+
+impl Proc {
+    /// The stop of `drop`: the stop signal, then SIGKILL after 10 s.
+    fn stop_now(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             // Graceful first: nginx's workers outlive a SIGKILLed master.
             let sent =
