@@ -6,7 +6,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -116,17 +115,7 @@ async fn identify(auth: &Auth, headers: &HeaderMap, mode: AuthMode) -> Result<(P
             return Err(ApiError::Unauthorized("Authorization must be \"Bearer fwt_…\" (an API token)".into()));
         };
         let key = digest(secret);
-        let token = match auth.tokens.get(&key, now, |t| t.expires) {
-            Some(t) => Some(t),
-            None => {
-                let asked = Instant::now();
-                let found = auth.store.use_token(&key, now).await?;
-                if let Some(t) = &found {
-                    auth.tokens.put(key, t.clone(), asked);
-                }
-                found
-            }
-        };
+        let token = auth.tokens.get_or_ask(key.clone(), now, |t| t.expires, || auth.store.use_token(&key, now)).await?;
         return match token {
             Some(t) => Ok((Principal::Token { name: t.name, scopes: t.scopes, server: t.server }, None)),
             None => Err(ApiError::Unauthorized("unknown, revoked or expired API token".into())),
@@ -136,18 +125,8 @@ async fn identify(auth: &Auth, headers: &HeaderMap, mode: AuthMode) -> Result<(P
         && let Some(id) = session_id(headers)
     {
         let hash = digest(&id);
-        let user = match auth.sessions.get(&hash, now, |u| Some(u.expires)) {
-            Some(u) => Some(u),
-            None => {
-                let asked = Instant::now();
-                let found = auth.store.session(&hash, now, auth.session_idle()).await?;
-                if let Some(u) = &found {
-                    auth.sessions.put(hash.clone(), u.clone(), asked);
-                }
-                found
-            }
-        };
-        if let Some(user) = user {
+        let ask = || auth.store.session(&hash, now, auth.session_idle());
+        if let Some(user) = auth.sessions.get_or_ask(hash.clone(), now, |u| Some(u.expires), ask).await? {
             return Ok((Principal::User { name: user.name, role: user.role }, Some(hash)));
         }
     }

@@ -44,6 +44,28 @@ impl<V: Clone> Recent<V> {
         (at.elapsed() < FRESH && expires(value).is_none_or(|e| e > now)).then(|| value.clone())
     }
 
+    /// What the store said of `key` a moment ago, else what `ask` says now (kept if accepted).
+    pub async fn get_or_ask<E, Fut>(
+        &self,
+        key: String,
+        now: DateTime<Utc>,
+        expires: impl Fn(&V) -> Option<DateTime<Utc>>,
+        ask: impl FnOnce() -> Fut,
+    ) -> Result<Option<V>, E>
+    where
+        Fut: Future<Output = Result<Option<V>, E>>,
+    {
+        if let Some(v) = self.get(&key, now, expires) {
+            return Ok(Some(v));
+        }
+        let asked = Instant::now();
+        let found = ask().await?;
+        if let Some(v) = &found {
+            self.put(key, v.clone(), asked);
+        }
+        Ok(found)
+    }
+
     /// Keeps the store's answer for `key`, read at `asked` (before the store was asked).
     pub fn put(&self, key: String, value: V, asked: Instant) {
         if let Ok(mut entries) = self.entries.lock() {
