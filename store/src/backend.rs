@@ -44,11 +44,21 @@ pub struct SqlStore<DB: Database> {
     /// it listens yet (from the first [`crate::Store::latest_signal`] call).
     pub(crate) latest: Option<Arc<LatestSignal>>,
     pub(crate) listening: OnceLock<()>,
+    /// A file locked (`flock`) while migrations run, where the database has no lock of its own
+    /// for them (a SQLite file: sqlx's migrator takes none there, and two processes migrating a
+    /// new file at once both create its tables, and one fails).
+    pub(crate) migration_lock: Option<std::path::PathBuf>,
 }
 
 impl<DB: Database> SqlStore<DB> {
     pub(crate) fn new(pool: Pool<DB>) -> Self {
-        Self { pool, cache: crate::cache::Cache::default(), latest: None, listening: OnceLock::new() }
+        Self {
+            pool,
+            cache: crate::cache::Cache::default(),
+            latest: None,
+            listening: OnceLock::new(),
+            migration_lock: None,
+        }
     }
 
     /// With a [`LatestSignal`]: for a backend that can tell other processes' changes.

@@ -49,6 +49,10 @@ where
     for<'a> Vec<u8>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
 {
     async fn migrate(&self) -> Result<()> {
+        let _locked = match &self.migration_lock {
+            Some(path) => Some(lock_file(path.clone()).await?),
+            None => None,
+        };
         DB::migrator().run(&self.pool).await?;
         self.convert_legacy().await?;
         Ok(())
@@ -494,4 +498,17 @@ fn history_point(ts: i64, values: &[Option<f64>], samples: i64) -> Result<Histor
         *(figure.field)(&mut p) = *v;
     }
     Ok(p)
+}
+
+/// Opens `path` and waits for an exclusive `flock` on it, held until the file is dropped.
+/// `flock` is apart from the POSIX record locks SQLite takes, so it never blocks SQLite's own.
+async fn lock_file(path: std::path::PathBuf) -> Result<std::fs::File> {
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()));
+    locked.and_then(|r| r).map_err(|e| sqlx::Error::Io(e).into())
 }

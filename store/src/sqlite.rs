@@ -42,9 +42,34 @@ impl SqlStore<Sqlite> {
             // connections would also fail with "table is locked" instead of waiting).
             pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
         }
-        let pool = pool.connect_with(options).await?;
-        Ok(Self::new(pool))
+        // Two processes opening a new file at once (`fleetwatch serve` and `fleetwatch collector`
+        // started together): one of them finds it locked while the other switches it to WAL,
+        // and SQLite does not wait on that lock. Try again for as long as a busy writer is waited
+        // for.
+        let started = std::time::Instant::now();
+        loop {
+            match pool.clone().connect_with(options.clone()).await {
+                Err(e) if is_locked(&e) && started.elapsed() < BUSY_TIMEOUT => {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                result => {
+                    let mut store = Self::new(result?);
+                    if !in_memory {
+                        store.migration_lock = Some(options.get_filename().to_path_buf());
+                    }
+                    return Ok(store);
+                }
+            }
+        }
     }
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED, with any extended code.
+fn is_locked(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
 }
 
 fn is_in_memory(url: &str) -> bool {

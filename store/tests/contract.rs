@@ -146,6 +146,29 @@ async fn postgres_tells_a_reader_of_samples_another_process_stored_and_listens_a
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_files_opened_by_several_at_once_open_for_all() {
+    // As `fleetwatch serve` and `fleetwatch collector` started together on a new file: whoever
+    // switches it to WAL first holds a lock the others must wait out, not fail on.
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..20 {
+        let url = format!("sqlite://{}", dir.path().join(format!("at-once-{round}.db")).display());
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let store = connect(&url).await.map_err(|e| format!("connect: {e}"))?;
+                    store.migrate().await.map_err(|e| format!("migrate: {e}"))?;
+                    store.server_states().await.map_err(|e| format!("read: {e}")).map(|_| ())
+                })
+            })
+            .collect();
+        for (i, open) in opens.into_iter().enumerate() {
+            open.await.unwrap().unwrap_or_else(|e| panic!("round {round}, store {i}: {e}"));
+        }
+    }
+}
+
 #[tokio::test]
 async fn sqlite_has_no_latest_signal_so_readers_ask() {
     // Another process may write the same file and nothing would tell.
