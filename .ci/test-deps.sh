@@ -10,6 +10,9 @@ command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v busybox >/dev/null || need_apt+=(busybox)
+# collector/tests/proc_tokens.rs: the script's awk under gawk and mawk (and busybox awk) alike.
+command -v gawk >/dev/null || need_apt+=(gawk)
+command -v mawk >/dev/null || need_apt+=(mawk)
 command -v pg_isready >/dev/null || need_apt+=(postgresql)
 # The stack tests (tests/stack.rs, tests/compose.rs): Debian's nginx in front of the binary, envsubst
 # for nginx/render.sh, openssl for its CSP hashes and the test certificate, curl for HTTP/2 + TLS.

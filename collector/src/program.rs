@@ -116,7 +116,7 @@ fn prelude(section: SectionName, opts: &ProgramOptions) -> String {
         }
         SectionName::Files => {
             // Digits, ':' and a letter only: safe in single quotes.
-            let mut known = String::with_capacity(opts.known_procs.len() * 32 + 8);
+            let mut known = String::with_capacity(opts.known_procs.len() * 16 + 8);
             known.push_str("prev='");
             for (i, k) in opts.known_procs.iter().enumerate() {
                 if i > 0 {

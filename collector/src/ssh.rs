@@ -145,9 +145,23 @@ impl SshSession {
         let run = async {
             let mut channel = self.handle.channel_open_session().await.map_err(channel_error(ChannelStep::Open))?;
             channel.exec(true, command).await.map_err(channel_error(ChannelStep::Exec))?;
-            channel.data_bytes(stdin.to_vec()).await.map_err(channel_error(ChannelStep::SendScript))?;
-            channel.eof().await.map_err(channel_error(ChannelStep::SendEof))?;
             let mut out = ExecOutput::default();
+            // The program is written once the server has said it runs the command, in two
+            // messages: see [`send_program`].
+            loop {
+                match channel.wait().await {
+                    Some(ChannelMsg::Success) => break,
+                    Some(ChannelMsg::Failure) => return Err(ConnectionError::ExecRefused.into()),
+                    Some(ChannelMsg::Data { data }) => out.push_stdout(&data, MAX_STDOUT)?,
+                    Some(ChannelMsg::ExtendedData { data, ext: 1 }) => out.push_stderr(&data, MAX_STDERR),
+                    Some(ChannelMsg::Close) | None => {
+                        return Err(ConnectionError::Lost { stdout_bytes: out.stdout.len() }.into());
+                    }
+                    Some(_) => {}
+                }
+            }
+            send_program(&channel, stdin).await?;
+            channel.eof().await.map_err(channel_error(ChannelStep::SendEof))?;
             // Exit status may come before the last data, and EOF and exit status in either order:
             // read until the channel is closed.
             while let Some(msg) = channel.wait().await {
@@ -228,6 +242,26 @@ pub async fn offered_host_key(
         (_, Ok(Err(source))) => Err(ConnectionError::Handshake { addr, source }.into()),
         (_, Ok(Ok(_))) => Err(ConnectionError::NoVerdict.into()),
     }
+}
+
+/// Writes `program` to the channel so that russh's buffers of the connection keep about the
+/// program's size, not twice it (they keep their capacity for the connection's life, so this is
+/// ~25 KB a host, 25 MB at 1,000 hosts; docs/benchmarks.md, issue #13).
+///
+/// - After the server's reply to the exec request: with nothing else queued, russh seals the
+///   data straight into its output buffer instead of copying it through a plaintext one first.
+/// - In two messages, the first a little over half: russh reserves room for exactly one message
+///   (and a small margin), and a `Vec` grown past its capacity doubles. One message of N bytes
+///   and the EOF after it left a 2N buffer; the first half's reservation, doubled by the
+///   second, holds the second and the EOF.
+async fn send_program(channel: &russh::Channel<russh::client::Msg>, program: &[u8]) -> Result<(), CollectError> {
+    let (first, second) = program.split_at((program.len() / 2 + 128).min(program.len()));
+    for part in [first, second] {
+        if !part.is_empty() {
+            channel.data_bytes(part.to_vec()).await.map_err(channel_error(ChannelStep::SendScript))?;
+        }
+    }
+    Ok(())
 }
 
 fn channel_error(step: ChannelStep) -> impl FnOnce(russh::Error) -> CollectError {

@@ -36,6 +36,9 @@ pub enum ConnectionError {
         #[source]
         source: russh::Error,
     },
+    /// The server answered the exec request with a failure: it does not run the program.
+    #[error("the server refused to run the program (exec request denied)")]
+    ExecRefused,
     /// The connection went away before the program's channel closed (the server dropped it
     /// mid-output): the partial output is never parsed.
     #[error("the connection was lost while the program ran ({stdout_bytes} bytes of output received)")]

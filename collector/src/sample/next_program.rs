@@ -1,12 +1,14 @@
 //! The options of the next cycle's program, from the state carried from this one.
 
 use super::CarriedState;
+use crate::parse::ProcStat;
 use crate::protocol::{KnownProc, MAX_FD_PIDS, ProgramOptions};
 
 /// Above this many processes the program is not given the table (it prints every process):
 /// the table goes to `awk` as one argument, and Linux caps one argument at 128 KiB
-/// (`MAX_ARG_STRLEN`); a process takes up to about 40 bytes of it.
-pub const MAX_KNOWN_PROCS: usize = 3000;
+/// (`MAX_ARG_STRLEN`); a process takes at most 16 bytes of it (a token of 8, a pid of up to 7
+/// digits and a space).
+pub const MAX_KNOWN_PROCS: usize = 7000;
 
 impl ProgramOptions {
     /// The program for the cycle after `prev` (the previous cycle's carried state, `None` on
@@ -26,21 +28,22 @@ impl ProgramOptions {
             known_procs: prev
                 .and_then(|c| c.proc_table.as_ref())
                 .filter(|t| t.len() <= MAX_KNOWN_PROCS)
-                .map(|t| {
-                    t.iter()
-                        .map(|p| KnownProc {
-                            pid: p.pid,
-                            starttime: p.starttime,
-                            utime: p.utime,
-                            stime: p.stime,
-                            rss_pages: p.rss_pages,
-                            threads: p.threads,
-                            state: p.state,
-                        })
-                        .collect()
-                })
+                .map(|t| t.iter().map(known).collect())
                 .unwrap_or_default(),
         }
+    }
+}
+
+/// A process of the kept table as the next program compares it.
+pub(crate) fn known(p: &ProcStat) -> KnownProc {
+    KnownProc {
+        pid: p.pid,
+        starttime: p.starttime,
+        utime: p.utime,
+        stime: p.stime,
+        rss_pages: p.rss_pages,
+        threads: p.threads,
+        state: p.state,
     }
 }
 
