@@ -39,7 +39,7 @@ pub trait Backend: Database + HasStatementCache {
 /// [`crate::PostgresStore`], opened by their `connect`.
 pub struct SqlStore<DB: Database> {
     pub(crate) pool: Pool<DB>,
-    pub(crate) cache: crate::cache::Cache,
+    pub(crate) cache: Arc<crate::cache::Cache>,
     /// Where the backend can tell changes from other processes (PostgreSQL), and whether
     /// it listens yet (from the first [`crate::Store::latest_signal`] call).
     pub(crate) latest: Option<Arc<LatestSignal>>,
@@ -48,17 +48,25 @@ pub struct SqlStore<DB: Database> {
     /// for them (a SQLite file: sqlx's migrator takes none there, and two processes migrating a
     /// new file at once both create its tables, and one fails).
     pub(crate) migration_lock: Option<std::path::PathBuf>,
+    /// The packing of closed windows that writes left running (see `crate::packing`).
+    pub(crate) packing: crate::packing::Packing,
 }
 
 impl<DB: Database> SqlStore<DB> {
     pub(crate) fn new(pool: Pool<DB>) -> Self {
         Self {
             pool,
-            cache: crate::cache::Cache::default(),
+            cache: Arc::default(),
             latest: None,
             listening: OnceLock::new(),
             migration_lock: None,
+            packing: crate::packing::Packing::default(),
         }
+    }
+
+    /// Another handle on the same pool and cache, for work that outlives a call (packing).
+    pub(crate) fn sibling(&self) -> Self {
+        Self { cache: self.cache.clone(), ..Self::new(self.pool.clone()) }
     }
 
     /// With a [`LatestSignal`]: for a backend that can tell other processes' changes.

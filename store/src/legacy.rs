@@ -13,6 +13,7 @@ use crate::backend::{Backend, SqlStore};
 use crate::columns::{SAMPLE_COLUMNS, read_sample};
 use crate::compact::cycle::Cycle;
 use crate::error::Result;
+use crate::packing::Pack;
 use crate::rows::details_from_json;
 use crate::samples::push_id_list;
 use crate::types::UserUsage;
@@ -115,8 +116,8 @@ where
         }
         // One sample at a time: a batch may hold many of one server's.
         for ((cycle, _), id) in cycles.iter().zip(&ids) {
-            let frame_ids = self.write_frames(&mut tx, &[(cycle.borrowed(), 0)], false).await?;
-            if let (Some(server), Some(frame_id)) = (latest.get(id), frame_ids.first()) {
+            let written = self.write_frames(&mut tx, &[(cycle.borrowed(), 0)], false, Pack::Now).await?;
+            if let (Some(server), Some((_, frame_id))) = (latest.get(id), written.first()) {
                 sqlx::query("UPDATE server_state SET last_frame_id = $1 WHERE server_name = $2")
                     .bind(*frame_id)
                     .bind(server.as_str())

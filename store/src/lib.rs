@@ -14,6 +14,7 @@ mod columns;
 mod compact;
 mod error;
 mod legacy;
+mod packing;
 mod postgres;
 mod reads;
 mod retention;
@@ -79,7 +80,8 @@ pub trait Store: AlertStore + AuthStore + Send + Sync + 'static {
     /// timestamp). Usernames must be unique within `users`, else nothing is stored and the
     /// result is `Error::Database`. NaN or infinite readings are stored as `None` (as 0 for the
     /// required `cpu`/`mem` of a user, with a warning). When the server's window of hot samples
-    /// closes, the same transaction packs it into a block (see ARCHITECTURE.md, "Samples").
+    /// closes, it is packed into a block after the transaction commits, before the store's next
+    /// write (see ARCHITECTURE.md, "Samples").
     async fn record_success(
         &self,
         sample: &Sample,
@@ -235,6 +237,13 @@ pub trait Store: AlertStore + AuthStore + Send + Sync + 'static {
     /// A server's latest sample is kept however old it is, so that an offline server still shows
     /// its last known values. Deletes in batches, so SQLite writers are never blocked for long.
     async fn cleanup(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    /// Waits for the work earlier calls left running (packing the windows of hot samples that a
+    /// write closed, after it returned; see ARCHITECTURE.md, "Samples"). Nothing is lost without
+    /// it; a process about to exit calls it so that the work is done now, not at the next start.
+    async fn flush(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Opens the store named by `url`: `sqlite://path` (created if missing) or `postgres://…` /

@@ -19,6 +19,7 @@ use crate::compact::bytes::{deflate, inflate};
 use crate::compact::cycle::{Changing, CycleRef, Facts, Figure};
 use crate::compact::frame;
 use crate::error::{Error, Result};
+use crate::packing::Pack;
 use crate::sample_sql as sql;
 use crate::values::to_ms;
 
@@ -55,32 +56,36 @@ where
     for<'a> bool: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
     for<'a> Vec<u8>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
 {
-    /// Stores samples in an open write transaction: frames and states with multi-row inserts,
-    /// then the compaction of every window that closed. `Some(duration)` makes a sample its
-    /// server's latest (`None`: an old sample being converted). Returns the frames' ids.
+    /// Stores samples in an open write transaction as their servers' latest frames, with
+    /// multi-row inserts of frames and states. The windows they close are left to pack: the
+    /// returned `(server id, frame id)` go to [`SqlStore::pack_later`] once it commits.
     pub(crate) async fn write_samples(
         &self,
         conn: &mut DB::Connection,
         cycles: &[(CycleRef<'_>, i64)],
-    ) -> Result<Vec<i64>> {
-        self.write_frames(conn, cycles, true).await
+    ) -> Result<Vec<(i64, i64)>> {
+        self.write_frames(conn, cycles, true, Pack::Later).await
     }
 
+    /// Stores `cycles` as frames, `latest`: as their servers' latest; returns `(server id, frame
+    /// id)` of each, in order.
     pub(crate) async fn write_frames(
         &self,
         conn: &mut DB::Connection,
         cycles: &[(CycleRef<'_>, i64)],
         latest: bool,
-    ) -> Result<Vec<i64>> {
+        pack: Pack,
+    ) -> Result<Vec<(i64, i64)>> {
         if cycles.is_empty() {
             return Ok(Vec::new());
         }
-        // A server twice in one batch: one at a time, in order (the last one wins).
+        // A server twice in one batch: one at a time, in order (the last one wins). Its windows
+        // are packed as each is written: a later frame of the batch must not be packed.
         let mut names = std::collections::HashSet::new();
         if !cycles.iter().all(|(c, _)| names.insert(c.sample.server_name.as_str())) {
             let mut ids = Vec::with_capacity(cycles.len());
             for one in cycles.chunks(1) {
-                ids.extend(Box::pin(self.write_frames(conn, one, latest)).await?);
+                ids.extend(Box::pin(self.write_frames(conn, one, latest, Pack::Now)).await?);
             }
             return Ok(ids);
         }
@@ -141,16 +146,30 @@ where
                 qb.build().persistent(false).execute(&mut *conn).await?;
             }
         }
+        let written: Vec<(i64, i64)> = servers.into_iter().zip(frame_ids).collect();
+        if pack == Pack::Now {
+            self.pack_closed(conn, &written).await?;
+        }
+        Ok(written)
+    }
+
+    /// Packs the windows that closed among `written` (`(server id, frame id)`; that frame, the
+    /// server's latest, stays hot).
+    pub(crate) async fn pack_closed(&self, conn: &mut DB::Connection, written: &[(i64, i64)]) -> Result<()> {
+        if written.is_empty() {
+            return Ok(());
+        }
+        let servers: Vec<i64> = written.iter().map(|w| w.0).collect();
         let mut qb = QueryBuilder::<DB>::new(sql::COUNT_FRAMES_IN);
         push_id_list(&mut qb, &servers);
         qb.push(" GROUP BY server_id");
         let counts: HashMap<i64, i64> =
             qb.build_query_as::<(i64, i64)>().persistent(false).fetch_all(&mut *conn).await?.into_iter().collect();
-        for (server_id, keep) in servers.iter().zip(&frame_ids) {
-            let hot = counts.get(server_id).copied().unwrap_or(1) - 1;
-            self.maybe_compact(conn, *server_id, *keep, hot).await?;
+        for &(server_id, keep) in written {
+            let hot = counts.get(&server_id).copied().unwrap_or(1) - 1;
+            self.maybe_compact(conn, server_id, keep, hot).await?;
         }
-        Ok(frame_ids)
+        Ok(())
     }
 
     pub(crate) async fn server_id(&self, conn: &mut DB::Connection, name: &str) -> Result<i64> {

@@ -80,9 +80,10 @@ where
             .zip(&users)
             .map(|(s, users)| (CycleRef { sample: s.sample, users, details: s.details }, s.duration_ms))
             .collect();
+        self.settle().await;
         let result = async {
             let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-            self.write_samples(&mut tx, &cycles).await?;
+            let written = self.write_samples(&mut tx, &cycles).await?;
             if let Some(notify) = DB::NOTIFY_LATEST {
                 sqlx::query(notify).execute(&mut *tx).await?;
             }
@@ -90,15 +91,21 @@ where
             if let Some(signal) = &self.latest {
                 signal.bump();
             }
-            Ok(())
+            Ok(written)
         }
         .await;
-        if result.is_err() {
-            for s in batch {
-                self.cache.forget(&s.sample.server_name);
+        match result {
+            Ok(written) => {
+                self.pack_later(written).await;
+                Ok(())
+            }
+            Err(e) => {
+                for s in batch {
+                    self.cache.forget(&s.sample.server_name);
+                }
+                Err(e)
             }
         }
-        result
     }
 
     async fn record_failure(
@@ -293,6 +300,7 @@ where
     }
 
     async fn maintain(&self, retention: &Retention, now: DateTime<Utc>) -> Result<Maintenance> {
+        self.settle().await;
         let user_days = self.roll_up_user_days(to_ms(now)).await?;
         let mut m = self.maintain_tiers(retention, now).await?;
         m.user_days = user_days;
@@ -409,6 +417,7 @@ where
     }
 
     async fn stats(&self) -> Result<DbStats> {
+        self.settle().await;
         let rows = sqlx::query_as::<_, rows::TableStatsRow>(sql::TABLE_STATS).fetch_all(&self.pool).await?;
         let mut tables: Vec<TableStats> = convert(rows)?;
         let parts: Vec<(i64, Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>)> =
@@ -441,7 +450,13 @@ where
     }
 
     async fn cleanup(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.settle().await;
         self.cleanup_raw(to_ms_ceil(before)).await
+    }
+
+    async fn flush(&self) -> Result<()> {
+        self.settle().await;
+        Ok(())
     }
 }
 

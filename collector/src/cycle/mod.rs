@@ -315,6 +315,10 @@ impl Collector {
                 s.close().await;
             }
         }
+        // The packing the last write left running: done now rather than at the next start.
+        if let Err(e) = self.store.flush().await {
+            tracing::warn!(error = ?e, "the store's last work did not finish");
+        }
     }
 
     /// One server: attempts with exponential backoff while the failure is retryable, then the
