@@ -352,7 +352,7 @@ where
     }
 
     async fn record_user_disk(&self, server_name: &str, at: DateTime<Utc>, usage: &[(String, i64)]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         sqlx::query(sql::DELETE_USER_DISK).bind(server_name).execute(&mut *tx).await?;
         for (user, bytes) in usage {
             sqlx::query(sql::INSERT_USER_DISK)
@@ -405,7 +405,7 @@ where
     }
 
     async fn leave(&self, member_id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         sqlx::query(sql::RELEASE_ALL_LEASES).bind(member_id).execute(&mut *tx).await?;
         sqlx::query(sql::DELETE_MEMBER).bind(member_id).execute(&mut *tx).await?;
         tx.commit().await?;

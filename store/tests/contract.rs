@@ -170,6 +170,15 @@ async fn sqlite_files_opened_by_several_at_once_open_for_all() {
 }
 
 #[tokio::test]
+async fn sqlite_writes_that_read_first_wait_for_another_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("wait.db").display());
+    let store = connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    alerts::an_evaluation_waits_for_another_writer(store.as_ref(), &url).await;
+}
+
+#[tokio::test]
 async fn sqlite_has_no_latest_signal_so_readers_ask() {
     // Another process may write the same file and nothing would tell.
     let store = connect("sqlite::memory:").await.unwrap();

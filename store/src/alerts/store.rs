@@ -67,7 +67,7 @@ where
     }
 
     async fn save_evaluation(&self, e: Evaluation<'_>, now: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         if let Some(member) = e.member {
             let held: Vec<String> = sqlx::query_scalar(DB::LEASES_OF).bind(member).fetch_all(&mut *tx).await?;
             let held: HashSet<&str> = held.iter().map(String::as_str).collect();
@@ -144,7 +144,7 @@ where
     }
 
     async fn acknowledge_alert(&self, server: &str, rule: &str, instance: &str, ack: &Acknowledgement) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let recorded = sqlx::query(sql::HISTORY_OF_ACK)
             .bind(server)
             .bind(rule)
@@ -261,7 +261,7 @@ where
     async fn record_collector_stats(&self, s: &CollectorStats, forget_before: DateTime<Utc>) -> Result<()> {
         let buckets = serde_json::to_string(&s.buckets)
             .map_err(|e| Error::Corrupt(format!("collector stats cannot be encoded: {e}")))?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         sqlx::query(sql::UPSERT_COLLECTOR_STATS)
             .bind(s.member.as_str())
             .bind(to_ms(s.at))
@@ -321,7 +321,7 @@ where
     }
 
     async fn accept_host_key(&self, k: &KeyAcceptance<'_>) -> Result<KeyAccepted> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let recorded: Option<String> =
             sqlx::query_scalar(sql::RECORDED_KEY).bind(k.server).fetch_optional(&mut *tx).await?;
         let Some(previous) = recorded else { return Ok(KeyAccepted::NothingRecorded) };

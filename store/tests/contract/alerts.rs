@@ -359,3 +359,30 @@ fn claim<'a>(
 ) -> fleetwatch_store::Claim<'a> {
     fleetwatch_store::Claim { channel, member, now, lease_until, limit }
 }
+
+/// An evaluation reads the stored book, then writes. On SQLite a transaction that read before
+/// another writer committed cannot write after it (SQLITE_BUSY, at once, no waiting): so it must
+/// take the write lock before reading. Here another connection holds the write lock while the
+/// evaluation starts, and commits while it waits: the evaluation must then go through.
+pub(super) async fn an_evaluation_waits_for_another_writer(store: &dyn Store, url: &str) {
+    use sqlx::Connection;
+    let mut other = sqlx::SqliteConnection::connect(url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+    sqlx::query("DELETE FROM alert_outbox").execute(&mut other).await.unwrap();
+    let at = t(3600);
+    let servers = ["wait-1".to_string()];
+    let book = AlertBook::from_alerts([("wait-1".to_string(), alert("up", "", AlertState::Firing, at))]);
+    let transitions = [transition("wait-1", "up", TransitionKind::Firing, at)];
+    let notes = [note("wait", 1)];
+    let e =
+        Evaluation { servers: &servers, book: &book, transitions: &transitions, notifications: &notes, member: None };
+    let saving = store.save_evaluation(e, at);
+    let holding = async {
+        // Long enough for the evaluation to have started and read, were it not waiting.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    };
+    let (saved, ()) = tokio::join!(saving, holding);
+    saved.unwrap_or_else(|e| panic!("the evaluation failed instead of waiting: {e}"));
+    assert_eq!(store.outbox(Some("wait")).await.unwrap().len(), 1);
+}
