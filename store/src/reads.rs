@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use crate::backend::{Backend, SqlStore};
-use crate::compact::block::{Figures, unpack_lists, value_at};
+use crate::compact::block::{Figures, value_at};
 use crate::compact::column::Column;
 use crate::compact::cycle::Cycle;
 use crate::compact::frame;
+use crate::compact::lists::unpack as unpack_lists;
 use crate::error::Result;
 use crate::sample_sql as sql;
 use crate::samples::HotFrame;

@@ -14,10 +14,11 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, QueryBuilder, R
 use crate::backend::{Backend, SqlStore};
 use crate::cache::StoredFacts;
 use crate::columns::push_headline;
-use crate::compact::block::{self, BlockFrame, Effort, Figures, unpack_lists, value_at};
+use crate::compact::block::{self, BlockFrame, Effort, Figures, value_at};
 use crate::compact::bytes::{deflate, inflate};
 use crate::compact::cycle::{Changing, CycleRef, Facts, Figure};
 use crate::compact::frame;
+use crate::compact::lists::unpack as unpack_lists;
 use crate::error::{Error, Result};
 use crate::packing::Pack;
 use crate::sample_sql as sql;

@@ -16,8 +16,9 @@ use fleetwatch_common::UserDay;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use crate::backend::{Backend, SqlStore};
-use crate::compact::block::{Figures, unpack_lists};
+use crate::compact::block::Figures;
 use crate::compact::frame;
+use crate::compact::lists::unpack as unpack_lists;
 use crate::error::{Error, Result};
 use crate::rollup_sql;
 use crate::sample_sql;

@@ -6,13 +6,15 @@
 //! part is first stored as one hot frame per cycle ([`frame`], exact); when a server's window
 //! closes it is packed with the window's other frames into one block ([`block`]): figures
 //! column by column ([`column`]: constants, deltas or `pco`; floats kept to
-//! [`quantize::SIGNIFICANT_DIGITS`] significant digits), lists deflated.
+//! [`quantize::SIGNIFICANT_DIGITS`] significant digits), lists as columns too, deflated
+//! ([`lists`]).
 
 pub(crate) mod block;
 pub(crate) mod bytes;
 pub(crate) mod column;
 pub(crate) mod cycle;
 pub(crate) mod frame;
+pub(crate) mod lists;
 pub(crate) mod profile;
 pub(crate) mod quantize;
 pub(crate) mod rollup;

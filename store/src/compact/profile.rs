@@ -35,9 +35,10 @@ pub(crate) fn profile(
         *out.entry("block lists".into()).or_default() += packed.lists.len();
         let figures = super::block::Figures::open(&packed.figures).map(|f| f.all());
         if let Ok(Ok(columns)) = figures {
-            for c in columns.values() {
+            for (name, c) in &columns {
                 let mut w = Writer::default();
                 c.encode(&mut w);
+                *out.entry(format!("block family {}", family(name))).or_default() += w.buf.len() + 1;
                 let kind = match w.buf.first().map(|t| t & 24) {
                     Some(0) => "const",
                     Some(8) => "deltas",

@@ -8,9 +8,10 @@ use fleetwatch_common::{
     SystemInfo, TcpStats,
 };
 
-use super::block::{BlockFrame, Effort, Figures, pack, unpack_lists, value_at};
+use super::block::{BlockFrame, Effort, Figures, pack, value_at};
 use super::cycle::{Cycle, names};
 use super::frame;
+use super::lists::unpack as unpack_lists;
 use crate::types::UserUsage;
 
 fn at(ms: i64) -> DateTime<Utc> {
@@ -210,4 +211,140 @@ fn a_column_equal_to_an_earlier_one_is_stored_once() {
     let mut apart = frames.clone();
     apart[0].changing.figures[1].value = super::cycle::Value::F(Some(-1.0));
     assert!(packed.figures.len() + 40 < pack(&apart, Effort::Small).figures.len(), "stored once");
+}
+
+/// A process as a top list holds it; `k` moves its figures.
+fn process(pid: i64, k: i64) -> ProcessInfo {
+    ProcessInfo {
+        pid,
+        user: ["root", "alice", "postgres"][(pid % 3) as usize].into(),
+        command: format!("cmd{}", pid % 7),
+        cpu_percent: (pid * 13 + k * 7) as f64 / 4.0,
+        rss_bytes: (pid << 20) + ((k / 10) << 12),
+        mem_percent: pid as f64 / 8.0,
+        threads: 1 + pid % 5,
+        open_fds: (pid % 4 != 0).then_some(pid % 50),
+    }
+}
+
+/// A window of frames whose lists overlap as real ones do: the same processes in both lists
+/// and from one frame to the next, ranks that move, and a few that break the pattern.
+fn list_frames() -> Vec<BlockFrame> {
+    (0..120)
+        .map(|i: i64| {
+            let mut by_cpu: Vec<ProcessInfo> = (0..10).map(|r| process(100 + (r + i / 7) % 14, i)).collect();
+            by_cpu.rotate_left((i % 3) as usize);
+            let mut by_memory: Vec<ProcessInfo> = (0..10).map(|r| process(100 + r * 2, i)).collect();
+            if i % 5 == 0 {
+                // The lists disagree about a process (read at two moments): both versions kept.
+                by_memory[0].rss_bytes += 4096;
+                by_memory[0].pid = by_cpu[0].pid;
+            }
+            if i % 11 == 0 {
+                // A process twice in one list, and one with no reading of its CPU.
+                by_cpu.push(by_cpu[0].clone());
+                by_memory[3].cpu_percent = f64::NAN;
+                by_memory[4].mem_percent = 1.0 / 3.0;
+            }
+            if i == 17 {
+                by_cpu.clear();
+            }
+            let users = (0..(i % 4))
+                .map(|u| UserUsage {
+                    username: format!("user{u}"),
+                    cpu: (i * u) as f64 / 3.0,
+                    rss_bytes: i << u,
+                    process_count: u + 1,
+                    top_process: "sh".into(),
+                    disk_bytes: (u == 2).then_some(1e12),
+                    ..UserUsage::default()
+                })
+                .collect();
+            let changing = super::cycle::Changing { figures: vec![], users, by_cpu, by_memory };
+            BlockFrame { ts_ms: i * 60_000, facts_id: 1, changing }
+        })
+        .collect()
+}
+
+/// The lists as a block gives them back: users by name, shares to hundredths of a percent.
+fn as_stored(frames: &[BlockFrame]) -> super::lists::Lists {
+    let hundredths = |x: f64| if x.is_finite() { (x * 100.0).round() / 100.0 } else { x };
+    let round = |ps: &[ProcessInfo]| -> Vec<ProcessInfo> {
+        ps.iter()
+            .map(|p| ProcessInfo {
+                cpu_percent: hundredths(p.cpu_percent),
+                mem_percent: hundredths(p.mem_percent),
+                ..p.clone()
+            })
+            .collect()
+    };
+    frames
+        .iter()
+        .map(|f| {
+            let mut users: Vec<UserUsage> = f
+                .changing
+                .users
+                .iter()
+                .map(|u| UserUsage { cpu: hundredths(u.cpu), mem: hundredths(u.mem), ..u.clone() })
+                .collect();
+            users.sort_by(|a, b| a.username.cmp(&b.username));
+            (users, round(&f.changing.by_cpu), round(&f.changing.by_memory))
+        })
+        .collect()
+}
+
+/// NaN-aware equality of two frames' lists (a process with no CPU reading keeps its NaN).
+fn same_lists(a: &super::lists::Lists, b: &super::lists::Lists) -> bool {
+    format!("{a:?}") == format!("{b:?}")
+}
+
+#[test]
+fn lists_round_trip_each_process_once_per_frame_with_its_ranks() {
+    let frames = list_frames();
+    let want = as_stored(&frames);
+    for effort in [Effort::Quick, Effort::Small] {
+        let back = unpack_lists(&pack(&frames, effort).lists).unwrap();
+        assert_eq!(back.len(), frames.len());
+        for (row, (b, w)) in back.iter().zip(&want).enumerate() {
+            assert!(same_lists(&vec![b.clone()], &vec![w.clone()]), "{effort:?} frame {row}:\n{b:?}\n!=\n{w:?}");
+        }
+    }
+    // Each process a frame's two lists share is stored once (a row with both ranks); one the
+    // lists disagree about, or that one list holds twice, is stored as often as it differs.
+    let stored = as_stored(&frames);
+    let mut expected = 0;
+    for (_, by_cpu, by_memory) in &stored {
+        let mut free: Vec<&ProcessInfo> = by_cpu.iter().collect();
+        expected += by_cpu.len();
+        for p in by_memory {
+            match free.iter().position(|q| format!("{q:?}") == format!("{p:?}")) {
+                Some(i) => drop(free.remove(i)),
+                None => expected += 1,
+            }
+        }
+    }
+    let listed: usize = stored.iter().map(|(_, a, b)| a.len() + b.len()).sum();
+    assert!(expected < listed * 4 / 5, "the window's lists overlap: {expected} of {listed}");
+    assert_eq!(super::lists::process_rows(&pack(&frames, Effort::Small).lists).unwrap(), expected);
+}
+
+#[test]
+fn lists_written_by_earlier_releases_still_read() {
+    let frames = list_frames();
+    let back = unpack_lists(&super::lists::pack_v1(&frames)).unwrap();
+    assert!(same_lists(&back, &as_stored(&frames)));
+    // And the new format is the smaller of the two on lists that overlap.
+    assert!(pack(&frames, Effort::Small).lists.len() < super::lists::pack_v1(&frames).len());
+}
+
+#[test]
+fn corrupt_lists_are_an_error_not_a_panic() {
+    let good = pack(&list_frames(), Effort::Small).lists;
+    let raw = super::bytes::inflate(&good, 1 << 30).unwrap();
+    for cut in [1, 2, 5, raw.len() / 2, raw.len() - 1] {
+        assert!(unpack_lists(&super::bytes::deflate(&raw[..cut])).is_err(), "cut at {cut}");
+    }
+    let mut version = raw.clone();
+    version[1] = 9;
+    assert!(unpack_lists(&super::bytes::deflate(&version)).is_err());
 }
