@@ -149,51 +149,52 @@ pub(crate) async fn tiers_and_retention(store: &dyn Store) {
     assert_eq!(shape(figure(&second, "cpu_percent")), (144, 25.0, 0.0, 50.0, 50.0), "the day tier outlives the rest");
 }
 
-/// Sealing: once a 4-day span of the 5-minute tier is complete, its day chunks become one chunk,
+/// Sealing: once an 8-day span of the 5-minute tier is complete, its day chunks become one chunk,
 /// and every bucket reads back as it did from the raw samples; retention then trims a sealed
 /// chunk exactly as it trims a day's.
 pub(crate) async fn sealing_keeps_every_bucket(store: &dyn Store) {
     store.migrate().await.unwrap();
-    // Every 30 minutes from 2026-01-01 to 2026-01-10 11:30. Spans of 4 days are aligned on the
-    // epoch: 2025-12-30 (holding Jan 1-2), 2026-01-03 (Jan 3-6), then Jan 7-10, not complete.
+    // Every 30 minutes from 2026-01-01 to 2026-01-11 11:30. Spans of 8 days are aligned on the
+    // epoch: 2025-12-26 (holding Jan 1-2), 2026-01-03 (Jan 3-10), then Jan 11, not complete.
     let all: Vec<(DateTime<Utc>, f64)> =
-        (0..9 * 48 + 24).map(|i| (at(0, 0, 30 * i), f64::from(u8::try_from(i % 6).unwrap()) * 10.0)).collect();
+        (0..10 * 48 + 24).map(|i| (at(0, 0, 30 * i), f64::from(u8::try_from(i % 6).unwrap()) * 10.0)).collect();
     for &(t, cpu) in &all {
         let (s, d) = (sample(t, cpu), details(SERVER, t, cpu));
         store.record_successes(&[Success { sample: &s, users: &[], details: Some(&d), duration_ms: 1 }]).await.unwrap();
     }
-    let range = TimeRange { from: at(0, 0, 0), to: at(9, 12, 0), max_points: Some(3000) };
+    let range = TimeRange { from: at(0, 0, 0), to: at(10, 12, 0), max_points: Some(3000) };
     let from_raw = store.series(SERVER, "cpu.busy", range).await.unwrap();
     assert_eq!(from_raw.len(), all.len(), "one 5-minute point per sample");
 
-    let now = at(9, 12, 0);
+    let now = at(10, 12, 0);
     let m = store.maintain(&Retention::default(), now).await.unwrap();
     assert_eq!(m.sealed, 2, "the two complete spans");
     let stats = store.stats().await.unwrap().tiers;
     let five = stats.iter().find(|t| t.tier == "5m").unwrap();
-    assert_eq!((five.rows, five.points), (2 + 4, 9 * 48 + 24), "two sealed chunks and four days' chunks");
-    // Raw samples before Jan 3 12:00 are gone (7 days): those days come from sealed chunks.
+    assert_eq!((five.rows, five.points), (2 + 1, 10 * 48 + 24), "two sealed chunks and Jan 11's chunk");
+    // Raw samples before Jan 4 12:00 are gone (7 days): those days come from sealed chunks.
     assert_eq!(store.series(SERVER, "cpu.busy", range).await.unwrap(), from_raw);
     assert_eq!(store.maintain(&Retention::default(), now).await.unwrap().sealed, 0, "nothing left to seal");
 
-    // 5-minute buckets kept 5 days: the 4.5 days before Jan 5 12:00 go, across both sealed
-    // chunks. The second is trimmed, not dropped, and goes back to chunks of a day (Jan 5 from
-    // 12:00, Jan 6), so that the passes after trim a day, not four; they are not sealed again.
+    // 5-minute buckets kept 5 days: the 5.5 days before Jan 6 12:00 go, across both sealed
+    // chunks. The second is trimmed, not dropped, and goes back to chunks of a day (Jan 6 from
+    // 12:00, Jan 7-10), so that the passes after trim a day, not eight; they are not sealed
+    // again.
     let day = |n: u64| Some(std::time::Duration::from_secs(n * 86_400));
     let short = Retention { raw: day(7), five_min: day(5), hour: None, day: None };
     let m = store.maintain(&short, now).await.unwrap();
-    assert_eq!(m.buckets_deleted[0], 4 * 48 + 24);
+    assert_eq!(m.buckets_deleted[0], 5 * 48 + 24);
     let stats = store.stats().await.unwrap().tiers;
     let five = stats.iter().find(|t| t.tier == "5m").unwrap();
-    assert_eq!((five.rows, five.points, five.oldest), (2 + 4, 5 * 48, Some(at(4, 12, 0))));
-    let kept = TimeRange { from: at(4, 12, 0), ..range };
-    let want: Vec<_> = from_raw.iter().filter(|p| p.timestamp >= at(4, 12, 0)).cloned().collect();
+    assert_eq!((five.rows, five.points, five.oldest), (5 + 1, 5 * 48, Some(at(5, 12, 0))));
+    let kept = TimeRange { from: at(5, 12, 0), ..range };
+    let want: Vec<_> = from_raw.iter().filter(|p| p.timestamp >= at(5, 12, 0)).cloned().collect();
     assert_eq!(store.series(SERVER, "cpu.busy", kept).await.unwrap(), want);
     let m = store.maintain(&short, now).await.unwrap();
     assert_eq!((m.sealed, m.buckets_deleted[0]), (0, 0), "the trimmed span is left to retention");
     assert_eq!(store.series(SERVER, "cpu.busy", kept).await.unwrap(), want);
 
-    // An hour later the day chunk of Jan 5 loses its two buckets of 12:00-13:00: hidden
+    // An hour later the day chunk of Jan 6 loses its two buckets of 12:00-13:00: hidden
     // (its row says where it now starts), never read again, counted once.
     let bytes = five.bytes;
     let later = now + Duration::hours(1);
@@ -201,7 +202,7 @@ pub(crate) async fn sealing_keeps_every_bucket(store: &dyn Store) {
     assert_eq!(m.buckets_deleted[0], 2);
     let stats = store.stats().await.unwrap().tiers;
     let five = stats.iter().find(|t| t.tier == "5m").unwrap();
-    assert_eq!((five.rows, five.points, five.oldest), (2 + 4, 5 * 48 - 2, Some(at(4, 13, 0))));
+    assert_eq!((five.rows, five.points, five.oldest), (5 + 1, 5 * 48 - 2, Some(at(5, 13, 0))));
     assert_eq!(five.bytes, bytes, "hidden, not re-encoded");
     assert_eq!(store.maintain(&short, later).await.unwrap().buckets_deleted[0], 0, "counted once");
 }
