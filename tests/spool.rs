@@ -21,6 +21,10 @@ use own_pg::OwnPg;
 
 const EVERY_TWO_SECONDS: &str = "*/2 * * * * *";
 const SPOOLED: &str = "database unavailable: samples spooled to disk";
+const UNREACHABLE: &str = "database unreachable: cycles go on without it";
+/// What a cycle logs when a store call timed out on a database that is gone.
+const WAITED_ON_THE_DATABASE: [&str; 3] =
+    ["cannot read the collector leases", "alert evaluation failed", "cannot store the collector's own figures"];
 
 /// Waits until `p`'s log has said `message` (its start) at least `n` times.
 async fn said(p: &mut Proc, message: &str, n: usize) {
@@ -117,6 +121,15 @@ async fn an_outage_with_a_collector_restart_in_the_middle_loses_no_sample() {
     }
     let log = second.log_text();
     assert!(!log.contains("spool full"), "{log}");
+    // Once the outage is found, cycles stop waiting on the database: no more store calls that
+    // time out (at most one of each, from a cycle running as the database went away).
+    assert_eq!(collector_log::count(&first.stderr, UNREACHABLE), 1, "{}", first.log_text());
+    for p in [&first, &second] {
+        for waited in WAITED_ON_THE_DATABASE {
+            let n = collector_log::count(&p.stderr, waited);
+            assert!(n <= 1, "{}: {n} × {waited:?}\n{}", p.name, p.log_text());
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,6 +149,10 @@ async fn a_collector_started_while_postgresql_is_down_collects_and_connects_when
     let before = collector_log::cycles(&c.stderr).len();
     said(&mut c, "collection cycle finished", before + 1).await;
     assert!(c.stop(Duration::from_secs(30)).await.success(), "{}", c.log_text());
+
+    for waited in WAITED_ON_THE_DATABASE {
+        assert_eq!(collector_log::count(&c.stderr, waited), 0, "{waited:?}\n{}", c.log_text());
+    }
 
     let store = connect(&pg.url()).await;
     assert_each_sample_stored_once(store.as_ref(), &[&c], 1).await;

@@ -69,6 +69,9 @@ pub struct Collector {
     spool: std::sync::Mutex<Option<Spool>>,
     /// False while the database has not been reached and migrated (started while it was down).
     ready: Arc<AtomicBool>,
+    /// False from a store call that found the database unreachable until a ping answers again
+    /// (`outage.rs`): meanwhile a cycle does not wait on it.
+    reachable: AtomicBool,
     /// Held by the one replay of the spool that may run.
     replaying: Mutex<()>,
     replay_wake: tokio::sync::Notify,
@@ -93,6 +96,7 @@ impl Collector {
             ssh_config: client_config(),
             spool: Default::default(),
             ready: Arc::new(AtomicBool::new(true)),
+            reachable: AtomicBool::new(true),
             replaying: Mutex::new(()),
             replay_wake: Default::default(),
             cluster: None,
@@ -161,6 +165,10 @@ impl Collector {
     /// logged and counted by the engine.
     pub async fn evaluate_alerts(&self) {
         let Some(alerts) = &self.alerts else { return };
+        if !self.database_up().await {
+            tracing::warn!("alerts not evaluated: the database is unreachable");
+            return;
+        }
         let Some(entries) = self.claimed().await else { return };
         let names: Vec<String> = entries.iter().map(|e| e.server.name.clone()).collect();
         alerts.log(alerts.evaluate_stored(&names, self.member(), chrono::Utc::now()).await);
@@ -212,6 +220,10 @@ impl Collector {
         }
         let reports = self.run_on(entries, Mode::Store, window).await;
         let outcome = match &self.alerts {
+            Some(_) if !self.database_ready() => {
+                tracing::warn!("alerts not evaluated: the database is unreachable");
+                None
+            }
             Some(alerts) => {
                 let failures: Vec<String> = reports
                     .iter()
@@ -246,7 +258,11 @@ impl Collector {
         let member = self.member().map_or_else(crate::cluster::host_name, str::to_owned);
         let now = chrono::Utc::now();
         let Ok(figures) = self.stats.lock().map(|mut s| s.record(&member, took, ok, failed, now)) else { return };
+        if !self.database_ready() {
+            return;
+        }
         if let Err(e) = self.store.record_collector_stats(&figures, now - stats::FORGET_AFTER).await {
+            self.check_reachable(&e).await;
             tracing::warn!(error = ?e, "cannot store the collector's own figures");
         }
     }
@@ -263,9 +279,11 @@ impl Collector {
     async fn claimed(&self) -> Option<Vec<Arc<Entry>>> {
         let Some(cluster) = &self.cluster else { return Some(self.entries.clone()) };
         let names: Vec<String> = self.entries.iter().map(|e| e.server.name.clone()).collect();
-        let mine = match cluster.claim(&names).await {
-            Ok(mine) => mine,
-            Err(e) => {
+        let claim = if self.database_ready() { Some(cluster.claim(&names).await) } else { None };
+        let mine = match claim {
+            Some(Ok(mine)) => mine,
+            Some(Err(e)) => {
+                self.check_reachable(&e).await;
                 let mine = cluster.fallback(&names);
                 tracing::error!(
                     error = ?e,
@@ -274,6 +292,8 @@ impl Collector {
                 );
                 mine
             }
+            // Known unreachable: no wait on it (the outage was logged when it was found).
+            None => cluster.fallback(&names),
         };
         Some(self.entries.iter().filter(|e| mine.contains(&e.server.name)).cloned().collect())
     }

@@ -7,6 +7,14 @@
 //! answers, the batch is retried one sample at a time so that one bad sample (logged) never
 //! loses the others; when it does not, the batch and everything after it goes to the spool.
 //!
+//! A store call that finds the database unreachable (`Error::is_unavailable`, or a write
+//! whose ping fails) marks it so: until a ping answers again (at most [`PROBE_TIMEOUT`] each),
+//! a cycle makes no store call that
+//! would wait for it: samples go straight to the spool, leases are those held last, and the
+//! alert evaluation and the collector's own figures wait for the database's return. A cycle
+//! during an outage takes as long as its servers do, not the pool's timeouts. The probe is the
+//! replay's ([`Collector::start_replay`]), woken when the outage is found and backing off.
+//!
 //! While the spool holds anything, new samples join it at its end instead of going to the
 //! database, so a server's samples are always stored oldest first. The replay
 //! ([`Collector::replay_spool`], run by [`Collector::start_replay`] in the background so cycles
@@ -32,6 +40,9 @@ const FLUSH_BATCH: usize = 256;
 /// The replay's first wait after finding the database gone; doubles up to [`RETRY_MAX`].
 const RETRY_FIRST: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// The longest the replay's ping of a database known unreachable may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How the replay ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,16 +76,57 @@ impl Collector {
                 let detail = e.to_string();
                 let at = Utc::now();
                 if let Err(se) = self.store.record_failure(name, at, e.reason(), &detail, millis(duration)).await {
+                    self.check_reachable(&se).await;
                     tracing::error!(error = ?se, "cannot store the failure");
                 }
             }
         }
     }
 
-    /// Whether the database was reached and migrated (always, unless the collector started
-    /// while it was down: see `crate::startup`).
+    /// Whether the store may be used now: the database was reached and migrated (always,
+    /// unless the collector started while it was down: see `crate::startup`), and no store call
+    /// since found it unreachable without a ping answering after.
     pub(super) fn database_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire)
+        self.ready.load(Ordering::Acquire) && self.reachable.load(Ordering::Acquire)
+    }
+
+    /// [`Self::database_ready`], after a ping (at most [`PROBE_TIMEOUT`]) when the database
+    /// was last found unreachable.
+    pub(super) async fn database_up(&self) -> bool {
+        if !self.ready.load(Ordering::Acquire) {
+            return false;
+        }
+        if self.reachable.load(Ordering::Acquire) {
+            return true;
+        }
+        match tokio::time::timeout(PROBE_TIMEOUT, self.store.ping()).await {
+            Ok(Ok(())) => {
+                if !self.reachable.swap(true, Ordering::AcqRel) {
+                    tracing::info!("database reachable again: samples are stored, the spool replayed");
+                }
+                true
+            }
+            Ok(Err(_)) | Err(_) => false,
+        }
+    }
+
+    /// After a store call failed with `e`: marks the database unreachable when `e` says so or a
+    /// ping (at most [`PROBE_TIMEOUT`]) does not answer (logged once per outage); the replay is
+    /// woken to probe it.
+    pub(super) async fn check_reachable(&self, e: &fleetwatch_store::Error) {
+        if e.is_unavailable() || !matches!(tokio::time::timeout(PROBE_TIMEOUT, self.store.ping()).await, Ok(Ok(()))) {
+            self.lost_database();
+        }
+    }
+
+    fn lost_database(&self) {
+        if self.reachable.swap(false, Ordering::AcqRel) {
+            tracing::warn!(
+                "database unreachable: cycles go on without it, their samples spooled; \
+                 alerts and leases wait until a ping answers"
+            );
+            self.replay_wake.notify_one();
+        }
     }
 
     /// Stores the samples of `reports` (the successful ones); while the spool holds older
@@ -97,6 +149,9 @@ impl Collector {
         let direct = self.database_ready() && self.spool_stats().depth == 0;
         let from = if direct { write(self.store.as_ref(), &batch).await } else { Some(0) };
         if let Some(from) = from {
+            if direct {
+                self.lost_database();
+            }
             self.spool_samples(&batch[from..]);
         }
     }
@@ -141,16 +196,18 @@ impl Collector {
     /// database is found gone. One replay runs at a time.
     pub async fn replay_spool(&self) -> Replay {
         let _one = self.replaying.lock().await;
+        // Probed first, spool or not: an outage found by a cycle that spooled nothing ends too.
+        if !self.database_up().await {
+            return Replay::Unreachable;
+        }
         if self.spool_stats().depth == 0 {
             return Replay::Drained;
-        }
-        if !self.database_ready() {
-            return Replay::Unreachable;
         }
         // Each server's latest stored sample: anything spooled at or before it is stored already.
         let mut latest: HashMap<String, i64> = match self.store.latest_samples().await {
             Ok(samples) => samples.into_iter().map(|s| (s.server_name, s.timestamp.timestamp_millis())).collect(),
             Err(e) => {
+                self.check_reachable(&e).await;
                 tracing::warn!(error = ?e, "database still unreachable; the spool waits");
                 return Replay::Unreachable;
             }
@@ -211,6 +268,7 @@ impl Collector {
                 }
             }
             if unstored.is_some() {
+                self.lost_database();
                 tracing::warn!(
                     stored,
                     depth = self.spool_stats().depth,

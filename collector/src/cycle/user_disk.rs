@@ -29,7 +29,10 @@ impl Collector {
                         let usage =
                             user_disk_usage(&String::from_utf8_lossy(&ran.output.stdout)).map_err(ParseError::UserDisk)?;
                         let rows: Vec<(String, i64)> = usage.into_iter().collect();
-                        if let Err(e) = self.store.record_user_disk(&entry.server.name, Utc::now(), &rows).await {
+                        if !self.database_ready() {
+                            tracing::warn!(server = %entry.server.name, "per-user disk usage not stored: the database is unreachable");
+                        } else if let Err(e) = self.store.record_user_disk(&entry.server.name, Utc::now(), &rows).await {
+                            self.check_reachable(&e).await;
                             tracing::error!(server = %entry.server.name, error = ?e, "cannot store per-user disk usage");
                         }
                         Ok(rows.len())

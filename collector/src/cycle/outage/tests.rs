@@ -122,3 +122,26 @@ async fn new_samples_queue_behind_the_spooled_ones() {
     collector.store_batch(&third.iter().collect::<Vec<_>>()).await;
     assert_eq!((collector.pending_samples(), stored(store.as_ref()).await), (0, 4));
 }
+
+/// A write that finds the database gone spools its batch and marks the database unreachable:
+/// later batches go to the spool without waiting on it, and the replay's probe (bounded by
+/// `PROBE_TIMEOUT`) finds it still gone.
+#[tokio::test]
+async fn a_database_found_gone_is_not_waited_on_again() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on loopback port 1: connections refused.
+    let store: Arc<dyn Store> =
+        Arc::from(fleetwatch_store::connect_lazy("postgres://fleetwatch@127.0.0.1:1/none").unwrap().unwrap());
+    let spool = Spool::open(&dir.path().join("spool"), LIMITS).unwrap();
+    let collector = Collector::new(Vec::new(), store, CollectorSettings::default()).with_spool(spool);
+    assert!(collector.database_ready());
+    let first = [report("a", &[]), report("b", &[])];
+    collector.store_batch(&first.iter().collect::<Vec<_>>()).await;
+    assert!(!collector.database_ready(), "the failed write marks the database unreachable");
+    assert_eq!(collector.pending_samples(), 2);
+    let second = [report("a", &[])];
+    collector.store_batch(&second.iter().collect::<Vec<_>>()).await;
+    assert_eq!(collector.pending_samples(), 3);
+    assert_eq!(collector.replay_spool().await, Replay::Unreachable);
+    assert!(!collector.database_ready());
+}
