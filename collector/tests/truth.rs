@@ -1,7 +1,8 @@
 //! Ground truth: the test creates a known load on this machine, collects it through a real
 //! `sshd` (see `testkit/`) as the test account `fwtest`, and checks the figures against it.
 //!
-//! - a busy loop of `fwtest`: the top process, and `fwtest` the top user, at 100 % of a core ± 15;
+//! - a busy loop of `fwtest`: the top process, and `fwtest` the top user, at the share of a core
+//!   the kernel accounted to it ± 15 (100 % on an idle machine);
 //! - 200 MiB allocated and touched by a process of `fwtest`: its RSS and the user's, ± 10 %;
 //! - a file of known size written to a freshly made ext4 loop mount: that mount's usage;
 //! - TCP connections held open to a port the test owns: ESTABLISHED, LISTEN and TIME_WAIT.
@@ -145,7 +146,7 @@ async fn a_process_burning_one_core_is_the_top_process_and_its_user_the_top_user
     // computed over. The truth for that interval is what the kernel accounted to the loop,
     // read by the test right after each cycle: a whole core on an idle machine, less when
     // this shared 2-core machine is busy with other work (nice -20 does not reach across
-    // cgroups), so the figures are compared with it and with 100 % only where it is 100 %.
+    // cgroups), so the figures are compared with it.
     let mut seen = Vec::new();
     let mut first_rank_ok = None;
     for round in 0..8 {
@@ -173,17 +174,18 @@ async fn a_process_burning_one_core_is_the_top_process_and_its_user_the_top_user
         );
         // Ranks depend on the other processes of this shared machine as well: an outside
         // process busy on the other core may pass the loop for a while. One clean cycle is
-        // enough; the figures themselves are checked on every one.
+        // enough; the figures themselves are checked against the kernel's on every one. How
+        // much of a core the loop gets is the machine's business (a VM whose host takes its
+        // CPU gave it 37 % for 16 s in a row), so it is compared with the truth, not with 100 %.
         let top_process = d.processes_by_cpu[0].pid == i64::from(pid);
         let top_user = c.users.first().is_some_and(|u| u.username == TEST_USER);
-        let whole_core = (me.cpu_percent - 100.0).abs() <= 15.0;
         seen.push((round, truth, d.processes_by_cpu[0].clone(), c.users.first().cloned()));
-        if top_process && top_user && whole_core {
+        if top_process && top_user {
             first_rank_ok = Some(round);
             break;
         }
     }
-    assert!(first_rank_ok.is_some(), "never the top process and user at 100 % ± 15 of a core: {seen:#?}");
+    assert!(first_rank_ok.is_some(), "never the top process and user: {seen:#?}");
     host.collector.shutdown().await;
 }
 
