@@ -11,8 +11,9 @@
 //! with `i`/`f` for integer or float figures), then per figure one length-prefixed part (so one
 //! figure is read without decoding the others): a flag telling whether the figure's counts are
 //! the buckets' (`0`) or its own column follows ([`OWN_COUNTS`]), then the averages as a float
-//! [`Column`] (integer figures' too), then (with [`RESIDUALS`]) one band exponent and the
-//! minimums, maximums and last values as integer columns of steps away from the average. A
+//! [`Column`] (integer figures' too), then (with [`RESIDUALS`]) one band exponent, the
+//! minimums and maximums as integer columns of steps away from the average and the last values
+//! as steps above the minimum ([`LAST_FROM_MIN`]; from the average in chunks written before). A
 //! chunk keeps the precision a chart of it needs, relative to the figure's span in the chunk
 //! (largest minus smallest): [`AVG_DIGITS`] significant digits of the averages' span,
 //! [`BAND_DIGITS`] of the band's. Chunks written before (minimum, maximum and last as float
@@ -55,6 +56,12 @@ const OWN_COUNTS: u8 = 1;
 /// moves slowly within its buckets costs a constant column for each, whatever its level.
 /// Without it (chunks written before), they are float columns of their own.
 const RESIDUALS: u8 = 2;
+
+/// A figure part's flag, with [`RESIDUALS`]: the last values are steps above the bucket's
+/// minimum (never negative, and at most the bucket's range) rather than from its average: the
+/// same values, a tenth smaller a column (`--profile`: 57.3 → 51.4 KB for 3 hosts' day). Without
+/// it (chunks written before), they are steps from the average like the minimums and maximums.
+const LAST_FROM_MIN: u8 = 4;
 
 /// A figure part that holds no stats but the index of an earlier figure with the same ones
 /// (a flag byte no other part starts with).
@@ -200,6 +207,13 @@ impl Rollup {
     }
 
     pub(crate) fn encode(&self) -> Vec<u8> {
+        self.encode_with(true)
+    }
+
+    /// [`Self::encode`], with last values from the minimum ([`LAST_FROM_MIN`]) or, as chunks
+    /// written before it, from the average.
+    fn encode_with(&self, last_from_min: bool) -> Vec<u8> {
+        let last_flag = if last_from_min { LAST_FROM_MIN } else { 0 };
         let mut w = Writer::default();
         w.len(self.len());
         Column::Int(self.starts.iter().map(|&s| Some(s)).collect()).encode(&mut w);
@@ -218,12 +232,12 @@ impl Rollup {
             }
             let counts: Vec<Option<i64>> = stats.iter().map(|s| s.map(|s| s.n)).collect();
             if counts.iter().zip(&self.samples).all(|(c, s)| c.is_none_or(|c| c == *s)) {
-                fw.byte(RESIDUALS);
+                fw.byte(RESIDUALS | last_flag);
             } else {
-                fw.byte(OWN_COUNTS | RESIDUALS);
+                fw.byte(OWN_COUNTS | RESIDUALS | last_flag);
                 Column::Int(counts).encode(&mut fw);
             }
-            encode_stats(&mut fw, stats);
+            encode_stats(&mut fw, stats, last_from_min);
             w.bytes(&fw.buf);
         }
         w.buf
@@ -287,9 +301,9 @@ fn floats(c: Column) -> Vec<Option<f64>> {
     }
 }
 
-/// Writes a figure's averages, then its minimums, maximums and last values as steps from the
-/// average ([`RESIDUALS`]).
-fn encode_stats(w: &mut Writer, stats: &[Option<Stat>]) {
+/// Writes a figure's averages, then its minimums and maximums as steps from the average
+/// ([`RESIDUALS`]) and its last values as steps above the minimum ([`LAST_FROM_MIN`]).
+fn encode_stats(w: &mut Writer, stats: &[Option<Stat>], last_from_min: bool) {
     let avg: Vec<Option<f64>> = stats.iter().map(|s| s.map(|s| s.avg())).collect();
     let avg_span = span(avg.iter().flatten().copied());
     let e_avg = float_exponent(avg.iter().flatten().copied(), Some((AVG_DIGITS, avg_span)));
@@ -300,24 +314,34 @@ fn encode_stats(w: &mut Writer, stats: &[Option<Stat>]) {
     let centres: Vec<Option<i64>> = avg.iter().map(|&a| read_back(a).map(|a| to_steps(a, e) as i64)).collect();
     Column::Float(avg).encode_to_span(w, AVG_DIGITS, avg_span);
     w.signed(i64::from(e));
-    for pick in [|s: &Stat| s.min, |s: &Stat| s.max, |s: &Stat| s.last] {
-        let residuals = stats
-            .iter()
-            .zip(&centres)
-            .map(|(s, c)| {
-                let (v, c) = (pick(s.as_ref()?), (*c)?);
-                v.is_finite().then(|| (to_steps(v, e) as i64).wrapping_sub(c))
-            })
-            .collect();
-        Column::Int(residuals).encode(w);
+    let steps = |v: f64| v.is_finite().then(|| to_steps(v, e) as i64);
+    let from_centre = |pick: fn(&Stat) -> f64| -> Vec<Option<i64>> {
+        stats.iter().zip(&centres).map(|(s, c)| Some(steps(pick(s.as_ref()?))?.wrapping_sub((*c)?))).collect()
+    };
+    Column::Int(from_centre(|s| s.min)).encode(w);
+    Column::Int(from_centre(|s| s.max)).encode(w);
+    if !last_from_min {
+        Column::Int(from_centre(|s| s.last)).encode(w);
+        return;
     }
+    let above_min = stats
+        .iter()
+        .zip(&centres)
+        .map(|(s, c)| {
+            let s = s.as_ref()?;
+            // A minimum is read back from its average's steps: none without one, nor a last.
+            c.as_ref()?;
+            Some(steps(s.last)?.wrapping_sub(steps(s.min)?))
+        })
+        .collect();
+    Column::Int(above_min).encode(w);
 }
 
 fn decode_figure(part: &[u8], samples: &[i64]) -> Result<Vec<Option<Stat>>> {
     let n = samples.len();
     let mut r = Reader::new(part);
     let flag = r.byte()?;
-    if flag & !(OWN_COUNTS | RESIDUALS) != 0 {
+    if flag & !(OWN_COUNTS | RESIDUALS | LAST_FROM_MIN) != 0 {
         // Including SAME_AS, which `Rollup::decode` resolves before.
         return Err(corrupt("rollup figure flag"));
     }
@@ -335,15 +359,16 @@ fn decode_figure(part: &[u8], samples: &[i64]) -> Result<Vec<Option<Stat>>> {
     } else {
         let e = i32::try_from(r.signed()?).map_err(|_| corrupt("rollup band exponent"))?;
         let centres: Vec<Option<i64>> = avg.iter().map(|a| a.map(|a| to_steps(a, e) as i64)).collect();
-        let mut band = || -> Result<Vec<Option<f64>>> {
+        // Each column's values in steps, added to those of `base`.
+        let mut band = |base: &[Option<i64>]| -> Result<Vec<Option<i64>>> {
             let Column::Int(residuals) = Column::decode(&mut r, n)? else { return Err(corrupt("rollup residuals")) };
-            Ok(residuals
-                .iter()
-                .zip(&centres)
-                .map(|(d, c)| Some(from_steps(c.as_ref()?.wrapping_add(*d.as_ref()?), e)))
-                .collect())
+            Ok(residuals.iter().zip(base).map(|(d, b)| Some(b.as_ref()?.wrapping_add(*d.as_ref()?))).collect())
         };
-        (band()?, band()?, band()?)
+        let min = band(&centres)?;
+        let max = band(&centres)?;
+        let last = band(if flag & LAST_FROM_MIN == 0 { &centres } else { &min })?;
+        let values = |steps: Vec<Option<i64>>| steps.into_iter().map(|s| s.map(|s| from_steps(s, e))).collect();
+        (values(min), values(max), values(last))
     };
     Ok((0..n)
         .map(|i| {
@@ -580,6 +605,33 @@ mod tests {
         }
         let before = encode_without_residuals(&r).len();
         assert!(body.len() * 2 < before, "{} bytes with residuals, {before} without", body.len());
+    }
+
+    /// A disk's writes per second at 1-minute samples: a low base with a burst now and then
+    /// (a flush), so a bucket's average is pulled up by its bursts and its last value is most
+    /// often near its minimum, as with the network and disk rates that fill most of a chunk.
+    fn bursty_rate() -> Rollup {
+        let mut seed: u64 = 7;
+        let points: Vec<(i64, f64)> = (0..1440)
+            .map(|i| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                let r = seed >> 33;
+                let burst = if r.is_multiple_of(4) { 400.0 + (r % 997) as f64 } else { 0.0 };
+                (i * 60_000, 20.0 + (r % 50) as f64 / 10.0 + burst)
+            })
+            .collect();
+        samples(&points, 300_000)
+    }
+
+    #[test]
+    fn last_values_above_the_minimum_read_the_same_and_cost_less() {
+        for r in [bursty_rate(), wandering_memory()] {
+            let (now, before) = (r.encode(), r.encode_with(false));
+            assert_eq!(Rollup::decode(&now, None).unwrap(), Rollup::decode(&before, None).unwrap());
+        }
+        let r = bursty_rate();
+        let (now, before) = (r.encode().len(), r.encode_with(false).len());
+        assert!(now < before, "{now} B with last values above the minimum, {before} B from the average");
     }
 
     #[test]
