@@ -7,13 +7,13 @@
 //! answers, the batch is retried one sample at a time so that one bad sample (logged) never
 //! loses the others; when it does not, the batch and everything after it goes to the spool.
 //!
-//! A store call that finds the database unreachable (`Error::is_unavailable`, or a write
-//! whose ping fails) marks it so: until a ping answers again (at most [`PROBE_TIMEOUT`] each),
-//! a cycle makes no store call that
-//! would wait for it: samples go straight to the spool, leases are those held last, and the
-//! alert evaluation and the collector's own figures wait for the database's return. A cycle
-//! during an outage takes as long as its servers do, not the pool's timeouts. The probe is the
-//! replay's ([`Collector::start_replay`]), woken when the outage is found and backing off.
+//! A store call that finds the database unreachable (`Error::is_unavailable`, or a failure
+//! followed by a ping that gets no answer) marks it so. Until a ping answers again (at most
+//! [`PROBE_TIMEOUT`] each), a cycle makes no store call that would wait for it: samples go
+//! straight to the spool, leases are those held last, and the alert evaluation and the
+//! collector's own figures wait for the database's return. A cycle during an outage takes as
+//! long as its servers do, not the pool's timeouts. The probe is the replay's
+//! ([`Collector::start_replay`]), woken when the outage is found and backing off.
 //!
 //! While the spool holds anything, new samples join it at its end instead of going to the
 //! database, so a server's samples are always stored oldest first. The replay
@@ -99,22 +99,23 @@ impl Collector {
         if self.reachable.load(Ordering::Acquire) {
             return true;
         }
-        match tokio::time::timeout(PROBE_TIMEOUT, self.store.ping()).await {
-            Ok(Ok(())) => {
-                if !self.reachable.swap(true, Ordering::AcqRel) {
-                    tracing::info!("database reachable again: samples are stored, the spool replayed");
-                }
-                true
-            }
-            Ok(Err(_)) | Err(_) => false,
+        let up = self.answers().await;
+        if up && !self.reachable.swap(true, Ordering::AcqRel) {
+            tracing::info!("database reachable again: samples are stored, the spool replayed");
         }
+        up
+    }
+
+    /// Whether a ping of the database answers within [`PROBE_TIMEOUT`].
+    async fn answers(&self) -> bool {
+        matches!(tokio::time::timeout(PROBE_TIMEOUT, self.store.ping()).await, Ok(Ok(())))
     }
 
     /// After a store call failed with `e`: marks the database unreachable when `e` says so or a
     /// ping (at most [`PROBE_TIMEOUT`]) does not answer (logged once per outage); the replay is
     /// woken to probe it.
     pub(super) async fn check_reachable(&self, e: &fleetwatch_store::Error) {
-        if e.is_unavailable() || !matches!(tokio::time::timeout(PROBE_TIMEOUT, self.store.ping()).await, Ok(Ok(()))) {
+        if e.is_unavailable() || !self.answers().await {
             self.lost_database();
         }
     }
