@@ -13,15 +13,24 @@ pub(crate) const SERVER_ID: &str = "INSERT INTO servers (name) VALUES ($1) \
 /// `$1` name.
 pub(crate) const FIND_SERVER: &str = "SELECT id FROM servers WHERE name = $1";
 
-/// Facts rows of some servers with some hashes: `push_id_list` appends the servers, then
-/// ` AND hash IN ` and the hashes (the caller pairs them, and compares bodies whole).
-pub(crate) const FACTS_BY_HASH_IN: &str = "SELECT id, server_id, hash, body FROM sample_facts WHERE server_id IN ";
+/// Facts rows of some servers with some hashes, with their bases' bodies (migration 0012: a
+/// row with a `base_id` holds a patch of that row's facts): `push_id_list` appends the
+/// servers, then ` AND f.hash IN ` and the hashes (the caller pairs them, and compares facts
+/// whole).
+pub(crate) const FACTS_BY_HASH_IN: &str = "SELECT f.id, f.server_id, f.hash, f.body, f.base_id, b.body \
+     FROM sample_facts f LEFT JOIN sample_facts b ON b.id = f.base_id WHERE f.server_id IN ";
 
-/// Rows of (server id, hash, since, body): `push_values` appends them.
-pub(crate) const INSERT_FACTS_VALUES: &str = "INSERT INTO sample_facts (server_id, hash, since_ms, body) ";
+/// Each server's latest whole facts (id, server id, body): `push_id_list` appends the servers,
+/// then ` GROUP BY server_id)`.
+pub(crate) const FACTS_BASES_IN: &str = "SELECT id, server_id, body FROM sample_facts WHERE id IN \
+     (SELECT MAX(id) FROM sample_facts WHERE base_id IS NULL AND server_id IN ";
 
-/// `$1` id.
-pub(crate) const FACTS: &str = "SELECT body FROM sample_facts WHERE id = $1";
+/// Rows of (server id, hash, since, base id, body): `push_values` appends them.
+pub(crate) const INSERT_FACTS_VALUES: &str = "INSERT INTO sample_facts (server_id, hash, since_ms, base_id, body) ";
+
+/// `$1` id: the body, and the base's id and body if it is a patch.
+pub(crate) const FACTS: &str = "SELECT f.body, f.base_id, b.body \
+     FROM sample_facts f LEFT JOIN sample_facts b ON b.id = f.base_id WHERE f.id = $1";
 
 /// Prefix of the multi-row insert of frames: server id, time, facts id, has details, user
 /// rows, body; `RETURNING id, server_id` follows.
@@ -159,8 +168,9 @@ pub(crate) const BLOCK_BODIES: &str = "SELECT figures, lists FROM sample_blocks 
 /// Blocks by id: `push_id_list` appends the list.
 pub(crate) const DELETE_BLOCKS_IN: &str = "DELETE FROM sample_blocks WHERE id IN ";
 
-/// Facts no frame and no block uses any more.
+/// Facts no frame, no block and no patch of them uses any more.
 pub(crate) const CLEANUP_FACTS: &str = "DELETE FROM sample_facts WHERE \
      NOT EXISTS (SELECT 1 FROM sample_frames f WHERE f.facts_id = sample_facts.id) AND \
+     NOT EXISTS (SELECT 1 FROM sample_facts p WHERE p.base_id = sample_facts.id) AND \
      NOT EXISTS (SELECT 1 FROM sample_blocks b WHERE b.server_id = sample_facts.server_id \
                  AND sample_facts.id BETWEEN b.facts_lo AND b.facts_hi)";

@@ -184,7 +184,9 @@ where
 
     /// The ids of servers' facts, `(server id, facts, time)` with one server at most once,
     /// each stored first if it is new, and their encoded sizes: one query for those the cache
-    /// does not know and one insert for the new ones, whatever their number.
+    /// does not know, one for the bases of the new ones and one insert for them, whatever their
+    /// number. New facts are stored as a patch of the server's latest whole facts
+    /// ([`crate::compact::patch`]) when that is less than half their size deflated.
     async fn facts_ids(&self, conn: &mut DB::Connection, wanted: &[(i64, &Facts, i64)]) -> Result<Vec<(i64, usize)>> {
         let encoded = wanted.iter().map(|(_, f, _)| f.encode()).collect::<Result<Vec<_>>>()?;
         let mut ids: Vec<Option<i64>> =
@@ -193,26 +195,41 @@ where
         for chunk in open.chunks(ROWS_PER_INSERT) {
             let mut qb = QueryBuilder::<DB>::new(sql::FACTS_BY_HASH_IN);
             push_id_list(&mut qb, &chunk.iter().map(|&i| wanted[i].0).collect::<Vec<_>>());
-            qb.push(" AND hash IN ");
+            qb.push(" AND f.hash IN ");
             push_id_list(&mut qb, &chunk.iter().map(|&i| encoded[i].1).collect::<Vec<_>>());
-            let rows: Vec<(i64, i64, i64, Vec<u8>)> =
-                qb.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
+            let rows: Vec<FactsRow> = qb.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
             let at: HashMap<(i64, i64), usize> = chunk.iter().map(|&i| ((wanted[i].0, encoded[i].1), i)).collect();
-            for (id, server, hash, body) in rows {
-                if let Some(&i) = at.get(&(server, hash))
-                    && ids[i].is_none()
-                    && inflate(&body, MAX_FACTS)? == encoded[i].0
-                {
+            for (id, server, hash, body, base_id, base) in rows {
+                let Some(&i) = at.get(&(server, hash)) else { continue };
+                let same = match base_id {
+                    None => ids[i].is_none() && inflate(&body, MAX_FACTS)? == encoded[i].0,
+                    Some(_) => ids[i].is_none() && row_facts(id, &body, base_id, base.as_deref())?.0 == *wanted[i].1,
+                };
+                if same {
                     ids[i] = Some(id);
                 }
             }
         }
         let new: Vec<usize> = (0..wanted.len()).filter(|&i| ids[i].is_none()).collect();
+        let bases = self.facts_bases(conn, &new.iter().map(|&i| wanted[i].0).collect::<Vec<_>>()).await?;
+        let mut bodies: HashMap<usize, (Option<i64>, Vec<u8>)> = HashMap::new();
+        for &i in &new {
+            let whole = deflate(&encoded[i].0);
+            let patched = match bases.get(&wanted[i].0) {
+                Some((base_id, base)) => {
+                    let patch = deflate(&Facts::patch_of(&encoded[i].0, &inflate(base, MAX_FACTS)?)?);
+                    (patch.len() * 2 < whole.len()).then_some((Some(*base_id), patch))
+                }
+                None => None,
+            };
+            bodies.insert(i, patched.unwrap_or((None, whole)));
+        }
         for chunk in new.chunks(ROWS_PER_INSERT) {
             let mut qb = QueryBuilder::<DB>::new(sql::INSERT_FACTS_VALUES);
             qb.push_values(chunk, |mut b, &i| {
                 let (server, _, ts_ms) = wanted[i];
-                b.push_bind(server).push_bind(encoded[i].1).push_bind(ts_ms).push_bind(deflate(&encoded[i].0));
+                let (base_id, body) = bodies.remove(&i).unwrap_or_default();
+                b.push_bind(server).push_bind(encoded[i].1).push_bind(ts_ms).push_bind(base_id).push_bind(body);
             });
             qb.push(" RETURNING id, server_id");
             let returned: Vec<(i64, i64)> = qb.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
@@ -230,16 +247,30 @@ where
         Ok(out)
     }
 
+    /// Each server's latest whole facts row (id, deflated body), the base new facts are
+    /// patched against; servers with none are left out.
+    async fn facts_bases(&self, conn: &mut DB::Connection, servers: &[i64]) -> Result<HashMap<i64, (i64, Vec<u8>)>> {
+        let mut out = HashMap::new();
+        for chunk in servers.chunks(ROWS_PER_INSERT) {
+            let mut qb = QueryBuilder::<DB>::new(sql::FACTS_BASES_IN);
+            push_id_list(&mut qb, chunk);
+            qb.push(" GROUP BY server_id)");
+            let rows: Vec<(i64, i64, Vec<u8>)> = qb.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
+            out.extend(rows.into_iter().map(|(id, server, body)| (server, (id, body))));
+        }
+        Ok(out)
+    }
+
     /// Facts by id, decoded (and remembered).
     pub(crate) async fn stored_facts(&self, conn: &mut DB::Connection, id: i64) -> Result<Arc<StoredFacts>> {
         if let Some(f) = self.cache.facts(id) {
             return Ok(f);
         }
-        let body: Option<Vec<u8>> = sqlx::query_scalar(sql::FACTS).bind(id).fetch_optional(&mut *conn).await?;
-        let body = body.ok_or_else(|| Error::Corrupt(format!("facts {id} are missing")))?;
-        let json = inflate(&body, MAX_FACTS)?;
-        let f = Arc::new(StoredFacts::new(Facts::decode(&json)?));
-        self.cache.set_facts(id, f.clone(), json.len());
+        let row: Option<FactsBody> = sqlx::query_as(sql::FACTS).bind(id).fetch_optional(&mut *conn).await?;
+        let (body, base_id, base) = row.ok_or_else(|| Error::Corrupt(format!("facts {id} are missing")))?;
+        let (facts, bytes) = row_facts(id, &body, base_id, base.as_deref())?;
+        let f = Arc::new(StoredFacts::new(facts));
+        self.cache.set_facts(id, f.clone(), bytes);
         Ok(f)
     }
 
@@ -412,6 +443,28 @@ pub(crate) fn pack(frames: &[BlockFrame], effort: Effort) -> (BlockMeta, block::
 }
 
 /// Appends `(id, id, …)` to a query.
+/// A facts row as `FACTS_BY_HASH_IN` reads it: id, server id, hash, body, base id, the base's body.
+type FactsRow = (i64, i64, i64, Vec<u8>, Option<i64>, Option<Vec<u8>>);
+
+/// A facts row as `FACTS` reads it: body, base id, the base's body.
+type FactsBody = (Vec<u8>, Option<i64>, Option<Vec<u8>>);
+
+/// A facts row's facts (`id` for the error) and their stored form's size: its body whole, or a
+/// patch of its base's body.
+fn row_facts(id: i64, body: &[u8], base_id: Option<i64>, base: Option<&[u8]>) -> Result<(Facts, usize)> {
+    let json = inflate(body, MAX_FACTS)?;
+    match (base_id, base) {
+        (None, _) => Ok((Facts::decode(&json)?, json.len())),
+        (Some(_), Some(base)) => {
+            let base = inflate(base, MAX_FACTS)?;
+            Ok((Facts::decode_patch(&base, &json)?, base.len()))
+        }
+        (Some(base_id), None) => {
+            Err(Error::Corrupt(format!("facts {id} are a patch of facts {base_id}, which are missing")))
+        }
+    }
+}
+
 pub(crate) fn push_id_list<DB>(qb: &mut QueryBuilder<DB>, ids: &[i64])
 where
     DB: sqlx::Database,

@@ -189,3 +189,95 @@ async fn every_figure_through_compaction(store: &dyn Store, url: &str) {
     close("after cleanup", &json(&kept.details), &json(&got));
     assert_eq!(store.details(name, Some(cut - Duration::seconds(1))).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn sqlite_stores_changed_facts_as_patches_of_a_base_kept_while_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    facts_patches(&url).await;
+}
+
+#[tokio::test]
+async fn postgres_stores_changed_facts_as_patches_of_a_base_kept_while_needed() {
+    let db = PgTestDb::create().await;
+    let url = db.url.clone();
+    let outcome = tokio::spawn(async move { facts_patches(&url).await }).await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// A server's facts change by a login at a time: each change is stored as a patch of the first
+/// facts (a fraction of their size), read back whole, found again by another process, and the
+/// base outlives the samples that used it as long as a patch needs it.
+async fn facts_patches(url: &str) {
+    let store = connect(url).await.unwrap();
+    store.migrate().await.unwrap();
+    let mut host = fleet::fleet(11, 1).remove(0);
+    let name = host.name.clone();
+    let mut written: Vec<fleet::Cycle> = Vec::new();
+    for c in 0..6i64 {
+        let mut cy = host.cycle(start() + Duration::seconds(60 * c), 60.0);
+        // Cycles 0 and 3 the same sessions, 1 and 4 one login more, 2 and 5 two.
+        cy.details.sessions.truncate(1);
+        // Nothing else of the facts changes (the fullest mount, the TCP states seen).
+        cy.sample.disk_mount = Some("/".into());
+        if let Some(first) = written.first() {
+            cy.details.tcp = first.details.tcp.clone();
+        }
+        for k in 0..c % 3 {
+            let mut s = cy.details.sessions[0].clone();
+            s.tty = format!("pts/{}", 10 + k);
+            cy.details.sessions.push(s);
+        }
+        store.record_success(&cy.sample, &cy.users, Some(&cy.details), 5).await.unwrap();
+        written.push(cy);
+    }
+    store.flush().await.unwrap();
+    assert_eq!(rows(url, "sample_facts").await, 3, "three different facts, each stored once");
+    assert_eq!(rows(url, "sample_facts WHERE base_id IS NOT NULL").await, 2, "two of them as patches");
+    let sizes = "sample_facts WHERE base_id IS NOT NULL AND LENGTH(body) * 4 < \
+                 (SELECT LENGTH(body) FROM sample_facts WHERE base_id IS NULL)";
+    assert_eq!(rows(url, sizes).await, 2, "a patch is a fraction of the whole");
+    for (i, cy) in written.iter().enumerate() {
+        let got = store.details(&name, Some(cy.sample.timestamp)).await.unwrap();
+        close(&format!("cycle {i}"), &json(&cy.details), &json(&got.expect("details")));
+    }
+
+    // Another process (nothing cached) meets the same facts again: the rows are found, patches
+    // included, and nothing new is stored.
+    drop(store);
+    let store = connect(url).await.unwrap();
+    for c in 6..8i64 {
+        let mut cy = written[(c - 5) as usize].clone();
+        cy.sample.timestamp = start() + Duration::seconds(60 * c);
+        cy.details.timestamp = cy.sample.timestamp;
+        store.record_success(&cy.sample, &cy.users, Some(&cy.details), 5).await.unwrap();
+        written.push(cy);
+    }
+    store.flush().await.unwrap();
+    assert_eq!(rows(url, "sample_facts").await, 3, "found again, not stored again");
+
+    // Every sample that used the base (cycles 0 and 3) goes: the base stays, for its patches.
+    let cut = written[4].sample.timestamp;
+    assert_eq!(store.cleanup(cut).await.unwrap(), 4);
+    assert_eq!(rows(url, "sample_facts WHERE base_id IS NULL").await, 1, "the base is kept");
+    for cy in &written[4..] {
+        let got = store.details(&name, Some(cy.sample.timestamp)).await.unwrap();
+        close("after cleanup", &json(&cy.details), &json(&got.expect("details")));
+    }
+    // Once no sample uses a patch nor its base, both go.
+    let last = written.last().unwrap().clone();
+    let mut cy = last.clone();
+    cy.details.sessions.push(last.details.sessions[0].clone());
+    cy.details.sessions.last_mut().unwrap().tty = "pts/99".into();
+    cy.sample.timestamp += Duration::seconds(60);
+    cy.details.timestamp = cy.sample.timestamp;
+    store.record_success(&cy.sample, &cy.users, Some(&cy.details), 5).await.unwrap();
+    store.flush().await.unwrap();
+    store.cleanup(cy.sample.timestamp).await.unwrap();
+    assert_eq!(rows(url, "sample_facts").await, 2, "the latest facts and their base");
+    let got = store.details(&name, None).await.unwrap();
+    close("the latest", &json(&cy.details), &json(&got.expect("details")));
+}

@@ -51,6 +51,24 @@ impl Facts {
     pub(crate) fn decode(json: &[u8]) -> Result<Facts> {
         serde_json::from_slice(json).map_err(|e| Error::Corrupt(format!("stored facts are not valid: {e}")))
     }
+
+    /// Facts stored as a patch ([`super::patch`]) of their base's stored form.
+    pub(crate) fn decode_patch(base_json: &[u8], patch_json: &[u8]) -> Result<Facts> {
+        let base = serde_json::from_slice(base_json).map_err(|e| invalid("facts", &e))?;
+        let patch = serde_json::from_slice(patch_json).map_err(|e| invalid("facts patch", &e))?;
+        serde_json::from_value(super::patch::apply(base, &patch)?).map_err(|e| invalid("patched facts", &e))
+    }
+
+    /// `json` (these facts' stored form, from [`Facts::encode`]) as a patch of `base_json`.
+    pub(crate) fn patch_of(json: &[u8], base_json: &[u8]) -> Result<Vec<u8>> {
+        let base: serde_json::Value = serde_json::from_slice(base_json).map_err(|e| invalid("facts", &e))?;
+        let new: serde_json::Value = serde_json::from_slice(json).map_err(|e| invalid("facts", &e))?;
+        serde_json::to_vec(&super::patch::diff(&base, &new)).map_err(|e| invalid("facts patch", &e))
+    }
+}
+
+fn invalid(what: &str, e: &serde_json::Error) -> Error {
+    Error::Corrupt(format!("stored {what} are not valid: {e}"))
 }
 
 /// One figure's value: an integer or a float, or missing (a float that is not finite is

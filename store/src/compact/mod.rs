@@ -15,6 +15,7 @@ pub(crate) mod column;
 pub(crate) mod cycle;
 pub(crate) mod frame;
 pub(crate) mod lists;
+pub(crate) mod patch;
 pub(crate) mod profile;
 pub(crate) mod quantize;
 pub(crate) mod rollup;
