@@ -64,6 +64,8 @@ impl Concrete {
 pub struct YearReport {
     pub backend: String,
     pub bytes: u64,
+    /// The same database just migrated, before any sample: paid once, whatever the fleet.
+    pub empty_bytes: u64,
     pub tables: Vec<(String, i64)>,
     pub tiers: Vec<(String, i64, i64)>,
     pub build_secs: f64,
@@ -89,6 +91,7 @@ pub async fn run(backend: &str, a: &YearArgs) -> YearReport {
     let store = Concrete::open(db.url()).await;
     store.store().migrate().await.unwrap();
     let mut report = YearReport { backend: backend.into(), ..YearReport::default() };
+    report.empty_bytes = db.size().await.0;
     let started = Instant::now();
     let end = end_of(a);
     let begin = crate::start();
@@ -209,6 +212,17 @@ pub fn print(r: &YearReport, a: &YearArgs) {
         mib(r.bytes as f64),
         r.bytes as f64 / 1e9,
         r.build_secs
+    );
+    // Each server's samples are rows of its own; the schema (tables, indexes, the pages of the
+    // small tables) is paid once, so 100 servers are the empty database plus 100 servers' rows.
+    let per_server = r.bytes.saturating_sub(r.empty_bytes) as f64 / a.servers.max(1) as f64;
+    let hundred = r.empty_bytes as f64 + 100.0 * per_server;
+    println!(
+        "of which the empty database {:.2} MiB; per server {:.2} MiB; 100 servers: {:.3} GB ({:.3} GiB)",
+        mib(r.empty_bytes as f64),
+        mib(per_server),
+        hundred / 1e9,
+        hundred / (1u64 << 30) as f64
     );
     for (tier, points, bytes) in &r.tiers {
         println!("  {tier:<4} {points:>10} points {:>10.1} MiB of bodies", mib(*bytes as f64));
