@@ -2,14 +2,17 @@
 //!
 //! Two blobs. `figures`: the frames' times and facts ids, the names of the figures found in the
 //! window (deflated), then one [`Column`] per name, each length-prefixed so that one series can
-//! be read without decoding the others (a column equal to an earlier one is that one's index).
+//! be read without decoding the others (a column equal to an earlier one is that one's index;
+//! a CPU share the others imply is its difference from them: [`super::derived`]).
 //! `lists`: the users and the top-process lists of every frame ([`super::lists`]).
 
 use std::collections::HashMap;
 
 use super::bytes::{FNV_OFFSET, Reader, Writer, corrupt, deflate, fnv_step, inflate};
-use super::column::Column;
+use super::column::{Column, float_exponent};
 use super::cycle::{Changing, Figure, Name, Value};
+use super::derived::{Derivation, derivations};
+use super::quantize::{from_steps, to_steps};
 use crate::error::Result;
 
 const MAX_BLOB: u64 = 256 << 20;
@@ -87,10 +90,25 @@ fn pack_figures(frames: &[BlockFrame], effort: Effort) -> Vec<u8> {
     let name_text: String =
         names.iter().map(|(name, float)| format!("{}{name}\n", if *float { 'f' } else { 'i' })).collect();
     w.bytes(&deflate(name_text.as_bytes()));
+    // CPU shares the others imply: each such column is written derived or plain, never as the
+    // repeat of another (nor another as its repeat), so a derivation's terms are plain columns.
+    let derived: HashMap<usize, Derivation> = derivations(&names).into_iter().collect();
+    let quantized: HashMap<usize, Column> =
+        derived.values().flat_map(|d| d.terms.iter().map(|&(j, _)| j)).map(|j| (j, columns[j].quantized())).collect();
     // Columns by a hash of their values: only those with the same hash are compared.
     let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, c) in columns.iter().enumerate() {
         let mut cw = Writer::default();
+        if let Some(d) = derived.get(&i) {
+            c.encode_with(&mut cw, effort);
+            if let Some(part) = derive(c, d, &quantized, effort)
+                && part.len() < cw.buf.len()
+            {
+                cw.buf = part;
+            }
+            w.bytes(&cw.buf);
+            continue;
+        }
         let same = seen.entry(fingerprint(c)).or_default();
         let earlier = same.iter().copied().find(|&j| columns[j] == *c);
         if earlier.is_none() {
@@ -108,6 +126,38 @@ fn pack_figures(frames: &[BlockFrame], effort: Effort) -> Vec<u8> {
         w.bytes(&cw.buf);
     }
     w.buf
+}
+
+/// Column `c` as a [`DERIVED`] part: its steps' differences from what `d`'s terms (as read back:
+/// `quantized`) say, `None` where a row of `c` has a value and a term has none.
+fn derive(c: &Column, d: &Derivation, quantized: &HashMap<usize, Column>, effort: Effort) -> Option<Vec<u8>> {
+    let Column::Float(values) = c else { return None };
+    let e = float_exponent(values.iter().flatten().copied(), None);
+    let term = |j: usize, row: usize| match quantized.get(&j)? {
+        Column::Float(v) => v[row],
+        Column::Int(v) => v[row].map(|x| x as f64),
+    };
+    let mut residuals = Vec::with_capacity(values.len());
+    for (row, v) in values.iter().enumerate() {
+        residuals.push(match v.filter(|x| x.is_finite()) {
+            None => None,
+            Some(v) => {
+                let predicted = d.predict(|j| term(j, row))?;
+                Some((to_steps(v, e) as i64).wrapping_sub(to_steps(predicted, e) as i64))
+            }
+        });
+    }
+    let mut w = Writer::default();
+    w.byte(DERIVED);
+    w.signed(d.constant);
+    w.len(d.terms.len());
+    for &(j, minus) in &d.terms {
+        w.len(j);
+        w.byte(u8::from(minus));
+    }
+    w.signed(i64::from(e));
+    Column::Int(residuals).encode_with(&mut w, effort);
+    Some(w.buf)
 }
 
 /// A hash of a column's kind and values (FNV-1a over their bits): equal columns hash the same.
@@ -130,6 +180,12 @@ fn fingerprint(c: &Column) -> u64 {
 /// A column part that holds no column but the index of an earlier, equal one (a tag no
 /// [`Column`] starts with).
 const SAME_AS: u8 = 3;
+
+/// A column part that holds a float column as the integer differences of its steps from the
+/// sum of other columns ([`super::derived`]): the constant, the terms (index, whether
+/// subtracted), the step exponent, then the differences as an integer [`Column`] (missing
+/// where the column's value is). Another tag no [`Column`] starts with.
+const DERIVED: u8 = 7;
 
 /// The figures blob of a block, opened: times, facts ids and names decoded, columns on demand.
 pub(crate) struct Figures<'a> {
@@ -166,18 +222,65 @@ impl<'a> Figures<'a> {
         Ok(Some(self.decode(i)?))
     }
 
-    /// Column `i`, read through a [`SAME_AS`] part to the column it repeats.
+    /// Column `i`, read through a [`SAME_AS`] part to the column it repeats, or from the terms
+    /// of a [`DERIVED`] one.
     fn decode(&self, i: usize) -> Result<Column> {
+        self.decode_part(i, true)
+    }
+
+    /// Column `i`; `derived`: whether it may be a [`DERIVED`] part (a term may not).
+    fn decode_part(&self, i: usize, derived: bool) -> Result<Column> {
         let mut r = Reader::new(self.raw[i]);
-        if self.raw[i].first() == Some(&SAME_AS) {
-            r.byte()?;
-            let j = r.len()?;
-            if j >= i {
-                return Err(corrupt("block column repeats a later one"));
+        match self.raw[i].first() {
+            Some(&SAME_AS) => {
+                r.byte()?;
+                let j = r.len()?;
+                if j >= i {
+                    return Err(corrupt("block column repeats a later one"));
+                }
+                self.decode_part(j, derived)
             }
-            r = Reader::new(self.raw[j]);
+            Some(&DERIVED) if derived => {
+                r.byte()?;
+                let constant = r.signed()?;
+                let n = r.len()?;
+                let mut terms = Vec::with_capacity(n.min(16));
+                for _ in 0..n {
+                    let j = r.len()?;
+                    if j >= self.raw.len() {
+                        return Err(corrupt("block column derived from a missing one"));
+                    }
+                    terms.push((j, r.byte()? != 0));
+                }
+                let e = i32::try_from(r.signed()?).map_err(|_| corrupt("derived column exponent"))?;
+                let Column::Int(residuals) = Column::decode(&mut r, self.rows())? else {
+                    return Err(corrupt("derived column"));
+                };
+                let d = Derivation { constant, terms };
+                let cols: HashMap<usize, Column> =
+                    d.terms.iter().map(|&(j, _)| Ok((j, self.decode_part(j, false)?))).collect::<Result<_>>()?;
+                let term = |j: usize, row: usize| match cols.get(&j) {
+                    Some(Column::Float(v)) => v.get(row).copied().flatten(),
+                    Some(Column::Int(v)) => v.get(row).copied().flatten().map(|x| x as f64),
+                    None => None,
+                };
+                let mut out = Vec::with_capacity(residuals.len());
+                for (row, r) in residuals.into_iter().enumerate() {
+                    out.push(match r {
+                        None => None,
+                        Some(r) => {
+                            let predicted = d
+                                .predict(|j| term(j, row))
+                                .ok_or_else(|| corrupt("derived column without its terms"))?;
+                            Some(from_steps(r.wrapping_add(to_steps(predicted, e) as i64), e))
+                        }
+                    });
+                }
+                Ok(Column::Float(out))
+            }
+            Some(&DERIVED) => Err(corrupt("block column derived from a derived one")),
+            _ => Column::decode(&mut r, self.rows()),
         }
-        Column::decode(&mut r, self.rows())
     }
 
     /// Every column, by name.

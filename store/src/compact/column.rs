@@ -57,6 +57,22 @@ impl Column {
         self.encode_to(w, Some((digits, span)), Effort::Small);
     }
 
+    /// The values as [`Column::decode`] reads them back after [`Column::encode`] (floats to
+    /// their column's step, non-finite ones missing), without encoding them.
+    pub(crate) fn quantized(&self) -> Column {
+        match self {
+            Column::Int(v) => Column::Int(v.clone()),
+            Column::Float(v) => {
+                let e = float_exponent(v.iter().flatten().copied(), None);
+                Column::Float(
+                    v.iter()
+                        .map(|x| x.filter(|x| x.is_finite()).map(|x| from_steps(to_steps(x, e) as i64, e)))
+                        .collect(),
+                )
+            }
+        }
+    }
+
     /// A float column's span: its largest finite value minus its smallest (0 for none).
     #[cfg(test)]
     pub(crate) fn span(&self) -> f64 {

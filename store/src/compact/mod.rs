@@ -13,6 +13,7 @@ pub(crate) mod block;
 pub(crate) mod bytes;
 pub(crate) mod column;
 pub(crate) mod cycle;
+pub(crate) mod derived;
 pub(crate) mod frame;
 pub(crate) mod lists;
 pub(crate) mod patch;

@@ -348,3 +348,125 @@ fn corrupt_lists_are_an_error_not_a_panic() {
     version[1] = 9;
     assert!(unpack_lists(&super::bytes::deflate(&version)).is_err());
 }
+
+/// Frames of one CPU's shares computed from tick counts as the collector computes them
+/// (`collector/src/sample/cpu.rs`), under `prefix` (`cpu3` gives `cpu3.busy`, `~cpu3.idle`, …).
+fn cpu_frames(rows: usize, prefix: &str, seed: u64) -> Vec<BlockFrame> {
+    let mut x = seed;
+    let mut next = move |hi: u64| {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) % hi
+    };
+    (0..rows)
+        .map(|i| {
+            // user, nice, system, idle, iowait, irq, softirq, steal: ticks over a minute.
+            let d = [next(3000), next(20), next(800), 2000 + next(4000), next(300), 0, next(100), next(5)];
+            let total = d.iter().sum::<u64>() as f64;
+            let share = |k: usize| d[k] as f64 / total * 100.0;
+            let (idle, iowait) = (share(3), share(4));
+            let busy = (100.0 - idle - iowait).clamp(0.0, 100.0);
+            let fields = [
+                ("busy", busy),
+                ("user", share(0)),
+                ("nice", share(1)),
+                ("system", share(2)),
+                ("iowait", iowait),
+                ("irq", share(5)),
+                ("softirq", share(6)),
+                ("steal", share(7)),
+                ("idle", idle),
+            ];
+            let figures = fields
+                .iter()
+                .map(|(f, v)| {
+                    let name = if *f == "busy" { format!("{prefix}.busy") } else { format!("~{prefix}.{f}") };
+                    super::cycle::Figure { name: name.as_str().into(), value: super::cycle::Value::F(Some(*v)) }
+                })
+                .collect();
+            let changing = super::cycle::Changing { figures, ..Default::default() };
+            BlockFrame { ts_ms: i as i64 * 60_000, facts_id: 1, changing }
+        })
+        .collect()
+}
+
+#[test]
+fn idle_and_user_shares_are_stored_as_what_the_others_do_not_say_and_read_the_same() {
+    let frames = cpu_frames(360, "cpu3", 7);
+    // The same figures under names no derivation knows: written plain.
+    let mut plain = frames.clone();
+    for f in &mut plain {
+        for fig in &mut f.changing.figures {
+            fig.name = fig.name.replace("cpu3", "gpu3").as_str().into();
+        }
+    }
+    for effort in [Effort::Quick, Effort::Small] {
+        let derived = pack(&frames, effort);
+        let written = pack(&plain, effort);
+        let got = Figures::open(&derived.figures).unwrap().all().unwrap();
+        let want = Figures::open(&written.figures).unwrap().all().unwrap();
+        assert_eq!(got.len(), 9);
+        for (name, column) in &want {
+            let same = got.get(name.replace("gpu3", "cpu3").as_str());
+            assert_eq!(same, Some(column), "{effort:?} {name}: the same values, step for step");
+        }
+        // idle and user took ~20 bits a row each; their differences take a few.
+        assert!(
+            derived.figures.len() + 360 * 2 < written.figures.len(),
+            "{effort:?}: {} B derived, {} B plain",
+            derived.figures.len(),
+            written.figures.len()
+        );
+    }
+    // A row where a term is missing: that column is written plain, and still reads the same.
+    let mut gap = frames.clone();
+    gap[5].changing.figures[4].value = super::cycle::Value::F(None);
+    gap[9].changing.figures[8].value = super::cycle::Value::F(Some(f64::NAN));
+    let packed = pack(&gap, Effort::Small);
+    let got = Figures::open(&packed.figures).unwrap();
+    let idle = got.column("~cpu3.idle").unwrap().unwrap();
+    let want: Vec<Option<f64>> = gap
+        .iter()
+        .map(|f| match f.changing.figures[8].value {
+            super::cycle::Value::F(v) => v.filter(|v| v.is_finite()),
+            super::cycle::Value::I(_) => None,
+        })
+        .collect();
+    assert_eq!(idle, super::column::Column::Float(want).quantized());
+}
+
+#[test]
+fn a_derived_column_that_refers_to_itself_or_nothing_is_an_error_not_a_panic() {
+    use super::bytes::{Writer, deflate};
+    use super::column::Column;
+    let blob = |parts: &[&[u8]]| {
+        let mut w = Writer::default();
+        w.len(2);
+        Column::Int(vec![Some(0), Some(60_000)]).encode(&mut w);
+        Column::Int(vec![Some(1), Some(1)]).encode(&mut w);
+        w.bytes(&deflate(b"fcpu.idle\nfcpu.busy\n"));
+        for p in parts {
+            w.bytes(p);
+        }
+        w.buf
+    };
+    let mut busy = Writer::default();
+    Column::Float(vec![Some(10.0), Some(20.0)]).encode(&mut busy);
+    let derived = |term: usize| {
+        let mut w = Writer::default();
+        w.byte(7);
+        w.signed(100);
+        w.len(1);
+        w.len(term);
+        w.byte(1);
+        w.signed(-1);
+        Column::Int(vec![Some(0), Some(0)]).encode(&mut w);
+        w.buf
+    };
+    let good = blob(&[&derived(1), &busy.buf]);
+    let idle = Figures::open(&good).unwrap().column("cpu.idle").unwrap();
+    assert_eq!(idle, Some(Column::Float(vec![Some(90.0), Some(80.0)])));
+    for bad in [blob(&[&derived(0), &busy.buf]), blob(&[&derived(5), &busy.buf]), blob(&[&derived(1), &derived(0)])] {
+        let figures = Figures::open(&bad).unwrap();
+        assert!(figures.column("cpu.idle").is_err());
+    }
+}
