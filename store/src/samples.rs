@@ -200,10 +200,10 @@ where
             let rows: Vec<FactsRow> = qb.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
             let at: HashMap<(i64, i64), usize> = chunk.iter().map(|&i| ((wanted[i].0, encoded[i].1), i)).collect();
             for (id, server, hash, body, base_id, base) in rows {
-                let Some(&i) = at.get(&(server, hash)) else { continue };
+                let Some(&i) = at.get(&(server, hash)).filter(|&&i| ids[i].is_none()) else { continue };
                 let same = match base_id {
-                    None => ids[i].is_none() && inflate(&body, MAX_FACTS)? == encoded[i].0,
-                    Some(_) => ids[i].is_none() && row_facts(id, &body, base_id, base.as_deref())?.0 == *wanted[i].1,
+                    None => inflate(&body, MAX_FACTS)? == encoded[i].0,
+                    Some(_) => row_facts(id, &body, base_id, base.as_deref())?.0 == *wanted[i].1,
                 };
                 if same {
                     ids[i] = Some(id);
@@ -217,7 +217,7 @@ where
             let whole = deflate(&encoded[i].0);
             let patched = match bases.get(&wanted[i].0) {
                 Some((base_id, base)) => {
-                    let patch = deflate(&Facts::patch_of(&encoded[i].0, &inflate(base, MAX_FACTS)?)?);
+                    let patch = deflate(&wanted[i].1.patch_of(&inflate(base, MAX_FACTS)?)?);
                     (patch.len() * 2 < whole.len()).then_some((Some(*base_id), patch))
                 }
                 None => None,
@@ -442,7 +442,6 @@ pub(crate) fn pack(frames: &[BlockFrame], effort: Effort) -> (BlockMeta, block::
     (meta, block::pack(frames, effort))
 }
 
-/// Appends `(id, id, …)` to a query.
 /// A facts row as `FACTS_BY_HASH_IN` reads it: id, server id, hash, body, base id, the base's body.
 type FactsRow = (i64, i64, i64, Vec<u8>, Option<i64>, Option<Vec<u8>>);
 
@@ -465,6 +464,7 @@ fn row_facts(id: i64, body: &[u8], base_id: Option<i64>, base: Option<&[u8]>) ->
     }
 }
 
+/// Appends `(id, id, …)` to a query.
 pub(crate) fn push_id_list<DB>(qb: &mut QueryBuilder<DB>, ids: &[i64])
 where
     DB: sqlx::Database,

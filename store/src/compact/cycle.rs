@@ -59,10 +59,10 @@ impl Facts {
         serde_json::from_value(super::patch::apply(base, &patch)?).map_err(|e| invalid("patched facts", &e))
     }
 
-    /// `json` (these facts' stored form, from [`Facts::encode`]) as a patch of `base_json`.
-    pub(crate) fn patch_of(json: &[u8], base_json: &[u8]) -> Result<Vec<u8>> {
+    /// These facts as a patch of `base_json` (their base's stored form, from [`Facts::encode`]).
+    pub(crate) fn patch_of(&self, base_json: &[u8]) -> Result<Vec<u8>> {
         let base: serde_json::Value = serde_json::from_slice(base_json).map_err(|e| invalid("facts", &e))?;
-        let new: serde_json::Value = serde_json::from_slice(json).map_err(|e| invalid("facts", &e))?;
+        let new = serde_json::to_value(self).map_err(|e| invalid("facts", &e))?;
         serde_json::to_vec(&super::patch::diff(&base, &new)).map_err(|e| invalid("facts patch", &e))
     }
 }
