@@ -13,6 +13,7 @@ use super::column::{Column, float_exponent};
 use super::cycle::{Changing, Figure, Name, Value};
 use super::derived::{Derivation, derivations};
 use super::quantize::{from_steps, to_steps};
+use super::ticks::{IDLE, IOWAIT, TickGroup, tick_columns, tick_groups};
 use crate::error::Result;
 
 const MAX_BLOB: u64 = 256 << 20;
@@ -90,15 +91,30 @@ fn pack_figures(frames: &[BlockFrame], effort: Effort) -> Vec<u8> {
     let name_text: String =
         names.iter().map(|(name, float)| format!("{}{name}\n", if *float { 'f' } else { 'i' })).collect();
     w.bytes(&deflate(name_text.as_bytes()));
+    // CPU shares that are ratios of ticks, written as their ticks (and `busy` as nothing).
+    let mut ticked: HashMap<usize, Vec<u8>> = HashMap::new();
+    for g in tick_groups(&names) {
+        ticked.extend(tick_parts(&columns, &g, effort).unwrap_or_default());
+    }
     // CPU shares the others imply: each such column is written derived or plain, never as the
     // repeat of another (nor another as its repeat), so a derivation's terms are plain columns.
-    let derived: HashMap<usize, Derivation> = derivations(&names).into_iter().collect();
-    let quantized: HashMap<usize, Column> =
-        derived.values().flat_map(|d| d.terms.iter().map(|&(j, _)| j)).map(|j| (j, columns[j].quantized())).collect();
+    let derived: HashMap<usize, Derivation> = derivations(&names)
+        .into_iter()
+        .filter(|(i, d)| !ticked.contains_key(i) && d.terms.iter().all(|(j, _)| !ticked.contains_key(j)))
+        .collect();
+    let terms: std::collections::HashSet<usize> =
+        derived.values().flat_map(|d| d.terms.iter().map(|&(j, _)| j)).collect();
+    let quantized: HashMap<usize, Column> = terms.iter().map(|&j| (j, columns[j].quantized())).collect();
     // Columns by a hash of their values: only those with the same hash are compared.
     let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, c) in columns.iter().enumerate() {
         let mut cw = Writer::default();
+        if let Some(part) = ticked.get(&i) {
+            // Its values come back exactly: a later equal column may repeat it.
+            seen.entry(fingerprint(c)).or_default().push(i);
+            w.bytes(part);
+            continue;
+        }
         if let Some(d) = derived.get(&i) {
             c.encode_with(&mut cw, effort);
             if let Some(part) = derive(c, d, &quantized, effort)
@@ -110,7 +126,9 @@ fn pack_figures(frames: &[BlockFrame], effort: Effort) -> Vec<u8> {
             continue;
         }
         let same = seen.entry(fingerprint(c)).or_default();
-        let earlier = same.iter().copied().find(|&j| columns[j] == *c);
+        // A derivation's term is written whole: were it the repeat of a column read back
+        // exactly (a share from its ticks), it would not read back as `quantized` has it.
+        let earlier = if terms.contains(&i) { None } else { same.iter().copied().find(|&j| columns[j] == *c) };
         if earlier.is_none() {
             same.push(i);
         }
@@ -126,6 +144,57 @@ fn pack_figures(frames: &[BlockFrame], effort: Effort) -> Vec<u8> {
         w.bytes(&cw.buf);
     }
     w.buf
+}
+
+/// A CPU's share columns as [`TICKS`] parts and its `busy` as a [`BUSY`] one, by column index,
+/// if every row's shares are ratios of ticks ([`super::ticks`]); `busy` is left out (written as
+/// any other column) unless every row of it is what `idle` and `iowait` give.
+fn tick_parts(columns: &[Column], g: &TickGroup, effort: Effort) -> Option<Vec<(usize, Vec<u8>)>> {
+    let floats: Vec<&[Option<f64>]> = g
+        .members
+        .iter()
+        .map(|&j| match &columns[j] {
+            Column::Float(v) => Some(v.as_slice()),
+            Column::Int(_) => None,
+        })
+        .collect::<Option<_>>()?;
+    let rows = floats.first().map_or(0, |v| v.len());
+    let mut shares: Vec<Option<[f64; 8]>> = Vec::with_capacity(rows);
+    for row in 0..rows {
+        let values: Vec<Option<f64>> = floats.iter().map(|v| v[row].filter(|x| x.is_finite())).collect();
+        if values.iter().all(Option::is_none) {
+            shares.push(None);
+        } else {
+            let all: Vec<f64> = values.into_iter().collect::<Option<_>>()?;
+            shares.push(Some(<[f64; 8]>::try_from(all).ok()?));
+        }
+    }
+    let (totals, ticks) = tick_columns(&shares)?;
+    let mut out = Vec::with_capacity(9);
+    for (role, &i) in g.members.iter().enumerate() {
+        let mut w = Writer::default();
+        w.byte(TICKS);
+        w.byte(role as u8);
+        for &j in &g.members {
+            w.len(j);
+        }
+        let column = if role == IDLE { &totals } else { &ticks[role] };
+        Column::Int(column.clone()).encode_with(&mut w, effort);
+        out.push((i, w.buf));
+    }
+    if let Some(b) = g.busy
+        && let Column::Float(v) = &columns[b]
+    {
+        let implied = shares.iter().map(|s| s.map(|s| super::ticks::busy(s[IDLE], s[IOWAIT]).to_bits()));
+        if v.iter().map(|x| x.filter(|x| x.is_finite()).map(f64::to_bits)).eq(implied) {
+            let mut w = Writer::default();
+            w.byte(BUSY);
+            w.len(g.members[IDLE]);
+            w.len(g.members[IOWAIT]);
+            out.push((b, w.buf));
+        }
+    }
+    Some(out)
 }
 
 /// Column `c` as a [`DERIVED`] part: its steps' differences from what `d`'s terms (as read back:
@@ -186,6 +255,16 @@ const SAME_AS: u8 = 3;
 /// subtracted), the step exponent, then the differences as an integer [`Column`] (missing
 /// where the column's value is). Another tag no [`Column`] starts with.
 const DERIVED: u8 = 7;
+
+/// A column part that holds a CPU's share as its tick counts ([`super::ticks`]): its place in
+/// [`super::ticks::FIELDS`], the indices of the CPU's eight share columns, then an integer
+/// [`Column`]: the share's ticks, or for `idle` the interval's total ticks (`idle`'s are the
+/// total less the others'). Another tag no [`Column`] starts with.
+const TICKS: u8 = 11;
+
+/// A column part that holds a CPU's `busy` as nothing but the indices of its `idle` and
+/// `iowait` columns, both [`TICKS`] parts: `100 − idle − iowait`, as the collector computes it.
+const BUSY: u8 = 15;
 
 /// The figures blob of a block, opened: times, facts ids and names decoded, columns on demand.
 pub(crate) struct Figures<'a> {
@@ -279,8 +358,82 @@ impl<'a> Figures<'a> {
                 Ok(Column::Float(out))
             }
             Some(&DERIVED) => Err(corrupt("block column derived from a derived one")),
+            Some(&TICKS) => self.ticked(i),
+            Some(&BUSY) => {
+                r.byte()?;
+                let (idle, iowait) = (r.len()?, r.len()?);
+                if self.raw.get(idle).and_then(|p| p.first()) != Some(&TICKS)
+                    || self.raw.get(iowait).and_then(|p| p.first()) != Some(&TICKS)
+                {
+                    return Err(corrupt("block busy column without its shares"));
+                }
+                let (Column::Float(idle), Column::Float(iowait)) = (self.ticked(idle)?, self.ticked(iowait)?) else {
+                    return Err(corrupt("block busy column"));
+                };
+                Ok(Column::Float(
+                    idle.iter().zip(&iowait).map(|(a, b)| Some(super::ticks::busy((*a)?, (*b)?))).collect(),
+                ))
+            }
             _ => Column::decode(&mut r, self.rows()),
         }
+    }
+
+    /// A [`TICKS`] part's header and integer column: (its role, the group's columns, ticks or
+    /// totals).
+    fn tick_part(&self, i: usize) -> Result<(usize, Vec<usize>, Vec<Option<i64>>)> {
+        let part = self.raw.get(i).ok_or_else(|| corrupt("block share of a missing column"))?;
+        let mut r = Reader::new(part);
+        if r.byte()? != TICKS {
+            return Err(corrupt("block share without its ticks"));
+        }
+        let role = usize::from(r.byte()?);
+        let members = (0..8).map(|_| r.len()).collect::<Result<Vec<usize>>>()?;
+        if members.get(role) != Some(&i) {
+            return Err(corrupt("block share in the wrong place"));
+        }
+        let Column::Int(v) = Column::decode(&mut r, self.rows())? else { return Err(corrupt("block ticks")) };
+        Ok((role, members, v))
+    }
+
+    /// Column `i`, a [`TICKS`] part: each row's share from its ticks and the total.
+    fn ticked(&self, i: usize) -> Result<Column> {
+        let (role, members, own) = self.tick_part(i)?;
+        let mut others = Vec::with_capacity(8);
+        for (k, &j) in members.iter().enumerate() {
+            if k == role || (role != IDLE && k != IDLE) {
+                continue;
+            }
+            let (their_role, their_members, v) = self.tick_part(j)?;
+            if their_role != k || their_members != members {
+                return Err(corrupt("block shares of two CPUs mixed"));
+            }
+            others.push(v);
+        }
+        let count = |x: Option<i64>| x.map(|x| u64::try_from(x).map_err(|_| corrupt("negative ticks"))).transpose();
+        let mut out = Vec::with_capacity(self.rows());
+        for row in 0..self.rows() {
+            let at = |v: &Vec<Option<i64>>| v.get(row).copied().flatten();
+            let value = if role == IDLE {
+                let Some(total) = count(at(&own))? else {
+                    out.push(None);
+                    continue;
+                };
+                let mut rest = total;
+                for v in &others {
+                    let t = count(at(v))?.ok_or_else(|| corrupt("block ticks missing"))?;
+                    rest = rest.checked_sub(t).ok_or_else(|| corrupt("block ticks above their total"))?;
+                }
+                (total > 0).then(|| super::ticks::share(rest, total))
+            } else {
+                match (count(at(&own))?, count(others.first().and_then(at))?) {
+                    (Some(t), Some(total)) if total > 0 && t <= total => Some(super::ticks::share(t, total)),
+                    (None, None) => None,
+                    _ => return Err(corrupt("block ticks do not match their total")),
+                }
+            };
+            out.push(value);
+        }
+        Ok(Column::Float(out))
     }
 
     /// Every column, by name.

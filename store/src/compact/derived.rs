@@ -58,7 +58,7 @@ pub(crate) fn derivations(names: &[(&str, bool)]) -> Vec<(usize, Derivation)> {
 }
 
 /// `cpu` or `cpu<N>`: the CPU figures' prefixes.
-fn is_cpu(prefix: &str) -> bool {
+pub(crate) fn is_cpu(prefix: &str) -> bool {
     prefix.strip_prefix("cpu").is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
 }
 

@@ -20,6 +20,7 @@ pub(crate) mod patch;
 pub(crate) mod profile;
 pub(crate) mod quantize;
 pub(crate) mod rollup;
+pub(crate) mod ticks;
 pub(crate) mod walk;
 
 #[cfg(test)]

@@ -389,16 +389,37 @@ fn cpu_frames(rows: usize, prefix: &str, seed: u64) -> Vec<BlockFrame> {
         .collect()
 }
 
-#[test]
-fn idle_and_user_shares_are_stored_as_what_the_others_do_not_say_and_read_the_same() {
-    let frames = cpu_frames(360, "cpu3", 7);
-    // The same figures under names no derivation knows: written plain.
-    let mut plain = frames.clone();
-    for f in &mut plain {
+/// The frames with every figure renamed by `rename`.
+fn renamed(frames: &[BlockFrame], rename: impl Fn(&str) -> String) -> Vec<BlockFrame> {
+    let mut out = frames.to_vec();
+    for f in &mut out {
         for fig in &mut f.changing.figures {
-            fig.name = fig.name.replace("cpu3", "gpu3").as_str().into();
+            fig.name = rename(&fig.name).as_str().into();
         }
     }
+    out
+}
+
+/// The frames as a block written plain gives them back (floats to seven significant digits,
+/// as blocks written before tick counts read): CPU shares that are no longer ratios of ticks.
+fn read_back_plain(frames: &[BlockFrame]) -> Vec<BlockFrame> {
+    let plain = pack(&renamed(frames, |n| n.replace("cpu", "gpu")), Effort::Small);
+    let columns = Figures::open(&plain.figures).unwrap().all().unwrap();
+    let mut out = frames.to_vec();
+    for (row, f) in out.iter_mut().enumerate() {
+        for fig in &mut f.changing.figures {
+            fig.value = value_at(&columns[fig.name.replace("cpu", "gpu").as_str()], row);
+        }
+    }
+    out
+}
+
+#[test]
+fn idle_and_user_shares_are_stored_as_what_the_others_do_not_say_and_read_the_same() {
+    // Shares to seven digits (read from a block written before ticks): derived, not ticks.
+    let frames = read_back_plain(&cpu_frames(360, "cpu3", 7));
+    // The same figures under names no derivation knows: written plain.
+    let plain = renamed(&frames, |n| n.replace("cpu3", "gpu3"));
     for effort in [Effort::Quick, Effort::Small] {
         let derived = pack(&frames, effort);
         let written = pack(&plain, effort);
@@ -432,6 +453,134 @@ fn idle_and_user_shares_are_stored_as_what_the_others_do_not_say_and_read_the_sa
         })
         .collect();
     assert_eq!(idle, super::column::Column::Float(want).quantized());
+}
+
+/// Each figure's values in the frames, as a float column.
+fn original(frames: &[BlockFrame], name: &str) -> super::column::Column {
+    super::column::Column::Float(
+        frames
+            .iter()
+            .map(|f| {
+                let fig = f.changing.figures.iter().find(|x| &*x.name == name)?;
+                match fig.value {
+                    super::cycle::Value::F(v) => v.filter(|v| v.is_finite()),
+                    super::cycle::Value::I(v) => v.map(|v| v as f64),
+                }
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn cpu_shares_are_stored_as_their_ticks_and_read_back_bit_for_bit() {
+    // Two CPUs in one block, the second missing from some rows (a core taken offline).
+    let mut frames = cpu_frames(360, "cpu", 3);
+    for (f, core) in frames.iter_mut().zip(cpu_frames(360, "cpu7", 9)) {
+        if f.ts_ms % 7 != 0 {
+            f.changing.figures.extend(core.changing.figures);
+        }
+    }
+    let names: Vec<String> = frames[1].changing.figures.iter().map(|f| f.name.to_string()).collect();
+    assert_eq!(names.len(), 18);
+    let before = read_back_plain(&frames);
+    for effort in [Effort::Quick, Effort::Small] {
+        let packed = pack(&frames, effort);
+        let got = Figures::open(&packed.figures).unwrap();
+        for name in &names {
+            let (want, read) = (original(&frames, name), got.column(name).unwrap().unwrap());
+            let bits = |c: &super::column::Column| match c {
+                super::column::Column::Float(v) => v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>(),
+                super::column::Column::Int(_) => Vec::new(),
+            };
+            assert_eq!(bits(&read), bits(&want), "{effort:?} {name}: the collector's own values");
+        }
+        // Shares to seven digits (what blocks kept before) took ~20 bits; ticks take ~10.
+        let digits = pack(&before, effort).figures.len();
+        assert!(
+            packed.figures.len() * 3 < digits * 2,
+            "{effort:?}: {} B as ticks, {digits} B before",
+            packed.figures.len()
+        );
+    }
+    // One share an ulp off in one row: that CPU is written as before (derived and plain, to
+    // seven digits), the other still as ticks.
+    let mut odd = frames.clone();
+    let system = odd[4].changing.figures.iter_mut().find(|f| &*f.name == "~cpu7.system").unwrap();
+    let super::cycle::Value::F(Some(v)) = system.value else { panic!("a share") };
+    system.value = super::cycle::Value::F(Some(f64::from_bits(v.to_bits() + 1)));
+    let odd_block = pack(&odd, Effort::Small);
+    let got = Figures::open(&odd_block.figures).unwrap();
+    assert_eq!(got.column("~cpu7.system").unwrap(), Some(original(&odd, "~cpu7.system").quantized()));
+    assert_eq!(got.column("~cpu.system").unwrap(), Some(original(&odd, "~cpu.system")), "exact");
+    // A busy that is not 100 − idle − iowait (another collector's rounding): kept as written.
+    let mut busy = frames.clone();
+    let b = busy[2].changing.figures.iter_mut().find(|f| &*f.name == "cpu.busy").unwrap();
+    b.value = super::cycle::Value::F(Some(12.5));
+    let busy_block = pack(&busy, Effort::Small);
+    let got = Figures::open(&busy_block.figures).unwrap();
+    assert_eq!(got.column("cpu.busy").unwrap(), Some(original(&busy, "cpu.busy").quantized()));
+    assert_eq!(got.column("~cpu.idle").unwrap(), Some(original(&busy, "~cpu.idle")), "exact");
+}
+
+#[test]
+fn ticks_that_do_not_add_up_are_an_error_not_a_panic() {
+    use super::bytes::{Writer, deflate};
+    use super::column::Column;
+    let fields = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"];
+    let names: String = fields.iter().map(|f| format!("fcpu.{f}\n")).chain(["fcpu.busy\n".to_string()]).collect();
+    let ticks = |role: u8, members: [usize; 8], v: i64| {
+        let mut w = Writer::default();
+        w.byte(11);
+        w.byte(role);
+        members.iter().for_each(|&m| w.len(m));
+        Column::Int(vec![Some(v), Some(v)]).encode(&mut w);
+        w.buf
+    };
+    let busy = |idle: usize| {
+        let mut w = Writer::default();
+        w.byte(15);
+        w.len(idle);
+        w.len(4);
+        w.buf
+    };
+    let blob = |parts: &[Vec<u8>]| {
+        let mut w = Writer::default();
+        w.len(2);
+        Column::Int(vec![Some(0), Some(60_000)]).encode(&mut w);
+        Column::Int(vec![Some(1), Some(1)]).encode(&mut w);
+        w.bytes(&deflate(names.as_bytes()));
+        for p in parts {
+            w.bytes(p);
+        }
+        w.buf
+    };
+    let m = [0, 1, 2, 3, 4, 5, 6, 7];
+    // user 30, system 10, iowait 5 of 100 ticks: idle 55, busy 40.
+    let good: Vec<Vec<u8>> =
+        (0..8u8).map(|k| ticks(k, m, [30, 0, 10, 100, 5, 0, 0, 0][usize::from(k)])).chain([busy(3)]).collect();
+    let good_blob = blob(&good);
+    let figures = Figures::open(&good_blob).unwrap();
+    let share = |t| Some(super::ticks::share(t, 100));
+    assert_eq!(figures.column("cpu.idle").unwrap(), Some(Column::Float(vec![share(55); 2])));
+    let busy_of = super::ticks::busy(super::ticks::share(55, 100), super::ticks::share(5, 100));
+    assert_eq!(figures.column("cpu.busy").unwrap(), Some(Column::Float(vec![Some(busy_of); 2])));
+    assert_eq!(figures.column("cpu.user").unwrap(), Some(Column::Float(vec![share(30); 2])));
+    let with = |i: usize, part: Vec<u8>| {
+        let mut parts = good.clone();
+        parts[i] = part;
+        blob(&parts)
+    };
+    for (bad, name) in [
+        (with(0, ticks(0, m, 130)), "cpu.idle"), // more ticks than the total
+        (with(0, ticks(0, m, -1)), "cpu.user"),  // negative ticks
+        (with(2, ticks(3, m, 10)), "cpu.idle"),  // two parts claim idle
+        (with(0, ticks(0, [0, 1, 2, 3, 4, 5, 6, 9], 30)), "cpu.idle"), // another CPU's members
+        (with(3, ticks(3, [0, 1, 2, 3, 4, 5, 6, 99], 100)), "cpu.idle"), // a member past the end
+        (with(8, busy(8)), "cpu.busy"),          // busy of itself
+        (with(3, ticks(9, m, 100)), "cpu.idle"), // no such role
+    ] {
+        assert!(Figures::open(&bad).unwrap().column(name).is_err(), "{name}");
+    }
 }
 
 #[test]
