@@ -3,7 +3,8 @@
 //! Two blobs. `figures`: the frames' times and facts ids, the names of the figures found in the
 //! window (deflated), then one [`Column`] per name, each length-prefixed so that one series can
 //! be read without decoding the others (a column equal to an earlier one is that one's index;
-//! a CPU share the others imply is its difference from them: [`super::derived`]).
+//! a CPU's shares computed from ticks are those ticks: [`super::ticks`]; a CPU share the others
+//! imply is its difference from them: [`super::derived`]).
 //! `lists`: the users and the top-process lists of every frame ([`super::lists`]).
 
 use std::collections::HashMap;

@@ -6,7 +6,8 @@
 //! part is first stored as one hot frame per cycle ([`frame`], exact); when a server's window
 //! closes it is packed with the window's other frames into one block ([`block`]): figures
 //! column by column ([`column`]: constants, deltas or `pco`; floats kept to
-//! [`quantize::SIGNIFICANT_DIGITS`] significant digits), lists as columns too, deflated
+//! [`quantize::SIGNIFICANT_DIGITS`] significant digits, CPU shares as their exact tick counts:
+//! [`ticks`]), lists as columns too, deflated
 //! ([`lists`]).
 
 pub(crate) mod block;
