@@ -69,7 +69,7 @@ pub(crate) fn profile(
     let _ = super::rollup::Rollup::decode(&body, None);
     out.insert("rollup decode µs (count)".into(), t0.elapsed().as_micros() as usize);
     out.insert(format!("rollup chunk ({} buckets)", rollup.len()), body.len());
-    // Each figure part: flag, counts?, avg, min, max, last.
+    // Each figure part: flag, counts?, avg, min, max, last (or derived: counted whole).
     let mut r = Reader::new(&body);
     let n = r.len().unwrap_or(0);
     let _ = (Column::decode(&mut r, n), Column::decode(&mut r, n));
@@ -83,6 +83,12 @@ pub(crate) fn profile(
         let flag = p.byte().unwrap_or(0);
         if flag == 0x80 {
             *out.entry("rollup same as an earlier figure (count)".into()).or_default() += 1;
+            continue;
+        }
+        if flag & 8 != 0 {
+            // Derived from other figures: a layout of its own, counted whole.
+            *out.entry("rollup derived from other figures (count)".into()).or_default() += 1;
+            *out.entry("rollup derived".into()).or_default() += part.len();
             continue;
         }
         if flag & 1 != 0 {

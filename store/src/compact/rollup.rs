@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use super::bytes::{Reader, Writer, corrupt, deflate, inflate};
 use super::column::{Column, float_exponent, span};
+use super::derived::{Derivation, derivations};
 use super::quantize::{from_steps, to_steps};
 use crate::columns::HISTORY_FIGURES;
 use crate::error::Result;
@@ -62,6 +63,16 @@ const RESIDUALS: u8 = 2;
 /// same values, a tenth smaller a column (`--profile`: 57.3 → 51.4 KB for 3 hosts' day). Without
 /// it (chunks written before), they are steps from the average like the minimums and maximums.
 const LAST_FROM_MIN: u8 = 4;
+
+/// A figure part's flag (with [`RESIDUALS`] and [`LAST_FROM_MIN`]): its stats are written as
+/// integer steps away from what other figures' stats (as read back) say of them
+/// ([`super::derived`]: a CPU's `idle` is `100 − busy − iowait`, its `user` `busy − nice −
+/// system − irq − softirq − steal`): the average and last value from theirs, the minimum from
+/// the lowest the terms allow and the maximum from the highest. Read back, the same values as
+/// written plain, step for step. After the flag (and counts): the constant, the terms (index,
+/// whether subtracted), the average's exponent and steps, the band's exponent and the
+/// minimums', maximums' and last values' steps.
+const DERIVED: u8 = 8;
 
 /// A figure part that holds no stats but the index of an earlier figure with the same ones
 /// (a flag byte no other part starts with).
@@ -220,25 +231,46 @@ impl Rollup {
         Column::Int(self.samples.iter().map(|&s| Some(s)).collect()).encode(&mut w);
         let text: String = self.names.iter().map(|(n, int)| format!("{}{n}\n", if *int { 'i' } else { 'f' })).collect();
         w.bytes(&deflate(text.as_bytes()));
+        let named: Vec<(&str, bool)> = self.names.iter().map(|(n, int)| (n.as_str(), !*int)).collect();
+        let derived: HashMap<usize, Derivation> =
+            if last_from_min { derivations(&named).into_iter().collect() } else { HashMap::new() };
+        let mut parts: Vec<Vec<u8>> = Vec::with_capacity(self.stats.len());
         for (i, stats) in self.stats.iter().enumerate() {
             let mut fw = Writer::default();
-            if let Some(j) = self.stats[..i].iter().position(|earlier| earlier == stats) {
+            // Neither a figure that may be derived nor the repeat of one (a term may not be).
+            let earlier = (0..i).find(|&j| !derived.contains_key(&j) && self.stats[j] == *stats);
+            if let Some(j) = earlier.filter(|_| !derived.contains_key(&i)) {
                 // The same stats under two names (a headline figure and its series, such as
                 // `~cpu_percent` and `cpu.busy`): stored once.
                 fw.byte(SAME_AS);
                 fw.len(j);
-                w.bytes(&fw.buf);
+                parts.push(fw.buf);
                 continue;
             }
             let counts: Vec<Option<i64>> = stats.iter().map(|s| s.map(|s| s.n)).collect();
-            if counts.iter().zip(&self.samples).all(|(c, s)| c.is_none_or(|c| c == *s)) {
-                fw.byte(RESIDUALS | last_flag);
-            } else {
-                fw.byte(OWN_COUNTS | RESIDUALS | last_flag);
+            let own_counts = !counts.iter().zip(&self.samples).all(|(c, s)| c.is_none_or(|c| c == *s));
+            fw.byte(if own_counts { OWN_COUNTS | RESIDUALS | last_flag } else { RESIDUALS | last_flag });
+            if own_counts {
                 Column::Int(counts).encode(&mut fw);
             }
             encode_stats(&mut fw, stats, last_from_min);
-            w.bytes(&fw.buf);
+            parts.push(fw.buf);
+        }
+        // Figures the others imply (a CPU's idle and user shares), as their steps away from what
+        // the others say as read back, when smaller. Their terms are never derived.
+        let mut targets: Vec<(&usize, &Derivation)> = derived.iter().collect();
+        targets.sort_by_key(|(i, _)| **i);
+        for (&i, d) in targets {
+            let terms: Option<Vec<Vec<Option<Stat>>>> =
+                d.terms.iter().map(|&(j, _)| decode_part(&parts, j, &self.samples, false).ok()).collect();
+            if let Some(part) = terms.and_then(|terms| encode_derived(&self.stats[i], &self.samples, d, &terms))
+                && part.len() < parts[i].len()
+            {
+                parts[i] = part;
+            }
+        }
+        for part in &parts {
+            w.bytes(part);
         }
         w.buf
     }
@@ -272,17 +304,36 @@ impl Rollup {
             if only.is_some_and(|o| !o.contains(&name)) {
                 continue;
             }
-            let mut part = parts[i];
-            if part.first() == Some(&SAME_AS) {
-                let mut p = Reader::new(part);
-                p.byte()?;
-                let j = p.len()?;
-                part = parts[..i].get(j).ok_or_else(|| corrupt("rollup figure repeats a later one"))?;
-            }
             out.names.push((name.to_owned(), int));
-            out.stats.push(decode_figure(part, &out.samples)?);
+            out.stats.push(decode_part(&parts, i, &out.samples, true)?);
         }
         Ok(out)
+    }
+}
+
+/// Figure `i`'s stats, read through a [`SAME_AS`] part to the one it repeats, or from its terms'
+/// if it is [`DERIVED`] (`derived`: whether it may be; a term may not).
+fn decode_part<P: AsRef<[u8]>>(parts: &[P], i: usize, samples: &[i64], derived: bool) -> Result<Vec<Option<Stat>>> {
+    let mut part = parts.get(i).ok_or_else(|| corrupt("rollup figure missing"))?.as_ref();
+    if part.first() == Some(&SAME_AS) {
+        let mut p = Reader::new(part);
+        p.byte()?;
+        let j = p.len()?;
+        part = parts[..i].get(j).ok_or_else(|| corrupt("rollup figure repeats a later one"))?.as_ref();
+    }
+    match part.first() {
+        Some(&flag) if flag & DERIVED != 0 && flag != SAME_AS => {
+            if !derived {
+                return Err(corrupt("rollup figure derived from a derived one"));
+            }
+            decode_derived(part, samples, |j| {
+                if j == i {
+                    return Err(corrupt("rollup figure derived from itself"));
+                }
+                decode_part(parts, j, samples, false)
+            })
+        }
+        _ => decode_figure(part, samples),
     }
 }
 
@@ -342,7 +393,7 @@ fn decode_figure(part: &[u8], samples: &[i64]) -> Result<Vec<Option<Stat>>> {
     let mut r = Reader::new(part);
     let flag = r.byte()?;
     if flag & !(OWN_COUNTS | RESIDUALS | LAST_FROM_MIN) != 0 {
-        // Including SAME_AS, which `Rollup::decode` resolves before.
+        // Including SAME_AS and DERIVED, which `decode_part` resolves before.
         return Err(corrupt("rollup figure flag"));
     }
     let counts: Vec<Option<i64>> = if flag & OWN_COUNTS == 0 {
@@ -383,6 +434,148 @@ fn decode_figure(part: &[u8], samples: &[i64]) -> Result<Vec<Option<Stat>>> {
             })
         })
         .collect())
+}
+
+/// What a derivation's terms say of a figure's stats in one bucket: (average, minimum, maximum,
+/// last), `None` unless every term has its stats there.
+fn predict(d: &Derivation, terms: &[Vec<Option<Stat>>], bucket: usize) -> Option<(f64, f64, f64, f64)> {
+    let stats: Vec<(Stat, bool)> = d
+        .terms
+        .iter()
+        .zip(terms)
+        .map(|(&(_, minus), t)| Some((t.get(bucket).copied().flatten()?, minus)))
+        .collect::<Option<_>>()?;
+    let c = d.constant as f64;
+    let sum = |pick: &dyn Fn(&Stat, bool) -> f64| {
+        stats.iter().fold(c, |acc, (s, minus)| if *minus { acc - pick(s, true) } else { acc + pick(s, false) })
+    };
+    let p = (
+        sum(&|s, _| s.avg()),
+        sum(&|s, minus| if minus { s.max } else { s.min }),
+        sum(&|s, minus| if minus { s.min } else { s.max }),
+        sum(&|s, _| s.last),
+    );
+    [p.0, p.1, p.2, p.3].iter().all(|x| x.is_finite()).then_some(p)
+}
+
+/// A figure's stats as a [`DERIVED`] part, if every bucket with stats has its terms' and finite
+/// values.
+fn encode_derived(
+    stats: &[Option<Stat>],
+    samples: &[i64],
+    d: &Derivation,
+    terms: &[Vec<Option<Stat>>],
+) -> Option<Vec<u8>> {
+    let avg: Vec<Option<f64>> = stats.iter().map(|s| s.map(|s| s.avg())).collect();
+    let avg_span = span(avg.iter().flatten().copied());
+    let e_avg = float_exponent(avg.iter().flatten().copied(), Some((AVG_DIGITS, avg_span)));
+    let band_values = || stats.iter().flatten().flat_map(|s| [s.min, s.max, s.last]);
+    let e = float_exponent(band_values(), Some((BAND_DIGITS, span(band_values()))));
+    let steps = |v: f64, e: i32| to_steps(v, e) as i64;
+    let mut columns: [Vec<Option<i64>>; 4] = Default::default();
+    for (b, s) in stats.iter().enumerate() {
+        let row = match s {
+            None => [None; 4],
+            Some(s) => {
+                if ![s.avg(), s.min, s.max, s.last].iter().all(|x| x.is_finite()) {
+                    return None;
+                }
+                let (a, lo, hi, last) = predict(d, terms, b)?;
+                [
+                    Some(steps(s.avg(), e_avg).wrapping_sub(steps(a, e_avg))),
+                    Some(steps(s.min, e).wrapping_sub(steps(lo, e))),
+                    Some(steps(s.max, e).wrapping_sub(steps(hi, e))),
+                    Some(steps(s.last, e).wrapping_sub(steps(last, e))),
+                ]
+            }
+        };
+        for (c, v) in columns.iter_mut().zip(row) {
+            c.push(v);
+        }
+    }
+    let mut w = Writer::default();
+    let counts: Vec<Option<i64>> = stats.iter().map(|s| s.map(|s| s.n)).collect();
+    if counts.iter().zip(samples).all(|(c, s)| c.is_none_or(|c| c == *s)) {
+        w.byte(DERIVED | RESIDUALS | LAST_FROM_MIN);
+    } else {
+        w.byte(DERIVED | OWN_COUNTS | RESIDUALS | LAST_FROM_MIN);
+        Column::Int(counts).encode(&mut w);
+    }
+    w.signed(d.constant);
+    w.len(d.terms.len());
+    for &(j, minus) in &d.terms {
+        w.len(j);
+        w.byte(u8::from(minus));
+    }
+    let [avg, min, max, last] = columns;
+    w.signed(i64::from(e_avg));
+    Column::Int(avg).encode(&mut w);
+    w.signed(i64::from(e));
+    for c in [min, max, last] {
+        Column::Int(c).encode(&mut w);
+    }
+    Some(w.buf)
+}
+
+/// Reads a [`DERIVED`] part; `term` decodes another figure's stats by index.
+fn decode_derived(
+    part: &[u8],
+    samples: &[i64],
+    term: impl Fn(usize) -> Result<Vec<Option<Stat>>>,
+) -> Result<Vec<Option<Stat>>> {
+    let n = samples.len();
+    let mut r = Reader::new(part);
+    let flag = r.byte()?;
+    if flag & !(DERIVED | OWN_COUNTS | RESIDUALS | LAST_FROM_MIN) != 0 {
+        return Err(corrupt("rollup figure flag"));
+    }
+    let counts: Vec<Option<i64>> = if flag & OWN_COUNTS == 0 {
+        samples.iter().map(|&s| Some(s)).collect()
+    } else {
+        match Column::decode(&mut r, n)? {
+            Column::Int(v) => v,
+            Column::Float(_) => return Err(corrupt("rollup counts")),
+        }
+    };
+    let constant = r.signed()?;
+    let count = r.len()?;
+    let mut d = Derivation { constant, terms: Vec::with_capacity(count.min(16)) };
+    let mut terms = Vec::with_capacity(count.min(16));
+    for _ in 0..count {
+        let j = r.len()?;
+        d.terms.push((j, r.byte()? != 0));
+        terms.push(term(j)?);
+    }
+    let exponent = |r: &mut Reader<'_>| i32::try_from(r.signed()?).map_err(|_| corrupt("rollup exponent"));
+    let ints = |r: &mut Reader<'_>| match Column::decode(r, n)? {
+        Column::Int(v) => Ok(v),
+        Column::Float(_) => Err(corrupt("rollup derived steps")),
+    };
+    let e_avg = exponent(&mut r)?;
+    let avg = ints(&mut r)?;
+    let e = exponent(&mut r)?;
+    let (min, max, last) = (ints(&mut r)?, ints(&mut r)?, ints(&mut r)?);
+    let value =
+        |res: Option<i64>, pred: f64, e: i32| res.map(|x| from_steps(x.wrapping_add(to_steps(pred, e) as i64), e));
+    let mut out = Vec::with_capacity(n);
+    for b in 0..n {
+        let Some(a) = avg.get(b).copied().flatten() else {
+            out.push(None);
+            continue;
+        };
+        let (pa, lo, hi, pl) =
+            predict(&d, &terms, b).ok_or_else(|| corrupt("rollup derived figure without its terms"))?;
+        let avg = from_steps(a.wrapping_add(to_steps(pa, e_avg) as i64), e_avg);
+        let n = counts.get(b).copied().flatten().unwrap_or(1);
+        out.push(Some(Stat {
+            n,
+            sum: avg * n as f64,
+            min: value(min.get(b).copied().flatten(), lo, e).unwrap_or(avg),
+            max: value(max.get(b).copied().flatten(), hi, e).unwrap_or(avg),
+            last: value(last.get(b).copied().flatten(), pl, e).unwrap_or(avg),
+        }));
+    }
+    Ok(out)
 }
 
 /// Builds buckets of `width` ms, keyed by `(t - origin) / width`, from samples or buckets
@@ -654,6 +847,93 @@ mod tests {
             body.len(),
             apart.encode().len()
         );
+    }
+
+    /// A CPU's shares over a day at 1-minute samples, from tick counts as the collector
+    /// computes them, under `prefix`; `iowait` missing from some samples if `gaps`.
+    fn cpu_shares(prefix: &str, gaps: bool) -> Rollup {
+        let mut x: u64 = 5;
+        let mut next = move |hi: u64| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % hi
+        };
+        let mut b = Builder::new(300_000, 0, false);
+        let mut level = 1500u64;
+        for i in 0..1440i64 {
+            level = (level + next(200)).saturating_sub(100).clamp(100, 5000);
+            let user = level * 7 / 10 + next(50);
+            let d = [user, next(5), level / 5 + next(40), 6000 - level, next(30), 0, next(60), 0];
+            let total = d.iter().sum::<u64>() as f64;
+            let share = |k: usize| d[k] as f64 / total * 100.0;
+            let busy = (100.0 - share(3) - share(4)).clamp(0.0, 100.0);
+            let fields = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"];
+            let names: Vec<String> = fields.iter().map(|f| format!("{prefix}.{f}")).collect();
+            let busy_name = format!("{prefix}.busy");
+            let figures = names
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| !(gaps && *k == 4 && i % 100 == 7))
+                .map(|(k, n)| (n.as_str(), false, share(k)))
+                .chain([(busy_name.as_str(), false, busy)]);
+            b.add_sample(i * 60_000, figures.collect::<Vec<_>>());
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn idle_and_user_stats_are_stored_as_what_the_other_shares_do_not_say() {
+        for gaps in [false, true] {
+            let cpu = cpu_shares("cpu", gaps);
+            let gpu = cpu_shares("gpu", gaps);
+            let (derived, plain) = (cpu.encode(), gpu.encode());
+            let (got, want) = (Rollup::decode(&derived, None).unwrap(), Rollup::decode(&plain, None).unwrap());
+            for ((name, _), stats) in want.names.iter().zip(&want.stats) {
+                let same = got.figure(&name.replace("gpu", "cpu"));
+                assert_eq!(same, Some(stats.as_slice()), "gaps {gaps}, {name}: the same stats, step for step");
+            }
+            let idle = Rollup::decode(&derived, Some(&["cpu.idle"])).unwrap();
+            assert_eq!(idle.figure("cpu.idle"), want.figure("gpu.idle"), "read alone, through its terms");
+            if !gaps {
+                assert!(derived.len() + 300 < plain.len(), "{} B derived, {} B plain", derived.len(), plain.len());
+            }
+        }
+    }
+
+    #[test]
+    fn a_derived_figure_that_refers_to_itself_or_a_derived_one_is_an_error() {
+        let body = cpu_shares("cpu", false).encode();
+        let chunk = Rollup::decode(&body, None).unwrap();
+        let idle = chunk.names.iter().position(|(n, _)| n == "cpu.idle").unwrap();
+        let user = chunk.names.iter().position(|(n, _)| n == "cpu.user").unwrap();
+        // Take the parts apart and point idle's first term at idle itself, then at user.
+        let mut r = Reader::new(&body);
+        let n = r.len().unwrap();
+        let (starts, samples) = (Column::decode(&mut r, n).unwrap(), Column::decode(&mut r, n).unwrap());
+        let names = r.bytes().unwrap().to_vec();
+        let parts: Vec<Vec<u8>> = chunk.names.iter().map(|_| r.bytes().unwrap().to_vec()).collect();
+        assert_eq!(parts[idle][0] & DERIVED, DERIVED, "idle is written derived");
+        for bad_term in [idle, user, 99] {
+            let mut p = Reader::new(&parts[idle]);
+            p.byte().unwrap();
+            p.signed().unwrap();
+            p.len().unwrap();
+            let at = parts[idle].len() - p.remaining();
+            let mut part = parts[idle][..at].to_vec();
+            let mut w = Writer::default();
+            w.len(bad_term);
+            part.extend_from_slice(&w.buf);
+            p.len().unwrap();
+            part.extend_from_slice(&parts[idle][parts[idle].len() - p.remaining()..]);
+            let mut w = Writer::default();
+            w.len(n);
+            starts.encode(&mut w);
+            samples.encode(&mut w);
+            w.bytes(&names);
+            for (i, original) in parts.iter().enumerate() {
+                w.bytes(if i == idle { &part } else { original });
+            }
+            assert!(Rollup::decode(&w.buf, Some(&["cpu.idle"])).is_err(), "term {bad_term}");
+        }
     }
 
     #[test]
