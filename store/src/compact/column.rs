@@ -167,10 +167,11 @@ pub(crate) fn span(values: impl Iterator<Item = f64>) -> f64 {
 
 /// Below this many bytes of deltas, `pco`'s own header and tables cost more than they save.
 const PCO_FROM: usize = 48;
-/// `pco`'s compression level: 0–12, its default 8. Only packing that is kept (sealing, retention,
-/// tier chunks) uses `pco` at all ([`Effort::Small`]). Against level 4 (`--profile 360`, 5 hosts
-/// × 8 days): a 2,304-bucket chunk 1.6 % smaller for 18 % more encoding time, a block's lists
-/// 4 % smaller; level 12 gains nothing more.
+/// `pco`'s compression level: 0–12, its default 8. Blocks packed inside the cycle's write leave
+/// `pco` out ([`Effort::Quick`]); sealing, retention and every tier chunk written (the day chunk
+/// a roll-up rewrites included) use it. Against level 4 (`--profile 360`, 5 hosts × 8 days): a
+/// 2,304-bucket chunk 1.6 % smaller for 18 % more encoding time, a block's lists 4 % smaller;
+/// level 12 gains nothing more.
 const PCO_LEVEL: usize = 8;
 
 /// The smallest encoding of the values (without `pco` if [`Effort::Quick`]): (kind, bytes).

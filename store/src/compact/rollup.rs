@@ -74,6 +74,9 @@ const LAST_FROM_MIN: u8 = 4;
 /// minimums', maximums' and last values' steps.
 const DERIVED: u8 = 8;
 
+/// The most terms a [`DERIVED`] figure has (a CPU's `user` has six).
+const MAX_TERMS: usize = 8;
+
 /// A figure part that holds no stats but the index of an earlier figure with the same ones
 /// (a flag byte no other part starts with).
 const SAME_AS: u8 = 0x80;
@@ -539,6 +542,10 @@ fn decode_derived(
     };
     let constant = r.signed()?;
     let count = r.len()?;
+    if count > MAX_TERMS {
+        // Each term is a figure decoded again: a corrupt count must not make that endless.
+        return Err(corrupt("rollup figure derived from too many others"));
+    }
     let mut d = Derivation { constant, terms: Vec::with_capacity(count.min(16)) };
     let mut terms = Vec::with_capacity(count.min(16));
     for _ in 0..count {

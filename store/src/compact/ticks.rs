@@ -87,8 +87,10 @@ pub(crate) fn ticks_of(shares: &[f64; 8]) -> Option<[u64; 8]> {
 }
 
 /// The fraction `p / q` of smallest `q` that [`share`] turns into `s` bit for bit: a convergent of
-/// `s / 100`, which is within a rounding or two of the collector's `ticks / total`, and such a
-/// ratio of small integers is always one of its convergents.
+/// `s / 100`, which is within a rounding or two (~2⁻⁵² relative) of the collector's `ticks /
+/// total`. A ratio that close is one of its convergents when the total is under ~4 × 10⁷ ticks
+/// (Legendre: closer than 1 / (2 total²)): a day of 4 cores, or 15 minutes of 400 at 100 Hz.
+/// Beyond that it may not be found, and the CPU is written as before: larger, never wrong.
 fn fraction_of(s: f64) -> Option<(u128, u128)> {
     if !(s > 0.0 && s <= 100.0) {
         return None;
