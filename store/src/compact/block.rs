@@ -8,6 +8,7 @@
 //! `lists`: the users and the top-process lists of every frame ([`super::lists`]).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::bytes::{FNV_OFFSET, Reader, Writer, corrupt, deflate, fnv_step, inflate};
 use super::column::{Column, float_exponent};
@@ -273,7 +274,14 @@ pub(crate) struct Figures<'a> {
     pub(crate) facts: Vec<i64>,
     names: Vec<Name>,
     raw: Vec<&'a [u8]>,
+    /// Each [`TICKS`] part once decoded: reading a CPU's shares needs its totals for every
+    /// share and every share's ticks for `idle` (and `busy`), each decoded once per block.
+    ticks: Vec<OnceLock<TickPart>>,
 }
+
+/// A [`TICKS`] part's header and integer column: its role, the group's columns, its ticks (or
+/// for `idle`, the totals).
+type TickPart = (usize, Vec<usize>, Vec<Option<i64>>);
 
 impl<'a> Figures<'a> {
     pub(crate) fn open(blob: &'a [u8]) -> Result<Self> {
@@ -289,7 +297,8 @@ impl<'a> Figures<'a> {
         let text = String::from_utf8(text).map_err(|_| corrupt("block names"))?;
         let names: Vec<Name> = text.lines().map(|l| Name::from(l.get(1..).unwrap_or_default())).collect();
         let raw = (0..names.len()).map(|_| r.bytes()).collect::<Result<Vec<_>>>()?;
-        Ok(Self { ts, facts, names, raw })
+        let ticks = (0..raw.len()).map(|_| OnceLock::new()).collect();
+        Ok(Self { ts, facts, names, raw, ticks })
     }
 
     pub(crate) fn rows(&self) -> usize {
@@ -379,9 +388,17 @@ impl<'a> Figures<'a> {
         }
     }
 
-    /// A [`TICKS`] part's header and integer column: (its role, the group's columns, ticks or
-    /// totals).
-    fn tick_part(&self, i: usize) -> Result<(usize, Vec<usize>, Vec<Option<i64>>)> {
+    /// A [`TICKS`] part, decoded the first time it is asked for.
+    fn tick_part(&self, i: usize) -> Result<&TickPart> {
+        let cell = self.ticks.get(i).ok_or_else(|| corrupt("block share of a missing column"))?;
+        if let Some(p) = cell.get() {
+            return Ok(p);
+        }
+        let p = self.read_tick_part(i)?;
+        Ok(cell.get_or_init(|| p))
+    }
+
+    fn read_tick_part(&self, i: usize) -> Result<TickPart> {
         let part = self.raw.get(i).ok_or_else(|| corrupt("block share of a missing column"))?;
         let mut r = Reader::new(part);
         if r.byte()? != TICKS {
@@ -399,23 +416,24 @@ impl<'a> Figures<'a> {
     /// Column `i`, a [`TICKS`] part: each row's share from its ticks and the total.
     fn ticked(&self, i: usize) -> Result<Column> {
         let (role, members, own) = self.tick_part(i)?;
+        let (role, own) = (*role, own.as_slice());
         let mut others = Vec::with_capacity(8);
         for (k, &j) in members.iter().enumerate() {
             if k == role || (role != IDLE && k != IDLE) {
                 continue;
             }
             let (their_role, their_members, v) = self.tick_part(j)?;
-            if their_role != k || their_members != members {
+            if *their_role != k || their_members != members {
                 return Err(corrupt("block shares of two CPUs mixed"));
             }
-            others.push(v);
+            others.push(v.as_slice());
         }
         let count = |x: Option<i64>| x.map(|x| u64::try_from(x).map_err(|_| corrupt("negative ticks"))).transpose();
         let mut out = Vec::with_capacity(self.rows());
         for row in 0..self.rows() {
-            let at = |v: &Vec<Option<i64>>| v.get(row).copied().flatten();
+            let at = |v: &[Option<i64>]| v.get(row).copied().flatten();
             let value = if role == IDLE {
-                let Some(total) = count(at(&own))? else {
+                let Some(total) = count(at(own))? else {
                     out.push(None);
                     continue;
                 };
@@ -426,7 +444,7 @@ impl<'a> Figures<'a> {
                 }
                 (total > 0).then(|| super::ticks::share(rest, total))
             } else {
-                match (count(at(&own))?, count(others.first().and_then(at))?) {
+                match (count(at(own))?, count(others.first().and_then(|v| at(v)))?) {
                     (Some(t), Some(total)) if total > 0 && t <= total => Some(super::ticks::share(t, total)),
                     (None, None) => None,
                     _ => return Err(corrupt("block ticks do not match their total")),

@@ -250,12 +250,7 @@ impl Rollup {
                 parts.push(fw.buf);
                 continue;
             }
-            let counts: Vec<Option<i64>> = stats.iter().map(|s| s.map(|s| s.n)).collect();
-            let own_counts = !counts.iter().zip(&self.samples).all(|(c, s)| c.is_none_or(|c| c == *s));
-            fw.byte(if own_counts { OWN_COUNTS | RESIDUALS | last_flag } else { RESIDUALS | last_flag });
-            if own_counts {
-                Column::Int(counts).encode(&mut fw);
-            }
+            write_counts(&mut fw, RESIDUALS | last_flag, stats, &self.samples);
             encode_stats(&mut fw, stats, last_from_min);
             parts.push(fw.buf);
         }
@@ -355,6 +350,29 @@ fn floats(c: Column) -> Vec<Option<f64>> {
     }
 }
 
+/// Writes a figure part's flag byte (`flags`, with [`OWN_COUNTS`] if the figure's counts are
+/// not the buckets') and then, if so, its counts.
+fn write_counts(w: &mut Writer, flags: u8, stats: &[Option<Stat>], samples: &[i64]) {
+    let counts: Vec<Option<i64>> = stats.iter().map(|s| s.map(|s| s.n)).collect();
+    if counts.iter().zip(samples).all(|(c, s)| c.is_none_or(|c| c == *s)) {
+        w.byte(flags);
+    } else {
+        w.byte(flags | OWN_COUNTS);
+        Column::Int(counts).encode(w);
+    }
+}
+
+/// A figure's counts: its own column after the flag (with [`OWN_COUNTS`]), or the buckets'.
+fn read_counts(r: &mut Reader<'_>, flag: u8, samples: &[i64]) -> Result<Vec<Option<i64>>> {
+    if flag & OWN_COUNTS == 0 {
+        return Ok(samples.iter().map(|&s| Some(s)).collect());
+    }
+    match Column::decode(r, samples.len())? {
+        Column::Int(v) => Ok(v),
+        Column::Float(_) => Err(corrupt("rollup counts")),
+    }
+}
+
 /// Writes a figure's averages, then its minimums and maximums as steps from the average
 /// ([`RESIDUALS`]) and its last values as steps above the minimum ([`LAST_FROM_MIN`]).
 fn encode_stats(w: &mut Writer, stats: &[Option<Stat>], last_from_min: bool) {
@@ -399,14 +417,7 @@ fn decode_figure(part: &[u8], samples: &[i64]) -> Result<Vec<Option<Stat>>> {
         // Including SAME_AS and DERIVED, which `decode_part` resolves before.
         return Err(corrupt("rollup figure flag"));
     }
-    let counts: Vec<Option<i64>> = if flag & OWN_COUNTS == 0 {
-        samples.iter().map(|&s| Some(s)).collect()
-    } else {
-        match Column::decode(&mut r, n)? {
-            Column::Int(v) => v,
-            Column::Float(_) => return Err(corrupt("rollup counts")),
-        }
-    };
+    let counts = read_counts(&mut r, flag, samples)?;
     let avg = floats(Column::decode(&mut r, n)?);
     let (min, max, last) = if flag & RESIDUALS == 0 {
         (floats(Column::decode(&mut r, n)?), floats(Column::decode(&mut r, n)?), floats(Column::decode(&mut r, n)?))
@@ -497,13 +508,7 @@ fn encode_derived(
         }
     }
     let mut w = Writer::default();
-    let counts: Vec<Option<i64>> = stats.iter().map(|s| s.map(|s| s.n)).collect();
-    if counts.iter().zip(samples).all(|(c, s)| c.is_none_or(|c| c == *s)) {
-        w.byte(DERIVED | RESIDUALS | LAST_FROM_MIN);
-    } else {
-        w.byte(DERIVED | OWN_COUNTS | RESIDUALS | LAST_FROM_MIN);
-        Column::Int(counts).encode(&mut w);
-    }
+    write_counts(&mut w, DERIVED | RESIDUALS | LAST_FROM_MIN, stats, samples);
     w.signed(d.constant);
     w.len(d.terms.len());
     for &(j, minus) in &d.terms {
@@ -532,14 +537,7 @@ fn decode_derived(
     if flag & !(DERIVED | OWN_COUNTS | RESIDUALS | LAST_FROM_MIN) != 0 {
         return Err(corrupt("rollup figure flag"));
     }
-    let counts: Vec<Option<i64>> = if flag & OWN_COUNTS == 0 {
-        samples.iter().map(|&s| Some(s)).collect()
-    } else {
-        match Column::decode(&mut r, n)? {
-            Column::Int(v) => v,
-            Column::Float(_) => return Err(corrupt("rollup counts")),
-        }
-    };
+    let counts = read_counts(&mut r, flag, samples)?;
     let constant = r.signed()?;
     let count = r.len()?;
     if count > MAX_TERMS {
