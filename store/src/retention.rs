@@ -9,6 +9,7 @@ use crate::backend::{Backend, SqlStore};
 use crate::compact::rollup::{Rollup, TIERS, chunk_of};
 use crate::error::Result;
 use crate::rollup_sql as sql;
+use crate::rollups::five_minute_horizon;
 use crate::sample_sql;
 use crate::samples::push_id_list;
 use crate::types::{Maintenance, Retention};
@@ -46,7 +47,9 @@ where
     /// tier's progress.
     pub(crate) async fn maintain_tiers(&self, retention: &Retention, now: DateTime<Utc>) -> Result<Maintenance> {
         let now_ms = to_ms(now);
-        let mut report = Maintenance { rolled_up: self.roll_up_all(now_ms).await?, ..Maintenance::default() };
+        let raw_until = five_minute_horizon(now_ms, retention.raw);
+        let mut report =
+            Maintenance { rolled_up: self.roll_up_all(now_ms, raw_until).await?, ..Maintenance::default() };
         let ages = [retention.raw, retention.five_min, retention.hour, retention.day];
         // Spans that retention is about to trim are not sealed (it would cut them up again).
         let cuts = ages.map(|age| cutoff(now_ms, age).unwrap_or(i64::MIN));

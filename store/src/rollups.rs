@@ -18,12 +18,13 @@ use crate::compact::rollup::{Builder, Rollup, TIERS, chunk_of, tier_name};
 use crate::error::Result;
 use crate::rollup_sql as sql;
 use crate::sample_sql;
+use crate::sealing::RAW_SPAN_MS;
 use crate::types::{ServerBytes, TierStats};
 use crate::values::from_ms_opt;
 
 /// A bucket is summarised this long after it ends, so that samples stored a little late (a
 /// slow cycle, a batch) are in it.
-const LAG_MS: i64 = 120_000;
+pub(crate) const LAG_MS: i64 = 120_000;
 
 /// Buckets written per transaction.
 const STEP_BUCKETS: i64 = crate::compact::rollup::CHUNK_BUCKETS;
@@ -33,6 +34,32 @@ type RawSamples = (Vec<(String, bool)>, Vec<(i64, usize, Vec<(usize, bool, f64)>
 
 fn floor(t: i64, width: i64) -> i64 {
     t.div_euclid(width) * width
+}
+
+/// The earlier of two times, either of which may be missing.
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Up to when the 5-minute tier is written at `now_ms`, raw samples being kept for `raw_age`:
+/// at least an hour before they expire, so that retention finds them summarised, and never after
+/// `now_ms` (at once, as the other tiers, when raw samples are kept forever). The horizon moves
+/// by whole spans of sealed raw blocks (6 hours), so that each sealed block is read once for the
+/// tier rather than at every maintenance pass. Until then the raw samples are the tier's data
+/// (reads summarise them, as after any tier's progress): a week of buckets that would say what
+/// raw samples say is not stored.
+pub(crate) fn five_minute_horizon(now_ms: i64, raw_age: Option<std::time::Duration>) -> i64 {
+    const MARGIN_MS: i64 = RAW_SPAN_MS + 3_600_000;
+    match raw_age {
+        Some(age) => {
+            let expiry = now_ms.saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX));
+            floor(expiry.saturating_add(MARGIN_MS), RAW_SPAN_MS).min(now_ms)
+        }
+        None => now_ms,
+    }
 }
 
 fn number(v: Value) -> Option<(bool, f64)> {
@@ -60,18 +87,21 @@ where
     for<'a> Vec<u8>: Encode<'a, DB> + Decode<'a, DB> + Type<DB>,
 {
     /// Summarises every server's complete buckets of every tier up to `now_ms`; returns how
-    /// many buckets were written. Reads outside transactions; each write is one short
-    /// transaction of at most a chunk's buckets.
-    pub(crate) async fn roll_up_all(&self, now_ms: i64) -> Result<u64> {
+    /// many buckets were written. The 5-minute tier is written only up to `raw_until`: raw
+    /// samples are its data until they are about to expire (see [`five_minute_horizon`]), and
+    /// the hourly tier is made from 5-minute buckets where there are some and from raw samples
+    /// after. Reads outside transactions; each write is one short transaction of at most a
+    /// chunk's buckets.
+    pub(crate) async fn roll_up_all(&self, now_ms: i64, raw_until: i64) -> Result<u64> {
         let servers: Vec<i64> = sqlx::query_scalar(sql::SERVER_IDS).fetch_all(&self.pool).await?;
         let mut written = 0;
         for id in servers {
-            written += self.roll_up_server(id, now_ms).await?;
+            written += self.roll_up_server(id, now_ms, raw_until).await?;
         }
         Ok(written)
     }
 
-    async fn roll_up_server(&self, server_id: i64, now_ms: i64) -> Result<u64> {
+    async fn roll_up_server(&self, server_id: i64, now_ms: i64, raw_until: i64) -> Result<u64> {
         let progress: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(sql::PROGRESS)
             .bind(server_id)
             .fetch_all(&self.pool)
@@ -81,26 +111,44 @@ where
         let mut written = 0;
         let mut finer_done: Option<i64> = None;
         for (i, &width) in TIERS.iter().enumerate() {
-            let limit = if i == 0 {
-                floor(now_ms - LAG_MS, width)
-            } else {
-                match finer_done {
-                    Some(d) => floor(d, width),
-                    None => break,
-                }
+            let limit = match (i, finer_done) {
+                (0, _) => floor((now_ms - LAG_MS).min(raw_until), width),
+                // The hour reads 5-minute buckets, then raw samples: both end at `now - LAG`.
+                (1, Some(_)) => floor(now_ms - LAG_MS, width),
+                (_, Some(d)) => floor(d, width),
+                (_, None) => break,
             };
             let first = match progress.get(&width) {
                 Some(&d) => Some(d),
-                None => self.oldest(server_id, (i > 0).then(|| TIERS[i - 1])).await?.map(|t| floor(t, width)),
+                None => {
+                    let mut oldest = self.oldest(server_id, (i > 0).then(|| TIERS[i - 1])).await?;
+                    if i == 1 {
+                        oldest = earliest(oldest, self.oldest(server_id, None).await?);
+                    }
+                    oldest.map(|t| floor(t, width))
+                }
             };
             let Some(mut done) = first else { break };
             while done < limit {
                 let end = (done + STEP_BUCKETS * width).min(limit);
-                let rollup = if i == 0 {
-                    let raw = self.raw_samples(server_id, done, end - 1, None).await?;
-                    build(raw, width, 0, false)
-                } else {
-                    self.tier_range(server_id, TIERS[i - 1], done, end, None).await?.coarsen(width, 0)
+                let rollup = match (i, finer_done) {
+                    (0, _) => build(self.raw_samples(server_id, done, end - 1, None).await?, width, 0, false),
+                    (1, Some(five)) if end > five => {
+                        // 5-minute buckets up to the tier's progress, raw samples after it.
+                        let stored = if done < five {
+                            self.tier_range(server_id, TIERS[0], done, five, None).await?
+                        } else {
+                            Rollup::default()
+                        };
+                        let raw = build(
+                            self.raw_samples(server_id, done.max(five), end - 1, None).await?,
+                            TIERS[0],
+                            0,
+                            false,
+                        );
+                        stored.with(&raw).coarsen(width, 0)
+                    }
+                    _ => self.tier_range(server_id, TIERS[i - 1], done, end, None).await?.coarsen(width, 0),
                 };
                 let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
                 written += self.store_buckets(&mut tx, server_id, width, &rollup).await?;
@@ -109,7 +157,10 @@ where
                 done = end;
                 if rollup.is_empty() && done < limit {
                     // Skip a gap (a server offline for a while) in one step.
-                    let next = self.next_data(server_id, (i > 0).then(|| TIERS[i - 1]), done).await?;
+                    let mut next = self.next_data(server_id, (i > 0).then(|| TIERS[i - 1]), done).await?;
+                    if i == 1 {
+                        next = earliest(next, self.next_data(server_id, None, done).await?);
+                    }
                     done = next.map_or(limit, |n| floor(n, width).max(done)).min(limit);
                 }
             }
@@ -287,7 +338,11 @@ where
         candidates.extend(TIERS[finest.unwrap_or(0)..].iter().map(|&t| Some(t)));
         let mut chosen: Option<(Option<i64>, i64)> = None;
         for c in candidates {
-            let oldest = self.oldest(server_id, c).await?;
+            let mut oldest = self.oldest(server_id, c).await?;
+            if c == Some(TIERS[0]) {
+                // Raw samples are the 5-minute tier's data until they are about to expire.
+                oldest = earliest(oldest, self.oldest(server_id, None).await?);
+            }
             if oldest.is_some_and(|o| o <= from) {
                 chosen = Some((c, i64::MIN));
                 break;
@@ -308,6 +363,15 @@ where
         let done = done.unwrap_or(i64::MIN).max(from);
         let stored = self.tier_range(server_id, tier, from, done.min(to.saturating_add(1)), Some(names)).await?;
         let mut b = Builder::new(width, from, true);
+        // The tier's buckets start at or after `from`: what comes before the first of them is
+        // read from raw samples, where they are still kept.
+        let edge = floor(from.saturating_add(tier - 1), tier).min(done).min(to.saturating_add(1));
+        if from < edge {
+            let (names, samples) = self.raw_samples(server_id, from, edge - 1, Some(names)).await?;
+            for (ts, _, values) in &samples {
+                b.add_sample(*ts, values.iter().map(|&(id, int, v)| (names[id].0.as_str(), int, v)));
+            }
+        }
         for i in 0..stored.len() {
             b.add_bucket(&stored, i);
         }

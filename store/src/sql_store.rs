@@ -451,7 +451,15 @@ where
 
     async fn cleanup(&self, before: DateTime<Utc>) -> Result<u64> {
         self.settle().await;
-        self.cleanup_raw(to_ms_ceil(before)).await
+        let before_ms = to_ms_ceil(before);
+        // The 5-minute tier waits for raw samples to age (see `five_minute_horizon`): what is
+        // deleted here is summarised first, as a maintenance pass at `before` would have.
+        // Up to the end of the 5-minute bucket holding `before`: later samples of that bucket are
+        // read from the tier too, not twice (reads take raw samples after its progress).
+        let until = before_ms.saturating_add(crate::compact::rollup::TIERS[0] - 1);
+        let at_ms = to_ms(Utc::now()).min(until.saturating_add(crate::rollups::LAG_MS));
+        self.roll_up_all(at_ms, until).await?;
+        self.cleanup_raw(before_ms).await
     }
 
     async fn flush(&self) -> Result<()> {

@@ -193,6 +193,28 @@ async fn sqlite_rolls_up_and_keeps_each_tier_its_age() {
 }
 
 #[tokio::test]
+async fn sqlite_writes_the_five_minute_tier_as_raw_samples_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&format!("sqlite://{}", dir.path().join("lazy.db").display())).await.unwrap();
+    tiers::five_minute_tier_waits_for_raw_to_age(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn postgres_writes_the_five_minute_tier_as_raw_samples_age() {
+    let db = PgTestDb::create().await;
+    let url = db.url.clone();
+    let outcome = tokio::spawn(async move {
+        let store = connect(&url).await.expect("connect to the test database");
+        tiers::five_minute_tier_waits_for_raw_to_age(store.as_ref()).await;
+    })
+    .await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
 async fn sqlite_seals_complete_spans_of_a_tier() {
     let dir = tempfile::tempdir().unwrap();
     let store = connect(&format!("sqlite://{}", dir.path().join("seal.db").display())).await.unwrap();
@@ -749,7 +771,9 @@ async fn cleanup_deletes_old_samples_but_not_latest(store: &dyn Store, backend: 
     // `before` is exclusive, to the nanosecond: 300 s goes only when `before` is after it.
     assert_eq!(store.cleanup(t(300)).await.unwrap(), 0);
     assert_eq!(store.cleanup(t(300) + NS).await.unwrap(), 1);
-    assert_eq!(store.history("hist-1", TimeRange::since(t(0))).await.unwrap(), vec![point(200, Some(20.0))]);
+    // The sample of 300 s was summarised into its 5-minute bucket (00:05) before it went.
+    let bucket = HistoryPoint { timestamp: t(300) - Duration::milliseconds(250), ..point(300, Some(30.0)) };
+    assert_eq!(store.history("hist-1", TimeRange::since(t(0))).await.unwrap(), vec![point(200, Some(20.0)), bucket]);
     // Everything left is some server's latest sample.
     assert_eq!(store.cleanup(t(1_000_000)).await.unwrap(), 0);
     assert_eq!(store.latest_samples().await.unwrap(), latest);

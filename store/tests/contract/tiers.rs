@@ -84,6 +84,51 @@ async fn tiers_hold_the_known_values(store: &dyn Store) {
     assert_eq!((spike.value, spike.min, spike.max, spike.samples), (28.0, Some(1.0), Some(99.0), 4));
 }
 
+/// The 5-minute tier waits until raw samples are an hour from their age: until then a read
+/// summarises the raw samples (it says the same), while hours and days are made from them at
+/// once. When it is written, it holds the same buckets a read made before, and retention then
+/// deletes the raw samples it covers.
+pub(crate) async fn five_minute_tier_waits_for_raw_to_age(store: &dyn Store) {
+    store.migrate().await.unwrap();
+    for (t, cpu) in samples() {
+        let (s, d) = (sample(t, cpu), details(SERVER, t, cpu));
+        store.record_successes(&[Success { sample: &s, users: &[], details: Some(&d), duration_ms: 1 }]).await.unwrap();
+    }
+    let day_chart = TimeRange { from: at(0, 0, 0), to: at(1, 0, 0) - Duration::milliseconds(1), max_points: Some(288) };
+    let before = store.series(SERVER, "cpu.busy", day_chart).await.unwrap();
+    assert_eq!(before.len(), 144, "one point per 5 minutes with samples");
+
+    let m = store.maintain(&Retention::default(), at(2, 0, 10)).await.unwrap();
+    assert_eq!((m.rolled_up, m.raw_deleted), (48 + 2, 0), "hours and days, from raw samples");
+    let stats = store.stats().await.unwrap().tiers;
+    assert_eq!(tier(&stats, "5m"), (0, None, None), "no 5-minute bucket yet");
+    assert_eq!(tier(&stats, "1h"), (48, Some(at(0, 0, 0)), Some(at(1, 23, 0))));
+    assert_eq!(tier(&stats, "1d"), (2, Some(at(0, 0, 0)), Some(at(1, 0, 0))));
+    assert_eq!(store.series(SERVER, "cpu.busy", day_chart).await.unwrap(), before, "the day from raw samples");
+    tiers_hold_the_known_values(store).await;
+
+    // A week after the first day's 23:10: its samples before then expire, and the tier is
+    // written at least an hour past that, to the end of a 6-hour span of raw blocks (Jan 2
+    // 06:00): the first day's 144 buckets and Jan 2's first 36.
+    let m = store.maintain(&Retention::default(), at(7, 23, 10)).await.unwrap();
+    assert_eq!((m.rolled_up, m.raw_deleted), (144 + 36, 139 + 3), "samples 00:00-23:00 and the three at 03:1x");
+    let stats = store.stats().await.unwrap().tiers;
+    assert_eq!(tier(&stats, "5m"), (180, Some(at(0, 0, 0)), Some(at(1, 5, 50))));
+    assert_eq!(tier(&stats, "raw").1, Some(at(0, 23, 10)));
+    let m = store.maintain(&Retention::default(), at(7, 23, 55)).await.unwrap();
+    assert_eq!((m.rolled_up, m.raw_deleted), (0, 5), "nothing more until 06:00; 23:10-23:50 expire");
+    assert_eq!(store.series(SERVER, "cpu.busy", day_chart).await.unwrap(), before, "the day from its buckets");
+    tiers_hold_the_known_values(store).await;
+
+    // `cleanup` of raw samples summarises the ones it deletes first.
+    assert_eq!(store.cleanup(at(1, 12, 0)).await.unwrap(), 72);
+    let stats = store.stats().await.unwrap().tiers;
+    assert_eq!(tier(&stats, "5m"), (216, Some(at(0, 0, 0)), Some(at(1, 11, 50))));
+    let second = TimeRange { from: at(1, 0, 0), ..day_chart };
+    let second = TimeRange { to: at(2, 0, 0) - Duration::milliseconds(1), ..second };
+    assert_eq!(store.series(SERVER, "cpu.busy", second).await.unwrap().len(), 144, "half from buckets, half raw");
+}
+
 fn tier(stats: &[TierStats], name: &str) -> (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
     let t = stats.iter().find(|t| t.tier == name).unwrap();
     (t.points, t.oldest, t.newest)
@@ -103,9 +148,11 @@ pub(crate) async fn tiers_and_retention(store: &dyn Store) {
     // Before any maintenance, the tiers' figures are summarised from raw samples when read.
     tiers_hold_the_known_values(store).await;
 
-    // Nothing past its age: everything is rolled up, nothing deleted.
+    // Nothing past its age: everything is rolled up, nothing deleted. Raw samples kept forever,
+    // so the 5-minute tier does not wait for them to age (see `five_minute_tier_waits_for_raw_to_age`).
     let now = at(2, 0, 10);
-    let m = store.maintain(&Retention::default(), now).await.unwrap();
+    let forever = Retention { raw: None, ..Retention::default() };
+    let m = store.maintain(&forever, now).await.unwrap();
     assert_eq!(m.raw_deleted, 0);
     assert_eq!(m.buckets_deleted, [0, 0, 0]);
     assert_eq!(m.rolled_up, 288 + 48 + 2, "5-minute buckets with samples, hours, days");
@@ -115,11 +162,7 @@ pub(crate) async fn tiers_and_retention(store: &dyn Store) {
     assert_eq!(tier(&stats, "1h"), (48, Some(at(0, 0, 0)), Some(at(1, 23, 0))));
     assert_eq!(tier(&stats, "1d"), (2, Some(at(0, 0, 0)), Some(at(1, 0, 0))));
     assert!(store.stats().await.unwrap().servers.iter().any(|s| s.server_name == SERVER && s.rollup_bytes > 0));
-    assert_eq!(
-        store.maintain(&Retention::default(), now).await.unwrap().rolled_up,
-        0,
-        "a second pass has nothing to do"
-    );
+    assert_eq!(store.maintain(&forever, now).await.unwrap().rolled_up, 0, "a second pass has nothing to do");
 
     // Raw kept 1 day, 5 minutes 2 days: raw samples before 00:10 on the second day go, and
     // the 5-minute bucket of 00:00 on the first day.
@@ -166,15 +209,25 @@ pub(crate) async fn sealing_keeps_every_bucket(store: &dyn Store) {
     let from_raw = store.series(SERVER, "cpu.busy", range).await.unwrap();
     assert_eq!(from_raw.len(), all.len(), "one 5-minute point per sample");
 
+    // Raw samples kept 7 days: the 5-minute tier is written at least an hour before they expire,
+    // to the end of a 6-hour span (Jan 4 18:00), so only the first span of the tier is complete.
     let now = at(10, 12, 0);
     let m = store.maintain(&Retention::default(), now).await.unwrap();
-    assert_eq!(m.sealed, 2, "the two complete spans");
+    assert_eq!(m.sealed, 1, "the span of Jan 1-2");
+    let five = store.stats().await.unwrap().tiers.into_iter().find(|t| t.tier == "5m").unwrap();
+    assert_eq!((five.points, five.newest), (3 * 48 + 36, Some(at(3, 17, 30))), "up to Jan 4 18:00");
+    assert_eq!(store.series(SERVER, "cpu.busy", range).await.unwrap(), from_raw);
+    // Raw samples kept forever: the tier does not wait, and the second span is complete.
+    let forever = Retention { raw: None, ..Retention::default() };
+    let m = store.maintain(&forever, now).await.unwrap();
+    assert_eq!(m.sealed, 1, "the span of Jan 3-10");
     let stats = store.stats().await.unwrap().tiers;
     let five = stats.iter().find(|t| t.tier == "5m").unwrap();
     assert_eq!((five.rows, five.points), (2 + 1, 10 * 48 + 24), "two sealed chunks and Jan 11's chunk");
     // Raw samples before Jan 4 12:00 are gone (7 days): those days come from sealed chunks.
     assert_eq!(store.series(SERVER, "cpu.busy", range).await.unwrap(), from_raw);
     assert_eq!(store.maintain(&Retention::default(), now).await.unwrap().sealed, 0, "nothing left to seal");
+    assert_eq!(store.maintain(&forever, now).await.unwrap().sealed, 0, "nothing left to seal");
 
     // 5-minute buckets kept 5 days: the 5.5 days before Jan 6 12:00 go, across both sealed
     // chunks. The second is trimmed, not dropped, and goes back to chunks of a day (Jan 6 from
