@@ -13,6 +13,8 @@
 //!
 //! `--every S` starts the collector's cycles S seconds apart (a soak at a schedule: with
 //! `--cycles 360 --every 10`, an hour); each cycle prints the resident size and open files.
+//! `fleetload` then waits S seconds between its cycles too, so that both meet the simulator
+//! after its cached run (5 s) has expired, as a host polled at that schedule does.
 //!
 //! `--fleetload-cipher` has the bare client negotiate that cipher (`aes256-gcm@openssh.com`
 //! is the one Fleetwatch prefers on CPUs with AES instructions; its default is russh's first
@@ -269,6 +271,9 @@ fn run_fleetload(dir: &Path, work: &Path, sim: &Sim, a: &Args) -> Figures {
         .arg(dir.join("scripts/probe.sh"))
         .args(["--sim-pid", &sim.child.id().to_string()])
         .args(a.fleetload_cipher.iter().flat_map(|c| ["--cipher", c.as_str()]))
+        // At the collector's schedule, so that the simulator's cache of real runs (5 s) has
+        // expired at every cycle for both, as it does for the collector.
+        .args(a.every.iter().flat_map(|e| ["--interval-secs".to_owned(), e.to_string()]))
         .output()
         .expect("run fleetload");
     let after = sim.counters();

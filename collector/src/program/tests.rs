@@ -46,8 +46,24 @@ fn baseline_reads_files_and_procs_before_a_sleep() {
     assert!(files0 < sleep && sleep < files && files != usize::MAX);
     // Both read the processes with the files; the baseline prints them all (`prev` empty).
     let (baseline, rest) = p.split_at(sleep);
-    assert!(baseline.contains("/proc/[0-9]*/stat") && rest.contains("/proc/[0-9]*/stat"));
+    assert!(baseline.contains("/proc/[0-9]*/stat") && rest.contains("\nfw_files_code\n"), "{p}");
     assert!(baseline.contains("fw begin files0'\n{\nprev=\n"), "{baseline}");
+}
+
+#[test]
+fn the_baseline_sends_the_files_script_once_for_both_reads() {
+    let first = program(&ProgramOptions { baseline: true, ..plain() });
+    let steady = program(&plain());
+    // The script's first line of code, as the servers get it.
+    let line = code(SectionName::Files).lines().next().unwrap_or_default();
+    assert!(!line.is_empty());
+    assert_eq!(first.matches(line).count(), 1, "{first}");
+    assert_eq!(steady.matches(line).count(), 1);
+    assert!(first.contains("fw begin files0'\n{\nprev=\nfw_files_code\n}"), "{first}");
+    assert!(first.contains("fw begin files'\n{\nprev=''\nfw_files_code\n}"), "{first}");
+    assert!(!steady.contains("fw_files_code"), "a steady program runs the script in place");
+    // The first program is no longer than the steady one by a second copy of the script.
+    assert!(first.len() < steady.len() + code(SectionName::Files).len() / 2, "{} vs {}", first.len(), steady.len());
 }
 
 #[test]
