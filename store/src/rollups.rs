@@ -338,18 +338,22 @@ where
         candidates.extend(TIERS[finest.unwrap_or(0)..].iter().map(|&t| Some(t)));
         let mut chosen: Option<(Option<i64>, i64)> = None;
         for c in candidates {
-            let mut oldest = self.oldest(server_id, c).await?;
+            let oldest = self.oldest(server_id, c).await?;
+            // Else the source that goes furthest back; a tier's data from the end of its
+            // oldest bucket, so that raw samples win over buckets of the same start.
+            let mut since = oldest.map_or(i64::MAX, |o| o.saturating_add(c.unwrap_or(0)));
+            let mut oldest = oldest;
             if c == Some(TIERS[0]) {
-                // Raw samples are the 5-minute tier's data until they are about to expire.
-                oldest = earliest(oldest, self.oldest(server_id, None).await?);
+                // Raw samples are the 5-minute tier's data until they are about to expire (from
+                // their own time, not a bucket's end: a coarser tier must not win over them).
+                let raw = self.oldest(server_id, None).await?;
+                oldest = earliest(oldest, raw);
+                since = since.min(raw.unwrap_or(i64::MAX));
             }
             if oldest.is_some_and(|o| o <= from) {
                 chosen = Some((c, i64::MIN));
                 break;
             }
-            // Else the source that goes furthest back; a tier's data from the end of its
-            // oldest bucket, so that raw samples win over buckets of the same start.
-            let since = oldest.map_or(i64::MAX, |o| o.saturating_add(c.unwrap_or(0)));
             if chosen.is_none_or(|(_, s)| since < s) {
                 chosen = Some((c, since));
             }

@@ -453,9 +453,11 @@ where
         self.settle().await;
         let before_ms = to_ms_ceil(before);
         // The 5-minute tier waits for raw samples to age (see `five_minute_horizon`): what is
-        // deleted here is summarised first, as a maintenance pass at `before` would have.
-        // Up to the end of the 5-minute bucket holding `before`: later samples of that bucket are
-        // read from the tier too, not twice (reads take raw samples after its progress).
+        // deleted here is summarised first, as a maintenance pass at `before` would have, up to
+        // the end of the 5-minute bucket holding `before` (later samples of that bucket are read
+        // from the tier too, not twice: reads take raw samples after its progress). Buckets not
+        // complete yet (the last two minutes before now) are not: a sample stored later would
+        // be hidden behind the tier's progress, so those raw samples go unsummarised.
         let until = before_ms.saturating_add(crate::compact::rollup::TIERS[0] - 1);
         let at_ms = to_ms(Utc::now()).min(until.saturating_add(crate::rollups::LAG_MS));
         self.roll_up_all(at_ms, until).await?;

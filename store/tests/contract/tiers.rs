@@ -127,6 +127,22 @@ pub(crate) async fn five_minute_tier_waits_for_raw_to_age(store: &dyn Store) {
     let second = TimeRange { from: at(1, 0, 0), ..day_chart };
     let second = TimeRange { to: at(2, 0, 0) - Duration::milliseconds(1), ..second };
     assert_eq!(store.series(SERVER, "cpu.busy", second).await.unwrap().len(), 144, "half from buckets, half raw");
+
+    // A server first seen at 10:57:30, its hours written already: a week's chart (10-minute
+    // points) is made from its raw samples, not from the hourly tier that starts earlier (10:00).
+    let other = "roll-2";
+    let times: Vec<DateTime<Utc>> = (0..13).map(|i| at(0, 10, 57) + Duration::seconds(30 + 600 * i)).collect();
+    for &t in &times {
+        let s = Sample { server_name: other.into(), ..sample(t, 10.0) };
+        let d = details(other, t, 10.0);
+        store.record_successes(&[Success { sample: &s, users: &[], details: Some(&d), duration_ms: 1 }]).await.unwrap();
+    }
+    let now = at(0, 14, 0);
+    store.maintain(&Retention::default(), now).await.unwrap();
+    let week = TimeRange { from: now - Duration::days(7), to: now, max_points: Some(1000) };
+    let points = store.series(other, "cpu.busy", week).await.unwrap();
+    assert_eq!(points.iter().map(|p| p.samples).sum::<i64>(), 13);
+    assert!(points.iter().all(|p| p.samples <= 2), "10-minute points, not hours: {points:?}");
 }
 
 fn tier(stats: &[TierStats], name: &str) -> (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
