@@ -92,11 +92,9 @@ pub fn program(opts: &ProgramOptions) -> String {
         out.push_str("}\n");
     }
     for section in sections {
-        let Some(mut s) = script(section) else { continue };
-        if shared && matches!(section, SectionName::Files | SectionName::Files0) {
-            s.text = FILES_CALL;
-        }
-        push_section(&mut out, &s, &prelude(section, opts));
+        let Some(s) = script(section) else { continue };
+        let shared_files = shared && matches!(section, SectionName::Files | SectionName::Files0);
+        push_section(&mut out, &s, &prelude(section, opts), if shared_files { FILES_CALL } else { code(section) });
         if section == SectionName::Files0 {
             out.push_str(&format!("sleep {BASELINE_SLEEP_SECONDS} </dev/null\n"));
         }
@@ -160,14 +158,15 @@ pub fn user_disk_program(paths: &[String]) -> String {
         [(SectionName::UserDisk, format!("set -- {}\n", args.join(" "))), (SectionName::Passwd, String::new())]
     {
         if let Some(s) = script(section) {
-            push_section(&mut out, &s, &prelude);
+            push_section(&mut out, &s, &prelude, code(section));
         }
     }
     out
 }
 
-/// Frames one section; `prelude` (variable settings) goes first inside the group.
-fn push_section(out: &mut String, s: &Script, prelude: &str) {
+/// Frames one section running `body` (its script's code, or a call of it); `prelude` (variable
+/// settings) goes first inside the group.
+fn push_section(out: &mut String, s: &Script, prelude: &str, body: &str) {
     let name = s.name.as_str();
     let function = format!("fw_{name}");
     let (open, close) = if s.isolated {
@@ -182,7 +181,7 @@ fn push_section(out: &mut String, s: &Script, prelude: &str) {
     out.push_str(&open);
     out.push('\n');
     out.push_str(prelude);
-    out.push_str(if s.text == FILES_CALL { FILES_CALL } else { code(s.name) });
+    out.push_str(body);
     out.push_str(&close);
     out.push_str(" </dev/null\necho \"");
     out.push_str(END_MARKER);
