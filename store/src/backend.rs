@@ -31,6 +31,12 @@ pub trait Backend: Database + HasStatementCache {
     fn rows_affected(result: &Self::QueryResult) -> u64;
     /// Run in a transaction that stored samples, to tell other processes (`signal.rs`).
     const NOTIFY_LATEST: Option<&'static str> = None;
+    /// Run after a write that met many servers the store did not know yet (a fleet added at
+    /// once, or the first cycle after a start; see [`crate::cache::Cache::fleet_grew`]), so that
+    /// the planner counts them. PostgreSQL's statistics of `servers`, taken while the fleet was
+    /// small, otherwise make each frame's foreign-key check scan the table; autovacuum's own
+    /// analyze comes a minute later at best, never where it is off.
+    const ANALYZE_SERVERS: Option<&'static str> = None;
     /// Starts telling `signal` of the samples other processes store, if this backend can.
     fn listen_latest(_pool: &Pool<Self>, _signal: std::sync::Weak<LatestSignal>) {}
 }

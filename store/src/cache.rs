@@ -3,6 +3,7 @@
 //! the server's entries, so a stale entry is never trusted twice.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::compact::cycle::{Facts, Name, names};
@@ -38,6 +39,8 @@ const MAX_FACTS_BYTES: usize = 64 << 20;
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
     servers: Mutex<HashMap<String, i64>>,
+    /// Servers added to `servers` since [`Cache::fleet_grew`] last said yes.
+    met: AtomicUsize,
     /// Server id → (hash, id) of the facts its last write used.
     current: Mutex<HashMap<i64, (i64, i64)>>,
     /// Server id → the facts its last writes used and their ids, most recent first: most cycles
@@ -54,9 +57,23 @@ impl Cache {
     }
 
     pub(crate) fn set_server(&self, name: &str, id: i64) {
-        if let Ok(mut m) = self.servers.lock() {
-            m.insert(name.to_owned(), id);
+        if let Ok(mut m) = self.servers.lock()
+            && m.insert(name.to_owned(), id).is_none()
+        {
+            self.met.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Whether the servers met since this last said yes are at least 50 and a tenth of all
+    /// those known (autovacuum's rule for an analyze); if so, counting starts again.
+    pub(crate) fn fleet_grew(&self) -> bool {
+        let known = self.servers.lock().map(|m| m.len()).unwrap_or(0);
+        let met = self.met.load(Ordering::Relaxed);
+        if met >= 50 && met * 10 >= known {
+            self.met.fetch_sub(met, Ordering::Relaxed);
+            return true;
+        }
+        false
     }
 
     pub(crate) fn current(&self, server_id: i64, hash: i64) -> Option<i64> {
@@ -174,5 +191,24 @@ mod tests {
         assert!(cache.facts(1).is_some(), "the same id again is not counted twice");
         cache.set_facts(2, f(), 20);
         assert!(cache.facts(1).is_none() && cache.facts(2).is_some(), "over the budget: only the newest");
+    }
+
+    #[test]
+    fn the_fleet_grew_after_fifty_new_servers_and_a_tenth_of_the_fleet() {
+        let cache = Cache::default();
+        let meet = |from: usize, n: usize| (from..from + n).for_each(|i| cache.set_server(&format!("s{i}"), i as i64));
+        meet(0, 49);
+        assert!(!cache.fleet_grew(), "49 servers");
+        meet(0, 49);
+        assert!(!cache.fleet_grew(), "the same servers again are not new");
+        meet(49, 1);
+        assert!(cache.fleet_grew(), "50 servers, all new");
+        assert!(!cache.fleet_grew(), "counted again from zero");
+        meet(50, 950);
+        assert!(cache.fleet_grew(), "950 more");
+        meet(1000, 99);
+        assert!(!cache.fleet_grew(), "99 is less than a tenth of 1,099");
+        meet(1099, 20);
+        assert!(cache.fleet_grew(), "119 new of 1,119");
     }
 }

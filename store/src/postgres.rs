@@ -59,6 +59,8 @@ impl Backend for Postgres {
     /// Delivered to the listeners at commit, once per transaction.
     const NOTIFY_LATEST: Option<&'static str> = Some("NOTIFY fleetwatch_latest");
 
+    const ANALYZE_SERVERS: Option<&'static str> = Some("ANALYZE servers");
+
     fn listen_latest(pool: &Pool<Postgres>, signal: Weak<LatestSignal>) {
         // Its own connection, outside the pool the queries share (a listener keeps it).
         let options = pool.connect_options();

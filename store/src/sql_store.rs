@@ -96,6 +96,12 @@ where
         .await;
         match result {
             Ok(written) => {
+                if let Some(analyze) = DB::ANALYZE_SERVERS
+                    && self.cache.fleet_grew()
+                    && let Err(e) = sqlx::query(analyze).execute(&self.pool).await
+                {
+                    tracing::warn!(error = %e, "counting the servers for the query planner failed");
+                }
                 self.pack_later(written).await;
                 Ok(())
             }
