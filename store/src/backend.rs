@@ -9,6 +9,7 @@ use sqlx::{Database, Pool};
 use std::sync::{Arc, OnceLock};
 
 use crate::signal::LatestSignal;
+use crate::state_upserts::{BatchFuture, StateRow};
 
 /// A database Fleetwatch can store in: implemented for [`sqlx::Sqlite`] (`sqlite.rs`) and
 /// [`sqlx::Postgres`] (`postgres.rs`). Both keep prepared statements per connection; statements
@@ -37,6 +38,8 @@ pub trait Backend: Database + HasStatementCache {
     /// small, otherwise make each frame's foreign-key check scan the table; autovacuum's own
     /// analyze comes a minute later at best, never where it is off.
     const ANALYZE_SERVERS: Option<&'static str> = None;
+    /// Stores servers' states after a success, each server at most once (`state_upserts.rs`).
+    fn upsert_states<'c>(conn: &'c mut Self::Connection, rows: Vec<StateRow<'c>>) -> BatchFuture<'c, ()>;
     /// Starts telling `signal` of the samples other processes store, if this backend can.
     fn listen_latest(_pool: &Pool<Self>, _signal: std::sync::Weak<LatestSignal>) {}
 }

@@ -28,6 +28,7 @@ mod signal;
 mod sql;
 mod sql_store;
 mod sqlite;
+mod state_upserts;
 mod types;
 mod user_day_sql;
 mod user_day_store;

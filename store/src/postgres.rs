@@ -12,6 +12,7 @@ use std::sync::Weak;
 use crate::backend::{Backend, SqlStore};
 use crate::error::Result;
 use crate::signal::{self, LatestSignal};
+use crate::state_upserts::{self, BatchFuture, StateRow};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -54,6 +55,10 @@ impl Backend for Postgres {
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
+    }
+
+    fn upsert_states<'c>(conn: &'c mut sqlx::PgConnection, rows: Vec<StateRow<'c>>) -> BatchFuture<'c, ()> {
+        state_upserts::postgres_states(conn, rows)
     }
 
     /// Delivered to the listeners at commit, once per transaction.

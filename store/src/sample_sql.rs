@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use crate::columns::SAMPLE_COLUMNS;
+use crate::columns::{Field, SAMPLE_COLUMNS};
 
 /// `$1` name: the server's id, created on first use. An upsert, so that it is the transaction's
 /// first write on SQLite as well.
@@ -92,6 +92,20 @@ pub(crate) static UPSERT_STATES: LazyLock<String> = LazyLock::new(|| {
          last_frame_id, ts_ms, {}) ",
         headline_columns().collect::<Vec<_>>().join(", ")
     )
+});
+
+/// PostgreSQL: the same upsert from one array per column (`$1`.. in [`UPSERT_STATES`]' order).
+pub(crate) static UPSERT_STATES_UNNEST: LazyLock<String> = LazyLock::new(|| {
+    let mut arrays = vec!["$1::TEXT[]".to_owned(), "$2::BOOLEAN[]".to_owned()];
+    arrays.extend((3..=7).map(|n| format!("${n}::BIGINT[]")));
+    let headline = SAMPLE_COLUMNS.iter().filter_map(|c| match c.field {
+        Field::ServerName | Field::Timestamp => None,
+        Field::Real(..) => Some("DOUBLE PRECISION"),
+        Field::Integer(..) => Some("BIGINT"),
+        Field::Text(..) => Some("TEXT"),
+    });
+    arrays.extend(headline.enumerate().map(|(i, t)| format!("${}::{t}[]", i + 8)));
+    format!("{}SELECT * FROM UNNEST({}){}", UPSERT_STATES.as_str(), arrays.join(", "), UPSERT_STATES_CONFLICT.as_str())
 });
 
 /// The last call wins: a success clears the reason and detail of an earlier failure.

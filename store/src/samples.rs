@@ -13,7 +13,6 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, QueryBuilder, R
 
 use crate::backend::{Backend, SqlStore};
 use crate::cache::StoredFacts;
-use crate::columns::push_headline;
 use crate::compact::block::{self, BlockFrame, Effort, Figures, value_at};
 use crate::compact::bytes::{deflate, inflate};
 use crate::compact::cycle::{Changing, CycleRef, Facts, Figure};
@@ -28,7 +27,7 @@ use crate::values::to_ms;
 pub(crate) const WINDOW: i64 = 64;
 
 /// Rows per multi-row insert: well under both databases' bind limits.
-const ROWS_PER_INSERT: usize = 500;
+pub(crate) const ROWS_PER_INSERT: usize = 500;
 
 /// Facts bodies never inflate beyond this.
 const MAX_FACTS: u64 = 16 << 20;
@@ -135,17 +134,8 @@ where
         }
         let frame_ids: Vec<i64> = servers.iter().map(|s| ids.get(s).copied().unwrap_or(0)).collect();
         if latest {
-            for (chunk, chunk_ids) in cycles.chunks(ROWS_PER_INSERT).zip(frame_ids.chunks(ROWS_PER_INSERT)) {
-                let mut qb = QueryBuilder::<DB>::new(sql::UPSERT_STATES.as_str());
-                qb.push_values(chunk.iter().zip(chunk_ids), |mut b, ((c, duration), id)| {
-                    let s = &c.sample;
-                    b.push_bind(s.server_name.clone()).push_bind(true).push_bind(to_ms(s.timestamp));
-                    b.push_bind(to_ms(s.timestamp)).push_bind(*duration).push_bind(*id).push_bind(to_ms(s.timestamp));
-                    push_headline(&mut b, s);
-                });
-                qb.push(sql::UPSERT_STATES_CONFLICT.as_str());
-                qb.build().persistent(false).execute(&mut *conn).await?;
-            }
+            let states = cycles.iter().zip(&frame_ids).map(|((c, duration), id)| (c.sample, *duration, *id)).collect();
+            DB::upsert_states(conn, states).await?;
         }
         let written: Vec<(i64, i64)> = servers.into_iter().zip(frame_ids).collect();
         if pack == Pack::Now {

@@ -10,6 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::backend::{Backend, SqlStore};
 use crate::error::Result;
+use crate::state_upserts::{self, BatchFuture, StateRow};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -104,5 +105,9 @@ impl Backend for Sqlite {
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
+    }
+
+    fn upsert_states<'c>(conn: &'c mut sqlx::SqliteConnection, rows: Vec<StateRow<'c>>) -> BatchFuture<'c, ()> {
+        state_upserts::sqlite_states(conn, rows)
     }
 }
