@@ -62,6 +62,13 @@ async fn postgres_keeps_the_contract() {
     .await;
 }
 
+/// A store in a new SQLite file named `name`, in a directory removed when the first value drops.
+async fn sqlite_file(name: &str) -> (tempfile::TempDir, Box<dyn Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&format!("sqlite://{}", dir.path().join(name).display())).await.unwrap();
+    (dir, store)
+}
+
 /// Runs `scenario` on a store in a fresh PostgreSQL database (and its URL), in a task of its own so that the
 /// database is dropped even when an assertion fails.
 async fn on_postgres<F, Fut>(scenario: F)
@@ -198,15 +205,13 @@ async fn sqlite_has_no_latest_signal_so_readers_ask() {
 
 #[tokio::test]
 async fn sqlite_rolls_up_and_keeps_each_tier_its_age() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = connect(&format!("sqlite://{}", dir.path().join("tiers.db").display())).await.unwrap();
+    let (_dir, store) = sqlite_file("tiers.db").await;
     tiers::tiers_and_retention(store.as_ref()).await;
 }
 
 #[tokio::test]
 async fn sqlite_writes_the_five_minute_tier_as_raw_samples_age() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = connect(&format!("sqlite://{}", dir.path().join("lazy.db").display())).await.unwrap();
+    let (_dir, store) = sqlite_file("lazy.db").await;
     tiers::five_minute_tier_waits_for_raw_to_age(store.as_ref()).await;
 }
 
@@ -218,14 +223,14 @@ async fn postgres_writes_the_five_minute_tier_as_raw_samples_age() {
     .await;
 }
 
-/// A fleet added at once to a store whose statistics were taken while it was small: the store
-/// counts the servers for PostgreSQL's planner, which otherwise checks each frame's server with
-/// a scan of `servers` (a 1,000-server cycle on a year's database: 165 ms instead of 94).
 /// How many rows PostgreSQL's planner believes `servers` has.
 async fn servers_counted(conn: &mut sqlx::PgConnection) -> f32 {
     sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE relname = 'servers'").fetch_one(conn).await.unwrap()
 }
 
+/// A fleet added at once to a store whose statistics were taken while it was small: the store
+/// counts the servers for PostgreSQL's planner, which otherwise checks each frame's server with
+/// a scan of `servers` (a 1,000-server cycle on a year's database: 165 ms instead of 94).
 #[tokio::test]
 async fn postgres_counts_a_fleet_added_at_once_for_the_planner() {
     on_postgres(|store, url| async move {
@@ -261,15 +266,13 @@ async fn postgres_counts_a_fleet_added_at_once_for_the_planner() {
 
 #[tokio::test]
 async fn sqlite_seals_complete_spans_of_a_tier() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = connect(&format!("sqlite://{}", dir.path().join("seal.db").display())).await.unwrap();
+    let (_dir, store) = sqlite_file("seal.db").await;
     tiers::sealing_keeps_every_bucket(store.as_ref()).await;
 }
 
 #[tokio::test]
 async fn sqlite_seals_complete_spans_of_raw_blocks() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = connect(&format!("sqlite://{}", dir.path().join("seal-raw.db").display())).await.unwrap();
+    let (_dir, store) = sqlite_file("seal-raw.db").await;
     tiers::raw_sealing_keeps_every_frame(store.as_ref()).await;
 }
 
@@ -299,8 +302,7 @@ async fn postgres_rolls_up_and_keeps_each_tier_its_age() {
 
 #[tokio::test]
 async fn sqlite_keeps_user_activity_per_server_and_day() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = connect(&format!("sqlite://{}", dir.path().join("users.db").display())).await.unwrap();
+    let (_dir, store) = sqlite_file("users.db").await;
     user_days::user_days_per_server_and_day(store.as_ref()).await;
 }
 
