@@ -5,7 +5,7 @@ use chrono::Utc;
 use crate::error::{CollectError, ExitStatus, ParseError, ScriptError};
 use crate::exec::ExecOutput;
 use crate::parse::{ParseOptions, parse_output};
-use crate::sample::{Built, CarriedState, build};
+use crate::sample::{BuildOptions, Built, CarriedState, build_owned};
 
 /// Parses `output` into a sample. Output with no section from a program that exited badly is a
 /// script failure (its status and first stderr line); anything else unusable is a parse error.
@@ -17,7 +17,7 @@ pub(super) fn interpret(name: &str, output: &ExecOutput, prev: Option<&CarriedSt
         Err(_) => String::from_utf8_lossy(&output.stdout),
     };
     let snap = parse_output(&stdout, &ParseOptions::default());
-    match build(name, Utc::now(), &snap, prev) {
+    match build_owned(name, Utc::now(), snap, prev, &BuildOptions::default()) {
         Ok(b) => Ok(b),
         Err(e) => {
             let no_sections = !stdout.contains("@@fw begin");

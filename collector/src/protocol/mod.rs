@@ -16,14 +16,15 @@
 //! them every program has ([`SECTIONS`]) and which only some ([`OPTIONAL_SECTIONS`]), the
 //! baseline/steady split (a first cycle reads `files` twice, as `files0` and `files`, one
 //! second apart), and what earlier cycles taught that the next program needs
-//! ([`ProgramOptions`]: the `df` flavour, the containers seen, the socket clients that failed).
+//! ([`ProgramOptions`]: the `df` flavour, the containers seen or that there is no container
+//! tool, the socket clients that failed).
 
 mod options;
 mod section;
 
 pub use options::{
-    ContainerClient, ContainersSeen, DfFlavour, KnownProc, LIST_EVERY, LIST_EVERY_WITH_HEALTH_CHECKS, MAX_FD_PIDS,
-    ProgramOptions,
+    CONTAINERS_RECHECK_SECS, ContainerClient, ContainersSeen, DfFlavour, KnownProc, LIST_EVERY,
+    LIST_EVERY_WITH_HEALTH_CHECKS, MAX_FD_PIDS, ProgramOptions,
 };
 pub use section::{OPTIONAL_SECTIONS, ORDER, SECTIONS, SectionName, UnknownSection};
 

@@ -75,6 +75,10 @@ pub const LIST_EVERY_WITH_HEALTH_CHECKS: u64 = 60;
 /// Otherwise only a container created or removed without running changes the list: asked for
 /// once an hour.
 pub const LIST_EVERY: u64 = 3600;
+/// A server without a usable container tool is asked again after this many seconds of its
+/// uptime: docker or podman installed (or the SSH user let into their group) shows within ten
+/// minutes.
+pub const CONTAINERS_RECHECK_SECS: f64 = 600.0;
 
 /// What to put in a program. `ProgramOptions::next` (in `sample::next_program`, which knows
 /// the state carried between cycles) builds the options of a cycle from the previous one.
@@ -94,6 +98,10 @@ pub struct ProgramOptions {
     /// Run `df` under `timeout`: a mount that can hang it (network, FUSE, unknown type) is or
     /// may be there.
     pub df_guard: bool,
+    /// Run `scripts/containers.sh`. Left out for a while after it found neither docker nor
+    /// podman ([`CONTAINERS_RECHECK_SECS`]): its 3 KB are a third of a steady program, and the
+    /// program is sent to every server every cycle.
+    pub ask_containers: bool,
     /// The containers of the last cycle; `None`: ask the daemon for the list now.
     pub containers: Option<ContainersSeen>,
     /// Clients of the daemon's socket that failed before: not tried again.
@@ -184,6 +192,7 @@ impl Default for ProgramOptions {
             fd_pids: Vec::new(),
             df: None,
             df_guard: true,
+            ask_containers: true,
             containers: None,
             container_clients_failed: Vec::new(),
             owners_since: None,
@@ -199,12 +208,12 @@ impl ProgramOptions {
             SectionName::Files0 => self.baseline,
             SectionName::Inventory | SectionName::PageSize => self.inventory,
             SectionName::Fds => !self.fd_pids.is_empty(),
+            SectionName::Containers => self.ask_containers,
             SectionName::Procs | SectionName::Procs0 | SectionName::UserDisk | SectionName::Passwd => false,
             SectionName::Files
             | SectionName::Owners
             | SectionName::Users
             | SectionName::Sockets
-            | SectionName::Containers
             | SectionName::Mounts => true,
         }
     }
@@ -222,9 +231,10 @@ mod tests {
 
     #[test]
     fn every_program_has_the_required_sections_and_the_options_add_the_others() {
-        let plain = ProgramOptions { inventory: false, ..ProgramOptions::default() };
+        let plain = ProgramOptions { inventory: false, ask_containers: false, ..ProgramOptions::default() };
         assert!(plain.sections().eq(SECTIONS));
-        let full = ProgramOptions { baseline: true, inventory: true, fd_pids: vec![1], ..plain.clone() };
+        let full =
+            ProgramOptions { baseline: true, inventory: true, fd_pids: vec![1], ask_containers: true, ..plain.clone() };
         assert!(full.sections().eq(ORDER));
         let optional: Vec<SectionName> = full.sections().filter(|s| !plain.has(*s)).collect();
         assert_eq!(optional.len(), OPTIONAL_SECTIONS.len() + 1, "{optional:?}");

@@ -128,19 +128,15 @@ pub const ORDER: [SectionName; 10] = [
 
 /// The sections of every collection program, in the order they run: one missing from the
 /// output is an error.
-pub const SECTIONS: [SectionName; 6] = [
-    SectionName::Files,
-    SectionName::Owners,
-    SectionName::Users,
-    SectionName::Sockets,
-    SectionName::Containers,
-    SectionName::Mounts,
-];
+pub const SECTIONS: [SectionName; 5] =
+    [SectionName::Files, SectionName::Owners, SectionName::Users, SectionName::Sockets, SectionName::Mounts];
 
 /// Sections only some programs have: `inventory` and `pagesize` on the first cycle of a
-/// connection, `fds` when there are processes to ask about (see
-/// [`ProgramOptions`](super::ProgramOptions)). The baseline `files0` is optional too.
-pub const OPTIONAL_SECTIONS: [SectionName; 3] = [SectionName::Inventory, SectionName::PageSize, SectionName::Fds];
+/// connection, `fds` when there are processes to ask about, `containers` unless the server had
+/// no container tool a little earlier (see [`ProgramOptions`](super::ProgramOptions)). The
+/// baseline `files0` is optional too.
+pub const OPTIONAL_SECTIONS: [SectionName; 4] =
+    [SectionName::Inventory, SectionName::PageSize, SectionName::Fds, SectionName::Containers];
 
 #[cfg(test)]
 mod tests {

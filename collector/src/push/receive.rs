@@ -8,7 +8,7 @@ use fleetwatch_config::Server;
 use fleetwatch_store::Store;
 
 use crate::parse::{ParseOptions, parse_output};
-use crate::sample::build;
+use crate::sample::{BuildOptions, build_owned};
 
 /// Takes pushed outputs for the servers configured with `transport = "push"`.
 pub struct PushReceiver {
@@ -51,7 +51,8 @@ impl PushReceiver {
         }
         let text = String::from_utf8_lossy(output);
         let snap = parse_output(&text, &ParseOptions::default());
-        let built = build(server, at, &snap, None).map_err(|e| PushError::Unusable(e.to_string()))?;
+        let built = build_owned(server, at, snap, None, &BuildOptions::default())
+            .map_err(|e| PushError::Unusable(e.to_string()))?;
         for w in &built.warnings {
             tracing::warn!(warning = %w, "section failed; the rest of the pushed sample is kept");
         }

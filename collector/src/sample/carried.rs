@@ -9,7 +9,7 @@ use crate::fast_map::FastMap;
 use crate::parse::{
     Container, ContainerSection, CpuStat, CpuTimes, DiskStat, Inventory, NetDev, ProcChanges, ProcStat, Snapshot,
 };
-use crate::protocol::{ContainerClient, ContainersSeen, DfFlavour};
+use crate::protocol::{CONTAINERS_RECHECK_SECS, ContainerClient, ContainersSeen, DfFlavour};
 
 /// Boot times (`btime`) further apart than this mean a reboot. `btime` is computed by the
 /// kernel from the wall clock, so it moves by a second or so when NTP steps the clock.
@@ -52,6 +52,9 @@ pub struct CarriedState {
     pub container_list: Option<Vec<Container>>,
     /// Clients of the daemon's socket that failed on this connection.
     pub container_clients_failed: Vec<ContainerClient>,
+    /// The server's uptime when the program last found neither docker nor podman usable:
+    /// programs leave the containers script out until [`CONTAINERS_RECHECK_SECS`] later.
+    pub no_containers_at: Option<f64>,
     /// The owner of every process of the last cycle: pid → (start time, uid).
     pub owners: FastMap<u32, (u64, u32)>,
     /// The SSH user's uid (the owner of the program's own shell), learnt when all were asked.
@@ -73,6 +76,15 @@ pub struct CarriedState {
 pub const OWNERS_ALL_EVERY_SECS: f64 = 600.0;
 
 impl CarriedState {
+    /// Whether the program found no container tool less than [`CONTAINERS_RECHECK_SECS`] ago
+    /// (of the server's uptime, so a reboot asks again at once).
+    pub fn no_containers_lately(&self) -> bool {
+        match (self.no_containers_at, self.uptime_seconds) {
+            (Some(at), Some(now)) => now >= at && now - at < CONTAINERS_RECHECK_SECS,
+            _ => false,
+        }
+    }
+
     /// The last pid given out at this reading, when the next program may ask about the owners
     /// of the processes started after it only (see `scripts/owners.sh`); `None` to ask about all.
     pub fn owners_since(&self) -> Option<u32> {
@@ -260,21 +272,21 @@ impl CarriedState {
     /// The counters to compare the next cycle with: this reading's (`self`), and where a part
     /// of it failed, the `earlier` one's. Only the counters: the facts and what was learnt are
     /// the caller's to add.
-    pub(super) fn or_earlier(&self, earlier: Option<&Self>) -> Self {
+    pub(super) fn or_earlier(self, earlier: Option<&Self>) -> Self {
         Self {
             cpu: self.cpu.or_else(|| earlier.and_then(|e| e.cpu)),
             per_cpu: if self.cpu.is_some() {
-                self.per_cpu.clone()
+                self.per_cpu
             } else {
                 earlier.map(|e| e.per_cpu.clone()).unwrap_or_default()
             },
-            procs: self.procs.clone().or_else(|| earlier.and_then(|e| e.procs.clone())),
+            procs: self.procs.or_else(|| earlier.and_then(|e| e.procs.clone())),
             boot_time: self.boot_time.or_else(|| earlier.and_then(|e| e.boot_time)),
             uptime_seconds: self.uptime_seconds.or_else(|| earlier.and_then(|e| e.uptime_seconds)),
             // Timed: a kept older reading still gives the right interval next cycle.
-            disks: self.disks.clone().or_else(|| earlier.and_then(|e| e.disks.clone())),
-            nets: self.nets.clone().or_else(|| earlier.and_then(|e| e.nets.clone())),
-            containers: self.containers.clone(),
+            disks: self.disks.or_else(|| earlier.and_then(|e| e.disks.clone())),
+            nets: self.nets.or_else(|| earlier.and_then(|e| e.nets.clone())),
+            containers: self.containers,
             ..Self::default()
         }
     }
@@ -350,7 +362,7 @@ mod tests {
         assert_eq!(kept.disks.map(|d| d.uptime), Some(10.0), "with the time of its reading");
         assert!(kept.top_pids.is_empty(), "only the counters are carried over");
         let fresh = CarriedState::from_snapshot(&snapshot(2000, vec![], &[]));
-        assert_eq!(fresh.or_earlier(Some(&earlier)).cpu, fresh.cpu);
+        assert_eq!(fresh.clone().or_earlier(Some(&earlier)).cpu, fresh.cpu);
     }
 
     #[test]

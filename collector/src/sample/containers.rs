@@ -32,6 +32,16 @@ pub(super) fn remember_containers(
     }
 }
 
+/// When the program last found no container tool: this cycle if it found none, the kept time
+/// if this program did not look (the script was left out), `None` once it found one.
+pub(super) fn no_containers_at(snap: &Snapshot, kept: Option<&CarriedState>) -> Option<f64> {
+    match snap.containers {
+        Some(ContainerSection::Absent) => snap.uptime.map(|u| u.seconds),
+        Some(ContainerSection::Present { .. }) => None,
+        None => kept.and_then(|k| k.no_containers_at),
+    }
+}
+
 /// The socket clients not to try again: the earlier ones, and this cycle's if it gave no list.
 /// The docker CLI is never given up (it is the last resort; its failures are the daemon's).
 pub(super) fn clients_failed(snap: &Snapshot, earlier: Option<&CarriedState>) -> Vec<ContainerClient> {
@@ -173,5 +183,32 @@ mod tests {
         };
         assert_eq!(failed(ContainerClient::Nc).container_clients_failed, [ContainerClient::Nc]);
         assert!(failed(ContainerClient::Cli).container_clients_failed.is_empty());
+    }
+
+    #[test]
+    fn no_container_tool_is_remembered_until_a_program_finds_one() {
+        let snap_at = |uptime: f64, containers: Option<ContainerSection>| Snapshot {
+            uptime: Some(Uptime { seconds: uptime, idle_seconds: None }),
+            containers,
+            ..snapshot(1000, vec![], &[])
+        };
+        let built = |snap: &Snapshot, prev: Option<&CarriedState>| {
+            build("s", at(), snap, prev).unwrap_or_else(|e| panic!("{e}")).carried
+        };
+        let none = built(&snap_at(100.0, Some(ContainerSection::Absent)), None);
+        assert_eq!(none.no_containers_at, Some(100.0));
+        // The next programs leave the script out: the time is kept, and no container is shown.
+        let skipped = build("s", at(), &snap_at(110.0, None), Some(&none)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(skipped.carried.no_containers_at, Some(100.0));
+        assert!(skipped.details.containers.is_none());
+        assert!(skipped.carried.no_containers_lately());
+        let found = ContainerSection::Present {
+            tool: "docker".into(),
+            containers: vec![],
+            listed: true,
+            running: vec![],
+            asked: None,
+        };
+        assert_eq!(built(&snap_at(700.0, Some(found)), Some(&skipped.carried)).no_containers_at, None);
     }
 }

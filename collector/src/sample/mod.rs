@@ -111,24 +111,33 @@ pub fn build_with(
     prev: Option<&CarriedState>,
     opts: &BuildOptions,
 ) -> Result<Built, BuildError> {
-    if !snap.has_metrics() {
-        return Err(BuildError::NothingUsable(snap.errors.clone()));
+    build_owned(server_name, now, snap.clone(), prev, opts)
+}
+
+/// [`build_with`] of a snapshot it may take apart, as a cycle's is: the process table merged
+/// with the changes goes to the carried state without a copy of it or of the snapshot.
+pub fn build_owned(
+    server_name: &str,
+    now: DateTime<Utc>,
+    mut taken: Snapshot,
+    prev: Option<&CarriedState>,
+    opts: &BuildOptions,
+) -> Result<Built, BuildError> {
+    if !taken.has_metrics() {
+        return Err(BuildError::NothingUsable(taken.errors));
     }
-    let mut warnings: Vec<String> = snap.errors.iter().chain(&snap.warnings).map(ToString::to_string).collect();
+    let mut warnings: Vec<String> = taken.errors.iter().chain(&taken.warnings).map(ToString::to_string).collect();
     // A program given the last table printed only the processes that changed: the whole table
     // is that one with the changes applied.
-    let merged;
-    let snap = match &snap.proc_changes {
-        Some(changes) if snap.procs.is_none() => {
-            let procs = prev.and_then(|p| p.merge_changes(changes));
-            if procs.is_none() {
-                warnings.push("changed processes without the table they change: no process figures".to_owned());
-            }
-            merged = Snapshot { procs, proc_changes: None, ..snap.clone() };
-            &merged
+    if taken.procs.is_none()
+        && let Some(changes) = taken.proc_changes.take()
+    {
+        taken.procs = prev.and_then(|p| p.merge_changes(&changes));
+        if taken.procs.is_none() {
+            warnings.push("changed processes without the table they change: no process figures".to_owned());
         }
-        _ => snap,
-    };
+    }
+    let snap = &taken;
 
     let current = CarriedState::from_snapshot(snap);
     let baseline = CarriedState::baseline(snap);
@@ -192,7 +201,7 @@ pub fn build_with(
 
     let (containers_seen, container_list) = containers::remember_containers(snap, earlier);
     // Next cycle compares with this reading; where a part of it failed, with the older one.
-    let carried = CarriedState {
+    let mut carried = CarriedState {
         inventory,
         page_size,
         top_pids: processes::top_pids(&details),
@@ -201,14 +210,15 @@ pub fn build_with(
         containers_seen,
         container_list,
         container_clients_failed: containers::clients_failed(snap, earlier),
+        no_containers_at: containers::no_containers_at(snap, kept),
         owners: owners.cache,
         self_uid: owners.self_uid,
         owners_complete: owners.complete,
         owners_all_at: owners.all_at,
         last_pid: snap.loadavg.and_then(|l| l.last_pid),
-        proc_table: snap.procs.clone(),
         ..current.or_earlier(earlier)
     };
+    carried.proc_table = taken.procs;
 
     Ok(Built { sample, users, details, carried, warnings })
 }

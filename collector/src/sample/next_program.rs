@@ -22,6 +22,7 @@ impl ProgramOptions {
             fd_pids: prev.map(|c| c.top_pids.iter().copied().take(MAX_FD_PIDS).collect()).unwrap_or_default(),
             df: prev.and_then(|c| c.df),
             df_guard: prev.is_none_or(|c| c.mounts_may_hang != Some(false)),
+            ask_containers: prev.is_none_or(|c| !c.no_containers_lately()),
             containers: prev.and_then(|c| c.containers_seen.clone()),
             container_clients_failed: prev.map(|c| c.container_clients_failed.clone()).unwrap_or_default(),
             owners_since: prev.and_then(CarriedState::owners_since),
@@ -51,7 +52,10 @@ pub(crate) fn known(p: &ProcStat) -> KnownProc {
 mod tests {
     use super::*;
     use crate::program::program;
-    use crate::protocol::{ContainerClient, ContainersSeen, DfFlavour, LIST_EVERY, LIST_EVERY_WITH_HEALTH_CHECKS};
+    use crate::protocol::{
+        BEGIN_MARKER, CONTAINERS_RECHECK_SECS, ContainerClient, ContainersSeen, DfFlavour, LIST_EVERY,
+        LIST_EVERY_WITH_HEALTH_CHECKS,
+    };
 
     #[test]
     fn what_earlier_cycles_learnt_reaches_df_and_containers() {
@@ -107,5 +111,23 @@ mod tests {
         kept.page_size = Some(4096);
         assert!(!ProgramOptions::next(Some(&kept)).inventory);
         assert!(ProgramOptions::default().inventory && !ProgramOptions::default().baseline);
+    }
+
+    #[test]
+    fn a_server_without_a_container_tool_is_asked_again_only_ten_minutes_later() {
+        let marker = format!("{BEGIN_MARKER}containers'");
+        assert!(program(&ProgramOptions::next(None)).contains(&marker), "the first program looks");
+        let none_at = |now: f64| CarriedState {
+            no_containers_at: Some(1000.0),
+            uptime_seconds: Some(now),
+            ..CarriedState::default()
+        };
+        let quiet = program(&ProgramOptions::next(Some(&none_at(1010.0))));
+        assert!(!quiet.contains(&marker) && !quiet.contains("podman"), "{quiet}");
+        let later = ProgramOptions::next(Some(&none_at(1000.0 + CONTAINERS_RECHECK_SECS)));
+        assert!(later.ask_containers && program(&later).contains(&marker), "ten minutes on: asked again");
+        assert!(ProgramOptions::next(Some(&none_at(20.0))).ask_containers, "rebooted since: asked again");
+        let unknown = CarriedState { uptime_seconds: Some(1010.0), ..CarriedState::default() };
+        assert!(ProgramOptions::next(Some(&unknown)).ask_containers, "never looked: asked");
     }
 }
