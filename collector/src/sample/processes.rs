@@ -40,7 +40,7 @@ impl<'a> ProcRates<'a> {
     /// reading (or whose pid was reused: another start time) counts all its ticks only if it
     /// started after that reading; otherwise it was missed then and is skipped (0) now.
     fn percent(&self, p: &ProcStat) -> f64 {
-        let ticks = match self.before.by_pid.get(&p.pid) {
+        let ticks = match self.before.get(p.pid) {
             Some(b) if b.starttime == p.starttime => p.ticks().saturating_sub(b.ticks),
             _ if p.starttime > self.before.read_at_ticks => p.ticks(),
             _ => 0,
