@@ -9,6 +9,8 @@
 //! Only real mounts are returned: pseudo file systems (by type, from `/proc/mounts`), empty
 //! file systems and second views of one file system (bind mounts, btrfs subvolumes) are dropped.
 
+use std::borrow::Cow;
+
 use crate::fast_map::FastMap;
 
 mod fstypes;
@@ -79,7 +81,8 @@ impl Mount {
 pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Vec<Mount>>, Problem> {
     let mut warnings = Vec::new();
     let mut rows: Vec<Mount> = Vec::new();
-    let mut types: FastMap<String, String> = FastMap::default();
+    // Mount point → type, borrowed from `body`: /proc/mounts has many more lines than df.
+    let mut types: FastMap<Cow<'_, str>, &str> = FastMap::default();
     let mut inodes: FastMap<String, Inodes> = FastMap::default();
     let mut block_size: u64 = 1024;
     #[derive(PartialEq)]
@@ -144,7 +147,7 @@ pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Ve
             match (fields.next(), fields.next(), fields.next()) {
                 (Some(_), Some(point), Some(fstype)) => {
                     // The last mount on a point is the visible one: later lines win.
-                    types.insert(unescape(point), fstype.to_owned());
+                    types.insert(unescape(point), fstype);
                 }
                 _ => warnings.push(Problem::at(n, "a /proc/mounts line has fewer than 3 fields")),
             }
@@ -165,7 +168,7 @@ pub fn parse_mounts(body: &str, excluded_fstypes: &[String]) -> Result<Parsed<Ve
     // (device, size) → index in `kept`: one file system seen through several mount points.
     let mut by_fs: FastMap<(String, u64), usize> = FastMap::default();
     for mut m in rows {
-        m.fstype = types.get(&m.mount_point).cloned().or(m.fstype.take());
+        m.fstype = types.get(m.mount_point.as_str()).map(|t| (*t).to_owned()).or(m.fstype.take());
         if m.inodes.is_none() {
             m.inodes = inodes.get(&m.mount_point).copied();
         }

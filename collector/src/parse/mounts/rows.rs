@@ -1,5 +1,7 @@
 //! One line of `df` output (POSIX, GNU `--output`, or `-i`), and the `/proc/mounts` escapes.
 
+use std::borrow::Cow;
+
 use super::{Inodes, Mount};
 use crate::parse::split_fields;
 
@@ -100,10 +102,10 @@ pub(super) fn inode_row(line: &str) -> Result<Option<(String, Inodes)>, String> 
 }
 
 /// Undoes the octal escapes of `/proc/mounts` (`\040` space, `\011` tab, `\012` newline,
-/// `\134` backslash).
-pub(super) fn unescape(s: &str) -> String {
+/// `\134` backslash). Borrowed when there is none (nearly every mount point).
+pub(super) fn unescape(s: &str) -> Cow<'_, str> {
     if !s.contains('\\') {
-        return s.to_owned();
+        return Cow::Borrowed(s);
     }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -121,7 +123,7 @@ pub(super) fn unescape(s: &str) -> String {
             i += 1;
         }
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 #[cfg(test)]
