@@ -79,8 +79,14 @@ impl CarriedState {
     /// Whether the program found no container tool less than [`CONTAINERS_RECHECK_SECS`] ago
     /// (of the server's uptime, so a reboot asks again at once).
     pub fn no_containers_lately(&self) -> bool {
-        match (self.no_containers_at, self.uptime_seconds) {
-            (Some(at), Some(now)) => now >= at && now - at < CONTAINERS_RECHECK_SECS,
+        self.less_than_ago(self.no_containers_at, CONTAINERS_RECHECK_SECS)
+    }
+
+    /// Whether `at` (the server's uptime then) is less than `secs` before this reading: false
+    /// when either is unknown or the server rebooted since (its uptime went back).
+    fn less_than_ago(&self, at: Option<f64>, secs: f64) -> bool {
+        match (at, self.uptime_seconds) {
+            (Some(at), Some(now)) => now >= at && now - at < secs,
             _ => false,
         }
     }
@@ -88,10 +94,7 @@ impl CarriedState {
     /// The last pid given out at this reading, when the next program may ask about the owners
     /// of the processes started after it only (see `scripts/owners.sh`); `None` to ask about all.
     pub fn owners_since(&self) -> Option<u32> {
-        let fresh = match (self.owners_all_at, self.uptime_seconds) {
-            (Some(at), Some(now)) => now >= at && now - at < OWNERS_ALL_EVERY_SECS,
-            _ => false,
-        };
+        let fresh = self.less_than_ago(self.owners_all_at, OWNERS_ALL_EVERY_SECS);
         if !(self.owners_complete && fresh && self.self_uid.is_some()) {
             return None;
         }
